@@ -1,0 +1,218 @@
+import { z } from 'zod';
+
+/** The two Kling API standards: `legacy` (`/v1/videos/...`, `model_name` in the body) and `new` (model in the path). */
+export const ApiStandard = z.enum(['legacy', 'new']);
+export type ApiStandard = z.infer<typeof ApiStandard>;
+
+export const VideoKind = z.enum(['text-to-video', 'image-to-video']);
+export type VideoKind = z.infer<typeof VideoKind>;
+
+export const Resolution = z.enum(['720p', '1080p', '4k']);
+export type Resolution = z.infer<typeof Resolution>;
+
+/** One model's capabilities. Data, not code: the whole table can be replaced from configuration. */
+export const ModelCapabilities = z.object({
+  /** Canonical id callers use; the new-standard path id where one exists. */
+  id: z.string().min(1),
+  /** Other names accepted from callers (e.g. the legacy `model_name`). */
+  aliases: z.array(z.string()).default([]),
+  /** Wire names per standard; a standard absent here does not serve the model. */
+  standards: z
+    .object({
+      legacy: z.object({ modelName: z.string() }).optional(),
+      new: z.object({ pathId: z.string() }).optional(),
+    })
+    .refine((s) => s.legacy || s.new, 'a model needs at least one standard'),
+  kinds: z.array(VideoKind).min(1),
+  /** Output resolutions; legacy `mode` maps std→720p, pro→1080p, 4k→4k. */
+  resolutions: z.array(Resolution).min(1),
+  /** Whether the legacy wire takes a `mode` field (the master models have a fixed resolution and no mode). */
+  legacyMode: z.boolean().default(true),
+  durations: z.array(z.number().int().positive()).min(1),
+  defaultDuration: z.number().int().positive().default(5),
+  /** none: no audio; optional: caller chooses; always: the model always generates native audio (no field). */
+  audio: z.enum(['none', 'optional', 'always']),
+  /** Resolution that native audio forces (kling-2.6: 1080p only). */
+  audioResolution: Resolution.optional(),
+  negativePrompt: z.boolean().default(false),
+  cfgScale: z.boolean().default(false),
+  /** Legacy camera_control support: which kinds, at which resolution and duration. */
+  cameraControl: z
+    .object({ kinds: z.array(VideoKind), resolution: Resolution, duration: z.number().int(), types: z.array(z.string()) })
+    .optional(),
+  /** Legacy motion brush (static_mask / dynamic_masks). */
+  motionBrush: z.boolean().default(false),
+  /** Last frame (legacy image_tail / new last_frame): resolutions that allow it; absent = unsupported. */
+  lastFrameResolutions: z.array(Resolution).optional(),
+  /** The model accepts a last frame without a first frame (legacy tail-only). */
+  lastFrameOnly: z.boolean().default(false),
+  multiShot: z.boolean().default(false),
+  promptMaxChars: z.object({ 'text-to-video': z.number().int(), 'image-to-video': z.number().int() }),
+  /** Kling has switched this model off; requests are refused before submission. */
+  discontinued: z.boolean().default(false),
+  /** Where these facts come from and how sure they are. */
+  source: z.string(),
+});
+export type ModelCapabilities = z.infer<typeof ModelCapabilities>;
+export type ModelCapabilitiesInput = z.input<typeof ModelCapabilities>;
+
+const BOTH: VideoKind[] = ['text-to-video', 'image-to-video'];
+const I2V_ONLY: VideoKind[] = ['image-to-video'];
+const P2500 = { 'text-to-video': 2500, 'image-to-video': 2500 };
+const FIVE_TEN = [5, 10];
+const THREE_TO_FIFTEEN = Array.from({ length: 13 }, (_, i) => i + 3);
+
+/**
+ * Default catalog. Sources: kling-api-new-standard.md §1.2–§1.3 (new standard, OFFICIAL) and
+ * kling-api.md §3.5 (legacy capability map, OFFICIAL CN copy). The legacy-only models' availability
+ * is unknown (never probed); kling-v1 was observed discontinued.
+ */
+export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
+  {
+    id: 'kling-3.0-turbo',
+    standards: { new: { pathId: 'kling-3.0-turbo' } },
+    kinds: BOTH,
+    resolutions: ['720p', '1080p'],
+    durations: THREE_TO_FIFTEEN,
+    audio: 'always',
+    lastFrameResolutions: undefined,
+    promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 2500 },
+    source: 'NEW §1.3 (OFFICIAL T30T/I30T; audio always on OBSERVED)',
+  },
+  {
+    id: 'kling-3.0',
+    aliases: ['kling-v3'],
+    standards: { new: { pathId: 'kling-3.0' }, legacy: { modelName: 'kling-v3' } },
+    kinds: BOTH,
+    resolutions: ['720p', '1080p', '4k'],
+    durations: THREE_TO_FIFTEEN,
+    audio: 'optional',
+    lastFrameResolutions: ['720p', '1080p', '4k'],
+    multiShot: true,
+    promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072 },
+    source: 'NEW §1.3 (OFFICIAL T30/I30); legacy kling-v3 OBSERVED live, its durations 3P',
+  },
+  {
+    id: 'kling-2.6',
+    aliases: ['kling-v2-6'],
+    standards: { new: { pathId: 'kling-2.6' }, legacy: { modelName: 'kling-v2-6' } },
+    kinds: BOTH,
+    resolutions: ['720p', '1080p'],
+    durations: FIVE_TEN,
+    audio: 'optional',
+    audioResolution: '1080p',
+    negativePrompt: true,
+    lastFrameResolutions: ['1080p'],
+    promptMaxChars: P2500,
+    source: 'NEW §1.3 (OFFICIAL T26/I26, MAP); legacy: REF §3.5 (sound pro only = 1080p)',
+  },
+  {
+    id: 'kling-2.5-turbo',
+    aliases: ['kling-v2-5-turbo'],
+    standards: { new: { pathId: 'kling-2.5-turbo' }, legacy: { modelName: 'kling-v2-5-turbo' } },
+    kinds: BOTH,
+    resolutions: ['720p', '1080p'],
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    lastFrameResolutions: ['1080p'],
+    promptMaxChars: P2500,
+    source: 'NEW §1.3 (OFFICIAL T25/I25); legacy REF §3.5',
+  },
+  {
+    id: 'kling-v2-1-master',
+    standards: { legacy: { modelName: 'kling-v2-1-master' } },
+    kinds: BOTH,
+    resolutions: ['1080p'],
+    legacyMode: false,
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    promptMaxChars: P2500,
+    source: 'REF §3.5 (OFFICIAL CN capability map); availability today unknown',
+  },
+  {
+    id: 'kling-v2-master',
+    standards: { legacy: { modelName: 'kling-v2-master' } },
+    kinds: BOTH,
+    resolutions: ['720p'],
+    legacyMode: false,
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    promptMaxChars: P2500,
+    source: 'REF §3.5 (OFFICIAL CN capability map); availability today unknown',
+  },
+  {
+    id: 'kling-v2-1',
+    standards: { legacy: { modelName: 'kling-v2-1' } },
+    kinds: I2V_ONLY,
+    resolutions: ['720p', '1080p'],
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    lastFrameResolutions: ['1080p'],
+    promptMaxChars: P2500,
+    source: 'REF §3.5 and seed pitfall 7 (image-to-video only)',
+  },
+  {
+    id: 'kling-v1-6',
+    standards: { legacy: { modelName: 'kling-v1-6' } },
+    kinds: BOTH,
+    resolutions: ['720p', '1080p'],
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    cfgScale: true,
+    lastFrameResolutions: ['1080p'],
+    lastFrameOnly: true,
+    promptMaxChars: P2500,
+    source: 'REF §3.5 (OFFICIAL CN capability map)',
+  },
+  {
+    id: 'kling-v1-5',
+    standards: { legacy: { modelName: 'kling-v1-5' } },
+    kinds: I2V_ONLY,
+    resolutions: ['720p', '1080p'],
+    durations: FIVE_TEN,
+    audio: 'none',
+    negativePrompt: true,
+    cfgScale: true,
+    cameraControl: { kinds: I2V_ONLY, resolution: '1080p', duration: 5, types: ['simple'] },
+    motionBrush: true,
+    lastFrameResolutions: ['1080p'],
+    lastFrameOnly: true,
+    promptMaxChars: P2500,
+    source: 'REF §3.3/§3.5 and seed pitfall 7 (image-to-video only)',
+  },
+  {
+    id: 'kling-v1',
+    standards: { legacy: { modelName: 'kling-v1' } },
+    kinds: BOTH,
+    resolutions: ['720p'],
+    durations: FIVE_TEN,
+    audio: 'none',
+    promptMaxChars: P2500,
+    discontinued: true,
+    source: 'NEW §1.2: observed discontinued 2026-09',
+  },
+];
+
+/** A model catalog: lookup by id or alias. */
+export interface ModelCatalog {
+  readonly models: readonly ModelCapabilities[];
+  find(nameOrAlias: string): ModelCapabilities | undefined;
+}
+
+/**
+ * Builds a catalog from the defaults, optionally replacing or adding entries (matched by `id`)
+ * from configuration — models change faster than releases. Throws a ZodError naming the bad entry.
+ */
+export function createModelCatalog(overrides: ModelCapabilitiesInput[] = [], base = DEFAULT_MODELS): ModelCatalog {
+  const byId = new Map<string, ModelCapabilitiesInput>(base.map((m) => [m.id, m]));
+  for (const o of overrides) byId.set(o.id, o);
+  const models = z.array(ModelCapabilities).parse([...byId.values()]);
+  const index = new Map<string, ModelCapabilities>();
+  for (const m of models) for (const name of [m.id, ...m.aliases]) index.set(name, m);
+  return { models, find: (name) => index.get(name) };
+}

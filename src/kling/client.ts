@@ -1,0 +1,188 @@
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { createModelCatalog, type ApiStandard, type ModelCatalog, type VideoKind } from './catalog.js';
+import { KlingAuth, type KlingCredentialsConfig } from './credentials.js';
+import { KlingApiError, KlingValidationError } from './errors.js';
+import { callKling, type HttpEvent, type HttpOptions } from './http.js';
+import type { Clock } from './jwt-provider.js';
+import { resolveRequest, type ResolvedRequest } from './resolve-request.js';
+import type { KlingTask, TaskRef } from './task.js';
+import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, LEGACY_FAMILY, toLegacyBody } from './wire-legacy.js';
+import { fromNewTask, NEW_TASKS_QUERY_MAX_IDS, NewCreateData, newCreatePath, NewTaskData, toNewBody } from './wire-new.js';
+
+/** Global endpoint (kling-api.md §1.1); China-mainland users set `https://api-beijing.klingai.com`. */
+export const DEFAULT_KLING_BASE_URL = 'https://api-singapore.klingai.com';
+
+export interface KlingClientOptions {
+  credentials: KlingCredentialsConfig;
+  /** Default: the global host. */
+  baseUrl?: string;
+  catalog?: ModelCatalog;
+  /** Standard used for models both standards serve. Default `new`. */
+  preferredStandard?: ApiStandard;
+  /** Authentication on legacy routes when both credentials are configured. Default: the API key. */
+  legacyAuth?: 'apiKey' | 'jwt';
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Clock for JWT minting (ms). */
+  now?: Clock;
+  /** undici dispatcher (connection pooling, proxies). */
+  dispatcher?: Dispatcher;
+  /**
+   * How a legacy lookup by external id is sent: in the path (the official wording) or as
+   * `?external_task_id=` (what some clients do). The references disagree; default `path`.
+   */
+  legacyExternalIdLookup?: 'path' | 'query';
+  /** Called after every HTTP call (no secrets in the event). */
+  onHttpEvent?: (event: HttpEvent) => void;
+}
+
+/**
+ * The one module that speaks Kling's wire format. Callers use one request model; the client validates it
+ * against the catalog, picks the standard (new where both serve the model, unless configured otherwise),
+ * and returns tasks normalised to one shape and status vocabulary.
+ */
+export class KlingClient {
+  readonly catalog: ModelCatalog;
+  readonly #http: HttpOptions;
+  readonly #auth: KlingAuth;
+  readonly #preferred: ApiStandard;
+  readonly #externalIdLookup: 'path' | 'query';
+
+  constructor(options: KlingClientOptions) {
+    this.catalog = options.catalog ?? createModelCatalog();
+    this.#auth = new KlingAuth(options.credentials, { now: options.now, legacyAuth: options.legacyAuth });
+    this.#preferred = options.preferredStandard ?? 'new';
+    this.#externalIdLookup = options.legacyExternalIdLookup ?? 'path';
+    this.#http = {
+      baseUrl: options.baseUrl ?? DEFAULT_KLING_BASE_URL,
+      auth: this.#auth,
+      timeoutMs: options.requestTimeoutMs ?? 30_000,
+      dispatcher: options.dispatcher,
+      onEvent: options.onHttpEvent,
+    };
+  }
+
+  /** Validates a request without sending anything. Throws KlingValidationError / KlingCredentialsError. */
+  resolve(request: unknown): ResolvedRequest {
+    return resolveRequest(request, {
+      catalog: this.catalog,
+      availableStandards: this.#auth.availableStandards,
+      preferredStandard: this.#preferred,
+    });
+  }
+
+  /** The exact body that would be sent for a request, and where. */
+  wireRequest(request: unknown): { standard: ApiStandard; kind: VideoKind; path: string; body: unknown } {
+    const resolved = this.resolve(request);
+    const kind = resolved.request.kind;
+    return resolved.standard === 'legacy'
+      ? { standard: 'legacy', kind, path: legacyCreatePath(kind), body: toLegacyBody(resolved) }
+      : { standard: 'new', kind, path: newCreatePath(kind, resolved.model.standards.new!.pathId), body: toNewBody(resolved) };
+  }
+
+  /**
+   * Creates a task (costs credits once it succeeds). A KlingNetworkError with `mayHaveReachedServer`
+   * means the task may exist: look it up by external id before creating again.
+   */
+  async createTask(request: unknown, options: { signal?: AbortSignal } = {}): Promise<KlingTask> {
+    const wire = this.wireRequest(request);
+    const kind = wire.kind;
+    if (wire.standard === 'legacy') {
+      const data = await callKling(this.#http, { method: 'POST', path: wire.path, standard: 'legacy', body: wire.body, signal: options.signal }, LegacyTaskData);
+      return fromLegacyTask(data, kind);
+    }
+    const data = await callKling(this.#http, { method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal }, NewCreateData);
+    return fromNewTask({ ...data, status: 'submitted' }, kind);
+  }
+
+  /** One task, or `undefined` when Kling does not know it (legacy 400/1201 "not found", new an empty list). */
+  async getTask(ref: TaskRef, options: { signal?: AbortSignal } = {}): Promise<KlingTask | undefined> {
+    const id = ref.taskId ?? ref.externalTaskId;
+    if (!id) throw new KlingValidationError([{ field: 'taskId', message: 'a task id or external task id is required' }]);
+    if (ref.standard === 'new') {
+      const by = ref.taskId ? 'taskId' : 'externalTaskId';
+      const [task] = await this.getTasks([id], { by, kind: ref.kind, signal: options.signal });
+      return task;
+    }
+    const byQuery = !ref.taskId && this.#externalIdLookup === 'query';
+    try {
+      const data = await callKling(
+        this.#http,
+        {
+          method: 'GET',
+          standard: 'legacy',
+          path: byQuery ? `/v1/videos/${LEGACY_FAMILY[ref.kind]}` : legacyTaskPath(ref.kind, id),
+          query: byQuery ? { external_task_id: id } : undefined,
+          signal: options.signal,
+        },
+        byQuery ? z.union([LegacyTaskData, z.array(LegacyTaskData)]) : LegacyTaskData,
+      );
+      const item = Array.isArray(data) ? data[0] : data;
+      return item ? fromLegacyTask(item, ref.kind) : undefined;
+    } catch (err) {
+      if (isUnknownTask(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Up to 20 tasks in one call (new standard `GET /tasks`). Unknown ids are absent from the result. */
+  async getTasks(
+    ids: string[],
+    options: { by?: 'taskId' | 'externalTaskId'; kind?: VideoKind; signal?: AbortSignal } = {},
+  ): Promise<KlingTask[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > NEW_TASKS_QUERY_MAX_IDS)
+      throw new KlingValidationError([{ field: 'ids', message: `at most ${NEW_TASKS_QUERY_MAX_IDS} ids per query, got ${ids.length}` }]);
+    const param = options.by === 'externalTaskId' ? 'external_task_ids' : 'task_ids';
+    const data = await callKling(
+      this.#http,
+      { method: 'GET', path: '/tasks', standard: 'new', query: { [param]: ids.join(',') }, signal: options.signal },
+      z.array(NewTaskData),
+    );
+    return data.map((t) => fromNewTask(t, options.kind ?? 'text-to-video'));
+  }
+
+  /** A page of legacy tasks of one family (`pageNum` 1..1000, `pageSize` 1..500). */
+  async listLegacyTasks(kind: VideoKind, page: { pageNum?: number; pageSize?: number } = {}): Promise<KlingTask[]> {
+    const data = await callKling(
+      this.#http,
+      {
+        method: 'GET',
+        standard: 'legacy',
+        path: `/v1/videos/${LEGACY_FAMILY[kind]}`,
+        query: { pageNum: String(page.pageNum ?? 1), pageSize: String(page.pageSize ?? 30) },
+      },
+      z.array(LegacyTaskData),
+    );
+    return data.map((t) => fromLegacyTask(t, kind));
+  }
+
+  /** A page of tasks across products (new standard `POST /tasks`, cursor based). */
+  async listTasks(
+    query: { cursor?: string; limit?: number; startTime?: number; endTime?: number; status?: string[] } = {},
+  ): Promise<{ tasks: KlingTask[]; nextCursor?: string; hasMore: boolean }> {
+    const data = await callKling(
+      this.#http,
+      {
+        method: 'POST',
+        standard: 'new',
+        path: '/tasks',
+        body: {
+          cursor: query.cursor,
+          limit: query.limit,
+          start_time: query.startTime,
+          end_time: query.endTime,
+          filters: query.status ? [{ key: 'status', values: query.status }] : undefined,
+        },
+      },
+      z.object({ result: z.array(NewTaskData).optional(), next_cursor: z.string().optional(), has_more: z.boolean().default(false) }),
+    );
+    return { tasks: (data.result ?? []).map((t) => fromNewTask(t, 'text-to-video')), nextCursor: data.next_cursor, hasMore: data.has_more };
+  }
+}
+
+/** Legacy answers an unknown task with 400/1201 "Task not found…" (observed); the table says 404/1203. Accept both. */
+function isUnknownTask(err: unknown): boolean {
+  return err instanceof KlingApiError && (err.code === 1203 || (err.code === 1201 && /not\s*found/i.test(err.apiMessage)));
+}

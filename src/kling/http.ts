@@ -1,0 +1,122 @@
+import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { ApiStandard } from './catalog.js';
+import type { KlingAuth } from './credentials.js';
+import { Envelope } from './envelope.js';
+import { KlingApiError, KlingNetworkError } from './errors.js';
+
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  path: string;
+  standard: ApiStandard;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** What the transport reports per call, for logs and metrics; never carries credentials. */
+export interface HttpEvent {
+  method: string;
+  path: string;
+  httpStatus?: number;
+  code?: number;
+  requestId?: string;
+  durationMs: number;
+  error?: string;
+}
+
+export interface HttpOptions {
+  baseUrl: string;
+  auth: KlingAuth;
+  timeoutMs: number;
+  dispatcher?: Dispatcher;
+  onEvent?: (event: HttpEvent) => void;
+}
+
+/** Errors after which a POST may or may not have reached Kling. */
+const BEFORE_SEND = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Sends one JSON request and returns the envelope's `data` parsed with `schema`. A non-zero code or non-2xx
+ * status becomes KlingApiError; a 1003/1004 on a JWT-authenticated call is re-signed and retried once.
+ */
+export async function callKling<T extends z.ZodType>(http: HttpOptions, call: HttpCall, schema: T): Promise<z.infer<T>> {
+  try {
+    return await attempt(http, call, schema, false);
+  } catch (err) {
+    if (err instanceof KlingApiError && (err.code === 1003 || err.code === 1004) && http.auth.usesJwt(call.standard))
+      return attempt(http, call, schema, true);
+    throw err;
+  }
+}
+
+async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, schema: T, freshToken: boolean): Promise<z.infer<T>> {
+  const url = new URL(call.path, http.baseUrl);
+  for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  const started = performance.now();
+  const event: HttpEvent = { method: call.method, path: url.pathname, durationMs: 0 };
+  const timeout = AbortSignal.timeout(http.timeoutMs);
+  try {
+    const res = await request(url, {
+      method: call.method,
+      headers: {
+        authorization: await http.auth.header(call.standard, { fresh: freshToken }),
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
+      dispatcher: http.dispatcher,
+      headersTimeout: http.timeoutMs,
+      bodyTimeout: http.timeoutMs,
+    });
+    event.httpStatus = res.statusCode;
+    const text = await res.body.text();
+    const envelope = parseEnvelope(text);
+    event.code = envelope?.code;
+    event.requestId = envelope?.request_id;
+    if (!envelope) {
+      if (res.statusCode >= 200 && res.statusCode < 300)
+        throw new KlingNetworkError(`Kling answered HTTP ${res.statusCode} with a body that is not a Kling envelope`, true);
+      throw new KlingApiError(res.statusCode, undefined, text.slice(0, 200) || 'empty body', undefined);
+    }
+    if (envelope.code !== 0 || res.statusCode >= 300)
+      throw new KlingApiError(res.statusCode, envelope.code, envelope.message, envelope.request_id);
+    const data = schema.safeParse(envelope.data);
+    if (!data.success)
+      throw new KlingNetworkError(
+        `Kling response for ${call.method} ${url.pathname} does not match the documented shape: ${data.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+        true,
+      );
+    return data.data;
+  } catch (err) {
+    event.error = err instanceof Error ? err.name : 'unknown';
+    if (err instanceof KlingApiError || err instanceof KlingNetworkError) throw err;
+    if (call.signal?.aborted) throw err;
+    throw toNetworkError(err, call, timeout.aborted);
+  } finally {
+    event.durationMs = performance.now() - started;
+    http.onEvent?.(event);
+  }
+}
+
+function parseEnvelope(text: string): Envelope | undefined {
+  try {
+    const parsed = Envelope.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toNetworkError(err: unknown, call: HttpCall, timedOut: boolean): KlingNetworkError {
+  const code = (err as { code?: string }).code ?? '';
+  const reached = call.method === 'POST' && !BEFORE_SEND.has(code);
+  const what = timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError
+    ? 'timed out'
+    : `failed (${code || (err as Error).name || 'network error'})`;
+  return new KlingNetworkError(`Kling ${call.method} ${call.path} ${what}`, reached, { cause: err });
+}

@@ -1,0 +1,14 @@
+export * from './catalog.js';
+export * from './request.js';
+export * from './errors.js';
+export * from './error-codes.js';
+export * from './resolve-request.js';
+export * from './task.js';
+export * from './jwt-provider.js';
+export * from './credentials.js';
+export * from './pricing.js';
+export * from './prompt-lint.js';
+export * from './client.js';
+export type { HttpEvent } from './http.js';
+export { toLegacyBody, LegacyCreateBody } from './wire-legacy.js';
+export { toNewBody, NewCreateBody, NEW_TASKS_QUERY_MAX_IDS } from './wire-new.js';

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { Resolution } from './catalog.js';
+import { KlingBudgetExceededError } from './errors.js';
+import type { ResolvedRequest } from './resolve-request.js';
+
+/** One price row, in Kling units (what `final_unit_deduction` / `billing[].amount` report). Data, overridable. */
+export const PriceRow = z.object({
+  model: z.string(),
+  resolution: Resolution,
+  audio: z.boolean(),
+  /** `per-second`: units × requested seconds. `per-task`: units for exactly `duration` seconds. */
+  basis: z.enum(['per-second', 'per-task']),
+  duration: z.number().int().optional(),
+  units: z.number().nonnegative(),
+  confidence: z.enum(['official', 'inferred', 'seed']),
+  source: z.string(),
+});
+export type PriceRow = z.infer<typeof PriceRow>;
+
+export const PricingTable = z.object({
+  /** Credits per Kling unit. 10 web credits ≈ 1 API unit (kling-api.md §6.3), which also reproduces the seed's "5 s standard: 10 credits". */
+  creditsPerUnit: z.number().positive().default(10),
+  /** Applied to a per-task row that has no audio variant (seed pitfall 9: 5×; kling-api.md calls it unreliable, ≈2× inferred). */
+  perTaskAudioMultiplier: z.number().positive().default(5),
+  rows: z.array(PriceRow),
+});
+export type PricingTable = z.infer<typeof PricingTable>;
+
+const OFFICIAL = 'kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
+const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number): PriceRow => ({
+  model, resolution, audio, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
+});
+const perTask = (model: string, resolution: Resolution, duration: number, units: number): PriceRow => ({
+  model, resolution, audio: false, basis: 'per-task', duration, units, confidence: 'inferred',
+  source: 'kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
+});
+const legacyFamily = (model: string, std5: number, pro5: number) => [
+  perTask(model, '720p', 5, std5), perTask(model, '720p', 10, std5 * 2),
+  perTask(model, '1080p', 5, pro5), perTask(model, '1080p', 10, pro5 * 2),
+];
+
+/** Default prices. The official per-second table applies on both standards (legacy std/pro = 720p/1080p). */
+export const DEFAULT_PRICE_ROWS: PriceRow[] = [
+  perSecond('kling-3.0-turbo', '720p', true, 0.8), perSecond('kling-3.0-turbo', '1080p', true, 1.0),
+  perSecond('kling-3.0', '720p', false, 0.6), perSecond('kling-3.0', '1080p', false, 0.8), perSecond('kling-3.0', '4k', false, 3.0),
+  perSecond('kling-3.0', '720p', true, 0.9), perSecond('kling-3.0', '1080p', true, 1.2), perSecond('kling-3.0', '4k', true, 3.0),
+  perSecond('kling-2.6', '720p', false, 0.3), perSecond('kling-2.6', '1080p', false, 0.5), perSecond('kling-2.6', '1080p', true, 1.0),
+  perSecond('kling-2.5-turbo', '720p', false, 0.3), perSecond('kling-2.5-turbo', '1080p', false, 0.5),
+  ...legacyFamily('kling-v1-6', 1, 3.5), ...legacyFamily('kling-v1-5', 1, 3.5), ...legacyFamily('kling-v2-1', 1, 3.5),
+  perTask('kling-v2-master', '720p', 5, 10), perTask('kling-v2-master', '720p', 10, 20),
+  perTask('kling-v2-1-master', '1080p', 5, 10), perTask('kling-v2-1-master', '1080p', 10, 20),
+];
+
+export function createPricingTable(overrides: { creditsPerUnit?: number; perTaskAudioMultiplier?: number; rows?: PriceRow[] } = {}): PricingTable {
+  const rows = [...DEFAULT_PRICE_ROWS];
+  for (const row of overrides.rows ?? []) {
+    const i = rows.findIndex((r) => r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.duration === row.duration);
+    if (i >= 0) rows[i] = row;
+    else rows.push(row);
+  }
+  return PricingTable.parse({ ...overrides, rows });
+}
+
+/** A cost estimate. `credits` is what budgets compare against. */
+export const CreditEstimate = z.object({
+  credits: z.number(),
+  units: z.number(),
+  model: z.string(),
+  resolution: Resolution,
+  durationSeconds: z.number(),
+  audio: z.boolean(),
+  /** Multiplier of the audio price over the silent price for this request (1 when silent). */
+  audioMultiplier: z.number(),
+  basis: z.enum(['per-second', 'per-task']),
+  confidence: z.enum(['official', 'inferred', 'seed']),
+  source: z.string(),
+});
+export type CreditEstimate = z.infer<typeof CreditEstimate>;
+
+/** Thrown when the table has no price for a request; add a row through configuration. */
+export class PriceNotFoundError extends Error {
+  override readonly name = 'PriceNotFoundError';
+}
+
+/** Estimates what a validated request will cost, audio included (seed pitfall 9). */
+export function estimateCredits(resolved: ResolvedRequest, table: PricingTable = createPricingTable()): CreditEstimate {
+  const { model, resolution, duration, audio } = resolved;
+  const units = (withAudio: boolean) => priceUnits(table, model.id, resolution, duration, withAudio);
+  const chosen = units(audio);
+  const silent = audio ? (tryUnits(() => units(false)) ?? chosen.units) : chosen.units;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    credits: round(chosen.units * table.creditsPerUnit),
+    units: round(chosen.units),
+    model: model.id,
+    resolution,
+    durationSeconds: duration,
+    audio,
+    audioMultiplier: silent > 0 ? round(chosen.units / silent) : 1,
+    basis: chosen.row.basis,
+    confidence: chosen.row.confidence,
+    source: chosen.row.source,
+  };
+}
+
+function tryUnits(fn: () => { units: number }): number | undefined {
+  try {
+    return fn().units;
+  } catch {
+    return undefined;
+  }
+}
+
+function priceUnits(table: PricingTable, model: string, resolution: Resolution, duration: number, audio: boolean): { units: number; row: PriceRow } {
+  const perSecondRow = table.rows.find((r) => r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio);
+  if (perSecondRow) return { units: perSecondRow.units * duration, row: perSecondRow };
+  const taskRow = (withAudio: boolean) =>
+    table.rows.find((r) => r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.duration === duration);
+  const exact = taskRow(audio);
+  if (exact) return { units: exact.units, row: exact };
+  const silentRow = audio ? taskRow(false) : undefined;
+  if (silentRow) return { units: silentRow.units * table.perTaskAudioMultiplier, row: { ...silentRow, audio: true, confidence: 'seed' } };
+  throw new PriceNotFoundError(`no price for ${model} at ${resolution}, ${duration} s, audio ${audio ? 'on' : 'off'}; add a pricing row`);
+}
+
+/** Refuses a request whose estimate exceeds `maxCredits` (nothing is submitted). */
+export function assertWithinBudget(estimate: CreditEstimate, maxCredits: number | undefined): void {
+  if (maxCredits !== undefined && estimate.credits > maxCredits) throw new KlingBudgetExceededError(estimate.credits, maxCredits);
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { ApiStandard, Resolution, VideoKind } from './catalog.js';
+
+/** Legacy camera_control (kling-api.md §3.3). */
+export const CameraControl = z
+  .object({
+    type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
+    config: z
+      .object({
+        horizontal: z.number().min(-10).max(10).default(0),
+        vertical: z.number().min(-10).max(10).default(0),
+        pan: z.number().min(-10).max(10).default(0),
+        tilt: z.number().min(-10).max(10).default(0),
+        roll: z.number().min(-10).max(10).default(0),
+        zoom: z.number().min(-10).max(10).default(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((cc, ctx) => {
+    if (cc.type !== 'simple') {
+      if (cc.config) ctx.addIssue({ code: 'custom', path: ['config'], message: `must be empty for type "${cc.type}"` });
+      return;
+    }
+    const nonZero = cc.config ? Object.values(cc.config).filter((v) => v !== 0).length : 0;
+    if (nonZero !== 1)
+      ctx.addIssue({ code: 'custom', path: ['config'], message: 'type "simple" needs exactly one non-zero axis' });
+  });
+export type CameraControl = z.infer<typeof CameraControl>;
+
+/** An image: an http(s) URL or raw base64 — never a `data:` URI (kling-api.md §3.2). */
+export const ImageInput = z
+  .string()
+  .min(1)
+  .refine((s) => !/^data:/i.test(s), 'must be a URL or raw base64 without a "data:" prefix')
+  .refine(
+    (s) => /^https?:\/\//i.test(s) || /^[A-Za-z0-9+/]+={0,2}$/.test(s),
+    'must be an http(s) URL or raw base64',
+  )
+  .refine((s) => /^https?:\/\//i.test(s) || (s.length * 3) / 4 <= 10 * 1024 * 1024, 'base64 image exceeds 10 MB');
+
+const DynamicMask = z
+  .object({
+    mask: ImageInput,
+    trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() }).strict()).min(2).max(77),
+  })
+  .strict();
+
+/** Duration in seconds; `5` and `"5"` are the same. The client chooses the wire form per standard. */
+export const Duration = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number of seconds')])
+  .transform(Number)
+  .pipe(z.number().int('must be a whole number of seconds').positive());
+
+/**
+ * The one request model callers use, whatever the standard. Fields a model or standard does not have
+ * are refused at validation, never silently dropped.
+ */
+export const VideoRequest = z
+  .object({
+    /** Catalog id or alias, e.g. `kling-2.6` or `kling-v2-6`. */
+    model: z.string().min(1),
+    kind: VideoKind,
+    /** Force a standard; by default the client picks (new where both serve the model). */
+    standard: ApiStandard.optional(),
+    prompt: z.string().optional(),
+    /** Legacy only. */
+    negativePrompt: z.string().max(2500).optional(),
+    /** Legacy v1.x only, [0, 1]. */
+    cfgScale: z.number().min(0).max(1).optional(),
+    /** Output resolution; on the legacy wire this is `mode` (720p=std, 1080p=pro, 4k=4k). */
+    resolution: Resolution.optional(),
+    /** Legacy vocabulary for `resolution`; accepted as an alias. */
+    mode: z.enum(['std', 'pro', '4k']).optional(),
+    aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
+    duration: Duration.optional(),
+    /** Native audio: legacy `sound: on|off`, new `settings.audio: native|off`. */
+    audio: z.boolean().optional(),
+    /** New standard, kling-3.0 only. */
+    multiShot: z.boolean().optional(),
+    /** Legacy image-to-video only. */
+    cameraControl: CameraControl.optional(),
+    /** First frame (image-to-video). */
+    image: ImageInput.optional(),
+    /** Last frame: legacy `image_tail`, new `last_frame`. */
+    imageTail: ImageInput.optional(),
+    /** Legacy motion brush. */
+    staticMask: ImageInput.optional(),
+    dynamicMasks: z.array(DynamicMask).min(1).max(6).optional(),
+    callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Unique per Kling account; the workflow derives one from its id. */
+    externalTaskId: z.string().min(1).max(256).optional(),
+    watermark: z.boolean().optional(),
+  })
+  .strict();
+export type VideoRequest = z.infer<typeof VideoRequest>;
+export type VideoRequestInput = z.input<typeof VideoRequest>;

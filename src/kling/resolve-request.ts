@@ -1,0 +1,220 @@
+import type { z } from 'zod';
+import type { ApiStandard, ModelCapabilities, ModelCatalog, Resolution } from './catalog.js';
+import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
+import { VideoRequest } from './request.js';
+
+/** A request checked against the catalog, with every default decided and the standard chosen. */
+export interface ResolvedRequest {
+  request: VideoRequest;
+  model: ModelCapabilities;
+  standard: ApiStandard;
+  resolution: Resolution;
+  duration: number;
+  audio: boolean;
+}
+
+export interface ResolveOptions {
+  catalog: ModelCatalog;
+  /** Standards the configured credentials can call (API key: both; access/secret keys: legacy). */
+  availableStandards: readonly ApiStandard[];
+  /** Which standard to use when the model is served by both. */
+  preferredStandard: ApiStandard;
+}
+
+const MODE_TO_RESOLUTION = { std: '720p', pro: '1080p', '4k': '4k' } as const;
+const LEGACY_PROMPT_MAX = 2500;
+
+/** Turns zod issues into field-named issues (`cameraControl.config`, `dynamicMasks.0.trajectories`). */
+export function zodIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.flatMap((i) => {
+    const base = i.path.join('.');
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
+    return [{ field: base || '(request)', message: i.message }];
+  });
+}
+
+/**
+ * Validates a request against the schema, the model catalog, the standard's fields and the
+ * mutually exclusive image-to-video features, collecting every problem. Throws
+ * KlingValidationError (each issue names its field) or KlingCredentialsError; never sends anything.
+ */
+export function resolveRequest(input: unknown, options: ResolveOptions): ResolvedRequest {
+  const parsed = VideoRequest.safeParse(input);
+  if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
+  const request = parsed.data;
+  const issues: ValidationIssue[] = [];
+  const refuse = (field: string, message: string) => issues.push({ field, message });
+
+  const model = options.catalog.find(request.model);
+  if (!model) {
+    const known = options.catalog.models.filter((m) => !m.discontinued).map((m) => m.id);
+    throw new KlingValidationError([{ field: 'model', message: `unknown model "${request.model}"; known: ${known.join(', ')}` }]);
+  }
+  if (model.discontinued) refuse('model', `${model.id} has been discontinued by Kling`);
+  if (!model.kinds.includes(request.kind))
+    refuse('kind', `${model.id} does not support ${request.kind} (supports: ${model.kinds.join(', ')})`);
+
+  const standard = chooseStandard(request, model, options, refuse);
+  const resolution = chooseResolution(request, model, standard, refuse);
+  const duration = request.duration ?? model.defaultDuration;
+  if (!model.durations.includes(duration))
+    refuse('duration', `${model.id} supports ${formatRange(model.durations)} seconds, not ${duration}`);
+  const audio = checkAudio(request, model, resolution, refuse);
+
+  checkPrompt(request, model, standard, refuse);
+  checkLegacyOnlyFields(request, model, standard, refuse);
+  if (request.kind === 'image-to-video') checkImageToVideo(request, model, standard, resolution, duration, refuse);
+  else
+    for (const field of ['image', 'imageTail', 'staticMask', 'dynamicMasks', 'cameraControl'] as const)
+      if (request[field] !== undefined && !(field === 'cameraControl' && model.cameraControl?.kinds.includes('text-to-video')))
+        refuse(field, 'only available for image-to-video');
+  if (request.aspectRatio !== undefined && request.kind === 'image-to-video')
+    refuse('aspectRatio', 'image-to-video takes its aspect ratio from the image');
+  if (request.multiShot !== undefined && !(model.multiShot && standard === 'new'))
+    refuse('multiShot', `not available for ${model.id} on the ${standard} standard`);
+
+  if (issues.length > 0) throw new KlingValidationError(issues);
+  return { request, model, standard, resolution, duration, audio };
+}
+
+function chooseStandard(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  options: ResolveOptions,
+  refuse: (f: string, m: string) => void,
+): ApiStandard {
+  const served: ApiStandard[] = (['new', 'legacy'] as const).filter((s) => model.standards[s]);
+  if (request.standard) {
+    if (!served.includes(request.standard)) refuse('standard', `${model.id} is not served by the ${request.standard} standard`);
+    else if (!options.availableStandards.includes(request.standard)) throw credentialsError(model, request.standard);
+    return request.standard;
+  }
+  const ordered = [...served].sort((a, b) => Number(b === options.preferredStandard) - Number(a === options.preferredStandard));
+  const usable = ordered.find((s) => options.availableStandards.includes(s));
+  if (!usable) throw credentialsError(model, ordered[0] ?? 'new');
+  return usable;
+}
+
+function credentialsError(model: ModelCapabilities, standard: ApiStandard): KlingCredentialsError {
+  return new KlingCredentialsError(
+    standard === 'new'
+      ? `${model.id} is served only by Kling's new API standard, which needs an API key (KLING_API_KEY); access/secret keys work only on the legacy standard`
+      : `${model.id} needs credentials for the legacy standard: an API key or access/secret keys`,
+  );
+}
+
+function chooseResolution(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  refuse: (f: string, m: string) => void,
+): Resolution {
+  const fromMode = request.mode ? MODE_TO_RESOLUTION[request.mode] : undefined;
+  if (fromMode && request.resolution && fromMode !== request.resolution)
+    refuse('mode', `mode "${request.mode}" means ${fromMode}, which contradicts resolution "${request.resolution}"`);
+  if (request.mode && standard === 'legacy' && !model.legacyMode)
+    refuse('mode', `${model.id} has a fixed resolution and no mode`);
+  const explicit = request.resolution ?? fromMode;
+  if (explicit) {
+    if (!model.resolutions.includes(explicit))
+      refuse(request.resolution ? 'resolution' : 'mode', `${model.id} supports ${model.resolutions.join(', ')}, not ${explicit}`);
+    return explicit;
+  }
+  // Without an explicit choice, take the cheapest resolution that the requested features allow.
+  const needs = [
+    request.audio && model.audioResolution,
+    request.imageTail !== undefined && model.lastFrameResolutions?.length === 1 && model.lastFrameResolutions[0],
+  ].filter((r): r is Resolution => typeof r === 'string');
+  return needs[0] ?? model.resolutions[0]!;
+}
+
+function checkAudio(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  resolution: Resolution,
+  refuse: (f: string, m: string) => void,
+): boolean {
+  if (model.audio === 'always') {
+    if (request.audio === false) refuse('audio', `${model.id} always generates native audio; it cannot be turned off`);
+    return true;
+  }
+  if (!request.audio) return false;
+  if (model.audio === 'none') refuse('audio', `${model.id} has no native audio`);
+  else if (model.audioResolution && resolution !== model.audioResolution)
+    refuse('audio', `native audio on ${model.id} requires resolution ${model.audioResolution}`);
+  return model.audio === 'optional';
+}
+
+function checkPrompt(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  refuse: (f: string, m: string) => void,
+): void {
+  const max = Math.min(model.promptMaxChars[request.kind], standard === 'legacy' ? LEGACY_PROMPT_MAX : Infinity);
+  if (request.kind === 'text-to-video' && !request.prompt?.trim()) refuse('prompt', 'required for text-to-video');
+  if (request.prompt && request.prompt.length > max)
+    refuse('prompt', `${request.prompt.length} characters exceeds the limit of ${max}`);
+}
+
+function checkLegacyOnlyFields(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  refuse: (f: string, m: string) => void,
+): void {
+  const legacyOnly = ['negativePrompt', 'cfgScale', 'cameraControl', 'staticMask', 'dynamicMasks'] as const;
+  if (standard === 'new') {
+    for (const field of legacyOnly)
+      if (request[field] !== undefined)
+        refuse(field, `not available on the new API standard${field === 'negativePrompt' ? ' (describe negatives in the prompt)' : ''}`);
+    return;
+  }
+  if (request.negativePrompt !== undefined && !model.negativePrompt) refuse('negativePrompt', `not supported by ${model.id}`);
+  if (request.cfgScale !== undefined && !model.cfgScale) refuse('cfgScale', `not supported by ${model.id}`);
+}
+
+function checkImageToVideo(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  resolution: Resolution,
+  duration: number,
+  refuse: (f: string, m: string) => void,
+): void {
+  // Seed pitfall 6: at most one of these feature groups per request (kling-api.md §3.2).
+  const groups = [
+    ['imageTail', request.imageTail],
+    ['staticMask/dynamicMasks', request.staticMask ?? request.dynamicMasks],
+    ['cameraControl', request.cameraControl],
+  ].filter(([, v]) => v !== undefined);
+  if (groups.length > 1)
+    refuse(
+      groups.map(([name]) => name).join(', '),
+      'mutually exclusive: use only one of end frame (imageTail), motion brush (staticMask/dynamicMasks) or camera control per request',
+    );
+
+  if (request.image === undefined) {
+    if (request.imageTail === undefined) refuse('image', 'required for image-to-video');
+    else if (!(model.lastFrameOnly && standard === 'legacy')) refuse('image', `${model.id} needs a first frame with imageTail`);
+  }
+  if (request.imageTail !== undefined) {
+    if (!model.lastFrameResolutions) refuse('imageTail', `${model.id} does not support an end frame`);
+    else if (!model.lastFrameResolutions.includes(resolution))
+      refuse('imageTail', `an end frame on ${model.id} needs resolution ${model.lastFrameResolutions.join(' or ')}`);
+  }
+  if ((request.staticMask !== undefined || request.dynamicMasks !== undefined) && standard === 'legacy' && !model.motionBrush)
+    refuse(request.staticMask !== undefined ? 'staticMask' : 'dynamicMasks', `motion brush is not supported by ${model.id}`);
+  const cc = model.cameraControl;
+  if (request.cameraControl !== undefined && standard === 'legacy') {
+    if (!cc) refuse('cameraControl', `not supported by ${model.id}`);
+    else if (!cc.types.includes(request.cameraControl.type) || cc.resolution !== resolution || cc.duration !== duration)
+      refuse('cameraControl', `${model.id} supports camera control only as ${cc.types.join('/')} at ${cc.resolution}, ${cc.duration} s`);
+  }
+}
+
+function formatRange(values: number[]): string {
+  const contiguous = values.every((v, i) => i === 0 || v === values[i - 1]! + 1);
+  return contiguous && values.length > 2 ? `${values[0]}–${values.at(-1)}` : values.join(' or ');
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { VideoKind } from './catalog.js';
+import type { ResolvedRequest } from './resolve-request.js';
+import type { KlingTask } from './task.js';
+
+/** New-standard create paths: the model is in the path (kling-api-new-standard.md §3.1–§3.2). */
+export const newCreatePath = (kind: VideoKind, pathId: string) => `/${kind}/${encodeURIComponent(pathId)}`;
+/** Batch lookup cap, observed live (kling-api-new-standard.md §3.6). */
+export const NEW_TASKS_QUERY_MAX_IDS = 20;
+
+const Settings = z
+  .object({
+    resolution: z.enum(['720p', '1080p', '4k']).optional(),
+    aspect_ratio: z.string().optional(),
+    duration: z.number().int(),
+    audio: z.enum(['native', 'off']).optional(),
+    multi_shot: z.boolean().optional(),
+  })
+  .strict();
+const Options = z
+  .object({
+    callback_url: z.string().optional(),
+    external_task_id: z.string().optional(),
+    watermark_info: z.object({ enabled: z.boolean() }).optional(),
+  })
+  .strict();
+const Content = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('prompt'), text: z.string() }),
+  z.object({ type: z.literal('first_frame'), url: z.string() }),
+  z.object({ type: z.literal('last_frame'), url: z.string() }),
+]);
+
+/** New-standard body: T2V `prompt` + settings + options; I2V `contents[]` + settings + options. */
+export const NewCreateBody = z
+  .object({ prompt: z.string().optional(), contents: z.array(Content).optional(), settings: Settings, options: Options.optional() })
+  .strict();
+export type NewCreateBody = z.infer<typeof NewCreateBody>;
+
+export function toNewBody({ request: r, model, resolution, duration, audio }: ResolvedRequest): NewCreateBody {
+  const options = {
+    callback_url: r.callbackUrl,
+    external_task_id: r.externalTaskId,
+    watermark_info: r.watermark === undefined ? undefined : { enabled: r.watermark },
+  };
+  const settings = {
+    resolution,
+    aspect_ratio: r.kind === 'text-to-video' ? r.aspectRatio : undefined,
+    // Seed pitfall 1 inverted: the new standard takes an integer.
+    duration,
+    // kling-3.0-turbo always has audio and no field for it.
+    audio: model.audio === 'optional' ? (audio ? 'native' : 'off') : undefined,
+    multi_shot: r.multiShot,
+  };
+  const contents =
+    r.kind === 'image-to-video'
+      ? [
+          ...(r.prompt ? [{ type: 'prompt' as const, text: r.prompt }] : []),
+          ...(r.image ? [{ type: 'first_frame' as const, url: r.image }] : []),
+          ...(r.imageTail ? [{ type: 'last_frame' as const, url: r.imageTail }] : []),
+        ]
+      : undefined;
+  return NewCreateBody.parse({
+    prompt: r.kind === 'text-to-video' ? r.prompt : undefined,
+    contents,
+    settings,
+    options: Object.values(options).some((v) => v !== undefined) ? options : undefined,
+  });
+}
+
+/** Create response data (§3.4). */
+export const NewCreateData = z.object({
+  id: z.string(),
+  status: z.string(),
+  create_time: z.number().optional(),
+  update_time: z.number().optional(),
+  external_id: z.string().optional(),
+});
+
+/** The task object of `GET /tasks` and callbacks (§3.5). */
+export const NewTaskData = z.object({
+  id: z.string(),
+  status: z.enum(['submitted', 'processing', 'succeeded', 'succeed', 'failed']),
+  message: z.string().optional(),
+  create_time: z.number().optional(),
+  update_time: z.number().optional(),
+  external_id: z.string().optional(),
+  outputs: z
+    .array(
+      z.looseObject({
+        type: z.string(),
+        id: z.string().optional(),
+        url: z.string().optional(),
+        watermark_url: z.string().optional(),
+        duration: z.string().optional(),
+      }),
+    )
+    .optional(),
+  billing: z
+    .array(z.looseObject({ charge_type: z.string().optional(), amount: z.string().optional(), package_type: z.string().optional() }))
+    .optional(),
+});
+export type NewTaskData = z.infer<typeof NewTaskData>;
+
+export function fromNewTask(data: NewTaskData, kind: VideoKind): KlingTask {
+  const units = (data.billing ?? []).filter((b) => b.charge_type === 'unit' && b.amount !== undefined);
+  return {
+    taskId: data.id,
+    externalTaskId: data.external_id || undefined,
+    standard: 'new',
+    kind,
+    status: data.status === 'succeed' ? 'succeeded' : data.status,
+    statusMessage: data.message || undefined,
+    createdAt: data.create_time,
+    updatedAt: data.update_time,
+    videos: (data.outputs ?? [])
+      .filter((o) => o.type === 'video' && o.url)
+      .map((o) => ({
+        id: o.id ?? o.url!,
+        url: o.url!,
+        watermarkUrl: o.watermark_url,
+        durationSeconds: o.duration === undefined ? undefined : Number(o.duration),
+      })),
+    unitsDeducted: units.length ? units.reduce((sum, b) => sum + Number(b.amount), 0) : undefined,
+  };
+}
