@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { api, newT2V } from './helpers.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+let sim: Simulator;
+let clock: ManualClock;
+beforeAll(async () => {
+  clock = new ManualClock();
+  sim = await startSimulator({ now: clock.now, videoSizeBytes: 10_000 });
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.reset());
+
+/** Creates a task, lets it succeed and returns its id and video URL. */
+async function finishedVideo(target: Simulator = sim): Promise<{ id: string; url: string }> {
+  const id = (await api(target).post('/text-to-video/kling-2.6', newT2V())).json.data.id as string;
+  clock.advance(1_000);
+  const url = (await api(target).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string;
+  return { id, url };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('result media (REF §6.2)', () => {
+  it('serves real MP4 bytes with type and length, equal to sim.videoBytes()', async () => {
+    const { id, url } = await finishedVideo();
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('video/mp4');
+    expect(response.headers.get('content-length')).toBe('10000');
+    expect(response.headers.get('accept-ranges')).toBe('bytes');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(bytes.length).toBe(10_000);
+    expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(bytes.subarray(8, 12).toString('latin1')).toBe('isom');
+    expect(bytes.readUInt32BE(0)).toBe(32);
+    // free box, then an mdat box running to the end of the file
+    const freeSize = bytes.readUInt32BE(32);
+    expect(bytes.subarray(36, 40).toString('latin1')).toBe('free');
+    expect(bytes.subarray(32 + freeSize + 4, 32 + freeSize + 8).toString('latin1')).toBe('mdat');
+    expect(32 + freeSize + bytes.readUInt32BE(32 + freeSize)).toBe(10_000);
+    expect(bytes.equals(sim.videoBytes(id))).toBe(true);
+    expect(sha256(bytes)).toBe(sim.videoSha256(id));
+  });
+
+  it('bytes are deterministic per task and differ between tasks', async () => {
+    const a = await finishedVideo();
+    const b = await finishedVideo();
+    const first = Buffer.from(await (await fetch(a.url)).arrayBuffer());
+    const again = Buffer.from(await (await fetch(a.url)).arrayBuffer());
+    expect(first.equals(again)).toBe(true);
+    expect(sim.videoSha256(a.id)).not.toBe(sim.videoSha256(b.id));
+    // Another simulator serves the same bytes for the same task id.
+    const other = await startSimulator({ videoSizeBytes: 10_000 });
+    try {
+      expect(other.videoSha256(a.id)).toBe(sim.videoSha256(a.id));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('supports single byte ranges (206) and HEAD', async () => {
+    const { id, url } = await finishedVideo();
+    const full = sim.videoBytes(id);
+    const part = await fetch(url, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/10000');
+    expect(part.headers.get('content-length')).toBe('100');
+    expect(Buffer.from(await part.arrayBuffer()).equals(full.subarray(100, 200))).toBe(true);
+
+    const open = await fetch(url, { headers: { range: 'bytes=9990-' } });
+    expect(open.headers.get('content-range')).toBe('bytes 9990-9999/10000');
+    expect(Buffer.from(await open.arrayBuffer()).equals(full.subarray(9990))).toBe(true);
+
+    const suffix = await fetch(url, { headers: { range: 'bytes=-16' } });
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(full.subarray(-16))).toBe(true);
+
+    const beyond = await fetch(url, { headers: { range: 'bytes=20000-' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe('bytes */10000');
+
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('10000');
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'HEAD', routeKind: 'download', status: 200, code: null });
+  });
+
+  it('URLs stay valid for the TTL (30 days by default) after the task finished, then answer 403', async () => {
+    const { url } = await finishedVideo();
+    clock.advance(30 * DAY - 2_000);
+    expect((await fetch(url)).status).toBe(200);
+    clock.advance(2_000);
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    await expired.arrayBuffer();
+  });
+
+  it('the TTL and the expired status are configurable', async () => {
+    const short = await startSimulator({ now: clock.now, videoUrlTtlMs: 60_000, expiredVideoStatus: 404 });
+    try {
+      const { url } = await finishedVideo(short);
+      expect((await fetch(url)).status).toBe(200);
+      clock.advance(60_000);
+      expect((await fetch(url)).status).toBe(404);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('unknown media tokens → 404', async () => {
+    expect((await fetch(`${sim.url}/cdn/00112233445566778899aabbccddeeff.mp4`)).status).toBe(404);
+  });
+});
