@@ -1,0 +1,215 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  estimateCredits,
+  KlingApiError,
+  KlingClient,
+  KlingCredentialsError,
+  KlingValidationError,
+  lintPrompt,
+  type KlingTask,
+  type TaskRef,
+} from '../../src/kling/index.js';
+import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+
+// Each seed pitfall is exercised through the client against the simulator over HTTP: if one came back,
+// the simulator (written from the references, not from the client) would refuse or the assertion would fail.
+const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
+const clock = new ManualClock();
+let sim: Simulator;
+
+const apiKeyClient = () => new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now });
+const akskClient = () => new KlingClient({ baseUrl: sim.url, credentials: { accessKey: 'sim-ak', secretKey: 'sim-sk' }, now: clock.now });
+
+beforeAll(async () => {
+  sim = await startSimulator({ now: clock.now, schedule: { submittedMs: 1_000, processingMs: 5_000 } });
+});
+afterAll(async () => sim?.close());
+beforeEach(() => sim.reset());
+
+/** Walks the manual clock until the task is terminal. */
+async function finish(client: KlingClient, ref: TaskRef): Promise<KlingTask> {
+  for (let i = 0; i < 20; i++) {
+    const task = await client.getTask(ref);
+    if (task && (task.status === 'succeeded' || task.status === 'failed')) return task;
+    clock.advance(1_000);
+  }
+  throw new Error('task never finished');
+}
+const refOf = (t: KlingTask): TaskRef => ({ standard: t.standard, kind: t.kind, taskId: t.taskId });
+const creates = () => sim.requests.filter((r) => r.routeKind === 'create');
+
+describe('Kling client against the simulator', () => {
+  it('pitfall 1: on the legacy wire duration goes out as the string "10"; the simulator refuses an integer', async () => {
+    const client = akskClient();
+    const task = await client.createTask({ model: 'kling-v2-6', kind: 'text-to-video', prompt: PROMPT, duration: 10 });
+    expect(creates().at(-1)?.body).toMatchObject({ duration: '10', model_name: 'kling-v2-6' });
+    expect((await finish(client, refOf(task))).status).toBe('succeeded');
+
+    // The same body with an integer duration, as a careless client would send it, is a 400/1201.
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('sim-ak')
+      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800).setNotBefore(Math.floor(clock.now() / 1000) - 5)
+      .sign(new TextEncoder().encode('sim-sk'));
+    const res = await fetch(`${sim.url}/v1/videos/text2video`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model_name: 'kling-v2-6', prompt: PROMPT, duration: 10 }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 1201 });
+  });
+
+  it('pitfall 1 (new standard): duration goes out as an integer', async () => {
+    await apiKeyClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: '10' });
+    expect(creates().at(-1)).toMatchObject({ path: '/text-to-video/kling-2.6', body: { settings: { duration: 10 } } });
+  });
+
+  it('pitfall 2: the client’s JWT is accepted; one without typ is refused by the simulator', async () => {
+    await akskClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' });
+    expect(creates().at(-1)).toMatchObject({ authKind: 'jwt', status: 200 });
+
+    const noTyp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('sim-ak')
+      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800).setNotBefore(Math.floor(clock.now() / 1000) - 5)
+      .sign(new TextEncoder().encode('sim-sk'));
+    const res = await fetch(`${sim.url}/v1/videos/text2video?pageNum=1&pageSize=1`, { headers: { authorization: `Bearer ${noTyp}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 1002 });
+  });
+
+  it('pitfall 3: a long-lived client crosses the 30-minute token expiry without a single authentication failure', async () => {
+    const client = akskClient();
+    const task = await client.createTask({ model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT });
+    for (let minute = 0; minute < 95; minute += 5) {
+      clock.advance(5 * 60_000);
+      await client.getTask(refOf(task));
+    }
+    const authFailures = sim.requests.filter((r) => r.status === 401);
+    expect(authFailures).toEqual([]);
+    expect(sim.requests.filter((r) => r.authKind === 'jwt').length).toBe(20);
+  });
+
+  it('re-signs once when Kling answers 1004 (expired) and succeeds', async () => {
+    const client = akskClient();
+    sim.faults.script([{ kind: 'token-expired-1004', route: 'create' }]);
+    const task = await client.createTask({ model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT });
+    expect(task.status).toBe('submitted');
+    expect(creates().map((r) => r.status)).toEqual([401, 200]);
+  });
+
+  it('pitfall 6: mixed image-to-video features are refused before any request', async () => {
+    const client = akskClient();
+    const request = {
+      model: 'kling-v1-5',
+      kind: 'image-to-video',
+      image: 'https://example.com/first.png',
+      imageTail: 'https://example.com/last.png',
+      cameraControl: { type: 'simple', config: { zoom: 5 } },
+      mode: 'pro',
+    };
+    await expect(client.createTask(request)).rejects.toThrow(KlingValidationError);
+    await expect(client.createTask(request)).rejects.toThrow(/imageTail, cameraControl: mutually exclusive/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('pitfall 7: text-to-video on an image-to-video-only model is refused before any request', async () => {
+    await expect(akskClient().createTask({ model: 'kling-v2-1', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(/kind: kling-v2-1 does not support text-to-video/);
+    await expect(akskClient().createTask({ model: 'kling-v1-5', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(KlingValidationError);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('a new-standard-only model with only access/secret keys is refused before any request, asking for an API key', async () => {
+    await expect(akskClient().createTask({ model: 'kling-3.0-turbo', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(KlingCredentialsError);
+    await expect(akskClient().createTask({ model: 'kling-3.0-turbo', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(/API key/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it.each(['legacy', 'new'] as const)('pitfall 8: a failed task is a value with Kling’s message (%s standard)', async (standard) => {
+    const client = apiKeyClient();
+    const task = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]`, standard });
+    const done = await finish(client, refOf(task));
+    expect(done).toMatchObject({ status: 'failed', statusMessage: 'Image pixel is invalid', videos: [] });
+  });
+
+  it('pitfall 9: the estimate’s audio multiplier matches what the simulator charges', async () => {
+    const client = apiKeyClient();
+    const silent = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, resolution: '1080p' };
+    const loud = { ...silent, audio: true };
+    const charged = async (request: object) => (await finish(client, refOf(await client.createTask(request)))).unitsDeducted!;
+    const [silentUnits, loudUnits] = [await charged(silent), await charged(loud)];
+    const [silentEstimate, loudEstimate] = [estimateCredits(client.resolve(silent)), estimateCredits(client.resolve(loud))];
+    expect(loudEstimate.credits).toBe(2 * silentEstimate.credits);
+    expect(loudUnits / silentUnits).toBe(loudEstimate.audioMultiplier);
+    expect(loudEstimate.units).toBe(loudUnits);
+  });
+
+  it('pitfall 10: a vague prompt gets a lint report (the request itself is not blocked)', async () => {
+    const report = lintPrompt('A nice video of nature');
+    expect(report.vagueWords).toContain('nice');
+    expect(report.score).toBeLessThan(30);
+    await expect(apiKeyClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: 'A nice video of nature' })).resolves.toMatchObject({ status: 'submitted' });
+  });
+
+  it('the same request reaches the simulator correctly on both standards for a model both serve', async () => {
+    const client = apiKeyClient();
+    const request = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5 };
+    const viaNew = await finish(client, refOf(await client.createTask(request)));
+    const viaLegacy = await finish(client, refOf(await client.createTask({ ...request, standard: 'legacy' })));
+    for (const task of [viaNew, viaLegacy]) {
+      expect(task.status).toBe('succeeded');
+      expect(task.videos).toHaveLength(1);
+      const res = await fetch(task.videos[0]!.url);
+      expect(res.headers.get('content-type')).toBe('video/mp4');
+      expect(Buffer.from(await res.arrayBuffer()).equals(sim.videoBytes(task.taskId))).toBe(true);
+    }
+    expect(creates().map((r) => r.path)).toEqual(['/image-to-video/kling-2.6', '/v1/videos/image2video']);
+    expect(viaNew.standard).toBe('new');
+    expect(viaLegacy.standard).toBe('legacy');
+    expect(viaNew.unitsDeducted).toBe(viaLegacy.unitsDeducted);
+  });
+
+  it('looks tasks up by external id on both standards and answers unknown tasks with undefined', async () => {
+    const client = apiKeyClient();
+    for (const standard of ['new', 'legacy'] as const) {
+      const created = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard, externalTaskId: `ext-${standard}` });
+      const found = await client.getTask({ standard, kind: 'text-to-video', externalTaskId: `ext-${standard}` });
+      expect(found?.taskId).toBe(created.taskId);
+      expect(found?.externalTaskId).toBe(`ext-${standard}`);
+      expect(await client.getTask({ standard, kind: 'text-to-video', taskId: '999999999999999999' })).toBeUndefined();
+    }
+  });
+
+  it('refuses a duplicate external id with a non-retryable 1201 and creates nothing more', async () => {
+    const client = apiKeyClient();
+    await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' });
+    const err = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlingApiError);
+    expect(err).toMatchObject({ httpStatus: 400, code: 1201, retryable: false });
+    expect(sim.tasks()).toHaveLength(1);
+  });
+
+  it('queries up to 20 tasks in one call and refuses more before sending', async () => {
+    const client = apiKeyClient();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push((await client.createTask({ model: 'kling-2.5-turbo', kind: 'text-to-video', prompt: PROMPT })).taskId);
+      if (i % 5 === 4) clock.advance(10_000); // the account has 5 slots: let each batch finish
+    }
+    const tasks = await client.getTasks(ids);
+    expect(tasks.map((t) => t.taskId).sort()).toEqual([...ids].sort());
+    const before = sim.requests.length;
+    await expect(client.getTasks([...ids, '1'])).rejects.toThrow(KlingValidationError);
+    expect(sim.requests.length).toBe(before);
+  });
+
+  it('surfaces 1303 as a retryable error and 5xx/network failures as retryable', async () => {
+    const client = apiKeyClient();
+    const request = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
+    sim.faults.script([{ kind: 'concurrency-1303', route: 'create' }, { kind: 'http-5000', route: 'create' }, { kind: 'connection-reset', route: 'create' }]);
+    for (const expected of [{ code: 1303, httpStatus: 429 }, { code: 5000, httpStatus: 500 }]) {
+      const err = await client.createTask(request).catch((e: unknown) => e);
+      expect(err).toMatchObject({ ...expected, retryable: true });
+    }
+    const reset = await client.createTask(request).catch((e: unknown) => e);
+    expect(reset).toMatchObject({ name: 'KlingNetworkError', retryable: true, mayHaveReachedServer: true });
+  });
+});
