@@ -1,0 +1,127 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { request, type Dispatcher } from 'undici';
+import type { KlingClient } from '../kling/index.js';
+import { FailureType } from '../shared/failure-types.js';
+import type { GenerationPlan, StoredVideo, SubmittedTask } from '../shared/generation.js';
+import { SizeLimitError, StorageConflictError, ChecksumMismatchError, TruncatedUploadError, type VideoStorage } from '../storage/index.js';
+import { toActivityFailure } from './failures.js';
+
+export interface RehostDeps {
+  kling: KlingClient;
+  storage: VideoStorage;
+  /** Largest video accepted. Default 2 GiB. */
+  maxVideoBytes?: number;
+  /** Kling credits per unit, to report actual credits in metadata. */
+  creditsPerUnit?: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface RehostInput {
+  task: SubmittedTask;
+  objectName: string;
+  plan: GenerationPlan;
+  unitsDeducted?: number;
+  workflowId?: string;
+}
+
+const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+
+/** Progress reported through activity heartbeats (visible on the pending activity in the Temporal UI). */
+export interface TransferProgress {
+  phase: 'rehosting';
+  bytes: number;
+  total?: number;
+}
+
+/**
+ * Streams the finished video from Kling's CDN straight into storage (bytes never pass through the workflow
+ * nor sit whole in memory), verifying content type, length and checksum. A retry after a crash converges:
+ * if the object is already stored for this task it is returned as is.
+ */
+export async function rehost(deps: RehostDeps, input: RehostInput): Promise<StoredVideo> {
+  const ctx = Context.current();
+  const { storage, kling } = deps;
+  const existing = await storage.stat(input.objectName);
+  if (existing?.metadata.klingTaskId === input.task.taskId) {
+    ctx.log.info('video already stored by an earlier attempt', { objectName: input.objectName });
+    return { ...existing, url: await storage.url(input.objectName), created: false };
+  }
+
+  // Fetch a fresh URL: CDN links are temporary and hotlink-protected, and never kept in workflow history.
+  const task = await kling.getTask(input.task).catch((err: unknown) => {
+    throw toActivityFailure(err);
+  });
+  const video = task?.videos[0];
+  if (!task || task.status !== 'succeeded' || !video)
+    throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `Kling task ${input.task.taskId} has no video to download`, nonRetryable: true });
+
+  const maxBytes = deps.maxVideoBytes ?? DEFAULT_MAX_BYTES;
+  const signal = ctx.cancellationSignal;
+  const res = await request(video.url, { method: 'GET', signal, dispatcher: deps.dispatcher }).catch((err: unknown) => {
+    throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
+  });
+  try {
+    if (res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410)
+      throw ApplicationFailure.create({
+        type: FailureType.VideoUrlExpired,
+        message: `Kling's video URL for task ${input.task.taskId} answered HTTP ${res.statusCode}: the temporary link has expired`,
+        nonRetryable: true,
+        details: [{ taskId: input.task.taskId, httpStatus: res.statusCode }],
+      });
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download answered HTTP ${res.statusCode}` });
+    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!contentType.startsWith('video/'))
+      throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `expected a video, got content type "${contentType || 'none'}"`, nonRetryable: true });
+    const lengthHeader = res.headers['content-length'];
+    const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
+    if (total !== undefined && total > maxBytes)
+      throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `video of ${total} bytes exceeds the limit of ${maxBytes}`, nonRetryable: true });
+
+    const creditsActual = input.unitsDeducted === undefined ? undefined : input.unitsDeducted * (deps.creditsPerUnit ?? 10);
+    const metadata: Record<string, string> = Object.fromEntries(
+      Object.entries({
+        klingTaskId: input.task.taskId,
+        externalTaskId: input.task.externalTaskId,
+        klingStandard: input.task.standard,
+        model: input.plan.model,
+        kind: input.plan.kind,
+        resolution: input.plan.resolution,
+        durationSeconds: input.plan.durationSeconds,
+        audio: input.plan.audio,
+        promptSha256: input.plan.promptSha256,
+        creditsEstimated: input.plan.estimate.credits,
+        creditsActual,
+        workflowId: ctx.info.workflowExecution?.workflowId,
+      })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
+    const stored = await storage.upload(input.objectName, res.body, {
+      contentType,
+      metadata,
+      expectedSize: total,
+      maxBytes,
+      signal,
+      onProgress: (bytes) => ctx.heartbeat({ phase: 'rehosting', bytes, total } satisfies TransferProgress),
+    });
+    return { ...stored, url: await storage.url(input.objectName) };
+  } catch (err) {
+    // Nobody reads the rest: swallow the AbortError that destroying an unread body emits.
+    res.body.on('error', () => undefined).destroy();
+    if (err instanceof ApplicationFailure) throw err;
+    if (signal.aborted) throw err;
+    throw storageFailure(err);
+  }
+}
+
+function storageFailure(err: unknown): ApplicationFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof SizeLimitError) return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message, nonRetryable: true });
+  if (err instanceof StorageConflictError) return ApplicationFailure.create({ type: FailureType.StorageVerificationFailed, message, nonRetryable: true });
+  // A short body or a checksum mismatch stored nothing; a fresh download may succeed.
+  if (err instanceof TruncatedUploadError || err instanceof ChecksumMismatchError)
+    return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `${message} (will retry)` });
+  return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `transfer failed: ${message}` });
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
+import { assertWithinBudget, estimateCredits, lintPrompt, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
+import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
+import { FailureType } from '../shared/failure-types.js';
+import { GenerateVideoInput, GenerateVideoOptions, type GenerationPlan } from '../shared/generation.js';
+import { toActivityFailure } from './failures.js';
+
+export interface ValidateDeps {
+  kling: KlingClient;
+  pricing?: PricingTable;
+  /** Base of every object name, from configuration (e.g. `kling-videos`). */
+  objectPrefix: string;
+}
+
+function invalid(issues: Array<{ field: string; message: string }>): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidVideoRequest,
+    message: `Invalid video request: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    nonRetryable: true,
+    details: [{ issues }],
+  });
+}
+
+const prefixed = (prefix: string, error: z.ZodError) => zodIssues(error).map((i) => ({ ...i, field: `${prefix}.${i.field}` }));
+
+/**
+ * Everything decided before submission: schema, catalog, exclusivity, budget and lint, with the same rules
+ * as the client; the object name is derived from the workflow id (a hash, no user text).
+ */
+export function validateGeneration(deps: ValidateDeps, input: unknown, workflowId: string): GenerationPlan {
+  const parsed = GenerateVideoInput.safeParse(input);
+  if (!parsed.success) throw invalid(zodIssues(parsed.error));
+  const options = GenerateVideoOptions.safeParse(parsed.data.options ?? {});
+  if (!options.success) throw invalid(prefixed('options', options.error));
+  const opts = options.data;
+  const issues: Array<{ field: string; message: string }> = [];
+  if (!WORKFLOW_ID_PATTERN.test(workflowId))
+    issues.push({ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} (it becomes part of Kling's external_task_id)` });
+  if ('externalTaskId' in parsed.data.request)
+    issues.push({ field: 'request.externalTaskId', message: 'derived from the workflow id; do not set it' });
+  const durations = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  const ms: Record<string, number> = {};
+  for (const [field, value] of Object.entries(durations)) {
+    try {
+      ms[field] = msToNumber(value as never);
+      if (!(ms[field]! > 0)) throw new Error('not positive');
+    } catch {
+      issues.push({ field: `options.${field}`, message: `"${value}" is not a positive duration (e.g. "10 minutes", "30s" or milliseconds)` });
+    }
+  }
+  if (issues.length) throw invalid(issues);
+
+  try {
+    const resolved = deps.kling.resolve(parsed.data.request);
+    const estimate = estimateCredits(resolved, deps.pricing);
+    assertWithinBudget(estimate, opts.maxCredits);
+    const prompt = resolved.request.prompt;
+    const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
+    const hash = createHash('sha256').update(workflowId).digest('hex').slice(0, 32);
+    return {
+      model: resolved.model.id,
+      standard: resolved.standard,
+      kind: resolved.request.kind,
+      resolution: resolved.resolution,
+      durationSeconds: resolved.duration,
+      audio: resolved.audio,
+      estimate,
+      lint,
+      promptSha256: prompt ? createHash('sha256').update(prompt).digest('hex') : undefined,
+      deadlineMs: ms.deadline!,
+      poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
+      resubmitOnFailure: opts.resubmitOnFailure,
+      objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),
+    };
+  } catch (err) {
+    const failure = toActivityFailure(err);
+    if (failure.type === FailureType.InvalidVideoRequest) {
+      const inner = (failure.details?.[0] as { issues: Array<{ field: string; message: string }> }).issues;
+      throw invalid(inner.map((i) => ({ ...i, field: `request.${i.field}` })));
+    }
+    throw failure;
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ApiStandard, credentialsFromEnv, DEFAULT_KLING_BASE_URL, type KlingCredentialsConfig } from './kling/index.js';
+import { DEFAULT_TASK_QUEUE } from './shared/constants.js';
+import { storageConfigSchema, type StorageConfig } from './storage/index.js';
+
+const blank = (v: unknown) => (v === '' ? undefined : v);
+const optionalNumber = z.preprocess(blank, z.coerce.number().positive().optional());
+
+/**
+ * Worker configuration from the environment (see README, "Configuration"). Temporal's own connection
+ * settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS) are read by @temporalio/envconfig.
+ */
+export const WorkerEnv = z.object({
+  KLING_BASE_URL: z.preprocess(blank, z.url().default(DEFAULT_KLING_BASE_URL)),
+  KLING_PREFERRED_STANDARD: z.preprocess(blank, ApiStandard.default('new')),
+  KLING_REQUEST_TIMEOUT_MS: optionalNumber,
+  KLING_TASK_QUEUE: z.preprocess(blank, z.string().min(1).default(DEFAULT_TASK_QUEUE)),
+  KLING_OBJECT_PREFIX: z.preprocess(blank, z.string().regex(/^[a-z0-9][a-z0-9_/-]*$/).default('kling-videos')),
+  KLING_MAX_VIDEO_BYTES: optionalNumber,
+  GCS_BUCKET: z.preprocess(blank, z.string().optional()),
+  GCS_PREFIX: z.preprocess(blank, z.string().optional()),
+  GCS_URL_MODE: z.preprocess(blank, z.enum(['public', 'signed']).default('signed')),
+  GCS_SIGNED_URL_TTL_SECONDS: optionalNumber,
+  GCS_API_ENDPOINT: z.preprocess(blank, z.url().optional()),
+  GCS_PROJECT_ID: z.preprocess(blank, z.string().optional()),
+  LOCAL_STORAGE_DIR: z.preprocess(blank, z.string().default('./data/videos')),
+});
+
+export interface WorkerConfig {
+  credentials: KlingCredentialsConfig;
+  klingBaseUrl: string;
+  preferredStandard: ApiStandard;
+  requestTimeoutMs?: number;
+  taskQueue: string;
+  objectPrefix: string;
+  maxVideoBytes?: number;
+  storage: StorageConfig;
+}
+
+/** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
+export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success)
+    throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  const storage = storageConfigSchema.parse({
+    bucket: e.GCS_BUCKET,
+    prefix: e.GCS_PREFIX,
+    urlMode: e.GCS_URL_MODE,
+    signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
+    apiEndpoint: e.GCS_API_ENDPOINT,
+    projectId: e.GCS_PROJECT_ID,
+    localRoot: e.LOCAL_STORAGE_DIR,
+  });
+  return {
+    credentials: credentialsFromEnv(env),
+    klingBaseUrl: e.KLING_BASE_URL,
+    preferredStandard: e.KLING_PREFERRED_STANDARD,
+    requestTimeoutMs: e.KLING_REQUEST_TIMEOUT_MS,
+    taskQueue: e.KLING_TASK_QUEUE,
+    objectPrefix: e.KLING_OBJECT_PREFIX,
+    maxVideoBytes: e.KLING_MAX_VIDEO_BYTES,
+    storage,
+  };
+}

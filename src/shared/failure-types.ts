@@ -1,0 +1,44 @@
+/**
+ * `ApplicationFailure.type` values the generateVideo workflow fails with. Plain constants so workflow
+ * code, activities and callers share one spelling. Every one of them is non-retryable at the workflow level.
+ */
+export const FailureType = {
+  /** The request broke a rule (schema, catalog, exclusivity, object name…); `details[0].issues` names each field. Nothing was submitted. */
+  InvalidVideoRequest: 'InvalidVideoRequest',
+  /** The credit estimate exceeds `maxCredits`. Nothing was submitted. */
+  BudgetExceeded: 'BudgetExceeded',
+  /** Strict prompt lint refused the prompt. Nothing was submitted. */
+  PromptRejected: 'PromptRejected',
+  /** Kling reported the task `failed`; `details[0].statusMessage` carries Kling's reason. */
+  VideoGenerationFailed: 'VideoGenerationFailed',
+  /** The task did not finish before the deadline. It may still finish (and be billed) on Kling's side. */
+  VideoGenerationTimedOut: 'VideoGenerationTimedOut',
+  /** Kling's CDN answered 403/404: the temporary video URL expired before it could be downloaded. */
+  VideoUrlExpired: 'VideoUrlExpired',
+  /** The download could not be verified (wrong content type, size over the bound, truncated body). */
+  VideoDownloadInvalid: 'VideoDownloadInvalid',
+  /** Kling refused the request permanently (400-family, 1100–1102, 1300/1301, 1304). */
+  KlingRequestRejected: 'KlingRequestRejected',
+  /** Kling's content policy refused the input (1300/1301). */
+  ContentPolicyViolation: 'ContentPolicyViolation',
+  /** The configured credentials were refused or cannot call this model. */
+  KlingCredentialsRejected: 'KlingCredentialsRejected',
+  /** Transient Kling trouble (5xx, network, 1302/1303); retried by activities, surfaced only when retries run out. */
+  KlingUnavailable: 'KlingUnavailable',
+  /** The stored object does not match what was downloaded, or an object with other bytes already holds the name. */
+  StorageVerificationFailed: 'StorageVerificationFailed',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failure types that activities must never retry. */
+export const NON_RETRYABLE_FAILURES: FailureType[] = [
+  FailureType.InvalidVideoRequest,
+  FailureType.BudgetExceeded,
+  FailureType.PromptRejected,
+  FailureType.VideoUrlExpired,
+  FailureType.VideoDownloadInvalid,
+  FailureType.KlingRequestRejected,
+  FailureType.ContentPolicyViolation,
+  FailureType.KlingCredentialsRejected,
+  FailureType.StorageVerificationFailed,
+];

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { CreditEstimate } from '../kling/pricing.js';
+import { PromptLintReport } from '../kling/prompt-lint.js';
+import { ApiStandard, Resolution, VideoKind } from '../kling/catalog.js';
+import { TaskStatus } from '../kling/task.js';
+
+/** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`). */
+export const DurationInput = z.union([z.number().int().positive(), z.string().min(1)]);
+
+export const PollSchedule = z
+  .object({
+    /** First status check after submission. Default 5 s. */
+    initialInterval: DurationInput.default('5s'),
+    /** Each wait is the previous one times this. Default 1.5. */
+    backoffCoefficient: z.number().min(1).max(10).default(1.5),
+    /** Cap on the wait between polls. Default 30 s. */
+    maxInterval: DurationInput.default('30s'),
+  })
+  .strict();
+
+/** Safe prefix segments only: the object name never contains free user text. */
+const SafePrefix = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}(\/[a-z0-9][a-z0-9_-]{0,62}){0,4}$/, 'lower-case letters, digits, "-", "_" and "/" between segments');
+
+export const GenerateVideoOptions = z
+  .object({
+    /** Give up waiting this long after submission. Default 10 minutes (seed pitfall 4). */
+    deadline: DurationInput.default('10 minutes'),
+    poll: PollSchedule.default({ initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '30s' }),
+    /** Refuse to submit when the credit estimate exceeds this. */
+    maxCredits: z.number().positive().optional(),
+    /** How many times to resubmit after a `failed` task that is not a content-policy refusal. Default 0. */
+    resubmitOnFailure: z.number().int().min(0).max(5).default(0),
+    /** Where to store the video, under the worker's configured bucket. */
+    destination: z.object({ prefix: SafePrefix.optional() }).strict().default({}),
+    /** Fail when the prompt lint score is below `minLintScore`. */
+    strictPromptLint: z.boolean().default(false),
+    minLintScore: z.number().int().min(0).max(100).default(60),
+  })
+  .strict();
+export type GenerateVideoOptions = z.infer<typeof GenerateVideoOptions>;
+
+/** Workflow input. Credentials are never part of it: the worker holds them. */
+export const GenerateVideoInput = z
+  .object({
+    /** The Kling request (see the client's VideoRequest); `externalTaskId` is derived by the workflow. */
+    request: z.record(z.string(), z.unknown()),
+    options: GenerateVideoOptions.partial().optional(),
+  })
+  .strict();
+export type GenerateVideoInput = z.input<typeof GenerateVideoInput>;
+
+/** What validation decides before anything is submitted; durations resolved to milliseconds. */
+export const GenerationPlan = z.object({
+  model: z.string(),
+  standard: ApiStandard,
+  kind: VideoKind,
+  resolution: Resolution,
+  durationSeconds: z.number(),
+  audio: z.boolean(),
+  estimate: CreditEstimate,
+  lint: PromptLintReport.optional(),
+  promptSha256: z.string().optional(),
+  deadlineMs: z.number(),
+  poll: z.object({ initialMs: z.number(), backoffCoefficient: z.number(), maxMs: z.number() }),
+  resubmitOnFailure: z.number(),
+  objectName: z.string(),
+});
+export type GenerationPlan = z.infer<typeof GenerationPlan>;
+
+/** What the status activity reports: a value, even for `failed`. `unknown` = not visible (yet). */
+export const TaskSnapshot = z.object({
+  status: z.union([TaskStatus, z.literal('unknown')]),
+  statusMessage: z.string().optional(),
+  unitsDeducted: z.number().optional(),
+});
+export type TaskSnapshot = z.infer<typeof TaskSnapshot>;
+
+export const SubmittedTask = z.object({
+  taskId: z.string(),
+  externalTaskId: z.string(),
+  standard: ApiStandard,
+  kind: VideoKind,
+  /** True when the task already existed (a retry found it by external id): nothing was paid twice. */
+  adopted: z.boolean(),
+});
+export type SubmittedTask = z.infer<typeof SubmittedTask>;
+
+export const StoredVideo = z.object({
+  uri: z.string(),
+  url: z.string(),
+  objectName: z.string(),
+  size: z.number(),
+  md5Base64: z.string(),
+  crc32c: z.string().optional(),
+  contentType: z.string(),
+  /** False when a retry found the object already stored (converged on one object). */
+  created: z.boolean(),
+});
+export type StoredVideo = z.infer<typeof StoredVideo>;
+
+export const GenerationPhase = z.enum(['validating', 'submitting', 'generating', 'rehosting', 'completed', 'failed']);
+export type GenerationPhase = z.infer<typeof GenerationPhase>;
+
+export const GenerateVideoResult = z.object({
+  /** Permanent location (`gs://bucket/name` or `file:///…`). */
+  uri: z.string(),
+  /** https URL (public or signed, per worker configuration). */
+  url: z.string(),
+  objectName: z.string(),
+  size: z.number(),
+  md5Base64: z.string(),
+  crc32c: z.string().optional(),
+  contentType: z.string(),
+  klingTaskId: z.string(),
+  externalTaskId: z.string(),
+  model: z.string(),
+  standard: ApiStandard,
+  credits: z.object({ estimated: z.number(), actual: z.number().optional() }),
+  submissions: z.number(),
+  polls: z.number(),
+  timingsMs: z.object({ validating: z.number(), submitting: z.number(), generating: z.number(), rehosting: z.number(), total: z.number() }),
+  lint: PromptLintReport.optional(),
+});
+export type GenerateVideoResult = z.infer<typeof GenerateVideoResult>;
+
+export const GenerationProgress = z.object({
+  phase: GenerationPhase,
+  klingTaskId: z.string().optional(),
+  externalTaskId: z.string().optional(),
+  klingStatus: z.string().optional(),
+  polls: z.number(),
+  submissions: z.number(),
+  elapsedMs: z.number(),
+  deadlineAt: z.number().optional(),
+  bytesTransferred: z.number().optional(),
+  totalBytes: z.number().optional(),
+});
+export type GenerationProgress = z.infer<typeof GenerationProgress>;

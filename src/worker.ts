@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import { workerConfigFromEnv } from './config.js';
+import { KlingClient } from './kling/index.js';
+import { createStorageFromConfig } from './storage/index.js';
+
+/** The workflows entry, as source (tsx, tests) or compiled (lib/). */
+export function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+}
+
+/** Builds a worker for the generateVideo workflow with injected dependencies. */
+export async function createKlingWorker(
+  options: { connection: NativeConnection; namespace?: string; taskQueue: string; deps: ActivityDeps } & Partial<
+    Pick<WorkerOptions, 'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>
+  >,
+): Promise<Worker> {
+  const { deps, workflowBundle, ...rest } = options;
+  return Worker.create({
+    ...rest,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities(deps),
+  });
+}
+
+/** Entry point: configuration from the environment; SIGINT/SIGTERM shut the worker down gracefully. */
+async function main(): Promise<void> {
+  const config = workerConfigFromEnv();
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  try {
+    const kling = new KlingClient({
+      credentials: config.credentials,
+      baseUrl: config.klingBaseUrl,
+      preferredStandard: config.preferredStandard,
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+    const worker = await createKlingWorker({
+      connection,
+      namespace,
+      taskQueue: config.taskQueue,
+      deps: { kling, storage: createStorageFromConfig(config.storage), objectPrefix: config.objectPrefix, maxVideoBytes: config.maxVideoBytes },
+    });
+    console.log(`kling-temporal worker on task queue "${config.taskQueue}" (namespace ${namespace ?? 'default'})`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

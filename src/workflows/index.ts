@@ -1,0 +1,3 @@
+// The only workflowsPath entry: every workflow the worker runs is exported here.
+export * from './generate-video.js';
+export * from './messages.js';

@@ -1,0 +1,35 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { HISTORIES_DIR } from './support/histories.js';
+import { installQuietTemporalRuntime } from './support/servers.js';
+import { bundleWorkflows } from './support/workflow-bundle.js';
+
+// A non-deterministic change to the workflow code fails here, in every run, before it reaches production.
+const REQUIRED = ['t2v-succeeded', 'i2v-legacy-succeeded', 'kling-failed', 'transient-faults', 'invalid-input', 'deadline-timed-out'];
+
+describe('replay of captured generateVideo histories', () => {
+  it('replays every committed history without a determinism error', async () => {
+    installQuietTemporalRuntime();
+    const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
+    expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(expect.arrayContaining(REQUIRED));
+    const workflowBundle = await bundleWorkflows('src/workflows/index.ts');
+    const histories = await Promise.all(
+      files.map(async (f) => ({ workflowId: f, history: JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8')) })),
+    );
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
+    expect(results).toHaveLength(files.length);
+    for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+  });
+
+  it('detects a non-deterministic change (self-test: a history whose first activity differs must not replay)', async () => {
+    installQuietTemporalRuntime();
+    const workflowBundle = await bundleWorkflows('src/workflows/index.ts');
+    const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, 't2v-succeeded.json'), 'utf8'));
+    const scheduled = history.events.find((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
+    scheduled.activityTaskScheduledEventAttributes.activityType.name = 'someOtherActivity';
+    await expect(Worker.runReplayHistory({ workflowBundle }, history)).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+  });
+});

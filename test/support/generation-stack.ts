@@ -1,0 +1,66 @@
+// A generateVideo stack on real servers: the shared Temporal dev server (or a time-skipping one), the Kling
+// simulator over HTTP and fake-gcs-server, wired through the same code a deployment uses.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { KlingClient, type KlingClientOptions } from '../../src/kling/index.js';
+import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { createGcsStorage, type VideoStorage } from '../../src/storage/index.js';
+import { createKlingWorker } from '../../src/worker.js';
+import { gcsStorage, uniqueBucketName, uniqueId } from './servers.js';
+import { bundleWorkflows } from './workflow-bundle.js';
+
+export const SIM_CREDENTIALS = { apiKey: 'sim-api-key', accessKey: 'sim-ak', secretKey: 'sim-sk' } as const;
+
+export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+export interface GenerationStack {
+  sim: Simulator;
+  kling: KlingClient;
+  storage: VideoStorage;
+  bucket: string;
+  taskQueue: string;
+  worker: Worker;
+  /** Runs `fn` while the worker polls; fails fast if the worker dies. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function createGenerationStack(
+  env: TestWorkflowEnvironment,
+  options: { simulator?: SimulatorOptions; kling?: Partial<KlingClientOptions> } = {},
+): Promise<GenerationStack> {
+  const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
+  const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, ...options.kling });
+  const bucket = uniqueBucketName('kt');
+  const gcs = gcsStorage();
+  await gcs.createBucket(bucket);
+  const storage = createGcsStorage({ bucket, prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcs.apiEndpoint });
+  const taskQueue = uniqueId('tq');
+  const worker = await createKlingWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    deps: { kling, storage, limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 } },
+    workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
+  });
+  // One worker for the whole file: runUntil would shut it down after the first test.
+  const running = worker.run();
+  const died = running.then(() => {
+    throw new Error('worker stopped');
+  });
+  died.catch(() => undefined);
+  return {
+    sim,
+    kling,
+    storage,
+    bucket,
+    taskQueue,
+    worker,
+    run: (fn) => Promise.race([fn(), died]),
+    close: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await sim.close();
+    },
+  };
+}
