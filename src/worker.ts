@@ -16,11 +16,18 @@ export function workflowsPath(): string {
 /** Builds a worker for the generateVideo workflow with injected dependencies. */
 export async function createKlingWorker(
   options: { connection: NativeConnection; namespace?: string; taskQueue: string; deps: ActivityDeps } & Partial<
-    Pick<WorkerOptions, 'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>
+    Pick<
+      WorkerOptions,
+      'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxHeartbeatThrottleInterval'
+    >
   >,
 ): Promise<Worker> {
   const { deps, workflowBundle, ...rest } = options;
   return Worker.create({
+    // Cancellation reaches an activity only through a heartbeat's answer: keep the throttle short so a
+    // cancelled transfer stops within seconds (the SDK default would wait up to 0.8 × heartbeatTimeout).
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(deps),

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -43,10 +44,13 @@ const { submitVideoTask } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 
+// On cancellation the workflow waits until the transfer has really stopped, so no object appears afterwards.
 const { rehostVideo } = proxyActivities<Activities>({
   summary: 'download from Kling and rehost to storage',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '1 minute',
+  // Heartbeats come with every chunk: 30 s without a byte means a stalled CDN or a dead worker; retry.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
 

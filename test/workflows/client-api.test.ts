@@ -1,0 +1,119 @@
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VideoGenerationClient } from '../../src/client.js';
+import { KlingValidationError } from '../../src/kling/index.js';
+import { FailureType } from '../../src/shared/failure-types.js';
+import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { KlingModel, KlingPhase, KlingTaskId } from '../../src/shared/search-attributes.js';
+import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+
+const PROMPT = 'An old fisherman slowly mends a net on a foggy harbour pier at dawn, 35mm lens, cinematic film grain';
+const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
+const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
+
+let env: TestWorkflowEnvironment;
+let stack: GenerationStack;
+let videos: VideoGenerationClient;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  stack = await createGenerationStack(env, { simulator: { videoSizeBytes: 2 * 1024 * 1024 } });
+  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
+});
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('VideoGenerationClient (the typed API for backend services)', () => {
+  it('refuses an invalid request at the call site, naming the field, and starts nothing', async () => {
+    const workflowId = uniqueId('bad');
+    const err = await videos.startVideoGeneration({ ...T2V, duration: 7 }, { workflowId }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlingValidationError);
+    expect((err as KlingValidationError).issues[0]?.field).toBe('duration');
+    await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(videos.startVideoGeneration(T2V, { workflowId: 'has spaces/and slashes' })).rejects.toThrow(/workflowId/);
+  });
+
+  it('starts, reports progress with bytes while rehosting, and returns the result; the same id joins the same job', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('api');
+      stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 64 * 1024, intervalMs: 40 }]);
+      const handle = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const runId = (await handle.describe()).runId;
+      const again = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      expect((await again.describe()).runId).toBe(runId);
+
+      const moving = await until(async () => {
+        const p = await videos.getProgress(workflowId);
+        return p.phase === 'rehosting' && (p.bytesTransferred ?? 0) > 0 ? p : undefined;
+      });
+      expect(moving.totalBytes).toBe(2 * 1024 * 1024);
+      expect(moving.klingTaskId).toBeDefined();
+
+      const result = await videos.result(workflowId);
+      expect(result.size).toBe(2 * 1024 * 1024);
+      expect((await videos.getProgress(workflowId)).phase).toBe('completed');
+      // A completed id started again returns the finished job instead of paying for a new one.
+      const afterwards = await videos.startVideoGeneration(T2V, { workflowId });
+      expect((await afterwards.describe()).runId).toBe(runId);
+      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect(attributes.get(KlingPhase)).toBe('completed');
+      expect(attributes.get(KlingModel)).toBe('kling-2.6');
+      expect(attributes.get(KlingTaskId)).toBe(result.klingTaskId);
+    });
+  });
+
+  it('cancel during the download stops the transfer and stores nothing', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('cancel');
+      const before = stack.sim.requests.length;
+      stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 16 * 1024, intervalMs: 100 }]);
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      await until(async () => ((await videos.getProgress(workflowId)).bytesTransferred ?? 0) > 0 || undefined);
+      await videos.cancel(workflowId);
+      const err = await videos.result(workflowId).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      // The workflow waited for the transfer to stop (WAIT_CANCELLATION_COMPLETED), so this is final.
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(history.events?.some((e) => e.activityTaskCanceledEventAttributes)).toBe(true);
+      const [files] = await gcsStorage().bucket(stack.bucket).getFiles();
+      expect(files.filter((f) => f.metadata.metadata?.workflowId === workflowId)).toEqual([]);
+      expect(stack.sim.requests.slice(before).filter((r) => r.routeKind === 'download')).toHaveLength(1);
+    });
+  });
+
+  it('resubmits a failed task when resubmitOnFailure allows, but never a content-policy refusal', async () => {
+    await stack.run(async () => {
+      stack.sim.failNext('Internal generation error');
+      const workflowId = uniqueId('resubmit');
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, resubmitOnFailure: 1 } });
+      const result = await videos.result(workflowId);
+      expect(result.submissions).toBe(2);
+      expect(result.externalTaskId).toMatch(/-2$/);
+      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId)).map((t) => t.status)).toEqual(['failed', 'succeeded']);
+
+      stack.sim.failNext('Failure to pass the risk control system');
+      const policyId = uniqueId('policy');
+      await videos.startVideoGeneration(T2V, { workflowId: policyId, options: { poll: FAST_POLL, resubmitOnFailure: 3 } });
+      const err = (await videos.result(policyId).catch((e: unknown) => e)) as WorkflowFailedError;
+      expect(err.cause).toBeInstanceOf(ApplicationFailure);
+      expect((err.cause as ApplicationFailure).type).toBe(FailureType.VideoGenerationFailed);
+      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(policyId))).toHaveLength(1);
+    });
+  });
+});
