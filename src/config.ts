@@ -1,5 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ApiStandard, credentialsFromEnv, DEFAULT_KLING_BASE_URL, type KlingCredentialsConfig } from './kling/index.js';
+import {
+  ApiStandard,
+  createModelCatalog,
+  createPricingTable,
+  credentialsFromEnv,
+  DEFAULT_KLING_BASE_URL,
+  ModelCapabilities,
+  PriceRow,
+  type KlingCredentialsConfig,
+  type ModelCatalog,
+  type PricingTable,
+} from './kling/index.js';
 import { DEFAULT_TASK_QUEUE } from './shared/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';
 
@@ -24,7 +36,29 @@ export const WorkerEnv = z.object({
   GCS_API_ENDPOINT: z.preprocess(blank, z.url().optional()),
   GCS_PROJECT_ID: z.preprocess(blank, z.string().optional()),
   LOCAL_STORAGE_DIR: z.preprocess(blank, z.string().default('./data/videos')),
+  /** JSON file: an array of model entries that replace (by id) or extend the built-in catalog. */
+  KLING_CATALOG_FILE: z.preprocess(blank, z.string().optional()),
+  /** JSON file: `{ creditsPerUnit?, perTaskAudioMultiplier?, rows?: PriceRow[] }` merged over the built-in prices. */
+  KLING_PRICING_FILE: z.preprocess(blank, z.string().optional()),
 });
+
+const PricingOverrides = z
+  .object({ creditsPerUnit: z.number().positive().optional(), perTaskAudioMultiplier: z.number().positive().optional(), rows: z.array(PriceRow).optional() })
+  .strict();
+
+function readJson(variable: string, file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${variable}: cannot read JSON from ${file}: ${(err as Error).message}`);
+  }
+}
+
+function parseWith<T>(variable: string, schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${variable}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 export interface WorkerConfig {
   credentials: KlingCredentialsConfig;
@@ -35,6 +69,8 @@ export interface WorkerConfig {
   objectPrefix: string;
   maxVideoBytes?: number;
   storage: StorageConfig;
+  catalog: ModelCatalog;
+  pricing: PricingTable;
 }
 
 /** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
@@ -61,5 +97,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     objectPrefix: e.KLING_OBJECT_PREFIX,
     maxVideoBytes: e.KLING_MAX_VIDEO_BYTES,
     storage,
+    catalog: createModelCatalog(
+      e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],
+    ),
+    pricing: createPricingTable(e.KLING_PRICING_FILE ? parseWith('KLING_PRICING_FILE', PricingOverrides, readJson('KLING_PRICING_FILE', e.KLING_PRICING_FILE)) : {}),
   };
 }

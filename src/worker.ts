@@ -45,12 +45,19 @@ async function main(): Promise<void> {
       baseUrl: config.klingBaseUrl,
       preferredStandard: config.preferredStandard,
       requestTimeoutMs: config.requestTimeoutMs,
+      catalog: config.catalog,
     });
     const worker = await createKlingWorker({
       connection,
       namespace,
       taskQueue: config.taskQueue,
-      deps: { kling, storage: createStorageFromConfig(config.storage), objectPrefix: config.objectPrefix, maxVideoBytes: config.maxVideoBytes },
+      deps: {
+        kling,
+        storage: createStorageFromConfig(config.storage),
+        pricing: config.pricing,
+        objectPrefix: config.objectPrefix,
+        maxVideoBytes: config.maxVideoBytes,
+      },
     });
     console.log(`kling-temporal worker on task queue "${config.taskQueue}" (namespace ${namespace ?? 'default'})`);
     await worker.run();
