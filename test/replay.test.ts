@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { SIM_CREDENTIALS } from './support/generation-stack.js';
 import { HISTORIES_DIR } from './support/histories.js';
 import { installQuietTemporalRuntime } from './support/servers.js';
 import { bundleWorkflows } from './support/workflow-bundle.js';
@@ -22,6 +23,19 @@ describe('replay of captured generateVideo histories', () => {
     for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
     expect(results).toHaveLength(files.length);
     for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+  });
+
+  it('holds no credential: every payload decoded, no key, secret or bearer token', async () => {
+    const secrets = [SIM_CREDENTIALS.apiKey, SIM_CREDENTIALS.accessKey, SIM_CREDENTIALS.secretKey, 'Bearer '];
+    const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json'));
+    let payloads = 0;
+    for (const f of files) {
+      const text = await readFile(path.join(HISTORIES_DIR, f), 'utf8');
+      const decoded = [...text.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+      payloads += decoded.length;
+      for (const secret of secrets) for (const content of [text, ...decoded]) expect(content.includes(secret), `${f} contains ${secret}`).toBe(false);
+    }
+    expect(payloads).toBeGreaterThan(50);
   });
 
   it('detects a non-deterministic change (self-test: a history whose first activity differs must not replay)', async () => {
