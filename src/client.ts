@@ -7,7 +7,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { createModelCatalog, resolveRequest, type ModelCatalog } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
-import type { GenerateVideoInput, GenerateVideoOptions, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
+import type { GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
 import { KlingModel, KlingPhase } from './shared/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
 import { generateVideo, progressQuery } from './workflows/index.js';
@@ -16,7 +16,8 @@ export interface StartOptions {
   /** The caller's idempotency key: starting the same id again returns the existing generation. */
   workflowId: string;
   taskQueue?: string;
-  options?: Partial<GenerateVideoOptions>;
+  /** Workflow options (deadline, poll schedule, maxCredits, resubmitOnFailure, destination, lint). */
+  options?: GenerateVideoInput['options'];
 }
 
 /**
