@@ -5,6 +5,7 @@ import {
   KlingCredentialsError,
   KlingNetworkError,
   KlingValidationError,
+  PriceNotFoundError,
   PromptLintError,
 } from '../kling/index.js';
 import { FailureType } from '../shared/failure-types.js';
@@ -31,6 +32,13 @@ export function toActivityFailure(err: unknown, delays: LimitRetryDelays = DEFAU
       message: err.message,
       nonRetryable: true,
       details: [{ issues: [{ field: 'maxCredits', message: err.message }], estimatedCredits: err.estimatedCredits, maxCredits: err.maxCredits }],
+    });
+  if (err instanceof PriceNotFoundError)
+    return ApplicationFailure.create({
+      type: FailureType.InvalidVideoRequest,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ issues: [{ field: 'model', message: err.message }] }],
     });
   if (err instanceof PromptLintError)
     return ApplicationFailure.create({ type: FailureType.PromptRejected, message: err.message, nonRetryable: true, details: [{ lint: err.report }] });

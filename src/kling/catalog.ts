@@ -47,6 +47,10 @@ export const ModelCapabilities = z.object({
   /** The model accepts a last frame without a first frame (legacy tail-only). */
   lastFrameOnly: z.boolean().default(false),
   multiShot: z.boolean().default(false),
+  /** Voice control (legacy `voice_list`, new `voice` contents): per standard, which kinds; needs audio. */
+  voiceControl: z.object({ legacy: z.array(VideoKind).default([]), new: z.array(VideoKind).default([]) }).optional(),
+  /** New-standard `element` contents per image-to-video request (0: none). */
+  maxElements: z.number().int().min(0).default(0),
   promptMaxChars: z.object({ 'text-to-video': z.number().int(), 'image-to-video': z.number().int() }),
   /** Kling has switched this model off; requests are refused before submission. */
   discontinued: z.boolean().default(false),
@@ -89,6 +93,8 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     audio: 'optional',
     lastFrameResolutions: ['720p', '1080p', '4k'],
     multiShot: true,
+    voiceControl: { legacy: BOTH, new: [] },
+    maxElements: 3,
     promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072 },
     source: 'NEW §1.3 (OFFICIAL T30/I30); legacy kling-v3 OBSERVED live, its durations 3P',
   },
@@ -103,8 +109,9 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     audioResolution: '1080p',
     negativePrompt: true,
     lastFrameResolutions: ['1080p'],
+    voiceControl: { legacy: BOTH, new: I2V_ONLY },
     promptMaxChars: P2500,
-    source: 'NEW §1.3 (OFFICIAL T26/I26, MAP); legacy: REF §3.5 (sound pro only = 1080p)',
+    source: 'NEW §1.3 (OFFICIAL T26/I26, MAP); legacy: REF §3.5 (sound pro only = 1080p), voice_list REF §3.1/§3.2',
   },
   {
     id: 'kling-2.5-turbo',

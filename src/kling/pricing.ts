@@ -8,6 +8,8 @@ export const PriceRow = z.object({
   model: z.string(),
   resolution: Resolution,
   audio: z.boolean(),
+  /** Voice control (voices referenced in the prompt) is priced separately where Kling lists it. */
+  voiceControl: z.boolean().default(false),
   /** `per-second`: units × requested seconds. `per-task`: units for exactly `duration` seconds. */
   basis: z.enum(['per-second', 'per-task']),
   duration: z.number().int().optional(),
@@ -16,6 +18,7 @@ export const PriceRow = z.object({
   source: z.string(),
 });
 export type PriceRow = z.infer<typeof PriceRow>;
+export type PriceRowInput = z.input<typeof PriceRow>;
 
 export const PricingTable = z.object({
   /** Credits per Kling unit. 10 web credits ≈ 1 API unit (kling-api.md §6.3), which also reproduces the seed's "5 s standard: 10 credits". */
@@ -27,11 +30,11 @@ export const PricingTable = z.object({
 export type PricingTable = z.infer<typeof PricingTable>;
 
 const OFFICIAL = 'kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
-const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number): PriceRow => ({
-  model, resolution, audio, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
+const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number, voiceControl = false): PriceRow => ({
+  model, resolution, audio, voiceControl, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
 });
 const perTask = (model: string, resolution: Resolution, duration: number, units: number): PriceRow => ({
-  model, resolution, audio: false, basis: 'per-task', duration, units, confidence: 'inferred',
+  model, resolution, audio: false, voiceControl: false, basis: 'per-task', duration, units, confidence: 'inferred',
   source: 'kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
 });
 const legacyFamily = (model: string, std5: number, pro5: number) => [
@@ -45,16 +48,19 @@ export const DEFAULT_PRICE_ROWS: PriceRow[] = [
   perSecond('kling-3.0', '720p', false, 0.6), perSecond('kling-3.0', '1080p', false, 0.8), perSecond('kling-3.0', '4k', false, 3.0),
   perSecond('kling-3.0', '720p', true, 0.9), perSecond('kling-3.0', '1080p', true, 1.2), perSecond('kling-3.0', '4k', true, 3.0),
   perSecond('kling-2.6', '720p', false, 0.3), perSecond('kling-2.6', '1080p', false, 0.5), perSecond('kling-2.6', '1080p', true, 1.0),
+  perSecond('kling-2.6', '1080p', true, 1.2, true),
   perSecond('kling-2.5-turbo', '720p', false, 0.3), perSecond('kling-2.5-turbo', '1080p', false, 0.5),
   ...legacyFamily('kling-v1-6', 1, 3.5), ...legacyFamily('kling-v1-5', 1, 3.5), ...legacyFamily('kling-v2-1', 1, 3.5),
   perTask('kling-v2-master', '720p', 5, 10), perTask('kling-v2-master', '720p', 10, 20),
   perTask('kling-v2-1-master', '1080p', 5, 10), perTask('kling-v2-1-master', '1080p', 10, 20),
 ];
 
-export function createPricingTable(overrides: { creditsPerUnit?: number; perTaskAudioMultiplier?: number; rows?: PriceRow[] } = {}): PricingTable {
+export function createPricingTable(overrides: { creditsPerUnit?: number; perTaskAudioMultiplier?: number; rows?: PriceRowInput[] } = {}): PricingTable {
   const rows = [...DEFAULT_PRICE_ROWS];
-  for (const row of overrides.rows ?? []) {
-    const i = rows.findIndex((r) => r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.duration === row.duration);
+  for (const row of z.array(PriceRow).parse(overrides.rows ?? [])) {
+    const i = rows.findIndex(
+      (r) => r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.voiceControl === row.voiceControl && r.duration === row.duration,
+    );
     if (i >= 0) rows[i] = row;
     else rows.push(row);
   }
@@ -85,7 +91,8 @@ export class PriceNotFoundError extends Error {
 /** Estimates what a validated request will cost, audio included (seed pitfall 9). */
 export function estimateCredits(resolved: ResolvedRequest, table: PricingTable = createPricingTable()): CreditEstimate {
   const { model, resolution, duration, audio } = resolved;
-  const units = (withAudio: boolean) => priceUnits(table, model.id, resolution, duration, withAudio);
+  const voice = (resolved.request.voices?.length ?? 0) > 0;
+  const units = (withAudio: boolean) => priceUnits(table, model.id, resolution, duration, withAudio, withAudio && voice);
   const chosen = units(audio);
   const silent = audio ? (tryUnits(() => units(false)) ?? chosen.units) : chosen.units;
   const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -111,16 +118,29 @@ function tryUnits(fn: () => { units: number }): number | undefined {
   }
 }
 
-function priceUnits(table: PricingTable, model: string, resolution: Resolution, duration: number, audio: boolean): { units: number; row: PriceRow } {
-  const perSecondRow = table.rows.find((r) => r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio);
+function priceUnits(
+  table: PricingTable,
+  model: string,
+  resolution: Resolution,
+  duration: number,
+  audio: boolean,
+  voiceControl: boolean,
+): { units: number; row: PriceRow } {
+  const perSecondRow = table.rows.find(
+    (r) => r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio && r.voiceControl === voiceControl,
+  );
   if (perSecondRow) return { units: perSecondRow.units * duration, row: perSecondRow };
   const taskRow = (withAudio: boolean) =>
-    table.rows.find((r) => r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.duration === duration);
+    table.rows.find(
+      (r) => r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.voiceControl === voiceControl && r.duration === duration,
+    );
   const exact = taskRow(audio);
   if (exact) return { units: exact.units, row: exact };
   const silentRow = audio ? taskRow(false) : undefined;
   if (silentRow) return { units: silentRow.units * table.perTaskAudioMultiplier, row: { ...silentRow, audio: true, confidence: 'seed' } };
-  throw new PriceNotFoundError(`no price for ${model} at ${resolution}, ${duration} s, audio ${audio ? 'on' : 'off'}; add a pricing row`);
+  throw new PriceNotFoundError(
+    `no price for ${model} at ${resolution}, ${duration} s, audio ${audio ? 'on' : 'off'}${voiceControl ? ' with voice control' : ''}; add a pricing row (KLING_PRICING_FILE)`,
+  );
 }
 
 /** Refuses a request whose estimate exceeds `maxCredits` (nothing is submitted). */

@@ -88,6 +88,18 @@ export const VideoRequest = z
     /** Legacy motion brush. */
     staticMask: ImageInput.optional(),
     dynamicMasks: z.array(DynamicMask).min(1).max(6).optional(),
+    /** Voice control (≤ 2): legacy `voice_list`, new `voice` contents (kling-2.6 image-to-video); needs `audio`. Reference them in the prompt. */
+    voices: z
+      .array(z.object({ voiceId: z.string().min(1), id: z.string().min(1).optional() }).strict())
+      .min(1)
+      .max(2)
+      .optional(),
+    /** New-standard `element` contents (kling-3.0 image-to-video, ≤ 3). */
+    elements: z
+      .array(z.object({ elementId: z.string().min(1), id: z.string().min(1).optional() }).strict())
+      .min(1)
+      .max(3)
+      .optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Unique per Kling account; the workflow derives one from its id. */
     externalTaskId: z.string().min(1).max(256).optional(),

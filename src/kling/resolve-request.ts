@@ -71,6 +71,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
         refuse(field, 'only available for image-to-video');
   if (request.aspectRatio !== undefined && request.kind === 'image-to-video')
     refuse('aspectRatio', 'image-to-video takes its aspect ratio from the image');
+  checkVoicesAndElements(request, model, standard, audio, refuse);
   if (request.multiShot !== undefined && !(model.multiShot && standard === 'new'))
     refuse('multiShot', `not available for ${model.id} on the ${standard} standard`);
 
@@ -195,8 +196,8 @@ function checkImageToVideo(
       'mutually exclusive: use only one of end frame (imageTail), motion brush (staticMask/dynamicMasks) or camera control per request',
     );
 
-  if (request.image === undefined) {
-    if (request.imageTail === undefined) refuse('image', 'required for image-to-video');
+  if (request.image === undefined && !(standard === 'new' && request.elements)) {
+    if (request.imageTail === undefined) refuse('image', 'required for image-to-video (or elements, on the new standard)');
     else if (!(model.lastFrameOnly && standard === 'legacy')) refuse('image', `${model.id} needs a first frame with imageTail`);
   }
   if (request.imageTail !== undefined) {
@@ -212,6 +213,27 @@ function checkImageToVideo(
     else if (!cc.types.includes(request.cameraControl.type) || cc.resolution !== resolution || cc.duration !== duration)
       refuse('cameraControl', `${model.id} supports camera control only as ${cc.types.join('/')} at ${cc.resolution}, ${cc.duration} s`);
   }
+}
+
+function checkVoicesAndElements(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  audio: boolean,
+  refuse: (f: string, m: string) => void,
+): void {
+  if (request.voices) {
+    if (!model.voiceControl?.[standard].includes(request.kind))
+      refuse('voices', `voice control is not available for ${model.id} ${request.kind} on the ${standard} standard`);
+    else if (!audio) refuse('voices', 'voice control needs audio: true');
+  }
+  if (request.elements) {
+    if (standard !== 'new' || request.kind !== 'image-to-video' || model.maxElements === 0)
+      refuse('elements', `elements are available only for new-standard image-to-video on models that take them (not ${model.id} ${request.kind} on the ${standard} standard)`);
+    else if (request.elements.length > model.maxElements) refuse('elements', `${model.id} takes at most ${model.maxElements} elements`);
+  }
+  const ids = [...(request.voices ?? []), ...(request.elements ?? [])].map((x, i) => x.id ?? String(i + 1));
+  if (new Set(ids).size !== ids.length) refuse('voices', 'voice and element ids must be unique within a task');
 }
 
 function formatRange(values: number[]): string {

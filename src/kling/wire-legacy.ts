@@ -24,6 +24,7 @@ export const LegacyCreateBody = z
     aspect_ratio: z.string().optional(),
     duration: z.string().regex(/^\d+$/),
     sound: z.enum(['on', 'off']).optional(),
+    voice_list: z.array(z.object({ voice_id: z.string() })).optional(),
     camera_control: z.object({ type: z.string(), config: z.record(z.string(), z.number()).optional() }).optional(),
     image: z.string().optional(),
     image_tail: z.string().optional(),
@@ -50,6 +51,7 @@ export function toLegacyBody({ request: r, model, resolution, duration, audio }:
     duration: String(duration),
     // Explicit "off" where the model could add audio (v3's default is unknown); v2-6 std is silent and takes no sound field.
     sound: model.audio === 'optional' && (audio || !model.audioResolution || resolution === model.audioResolution) ? (audio ? 'on' : 'off') : undefined,
+    voice_list: r.voices?.map((v) => ({ voice_id: v.voiceId })),
     camera_control: r.cameraControl,
     image: r.image,
     image_tail: r.imageTail,

@@ -28,6 +28,8 @@ const Content = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prompt'), text: z.string() }),
   z.object({ type: z.literal('first_frame'), url: z.string() }),
   z.object({ type: z.literal('last_frame'), url: z.string() }),
+  z.object({ type: z.literal('voice'), voice_id: z.string(), id: z.string() }),
+  z.object({ type: z.literal('element'), element_id: z.string(), id: z.string() }),
 ]);
 
 /** New-standard body: T2V `prompt` + settings + options; I2V `contents[]` + settings + options. */
@@ -57,6 +59,13 @@ export function toNewBody({ request: r, model, resolution, duration, audio }: Re
           ...(r.prompt ? [{ type: 'prompt' as const, text: r.prompt }] : []),
           ...(r.image ? [{ type: 'first_frame' as const, url: r.image }] : []),
           ...(r.imageTail ? [{ type: 'last_frame' as const, url: r.imageTail }] : []),
+          // Ids are unique across voices and elements; the prompt refers to them (e.g. "@1").
+          ...(r.voices ?? []).map((v, i) => ({ type: 'voice' as const, voice_id: v.voiceId, id: v.id ?? String(i + 1) })),
+          ...(r.elements ?? []).map((e, i) => ({
+            type: 'element' as const,
+            element_id: e.elementId,
+            id: e.id ?? String((r.voices?.length ?? 0) + i + 1),
+          })),
         ]
       : undefined;
   return NewCreateBody.parse({

@@ -167,6 +167,22 @@ describe('Kling client against the simulator', () => {
     expect(viaNew.unitsDeducted).toBe(viaLegacy.unitsDeducted);
   });
 
+  it('sends voices and elements in each standard’s shape; the simulator accepts and charges voice control', async () => {
+    const client = apiKeyClient();
+    const voicedNew = { model: 'kling-2.6', kind: 'image-to-video', image: 'https://example.com/first.png', prompt: 'The captain says hello, voice @1', audio: true, voices: [{ voiceId: 'voice-a' }] };
+    const newTask = await finish(client, refOf(await client.createTask(voicedNew)));
+    expect(creates().at(-1)?.body).toMatchObject({ contents: expect.arrayContaining([{ type: 'voice', voice_id: 'voice-a', id: '1' }]), settings: { audio: 'native', resolution: '1080p' } });
+    expect(newTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedNew)).units);
+
+    const voicedLegacy = { model: 'kling-v2-6', kind: 'text-to-video', prompt: 'The captain says <<<voice_1>>> hello', audio: true, voices: [{ voiceId: 'voice-a' }], standard: 'legacy' };
+    const legacyTask = await finish(client, refOf(await client.createTask(voicedLegacy)));
+    expect(creates().at(-1)?.body).toMatchObject({ voice_list: [{ voice_id: 'voice-a' }], sound: 'on', mode: 'pro' });
+    expect(legacyTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedLegacy)).units);
+
+    await client.createTask({ model: 'kling-3.0', kind: 'image-to-video', prompt: 'Both characters wave', elements: [{ elementId: 'el-1' }, { elementId: 'el-2' }] });
+    expect(creates().at(-1)).toMatchObject({ status: 200, body: { contents: expect.arrayContaining([{ type: 'element', element_id: 'el-2', id: '2' }]) } });
+  });
+
   it('looks tasks up by external id on both standards and answers unknown tasks with undefined', async () => {
     const client = apiKeyClient();
     for (const standard of ['new', 'legacy'] as const) {

@@ -23,6 +23,13 @@ describe('estimateCredits', () => {
     expect(loud.units).toBe(5);
   });
 
+  it('prices voice control separately where Kling lists it (kling-2.6: 1.2 units/s) and refuses to guess elsewhere', () => {
+    const voiced = estimateCredits(resolve({ model: 'kling-2.6', audio: true, voices: [{ voiceId: 'v1' }], standard: 'legacy' }));
+    expect(voiced).toMatchObject({ units: 6, credits: 60 });
+    expect(voiced.audioMultiplier).toBe(2.4);
+    expect(() => estimateCredits(resolve({ model: 'kling-3.0', audio: true, voices: [{ voiceId: 'v1' }], standard: 'legacy' }))).toThrow(PriceNotFoundError);
+  });
+
   it('prices per second from the official table, whatever the wire standard', () => {
     expect(estimateCredits(resolve({ model: 'kling-3.0', duration: 10, resolution: '1080p' })).units).toBe(8);
     expect(estimateCredits(resolve({ model: 'kling-v2-5-turbo', standard: 'legacy', mode: 'std' })).units).toBe(1.5);

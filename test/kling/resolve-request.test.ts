@@ -71,6 +71,12 @@ describe('resolveRequest', () => {
     [{ ...i2v, cameraControl: { type: 'simple', config: { zoom: 5 } } }, 'cameraControl', /1080p, 5 s/],
     [{ ...i2v, model: 'kling-2.6', standard: undefined, imageTail: 'https://example.com/b.png', resolution: '720p' }, 'imageTail', /1080p/],
     [{ ...i2v, model: 'kling-3.0-turbo', standard: undefined, imageTail: 'https://example.com/b.png' }, 'imageTail', /end frame/],
+    [{ ...t2v, model: 'kling-2.5-turbo', voices: [{ voiceId: 'v1' }] }, 'voices', /not available/],
+    [{ ...t2v, voices: [{ voiceId: 'v1' }] }, 'voices', /not available for kling-2.6 text-to-video on the new standard/],
+    [{ ...t2v, standard: 'legacy', voices: [{ voiceId: 'v1' }] }, 'voices', /needs audio/],
+    [{ ...t2v, voices: [{ voiceId: 'a' }, { voiceId: 'b' }, { voiceId: 'c' }] }, 'voices', /2/],
+    [{ ...i2v, model: 'kling-2.6', standard: undefined, elements: [{ elementId: 'e1' }] }, 'elements', /new-standard image-to-video/],
+    [{ ...i2v, model: 'kling-3.0', standard: 'legacy', elements: [{ elementId: 'e1' }] }, 'elements', /legacy/],
     [{ ...i2v, dynamicMasks: [{ mask: 'https://example.com/m.png', trajectories: [{ x: 1, y: 1 }] }] }, 'dynamicMasks.0.trajectories', /./],
   ])('refuses %j naming %s', (request, field, message) => {
     const issues = issuesOf(request);
@@ -97,6 +103,14 @@ describe('resolveRequest', () => {
     expect(resolve({ ...base, imageTail: 'https://example.com/b.png' }).resolution).toBe('1080p');
     expect(resolve({ ...base, staticMask: 'https://example.com/m.png' }).model.id).toBe('kling-v1-5');
     expect(resolve({ ...base, cameraControl: { type: 'simple', config: { zoom: 5 } } }).duration).toBe(5);
+  });
+
+  it('accepts voices and elements where the model has them, with a first frame optional next to elements', () => {
+    const voiced = resolve({ ...i2v, model: 'kling-2.6', standard: undefined, audio: true, voices: [{ voiceId: 'v1' }] });
+    expect(voiced).toMatchObject({ standard: 'new', resolution: '1080p', audio: true });
+    expect(resolve({ ...t2v, standard: 'legacy', audio: true, voices: [{ voiceId: 'v1' }] }).standard).toBe('legacy');
+    const elements = resolve({ model: 'kling-3.0', kind: 'image-to-video', elements: [{ elementId: 'e1' }, { elementId: 'e2' }] });
+    expect(elements.request.elements).toHaveLength(2);
   });
 
   it('picks the resolution that requested audio needs when none is given', () => {
