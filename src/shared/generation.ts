@@ -88,7 +88,9 @@ export const SubmittedTask = z.object({
 export type SubmittedTask = z.infer<typeof SubmittedTask>;
 
 export const StoredVideo = z.object({
+  /** Permanent location (`gs://bucket/name` or `file:///…`). */
   uri: z.string(),
+  /** https URL (public or signed, per worker configuration). */
   url: z.string(),
   objectName: z.string(),
   size: z.number(),
@@ -103,16 +105,7 @@ export type StoredVideo = z.infer<typeof StoredVideo>;
 export const GenerationPhase = z.enum(['validating', 'submitting', 'generating', 'rehosting', 'completed', 'failed']);
 export type GenerationPhase = z.infer<typeof GenerationPhase>;
 
-export const GenerateVideoResult = z.object({
-  /** Permanent location (`gs://bucket/name` or `file:///…`). */
-  uri: z.string(),
-  /** https URL (public or signed, per worker configuration). */
-  url: z.string(),
-  objectName: z.string(),
-  size: z.number(),
-  md5Base64: z.string(),
-  crc32c: z.string().optional(),
-  contentType: z.string(),
+export const GenerateVideoResult = StoredVideo.omit({ created: true }).extend({
   klingTaskId: z.string(),
   externalTaskId: z.string(),
   model: z.string(),

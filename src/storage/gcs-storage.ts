@@ -1,16 +1,15 @@
-
 import { Storage, type File, type FileMetadata } from '@google-cloud/storage';
 import { z } from 'zod';
-import { abortablePipeline, throwIfAborted } from './abort.js';
-import { ByteMeter, assertAnnouncedSizeWithinLimit, measureBody, type BodyDigest, type ByteMeterOptions } from './byte-meter.js';
+import { abortablePipeline } from './abort.js';
+import { ByteMeter, type BodyDigest } from './byte-meter.js';
 import { convergeOnExisting } from './convergence.js';
 import { ChecksumMismatchError } from './errors.js';
 import { GcsUploadSink } from './gcs-upload-sink.js';
 import { libraryUrlSigner, publicObjectUrl, type UrlSigner } from './gcs-urls.js';
 import { assertValidObjectName, joinPrefix, normalizePrefix } from './object-name.js';
+import { beginUpload, convergeIfStored } from './upload-start.js';
 import {
   storedObjectSchema,
-  uploadOptionsSchema,
   type StoredObject,
   type UploadBody,
   type UploadOptions,
@@ -126,15 +125,9 @@ class GcsVideoStorage implements VideoStorage {
 
   async upload(objectName: string, body: UploadBody, options: UploadOptions): Promise<StoredObject> {
     const file = this.#file(objectName);
-    const { contentType, metadata, expectedSize, maxBytes } = uploadOptionsSchema.parse(options);
-    const { signal, onProgress } = options;
-    const meterOptions: ByteMeterOptions = { objectName, expectedSize, maxBytes, onProgress };
-    assertAnnouncedSizeWithinLimit(meterOptions);
-    throwIfAborted(signal);
-
-    // Fast path for retries: the object is there already, so only hash the body to converge or conflict.
-    const existing = await this.stat(objectName);
-    if (existing) return convergeOnExisting(existing, await measureBody(body, meterOptions, signal));
+    const { contentType, metadata, expectedSize, signal, meterOptions } = beginUpload(objectName, options);
+    const converged = await convergeIfStored(await this.stat(objectName), body, meterOptions, signal);
+    if (converged) return converged;
 
     const meter = new ByteMeter(meterOptions);
     const sink = new GcsUploadSink(

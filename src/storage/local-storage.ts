@@ -1,18 +1,16 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { abortablePipeline, throwIfAborted } from './abort.js';
-import { ByteMeter, assertAnnouncedSizeWithinLimit, measureBody, type BodyDigest, type ByteMeterOptions } from './byte-meter.js';
-import { convergeOnExisting } from './convergence.js';
+import { abortablePipeline } from './abort.js';
+import { ByteMeter, measureBody, type BodyDigest } from './byte-meter.js';
 import { ChecksumMismatchError, StorageConflictError } from './errors.js';
 import { localObjectPaths, type LocalObjectPaths } from './local-paths.js';
+import { beginUpload, convergeIfStored } from './upload-start.js';
 import {
   md5Base64Schema,
   storedObjectSchema,
-  uploadOptionsSchema,
   type StoredObject,
   type UploadBody,
   type UploadOptions,
@@ -101,14 +99,9 @@ class LocalVideoStorage implements VideoStorage {
 
   async upload(objectName: string, body: UploadBody, options: UploadOptions): Promise<StoredObject> {
     const paths = this.#paths(objectName);
-    const { contentType, metadata, expectedSize, maxBytes } = uploadOptionsSchema.parse(options);
-    const { signal, onProgress } = options;
-    const meterOptions: ByteMeterOptions = { objectName, expectedSize, maxBytes, onProgress };
-    assertAnnouncedSizeWithinLimit(meterOptions);
-    throwIfAborted(signal);
-
-    const existing = await this.stat(objectName);
-    if (existing) return convergeOnExisting(existing, await measureBody(body, meterOptions, signal));
+    const { contentType, metadata, signal, meterOptions } = beginUpload(objectName, options);
+    const converged = await convergeIfStored(await this.stat(objectName), body, meterOptions, signal);
+    if (converged) return converged;
 
     await mkdir(path.dirname(paths.data), { recursive: true });
     const tempData = paths.temp('data');
