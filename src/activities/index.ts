@@ -52,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Download from Kling's CDN and store (see rehost). */
     async rehostVideo(input: RehostInput): Promise<StoredVideo> {
       return rehost(
-        { kling: deps.kling, storage: deps.storage, maxVideoBytes: deps.maxVideoBytes, creditsPerUnit: deps.pricing?.creditsPerUnit, dispatcher: deps.downloadDispatcher },
+        { kling: deps.kling, storage: deps.storage, maxVideoBytes: deps.maxVideoBytes, dispatcher: deps.downloadDispatcher },
         input,
       );
     },

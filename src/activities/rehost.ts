@@ -12,8 +12,6 @@ export interface RehostDeps {
   storage: VideoStorage;
   /** Largest video accepted. Default 2 GiB. */
   maxVideoBytes?: number;
-  /** Kling credits per unit, to report actual credits in metadata. */
-  creditsPerUnit?: number;
   dispatcher?: Dispatcher;
 }
 
@@ -79,7 +77,7 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
     if (total !== undefined && total > maxBytes)
       throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `video of ${total} bytes exceeds the limit of ${maxBytes}`, nonRetryable: true });
 
-    const creditsActual = input.unitsDeducted === undefined ? undefined : input.unitsDeducted * (deps.creditsPerUnit ?? 10);
+    const creditsActual = input.unitsDeducted === undefined ? undefined : input.unitsDeducted * input.plan.estimate.creditsPerUnit;
     const metadata: Record<string, string> = Object.fromEntries(
       Object.entries({
         klingTaskId: input.task.taskId,

@@ -71,6 +71,8 @@ export function createPricingTable(overrides: { creditsPerUnit?: number; perTask
 export const CreditEstimate = z.object({
   credits: z.number(),
   units: z.number(),
+  /** Credits per Kling unit used here: actual credits = Kling's deducted units × this. */
+  creditsPerUnit: z.number(),
   model: z.string(),
   resolution: Resolution,
   durationSeconds: z.number(),
@@ -99,6 +101,7 @@ export function estimateCredits(resolved: ResolvedRequest, table: PricingTable =
   return {
     credits: round(chosen.units * table.creditsPerUnit),
     units: round(chosen.units),
+    creditsPerUnit: table.creditsPerUnit,
     model: model.id,
     resolution,
     durationSeconds: duration,

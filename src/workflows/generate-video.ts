@@ -163,7 +163,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       standard: plan.standard,
       credits: {
         estimated: plan.estimate.credits,
-        actual: snapshot.unitsDeducted === undefined ? undefined : snapshot.unitsDeducted * (plan.estimate.credits / plan.estimate.units || 0),
+        actual: snapshot.unitsDeducted === undefined ? undefined : snapshot.unitsDeducted * plan.estimate.creditsPerUnit,
       },
       submissions,
       polls,

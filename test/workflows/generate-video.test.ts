@@ -68,12 +68,14 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
       const result = await handle.result();
       await captureHistory(handle, 't2v-succeeded');
       await expectStored(result);
+      const stat = await stack.storage.stat(result.objectName);
       expect(result).toMatchObject({ model: 'kling-2.6', standard: 'new', submissions: 1, credits: { estimated: 15 } });
-      expect(result.credits.actual).toBeGreaterThan(0);
+      // Actual credits are Kling's own deduction (simulator: chargedUnits) in credits (10 per unit).
+      expect(result.credits.actual).toBe(stack.sim.task(result.klingTaskId)!.chargedUnits! * 10);
+      expect(stat?.metadata.creditsActual).toBe(String(result.credits.actual));
       expect(result.lint?.score).toBe(100);
       expect(result.polls).toBeGreaterThanOrEqual(1);
       expect(result.timingsMs.total).toBeGreaterThan(0);
-      const stat = await stack.storage.stat(result.objectName);
       expect(stat?.metadata.promptSha256).toBe(createHash('sha256').update(PROMPT).digest('hex'));
       expect(stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
       const progress = await handle.query(progressQuery);
