@@ -12,11 +12,31 @@ import {
   type ModelCatalog,
   type PricingTable,
 } from './kling/index.js';
+import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './activities/video-source.js';
 import { DEFAULT_TASK_QUEUE } from './shared/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const optionalNumber = z.preprocess(blank, z.coerce.number().positive().optional());
+const flag = z.preprocess(blank, z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'));
+/** Comma-separated host patterns; each must parse (`*.kwimgs.com`, `cdn.example.com`, `127.0.0.1:8787`). */
+const hostList = z.preprocess(
+  blank,
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? [...DEFAULT_VIDEO_HOSTS] : v.split(',').map((h) => h.trim()).filter(Boolean)))
+    .superRefine((hosts, ctx) => {
+      if (hosts.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one host pattern' });
+      hosts.forEach((h, i) => {
+        try {
+          parseHostPattern(h);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a host pattern ("*.example.com", "cdn.example.com" or an IP literal, optionally with ":port")` });
+        }
+      });
+    }),
+);
 
 /**
  * Worker configuration from the environment (see README, "Configuration"). Temporal's own connection
@@ -29,6 +49,12 @@ export const WorkerEnv = z.object({
   KLING_TASK_QUEUE: z.preprocess(blank, z.string().min(1).default(DEFAULT_TASK_QUEUE)),
   KLING_OBJECT_PREFIX: z.preprocess(blank, z.string().regex(/^[a-z0-9][a-z0-9_/-]*$/).default('kling-videos')),
   KLING_MAX_VIDEO_BYTES: optionalNumber,
+  /** Hosts the rehost activity may download videos from. Default: Kling's CDN hosts. */
+  KLING_VIDEO_HOSTS: hostList,
+  /** Accept http video URLs (tests, the simulator). Default false: https only. */
+  KLING_VIDEO_ALLOW_HTTP: flag,
+  /** Accept video hosts resolving to private/loopback addresses. Default false. */
+  KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES: flag,
   GCS_BUCKET: z.preprocess(blank, z.string().optional()),
   GCS_PREFIX: z.preprocess(blank, z.string().optional()),
   GCS_URL_MODE: z.preprocess(blank, z.enum(['public', 'signed']).default('signed')),
@@ -68,6 +94,7 @@ export interface WorkerConfig {
   taskQueue: string;
   objectPrefix: string;
   maxVideoBytes?: number;
+  videoHosts: VideoHostPolicy;
   storage: StorageConfig;
   catalog: ModelCatalog;
   pricing: PricingTable;
@@ -96,6 +123,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     taskQueue: e.KLING_TASK_QUEUE,
     objectPrefix: e.KLING_OBJECT_PREFIX,
     maxVideoBytes: e.KLING_MAX_VIDEO_BYTES,
+    videoHosts: { allow: e.KLING_VIDEO_HOSTS, allowHttp: e.KLING_VIDEO_ALLOW_HTTP, allowPrivateAddresses: e.KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES },
     storage,
     catalog: createModelCatalog(
       e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],

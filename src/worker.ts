@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { workerConfigFromEnv } from './config.js';
+import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { KlingClient } from './kling/index.js';
 import { createStorageFromConfig } from './storage/index.js';
 
@@ -18,7 +18,11 @@ export async function createKlingWorker(
   options: { connection: NativeConnection; namespace?: string; taskQueue: string; deps: ActivityDeps } & Partial<
     Pick<
       WorkerOptions,
-      'workflowBundle' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxHeartbeatThrottleInterval'
+      | 'workflowBundle'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxHeartbeatThrottleInterval'
+      | 'stickyQueueScheduleToStartTimeout'
     >
   >,
 ): Promise<Worker> {
@@ -34,32 +38,37 @@ export async function createKlingWorker(
   });
 }
 
-/** Entry point: configuration from the environment; SIGINT/SIGTERM shut the worker down gracefully. */
-async function main(): Promise<void> {
+/** The activities' dependencies from a validated configuration (Kling client, storage, prices). */
+export function workerDepsFromConfig(config: WorkerConfig): ActivityDeps {
+  const kling = new KlingClient({
+    credentials: config.credentials,
+    baseUrl: config.klingBaseUrl,
+    preferredStandard: config.preferredStandard,
+    requestTimeoutMs: config.requestTimeoutMs,
+    catalog: config.catalog,
+  });
+  return {
+    kling,
+    storage: createStorageFromConfig(config.storage),
+    pricing: config.pricing,
+    objectPrefix: config.objectPrefix,
+    maxVideoBytes: config.maxVideoBytes,
+    videoHosts: config.videoHosts,
+  };
+}
+
+/**
+ * Runs a worker until SIGINT/SIGTERM (graceful shutdown): configuration from the environment, Temporal's
+ * connection from @temporalio/envconfig. `kling-video worker` and `npm run worker` both call this.
+ */
+export async function runWorker(options: { taskQueue?: string; log?: (line: string) => void } = {}): Promise<void> {
   const config = workerConfigFromEnv();
+  const taskQueue = options.taskQueue ?? config.taskQueue;
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
-    const kling = new KlingClient({
-      credentials: config.credentials,
-      baseUrl: config.klingBaseUrl,
-      preferredStandard: config.preferredStandard,
-      requestTimeoutMs: config.requestTimeoutMs,
-      catalog: config.catalog,
-    });
-    const worker = await createKlingWorker({
-      connection,
-      namespace,
-      taskQueue: config.taskQueue,
-      deps: {
-        kling,
-        storage: createStorageFromConfig(config.storage),
-        pricing: config.pricing,
-        objectPrefix: config.objectPrefix,
-        maxVideoBytes: config.maxVideoBytes,
-      },
-    });
-    console.log(`kling-temporal worker on task queue "${config.taskQueue}" (namespace ${namespace ?? 'default'})`);
+    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps: workerDepsFromConfig(config) });
+    (options.log ?? console.log)(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
     await worker.run();
   } finally {
     await connection.close();
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err: unknown) => {
+  runWorker().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

@@ -6,6 +6,7 @@ import type { VideoStorage } from '../storage/index.js';
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
 import { submitTask } from './submit.js';
+import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js';
 import { validateGeneration } from './validate.js';
 
 /** What the activities need; injected so tests and deployments choose the Kling endpoint, storage and prices. */
@@ -19,6 +20,11 @@ export interface ActivityDeps {
   maxVideoBytes?: number;
   /** Dispatcher for CDN downloads. */
   downloadDispatcher?: Dispatcher;
+  /**
+   * Hosts videos may be downloaded from (patterns like `*.kwimgs.com`), whether http is accepted and whether
+   * private addresses are. Default: Kling's CDN hosts (`*.kwimgs.com`, `*.klingai.com`) over https only.
+   */
+  videoHosts?: VideoHostPolicy;
   /** Retry delays after Kling's 1302 (rate) and 1303 (concurrency) answers. Default 2 s and 10 s. */
   limitRetryDelays?: Partial<LimitRetryDelays>;
 }
@@ -27,10 +33,15 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const objectPrefix = deps.objectPrefix ?? 'kling-videos';
   const delays = { ...DEFAULT_LIMIT_RETRY_DELAYS, ...deps.limitRetryDelays };
+  if (deps.videoHosts) validateVideoHostPolicy(deps.videoHosts);
   return {
     /** Schema, catalog, exclusivity, budget and lint; returns the plan. Nothing is submitted. */
-    async validateVideoRequest(input: GenerateVideoInput): Promise<GenerationPlan> {
-      return validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, input, Context.current().info.workflowExecution?.workflowId ?? '');
+    async validateVideoRequest(input: GenerateVideoInput, run?: { firstExecutionRunId: string }): Promise<GenerationPlan> {
+      const execution = Context.current().info.workflowExecution;
+      return validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, input, {
+        workflowId: execution?.workflowId ?? '',
+        firstExecutionRunId: run?.firstExecutionRunId ?? execution?.runId ?? '',
+      });
     },
 
     /** Idempotent create (see submitTask). */
@@ -52,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Download from Kling's CDN and store (see rehost). */
     async rehostVideo(input: RehostInput): Promise<StoredVideo> {
       return rehost(
-        { kling: deps.kling, storage: deps.storage, maxVideoBytes: deps.maxVideoBytes, dispatcher: deps.downloadDispatcher },
+        { kling: deps.kling, storage: deps.storage, maxVideoBytes: deps.maxVideoBytes, dispatcher: deps.downloadDispatcher, videoHosts: deps.videoHosts },
         input,
       );
     },

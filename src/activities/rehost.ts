@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { KlingClient } from '../kling/index.js';
 import { FailureType } from '../shared/failure-types.js';
 import type { GenerationPlan, StoredVideo, SubmittedTask } from '../shared/generation.js';
 import { SizeLimitError, StorageConflictError, ChecksumMismatchError, TruncatedUploadError, type VideoStorage } from '../storage/index.js';
 import { toActivityFailure } from './failures.js';
+import { DEFAULT_VIDEO_HOST_POLICY, openVideoSource, VideoSourceRefusedError, type LookupAll, type VideoHostPolicy } from './video-source.js';
 
 export interface RehostDeps {
   kling: KlingClient;
@@ -13,6 +14,10 @@ export interface RehostDeps {
   /** Largest video accepted. Default 2 GiB. */
   maxVideoBytes?: number;
   dispatcher?: Dispatcher;
+  /** Where videos may be downloaded from. Default: Kling's CDN hosts over https (DEFAULT_VIDEO_HOST_POLICY). */
+  videoHosts?: VideoHostPolicy;
+  /** For tests: the resolver behind the private-address check. */
+  lookup?: LookupAll;
 }
 
 export interface RehostInput {
@@ -56,7 +61,17 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
 
   const maxBytes = deps.maxVideoBytes ?? DEFAULT_MAX_BYTES;
   const signal = ctx.cancellationSignal;
-  const res = await request(video.url, { method: 'GET', signal, dispatcher: deps.dispatcher }).catch((err: unknown) => {
+  const policy = deps.videoHosts ?? DEFAULT_VIDEO_HOST_POLICY;
+  // The URL itself never appears in messages (it is a temporary, hotlink-protected link): only its host.
+  const { response: res } = await openVideoSource(video.url, { policy, dispatcher: deps.dispatcher, signal, lookup: deps.lookup }).catch((err: unknown) => {
+    if (err instanceof VideoSourceRefusedError)
+      throw ApplicationFailure.create({
+        type: FailureType.VideoSourceRefused,
+        message: `refused to download the video of Kling task ${input.task.taskId}: ${err.message}`,
+        nonRetryable: true,
+        details: [{ taskId: input.task.taskId, reason: err.reason, host: err.host }],
+      });
+    if (signal.aborted) throw err;
     throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
   });
   try {

@@ -24,13 +24,21 @@ function invalid(issues: Array<{ field: string; message: string }>): Application
   });
 }
 
-const prefixed = (prefix: string, error: z.ZodError) => zodIssues(error).map((i) => ({ ...i, field: `${prefix}.${i.field}` }));
+/** `request.duration`, `request["odd key"]`: a nested field under its input key (see formatFieldPath). */
+const under = (prefix: string, field: string) => (field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`);
+const prefixed = (prefix: string, error: z.ZodError) => zodIssues(error).map((i) => ({ ...i, field: under(prefix, i.field) }));
 
 /**
  * Everything decided before submission: schema, catalog, exclusivity, budget and lint, with the same rules
- * as the client; the object name is derived from the workflow id (a hash, no user text).
+ * as the client; the object name is derived from the workflow id and its first run id (a hash, no user text):
+ * retries of one run converge on one object, and a re-run of a closed id (a new paid task) never collides with it.
  */
-export function validateGeneration(deps: ValidateDeps, input: unknown, workflowId: string): GenerationPlan {
+export function validateGeneration(
+  deps: ValidateDeps,
+  input: unknown,
+  workflow: { workflowId: string; firstExecutionRunId: string },
+): GenerationPlan {
+  const { workflowId } = workflow;
   const parsed = GenerateVideoInput.safeParse(input);
   if (!parsed.success) throw invalid(zodIssues(parsed.error));
   const options = GenerateVideoOptions.safeParse(parsed.data.options ?? {});
@@ -41,7 +49,8 @@ export function validateGeneration(deps: ValidateDeps, input: unknown, workflowI
     issues.push({ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} (it becomes part of Kling's external_task_id)` });
   if ('externalTaskId' in parsed.data.request)
     issues.push({ field: 'request.externalTaskId', message: 'derived from the workflow id; do not set it' });
-  const durations = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
   const ms: Record<string, number> = {};
   for (const [field, value] of Object.entries(durations)) {
     try {
@@ -59,7 +68,7 @@ export function validateGeneration(deps: ValidateDeps, input: unknown, workflowI
     assertWithinBudget(estimate, opts.maxCredits);
     const prompt = resolved.request.prompt;
     const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
-    const hash = createHash('sha256').update(workflowId).digest('hex').slice(0, 32);
+    const hash = createHash('sha256').update(`${workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
     return {
       model: resolved.model.id,
       standard: resolved.standard,
@@ -74,12 +83,22 @@ export function validateGeneration(deps: ValidateDeps, input: unknown, workflowI
       poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
       resubmitOnFailure: opts.resubmitOnFailure,
       objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),
+      ...(Object.keys(opts.activityTimeouts).length > 0
+        ? {
+            activityTimeoutsMs: {
+              submitStartToClose: ms['activityTimeouts.submitStartToClose'],
+              statusStartToClose: ms['activityTimeouts.statusStartToClose'],
+              rehostHeartbeat: ms['activityTimeouts.rehostHeartbeat'],
+              rehostRetryInitialInterval: ms['activityTimeouts.rehostRetryInitialInterval'],
+            },
+          }
+        : {}),
     };
   } catch (err) {
     const failure = toActivityFailure(err);
     if (failure.type === FailureType.InvalidVideoRequest) {
       const inner = (failure.details?.[0] as { issues: Array<{ field: string; message: string }> }).issues;
-      throw invalid(inner.map((i) => ({ ...i, field: `request.${i.field}` })));
+      throw invalid(inner.map((i) => ({ ...i, field: under('request', i.field) })));
     }
     throw failure;
   }

@@ -40,10 +40,12 @@ export const ModelCapabilities = z.object({
   cameraControl: z
     .object({ kinds: z.array(VideoKind), resolution: Resolution, duration: z.number().int(), types: z.array(z.string()) })
     .optional(),
-  /** Legacy motion brush (static_mask / dynamic_masks). */
-  motionBrush: z.boolean().default(false),
+  /** Legacy motion brush (static_mask / dynamic_masks): the one resolution and duration that take it. */
+  motionBrush: z.object({ resolution: Resolution, duration: z.number().int() }).optional(),
   /** Last frame (legacy image_tail / new last_frame): resolutions that allow it; absent = unsupported. */
   lastFrameResolutions: z.array(Resolution).optional(),
+  /** An end frame only with silent video (kling-2.6: "Start/end frame: pro, silent only"). */
+  lastFrameSilentOnly: z.boolean().default(false),
   /** The model accepts a last frame without a first frame (legacy tail-only). */
   lastFrameOnly: z.boolean().default(false),
   multiShot: z.boolean().default(false),
@@ -109,6 +111,7 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     audioResolution: '1080p',
     negativePrompt: true,
     lastFrameResolutions: ['1080p'],
+    lastFrameSilentOnly: true,
     voiceControl: { legacy: BOTH, new: I2V_ONLY },
     promptMaxChars: P2500,
     source: 'NEW §1.3 (OFFICIAL T26/I26, MAP); legacy: REF §3.5 (sound pro only = 1080p), voice_list REF §3.1/§3.2',
@@ -186,7 +189,7 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     negativePrompt: true,
     cfgScale: true,
     cameraControl: { kinds: I2V_ONLY, resolution: '1080p', duration: 5, types: ['simple'] },
-    motionBrush: true,
+    motionBrush: { resolution: '1080p', duration: 5 },
     lastFrameResolutions: ['1080p'],
     lastFrameOnly: true,
     promptMaxChars: P2500,

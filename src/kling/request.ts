@@ -29,15 +29,26 @@ export const CameraControl = z
   });
 export type CameraControl = z.infer<typeof CameraControl>;
 
+function isHttpUrl(s: string): boolean {
+  try {
+    const url = new URL(s);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Canonical base64 length: an encoder never produces a length of 1 mod 4. */
+function isRawBase64(s: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 !== 1;
+}
+
 /** An image: an http(s) URL or raw base64 — never a `data:` URI (kling-api.md §3.2). */
 export const ImageInput = z
   .string()
   .min(1)
   .refine((s) => !/^data:/i.test(s), 'must be a URL or raw base64 without a "data:" prefix')
-  .refine(
-    (s) => /^https?:\/\//i.test(s) || /^[A-Za-z0-9+/]+={0,2}$/.test(s),
-    'must be an http(s) URL or raw base64',
-  )
+  .refine((s) => (/^https?:\/\//i.test(s) ? isHttpUrl(s) : isRawBase64(s)), 'must be an http(s) URL with a host, or raw base64')
   .refine((s) => /^https?:\/\//i.test(s) || (s.length * 3) / 4 <= 10 * 1024 * 1024, 'base64 image exceeds 10 MB');
 
 const DynamicMask = z

@@ -24,13 +24,26 @@ export interface ResolveOptions {
 const MODE_TO_RESOLUTION = { std: '720p', pro: '1080p', '4k': '4k' } as const;
 const LEGACY_PROMPT_MAX = 2500;
 
+/**
+ * A field path as text: plain segments joined by `.` (`cameraControl.config`, `dynamicMasks.0.trajectories`);
+ * a key that is empty or holds anything but letters, digits, `_`, `$` and `-` is written `["…"]` (JSON-quoted)
+ * so every issue names its field unambiguously, whatever keys a caller sends.
+ */
+export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((seg, i) => {
+      const key = typeof seg === 'symbol' ? (seg.description ?? 'symbol') : String(seg);
+      if (/^[A-Za-z0-9_$-]+$/.test(key)) return i === 0 ? key : `.${key}`;
+      return `[${JSON.stringify(key)}]`;
+    })
+    .join('');
+}
+
 /** Turns zod issues into field-named issues (`cameraControl.config`, `dynamicMasks.0.trajectories`). */
 export function zodIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.flatMap((i) => {
-    const base = i.path.join('.');
-    if (i.code === 'unrecognized_keys')
-      return i.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
-    return [{ field: base || '(request)', message: i.message }];
+    if (i.code === 'unrecognized_keys') return i.keys.map((key) => ({ field: formatFieldPath([...i.path, key]), message: 'unknown field' }));
+    return [{ field: i.path.length > 0 ? formatFieldPath(i.path) : '(request)', message: i.message }];
   });
 }
 
@@ -64,7 +77,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
 
   checkPrompt(request, model, standard, refuse);
   checkLegacyOnlyFields(request, model, standard, refuse);
-  if (request.kind === 'image-to-video') checkImageToVideo(request, model, standard, resolution, duration, refuse);
+  if (request.kind === 'image-to-video') checkImageToVideo(request, model, standard, resolution, duration, audio, refuse);
   else
     for (const field of ['image', 'imageTail', 'staticMask', 'dynamicMasks', 'cameraControl'] as const)
       if (request[field] !== undefined && !(field === 'cameraControl' && model.cameraControl?.kinds.includes('text-to-video')))
@@ -182,6 +195,7 @@ function checkImageToVideo(
   standard: ApiStandard,
   resolution: Resolution,
   duration: number,
+  audio: boolean,
   refuse: (f: string, m: string) => void,
 ): void {
   // Seed pitfall 6: at most one of these feature groups per request (kling-api.md §3.2).
@@ -204,9 +218,15 @@ function checkImageToVideo(
     if (!model.lastFrameResolutions) refuse('imageTail', `${model.id} does not support an end frame`);
     else if (!model.lastFrameResolutions.includes(resolution))
       refuse('imageTail', `an end frame on ${model.id} needs resolution ${model.lastFrameResolutions.join(' or ')}`);
+    else if (model.lastFrameSilentOnly && audio) refuse('imageTail', `an end frame on ${model.id} works only with silent video (audio: false)`);
   }
-  if ((request.staticMask !== undefined || request.dynamicMasks !== undefined) && standard === 'legacy' && !model.motionBrush)
-    refuse(request.staticMask !== undefined ? 'staticMask' : 'dynamicMasks', `motion brush is not supported by ${model.id}`);
+  const brush = model.motionBrush;
+  if ((request.staticMask !== undefined || request.dynamicMasks !== undefined) && standard === 'legacy') {
+    const field = request.staticMask !== undefined ? 'staticMask' : 'dynamicMasks';
+    if (!brush) refuse(field, `motion brush is not supported by ${model.id}`);
+    else if (brush.resolution !== resolution || brush.duration !== duration)
+      refuse(field, `${model.id} supports the motion brush only at ${brush.resolution}, ${brush.duration} s`);
+  }
   const cc = model.cameraControl;
   if (request.cameraControl !== undefined && standard === 'legacy') {
     if (!cc) refuse('cameraControl', `not supported by ${model.id}`);

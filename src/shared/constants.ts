@@ -7,12 +7,16 @@ export const DEFAULT_TASK_QUEUE = 'kling-video';
  */
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$/;
 
-/** `<workflowId>-r<first 8 of the first run id>-<submission>`: unique per generation and per resubmission. */
+/**
+ * `<workflowId>-r<last 12 hex of the first run id>-<submission>`: unique per generation and per resubmission.
+ * The tail, not the head: run ids are UUIDv7, whose leading digits are a timestamp shared by runs started
+ * within the same minute, so a re-run of a closed id would otherwise adopt the previous run's task.
+ */
 export function externalTaskIdFor(workflowId: string, firstExecutionRunId: string, submission: number): string {
-  return `${workflowId}-r${firstExecutionRunId.replace(/-/g, '').slice(0, 8)}-${submission}`;
+  return `${workflowId}-r${firstExecutionRunId.replace(/-/g, '').slice(-12)}-${submission}`;
 }
 
 /** Inverse of externalTaskIdFor: which workflow a callback belongs to. */
 export function workflowIdFromExternalTaskId(externalTaskId: string): string | undefined {
-  return /^(.+)-r[0-9a-f]{8}-\d+$/.exec(externalTaskId)?.[1];
+  return /^(.+)-r[0-9a-f]{12}-\d+$/.exec(externalTaskId)?.[1];
 }

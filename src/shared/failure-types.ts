@@ -17,6 +17,8 @@ export const FailureType = {
   VideoUrlExpired: 'VideoUrlExpired',
   /** The download could not be verified (wrong content type, size over the bound, truncated body). */
   VideoDownloadInvalid: 'VideoDownloadInvalid',
+  /** The video URL (or a redirect) is not an allowed source: host not on the allow-list, not https, or a private address. `details[0]` has `reason` and `host`. */
+  VideoSourceRefused: 'VideoSourceRefused',
   /** Kling refused the request permanently (400-family, 1100–1102, 1300/1301, 1304). */
   KlingRequestRejected: 'KlingRequestRejected',
   /** Kling's content policy refused the input (1300/1301). */
@@ -37,6 +39,7 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.PromptRejected,
   FailureType.VideoUrlExpired,
   FailureType.VideoDownloadInvalid,
+  FailureType.VideoSourceRefused,
   FailureType.KlingRequestRejected,
   FailureType.ContentPolicyViolation,
   FailureType.KlingCredentialsRejected,

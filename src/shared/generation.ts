@@ -18,6 +18,21 @@ export const PollSchedule = z
   })
   .strict();
 
+/**
+ * Activity timeouts (how soon a crashed worker's attempt is retried elsewhere) and the rehost retry's first
+ * delay. Defaults: submit 2 minutes start-to-close, status check 30 s start-to-close, rehost 30 s heartbeat,
+ * rehost retried after 5 s (doubling). Shorter values suit tests and latency-sensitive deployments; each
+ * timeout must stay above the longest healthy call (a create, a status query, the gap between two chunks).
+ */
+export const ActivityTimeoutOptions = z
+  .object({
+    submitStartToClose: DurationInput.optional(),
+    statusStartToClose: DurationInput.optional(),
+    rehostHeartbeat: DurationInput.optional(),
+    rehostRetryInitialInterval: DurationInput.optional(),
+  })
+  .strict();
+
 /** Safe prefix segments only: the object name never contains free user text. */
 const SafePrefix = z
   .string()
@@ -37,6 +52,8 @@ export const GenerateVideoOptions = z
     /** Fail when the prompt lint score is below `minLintScore`. */
     strictPromptLint: z.boolean().default(false),
     minLintScore: z.number().int().min(0).max(100).default(60),
+    /** Activity timeouts; see ActivityTimeoutOptions. */
+    activityTimeouts: ActivityTimeoutOptions.default({}),
   })
   .strict();
 export type GenerateVideoOptions = z.infer<typeof GenerateVideoOptions>;
@@ -66,6 +83,15 @@ export const GenerationPlan = z.object({
   poll: z.object({ initialMs: z.number(), backoffCoefficient: z.number(), maxMs: z.number() }),
   resubmitOnFailure: z.number(),
   objectName: z.string(),
+  /** Resolved activity timeouts in ms; absent in plans recorded before the option existed (defaults apply). */
+  activityTimeoutsMs: z
+    .object({
+      submitStartToClose: z.number().optional(),
+      statusStartToClose: z.number().optional(),
+      rehostHeartbeat: z.number().optional(),
+      rehostRetryInitialInterval: z.number().optional(),
+    })
+    .optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 

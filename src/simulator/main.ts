@@ -3,10 +3,11 @@
  * Prints the URL and credentials; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { startSimulator } from './server.js';
 import type { SimulatorOptions } from './options.js';
 
-const USAGE = `Usage: tsx src/simulator/main.ts [options]
+export const SIMULATOR_USAGE = `Usage: tsx src/simulator/main.ts [options]
   --port <n>                 TCP port (default 8787; 0 = any free port)
   --host <addr>              interface (default 127.0.0.1)
   --api-key <key>            accepted API key (repeatable; default sim-api-key)
@@ -37,8 +38,13 @@ function parseAccessKey(pair: string): { accessKey: string; secretKey: string } 
   return { accessKey: pair.slice(0, separator), secretKey: pair.slice(separator + 1) };
 }
 
-async function main(): Promise<void> {
+/**
+ * Parses simulator arguments (the options above), starts the simulator, prints its URL and credentials and
+ * closes it on SIGINT/SIGTERM. Used by this file's CLI and by `kling-video simulator`.
+ */
+export async function runSimulatorCli(args: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: {
       port: { type: 'string', default: '8787' },
       host: { type: 'string' },
@@ -60,7 +66,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    console.log(USAGE);
+    console.log(SIMULATOR_USAGE);
     return;
   }
   const options: SimulatorOptions = {
@@ -101,8 +107,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  console.error(USAGE);
-  process.exit(1);
-});
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runSimulatorCli().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    console.error(SIMULATOR_USAGE);
+    process.exit(1);
+  });
+}

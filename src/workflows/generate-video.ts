@@ -37,28 +37,39 @@ const { validateVideoRequest } = proxyActivities<Activities>({
 
 // Creating is idempotent (looked up by external id on retries), so transient errors and 1302/1303
 // are retried patiently: slots free up when the account's other tasks finish.
-const { submitVideoTask } = proxyActivities<Activities>({
-  summary: 'submit to Kling',
-  startToCloseTimeout: '2 minutes',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-});
+// The timeouts below are the defaults; `options.activityTimeouts` (resolved into the plan) may shorten them.
+function submitActivity(plan: GenerationPlan) {
+  return proxyActivities<Activities>({
+    summary: 'submit to Kling',
+    startToCloseTimeout: plan.activityTimeoutsMs?.submitStartToClose ?? '2 minutes',
+    scheduleToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  }).submitVideoTask;
+}
 
 // On cancellation the workflow waits until the transfer has really stopped, so no object appears afterwards.
-const { rehostVideo } = proxyActivities<Activities>({
-  summary: 'download from Kling and rehost to storage',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  startToCloseTimeout: '1 hour',
-  // Heartbeats come with every chunk: 30 s without a byte means a stalled CDN or a dead worker; retry.
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-});
+function rehostActivity(plan: GenerationPlan) {
+  return proxyActivities<Activities>({
+    summary: 'download from Kling and rehost to storage',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    startToCloseTimeout: '1 hour',
+    // Heartbeats come with every chunk: 30 s without a byte means a stalled CDN or a dead worker; retry.
+    heartbeatTimeout: plan.activityTimeoutsMs?.rehostHeartbeat ?? '30 seconds',
+    retry: {
+      initialInterval: plan.activityTimeoutsMs?.rehostRetryInitialInterval ?? '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  }).rehostVideo;
+}
 
 /** A status check may retry transient errors, but never past the deadline (plus a little grace). */
-function statusActivity(remainingMs: number) {
+function statusActivity(plan: GenerationPlan, remainingMs: number) {
   return proxyActivities<Activities>({
     summary: 'check Kling task status',
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',
     scheduleToCloseTimeout: Math.max(remainingMs, 0) + 30_000,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
   }).getVideoTaskStatus;
@@ -113,14 +124,14 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
   try {
     enter('validating', 'checking the request against the model catalog and budget');
-    const plan: GenerationPlan = await timed('validating', () => validateVideoRequest(input));
+    const plan: GenerationPlan = await timed('validating', () => validateVideoRequest(input, { firstExecutionRunId: info.firstExecutionRunId }));
     upsertSearchAttributes([{ key: KlingModel, value: plan.model }]);
 
     for (;;) {
       submissions++;
       const externalTaskId = externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions);
       enter('submitting', `submission ${submissions} as \`${externalTaskId}\` (${plan.model}, ${plan.estimate.credits} credits est.)`);
-      task = await timed('submitting', () => submitVideoTask({ request: input.request, externalTaskId }));
+      task = await timed('submitting', () => submitActivity(plan)({ request: input.request, externalTaskId }));
       upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
       if (deadlineAt === undefined) deadlineAt = Date.now() + plan.deadlineMs;
 
@@ -144,7 +155,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
     enter('rehosting', `downloading Kling task \`${task.taskId}\` into \`${plan.objectName}\``);
     const stored = await timed('rehosting', () =>
-      rehostVideo({ task: task!, objectName: plan.objectName, plan, unitsDeducted: snapshot!.unitsDeducted }),
+      rehostActivity(plan)({ task: task!, objectName: plan.objectName, plan, unitsDeducted: snapshot!.unitsDeducted }),
     );
 
     timings.total = Date.now() - startedAt;
@@ -191,7 +202,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
       let current: TaskSnapshot;
       try {
-        current = await statusActivity(deadline - Date.now())(submitted);
+        current = await statusActivity(plan, deadline - Date.now())(submitted);
       } catch (err) {
         // Kling unreachable until past the deadline: report the timeout, with the cause.
         if (err instanceof ActivityFailure && Date.now() >= deadline) throw timedOut(submitted, deadline, err);

@@ -78,6 +78,10 @@ describe('resolveRequest', () => {
     [{ ...i2v, model: 'kling-2.6', standard: undefined, elements: [{ elementId: 'e1' }] }, 'elements', /new-standard image-to-video/],
     [{ ...i2v, model: 'kling-3.0', standard: 'legacy', elements: [{ elementId: 'e1' }] }, 'elements', /legacy/],
     [{ ...i2v, dynamicMasks: [{ mask: 'https://example.com/m.png', trajectories: [{ x: 1, y: 1 }] }] }, 'dynamicMasks.0.trajectories', /./],
+    [{ ...i2v, staticMask: 'https://example.com/m.png', mode: 'std' }, 'staticMask', /only at 1080p, 5 s/],
+    [{ ...i2v, model: 'kling-2.6', standard: undefined, audio: true, imageTail: 'https://example.com/b.png' }, 'imageTail', /silent/],
+    [{ ...i2v, image: 'https://' }, 'image', /URL with a host/],
+    [{ ...i2v, image: 'QUJD' + 'A' }, 'image', /raw base64/],
   ])('refuses %j naming %s', (request, field, message) => {
     const issues = issuesOf(request);
     const issue = issues.find((i) => i.field === field);

@@ -2,6 +2,7 @@
 // simulator over HTTP and fake-gcs-server, wired through the same code a deployment uses.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { VideoHostPolicy } from '../../src/activities/video-source.js';
 import { KlingClient, type KlingClientOptions } from '../../src/kling/index.js';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createGcsStorage, type VideoStorage } from '../../src/storage/index.js';
@@ -12,6 +13,11 @@ import { bundleWorkflows } from './workflow-bundle.js';
 export const SIM_CREDENTIALS = { apiKey: 'sim-api-key', accessKey: 'sim-ak', secretKey: 'sim-sk' } as const;
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** A download policy that allows exactly the simulator's CDN (`127.0.0.1:<port>`, http). */
+export function simulatorVideoHosts(sim: Simulator): VideoHostPolicy {
+  return { allow: [new URL(sim.url).host], allowHttp: true };
+}
 
 export interface GenerationStack {
   sim: Simulator;
@@ -27,7 +33,12 @@ export interface GenerationStack {
 
 export async function createGenerationStack(
   env: TestWorkflowEnvironment,
-  options: { simulator?: SimulatorOptions; kling?: Partial<KlingClientOptions> } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    kling?: Partial<KlingClientOptions>;
+    /** Video download policy. Default: the simulator's host (an explicit loopback IP literal) over http. */
+    videoHosts?: (sim: Simulator) => VideoHostPolicy;
+  } = {},
 ): Promise<GenerationStack> {
   const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
   const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, ...options.kling });
@@ -40,7 +51,12 @@ export async function createGenerationStack(
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
-    deps: { kling, storage, limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 } },
+    deps: {
+      kling,
+      storage,
+      limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
+      videoHosts: options.videoHosts?.(sim) ?? simulatorVideoHosts(sim),
+    },
     workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
   });
   // One worker for the whole file: runUntil would shut it down after the first test.

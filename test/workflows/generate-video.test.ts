@@ -8,7 +8,7 @@ import type { GenerateVideoInput, GenerateVideoResult } from '../../src/shared/g
 import { generateVideo, progressQuery } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
@@ -133,6 +133,7 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
         ],
         [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { deadline: 'soon' } }, 'options.deadline'],
         [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { destination: { prefix: '../x' } } }, 'options.destination.prefix'],
+        [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { activityTimeouts: { rehostHeartbeat: 'soon' } } }, 'options.activityTimeouts.rehostHeartbeat'],
       ];
       for (const [input, field] of cases) {
         const handle = await start(input);
@@ -180,10 +181,17 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
   it('an expired CDN link fails with VideoUrlExpired and stores nothing', async () => {
     await stack.run(async () => {
       stack.sim.faults.script([{ route: 'download', kind: 'expired' }]);
+      const workflowId = uniqueId('expired');
       const failure = await failureOf(
-        (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })).result(),
+        (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId)).result(),
       );
       expect(failure.type).toBe(FailureType.VideoUrlExpired);
+      expect(stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired')).toHaveLength(1);
+      // Nothing stored: not under the workflow's object name, nor anywhere in the bucket with its id.
+      const objectName = `kling-videos/${createHash('sha256').update(workflowId).digest('hex').slice(0, 32)}.mp4`;
+      expect(await stack.storage.stat(objectName)).toBeUndefined();
+      const [files] = await gcsStorage().bucket(stack.bucket).getFiles();
+      expect(files.filter((f) => f.metadata.metadata?.workflowId === workflowId)).toEqual([]);
     });
   });
 

@@ -37,6 +37,8 @@ describe('src/worker.ts as a process (configuration from the environment, local 
         TEMPORAL_ADDRESS: testServers().temporalAddress,
         TEMPORAL_NAMESPACE: testServers().temporalNamespace,
         KLING_BASE_URL: sim.url,
+        KLING_VIDEO_HOSTS: new URL(sim.url).host,
+        KLING_VIDEO_ALLOW_HTTP: 'true',
         KLING_API_KEY: 'sim-api-key',
         KLING_TASK_QUEUE: taskQueue,
         LOCAL_STORAGE_DIR: dir,

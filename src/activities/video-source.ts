@@ -1,0 +1,324 @@
+import { lookup as dnsLookupCallback, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, request, type Dispatcher } from 'undici';
+
+/**
+ * Where the rehost activity may download a finished video from. Kling returns temporary, hotlink-protected
+ * CDN URLs (kling-api.md §4.3: `https://p1.a.kwimgs.com/...`; Kuaishou/Kling CDNs `*.kwimgs.com`,
+ * `*.klingai.com`); anything else is refused before a connection is opened.
+ */
+export interface VideoHostPolicy {
+  /**
+   * Host patterns: `cdn.example.com` (that host only), `*.kwimgs.com` (any subdomain, not the apex) or an IP
+   * literal (`127.0.0.1`, `[::1]`), each optionally with `:port` (then only that port). Case-insensitive.
+   */
+  allow: readonly string[];
+  /** Accept `http:` URLs too. Default false: https only. */
+  allowHttp?: boolean;
+  /**
+   * Accept hosts that resolve to private, loopback, link-local or otherwise non-public addresses. Default
+   * false. An IP literal listed in `allow` is always accepted: naming it is explicit permission.
+   */
+  allowPrivateAddresses?: boolean;
+  /** Redirects followed (each hop re-checked). Default 3. */
+  maxRedirects?: number;
+}
+
+/** Kling's CDN hosts per the references (kling-api.md §4.3). */
+export const DEFAULT_VIDEO_HOSTS: readonly string[] = ['*.kwimgs.com', '*.klingai.com'];
+export const DEFAULT_VIDEO_HOST_POLICY: VideoHostPolicy = { allow: DEFAULT_VIDEO_HOSTS, allowHttp: false, allowPrivateAddresses: false, maxRedirects: 3 };
+
+export type VideoSourceRefusal = 'url' | 'scheme' | 'credentials' | 'host' | 'address' | 'redirect';
+
+/** The URL (or a redirect hop) is not an allowed video source. Never retryable. The message names the host, never the full URL. */
+export class VideoSourceRefusedError extends Error {
+  override readonly name = 'VideoSourceRefusedError';
+  constructor(
+    readonly reason: VideoSourceRefusal,
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface HostPattern {
+  /** Lower-case host without brackets; for wildcards the suffix after `*.`. */
+  host: string;
+  wildcard: boolean;
+  ip: boolean;
+  port?: number;
+}
+
+/** Parses one allow-list entry; throws on anything that is not a host pattern (a URL, a path, a bare `*`). */
+export function parseHostPattern(pattern: string): HostPattern {
+  const bad = (why: string): never => {
+    throw new Error(`invalid video host pattern "${pattern}": ${why}`);
+  };
+  let p = pattern.trim().toLowerCase();
+  if (p === '') bad('empty');
+  if (/[/?#@\s]|:\/\//.test(p)) bad('a host pattern is a host name, "*.suffix" or an IP literal, optionally with ":port"');
+  let port: number | undefined;
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d+))?$/.exec(p);
+  if (v6) {
+    if (isIP(v6[1]!) !== 6) bad('not an IPv6 address');
+    port = v6[2] === undefined ? undefined : Number(v6[2]);
+    p = v6[1]!;
+  } else {
+    const hp = /^([^:]+)(?::(\d+))?$/.exec(p);
+    if (!hp) bad('unexpected ":"');
+    p = hp![1]!.replace(/\.$/, '');
+    port = hp![2] === undefined ? undefined : Number(hp![2]);
+  }
+  if (port !== undefined && !(port > 0 && port < 65536)) bad('port out of range');
+  if (isIP(p)) return { host: p, wildcard: false, ip: true, port };
+  const wildcard = p.startsWith('*.');
+  const host = wildcard ? p.slice(2) : p;
+  if (host.includes('*')) bad('"*" is allowed only as the whole first label ("*.example.com")');
+  const labels = host.split('.');
+  if (labels.some((l) => !/^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l))) bad('not a host name');
+  if (wildcard && labels.length < 2) bad('a wildcard needs at least two labels after "*." (e.g. "*.kwimgs.com")');
+  return { host, wildcard, ip: false, port };
+}
+
+/** Validates a policy's patterns (configuration errors surface at worker start, not at the first download). */
+export function validateVideoHostPolicy(policy: VideoHostPolicy): void {
+  for (const p of policy.allow) parseHostPattern(p);
+}
+
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+const portOf = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+
+function matchingPattern(url: URL, policy: VideoHostPolicy): HostPattern | undefined {
+  const host = hostOf(url);
+  const port = portOf(url);
+  return policy.allow
+    .map(parseHostPattern)
+    .find((p) => (p.port === undefined || p.port === port) && (p.wildcard ? host.endsWith(`.${p.host}`) : host === p.host));
+}
+
+/**
+ * Synchronous checks of one URL: parseable, http(s) (http only when allowed), no embedded credentials, host
+ * on the allow-list. Returns the parsed URL. Throws VideoSourceRefusedError.
+ */
+export function checkVideoUrl(raw: string | URL, policy: VideoHostPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new VideoSourceRefusedError('url', '', 'the video URL is not a valid absolute URL');
+  }
+  const host = hostOf(url);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp))
+    throw new VideoSourceRefusedError('scheme', host, `video URLs must use https${policy.allowHttp ? ' or http' : ''}; got "${url.protocol}" (host ${host || 'none'})`);
+  if (url.username || url.password) throw new VideoSourceRefusedError('credentials', host, `the video URL for host ${host} carries credentials`);
+  if (!matchingPattern(url, policy))
+    throw new VideoSourceRefusedError('host', host, `video host ${host}:${portOf(url)} is not on the allow-list (${policy.allow.join(', ') || 'empty'})`);
+  return url;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Address classification
+
+function parseIPv4(address: string): number[] | undefined {
+  const parts = address.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.map(Number);
+}
+
+function parseIPv6(address: string): number[] | undefined {
+  let a = address.toLowerCase().replace(/%.*$/, '');
+  let tail: number[] = [];
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (dotted) {
+    const v4 = parseIPv4(dotted[2]!);
+    if (!v4) return undefined;
+    tail = v4;
+    a = dotted[1]!.endsWith('::') ? dotted[1]! : dotted[1]!.slice(0, -1);
+  }
+  const groupsWanted = (16 - tail.length) / 2;
+  const halves = a.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = toGroups(halves[0]!);
+  const rest = halves.length === 2 ? toGroups(halves[1]!) : [];
+  const fill = groupsWanted - head.length - rest.length;
+  if (halves.length === 1 ? fill !== 0 : fill < 0) return undefined;
+  const groups = [...head, ...Array<string>(Math.max(fill, 0)).fill('0'), ...rest];
+  if (groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return [...groups.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]), ...tail];
+}
+
+const inV4 = (b: number[], net: [number, number, number, number], bits: number) => prefixMatch(b, net, bits);
+function prefixMatch(bytes: number[], net: number[], bits: number): boolean {
+  for (let i = 0; i < bits; i++) {
+    const byte = i >> 3;
+    const mask = 0x80 >> (i & 7);
+    if (((bytes[byte] ?? 0) & mask) !== ((net[byte] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+// Not globally routable (IANA special-purpose registries): this host, private, CGNAT, loopback, link-local,
+// protocol assignments, documentation, benchmarking, multicast, reserved and broadcast.
+const V4_BLOCKED: Array<[[number, number, number, number], number]> = [
+  [[0, 0, 0, 0], 8],
+  [[10, 0, 0, 0], 8],
+  [[100, 64, 0, 0], 10],
+  [[127, 0, 0, 0], 8],
+  [[169, 254, 0, 0], 16],
+  [[172, 16, 0, 0], 12],
+  [[192, 0, 0, 0], 24],
+  [[192, 0, 2, 0], 24],
+  [[192, 88, 99, 0], 24],
+  [[192, 168, 0, 0], 16],
+  [[198, 18, 0, 0], 15],
+  [[198, 51, 100, 0], 24],
+  [[203, 0, 113, 0], 24],
+  [[224, 0, 0, 0], 4],
+  [[240, 0, 0, 0], 4],
+];
+
+function v4IsPrivate(b: number[]): boolean {
+  return V4_BLOCKED.some(([net, bits]) => inV4(b, net, bits));
+}
+
+/**
+ * True for any address that is not a public unicast address: loopback, private (RFC 1918, unique local),
+ * link-local, CGNAT, unspecified, multicast, documentation, reserved; IPv6 forms that embed such an IPv4
+ * address (mapped, compatible, NAT64, 6to4) are judged by the embedded address. Unparseable input is private.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '');
+  const v4 = parseIPv4(a);
+  if (v4) return v4IsPrivate(v4);
+  const b = parseIPv6(a);
+  if (!b) return true;
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  if (zero(0, 16)) return true; // ::
+  if (zero(0, 15) && b[15] === 1) return true; // ::1
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4IsPrivate(b.slice(12)); // ::ffff:a.b.c.d
+  if (zero(0, 12)) return true; // deprecated IPv4-compatible ::a.b.c.d: never a public destination
+  if (prefixMatch(b, [0, 0x64, 0xff, 0x9b], 96)) return v4IsPrivate(b.slice(12)); // NAT64 64:ff9b::/96
+  if (prefixMatch(b, [0x20, 0x02], 16)) return v4IsPrivate(b.slice(2, 6)); // 6to4 2002::/16
+  if (prefixMatch(b, [0xfc], 7)) return true; // unique local
+  if (prefixMatch(b, [0xfe, 0x80], 10)) return true; // link-local
+  if (prefixMatch(b, [0xfe, 0xc0], 10)) return true; // site-local (deprecated)
+  if (prefixMatch(b, [0xff], 8)) return true; // multicast
+  if (prefixMatch(b, [0x20, 0x01, 0x0d, 0xb8], 32)) return true; // documentation
+  if (prefixMatch(b, [0x01, 0, 0, 0, 0, 0, 0, 0], 64)) return true; // discard-only
+  if (prefixMatch(b, [0x20, 0x01, 0, 0], 32)) return true; // Teredo (embeds other hosts)
+  return false;
+}
+
+export type LookupAll = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+const defaultLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Resolves the URL's host (every address) and refuses it when any address is private, unless the policy
+ * allows private addresses or the host is an IP literal named on the allow-list.
+ */
+export async function checkVideoAddress(url: URL, policy: VideoHostPolicy, lookup: LookupAll = defaultLookup): Promise<void> {
+  const host = hostOf(url);
+  if (policy.allowPrivateAddresses) return;
+  if (isIP(host)) {
+    if (!isPrivateAddress(host)) return;
+    if (matchingPattern(url, policy)?.ip) return; // explicitly named
+    throw new VideoSourceRefusedError('address', host, `video host ${host} is a private or loopback address`);
+  }
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(host);
+  } catch (err) {
+    // Resolution trouble is transient: not a refusal. Let the caller's retry policy handle it.
+    throw new Error(`cannot resolve video host ${host}: ${(err as Error).message}`);
+  }
+  const bad = addresses.find((a) => isPrivateAddress(a.address));
+  if (addresses.length === 0 || bad)
+    throw new VideoSourceRefusedError('address', host, `video host ${host} resolves to a private or non-public address (${bad?.address ?? 'none'})`);
+}
+
+const ADDRESS_REFUSED = 'ERR_VIDEO_ADDRESS_REFUSED';
+
+/**
+ * A `lookup` for net/tls.connect that refuses private addresses at connect time, so a host that resolved to a
+ * public address for the pre-check cannot switch to a private one when the socket opens (DNS rebinding).
+ */
+export function guardedLookup(policy: VideoHostPolicy): LookupFunction {
+  return ((hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
+    dnsLookupCallback(hostname, { family: options.family ?? 0, all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
+      if (err) return callback(err);
+      const bad = policy.allowPrivateAddresses ? undefined : addresses.find((a) => isPrivateAddress(a.address));
+      if (bad || addresses.length === 0)
+        return callback(Object.assign(new Error(`video host ${hostname} resolved to a private or non-public address (${bad?.address ?? 'none'}) at connect time`), { code: ADDRESS_REFUSED }));
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  }) as unknown as LookupFunction;
+}
+
+const guardedAgents = new WeakMap<VideoHostPolicy, Agent>();
+/** One undici Agent per policy whose connections go through guardedLookup. */
+function guardedAgent(policy: VideoHostPolicy): Agent {
+  let agent = guardedAgents.get(policy);
+  if (!agent) {
+    agent = new Agent({ connect: { lookup: guardedLookup(policy) } });
+    guardedAgents.set(policy, agent);
+  }
+  return agent;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fetch with manual redirects
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export interface OpenVideoOptions {
+  policy: VideoHostPolicy;
+  /** Default: an Agent that re-checks addresses at connect time (guardedLookup). An injected one skips that. */
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+  /** For tests: the resolver used for the address check. */
+  lookup?: LookupAll;
+}
+
+/**
+ * GETs a video URL, checking the URL and its resolved addresses before every hop and following at most
+ * `policy.maxRedirects` redirects by hand (each target re-checked). Returns the first non-redirect response;
+ * the caller owns its body. Throws VideoSourceRefusedError for a refused URL, hop or redirect chain.
+ */
+export async function openVideoSource(raw: string, options: OpenVideoOptions): Promise<{ response: Dispatcher.ResponseData; url: URL; redirects: number }> {
+  const { policy } = options;
+  const maxRedirects = policy.maxRedirects ?? 3;
+  let url = checkVideoUrl(raw, policy);
+  for (let redirects = 0; ; redirects++) {
+    await checkVideoAddress(url, policy, options.lookup);
+    // undici's request never follows redirects by itself (v7: only with the redirect interceptor).
+    const response = await request(url, { method: 'GET', signal: options.signal, dispatcher: options.dispatcher ?? guardedAgent(policy) }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === ADDRESS_REFUSED) throw new VideoSourceRefusedError('address', hostOf(url), (err as Error).message);
+      throw err;
+    });
+    if (!REDIRECTS.has(response.statusCode)) return { response, url, redirects };
+    await response.body.dump().catch(() => undefined);
+    const from = hostOf(url);
+    const location = response.headers.location;
+    if (typeof location !== 'string' || location === '')
+      throw new VideoSourceRefusedError('redirect', from, `video host ${from} answered HTTP ${response.statusCode} without a usable Location`);
+    if (redirects >= maxRedirects)
+      throw new VideoSourceRefusedError('redirect', from, `more than ${maxRedirects} redirects while downloading the video (last from ${from})`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new VideoSourceRefusedError('redirect', from, `video host ${from} redirected to an invalid URL`);
+    }
+    try {
+      url = checkVideoUrl(next, policy);
+    } catch (err) {
+      if (err instanceof VideoSourceRefusedError)
+        throw new VideoSourceRefusedError('redirect', err.host, `redirect from ${from} refused: ${err.message}`);
+      throw err;
+    }
+  }
+}

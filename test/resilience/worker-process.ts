@@ -1,0 +1,62 @@
+// A generateVideo worker as its own OS process, so the crash suite can SIGKILL it mid-activity.
+// Built with createKlingWorker from src/worker.ts: a KlingClient on the simulator (which lives in the test
+// process and survives the kill) and GCS storage on fake-gcs-server. Configuration from the environment:
+//   KT_TEMPORAL_ADDRESS, KT_TEMPORAL_NAMESPACE, KT_TASK_QUEUE   Temporal
+//   KT_SIM_URL                                                   Kling simulator base URL
+//   KT_GCS_URL, KT_GCS_BUCKET                                    fake-gcs-server and the bucket to store into
+//   KT_WORKFLOW_BUNDLE                                           pre-built workflow bundle (code path), optional
+//   KT_GCS_RESUMABLE=1                                           always upload through a resumable session
+//   KT_PARENT_PID                                                exit when this process is gone (no orphans)
+// Prints "worker ready" once it polls.
+import { Storage } from '@google-cloud/storage';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { KlingClient } from '../../src/kling/index.js';
+import { createGcsStorage } from '../../src/storage/index.js';
+import { createKlingWorker } from '../../src/worker.js';
+import { SIM_CREDENTIALS } from '../support/generation-stack.js';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker-process: ${name} is not set`);
+  return value;
+}
+
+const parentPid = Number(process.env.KT_PARENT_PID);
+if (parentPid > 0) {
+  setInterval(() => {
+    try {
+      process.kill(parentPid, 0);
+    } catch {
+      process.exit(3);
+    }
+  }, 500).unref();
+}
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const connection = await NativeConnection.connect({ address: env('KT_TEMPORAL_ADDRESS') });
+const gcsUrl = env('KT_GCS_URL');
+const gcs = new Storage({ projectId: 'test', apiEndpoint: gcsUrl, useAuthWithCustomEndpoint: false });
+// KT_GCS_RESUMABLE=1: resumable upload sessions even for small videos (default: one multipart request below 8 MiB).
+const resumable = process.env.KT_GCS_RESUMABLE === '1' ? true : 'auto';
+const storage = createGcsStorage({ bucket: env('KT_GCS_BUCKET'), prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcsUrl, resumable });
+const kling = new KlingClient({ baseUrl: env('KT_SIM_URL'), credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 });
+const bundlePath = process.env.KT_WORKFLOW_BUNDLE;
+const worker = await createKlingWorker({
+  connection,
+  namespace: env('KT_TEMPORAL_NAMESPACE'),
+  taskQueue: env('KT_TASK_QUEUE'),
+  deps: {
+    kling,
+    storage,
+    limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
+    // Exactly the simulator's CDN (a loopback IP literal, plain http), as test/support/generation-stack.ts does.
+    videoHosts: { allow: [new URL(env('KT_SIM_URL')).host], allowHttp: true },
+  },
+  // After a SIGKILL the dead worker's sticky queue would hold the next workflow task for the default 10 s.
+  stickyQueueScheduleToStartTimeout: '2 seconds',
+  ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+});
+const running = worker.run();
+console.log('worker ready');
+await running;
+await connection.close();
