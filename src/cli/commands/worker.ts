@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { workerConfigFromEnv } from '../../config.js';
+import { runWorker } from '../../worker.js';
+import { action, type CliContext } from '../context.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { taskQueueFrom } from '../temporal.js';
+
+export function registerWorker(program: Command, ctx: CliContext): void {
+  program
+    .command('worker')
+    .description('Run a worker for the generateVideo workflow (configuration from the environment; SIGINT/SIGTERM stop it gracefully).')
+    .option('--task-queue <name>', 'task queue (default $KLING_TASK_QUEUE or kling-video)')
+    .addHelpText(
+      'after',
+      `
+Configuration: KLING_API_KEY or KLING_ACCESS_KEY + KLING_SECRET_KEY, KLING_BASE_URL, GCS_BUCKET or LOCAL_STORAGE_DIR, …
+(see the README's Configuration table); Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS variables.
+
+Examples:
+  $ KLING_API_KEY=... GCS_BUCKET=my-videos kling-video worker
+  $ KLING_BASE_URL=http://127.0.0.1:8787 KLING_API_KEY=sim-api-key kling-video worker --task-queue kling-dev`,
+    )
+    .action(
+      action(ctx, async (opts: { taskQueue?: string }) => {
+        try {
+          workerConfigFromEnv(); // a bad variable is invalid input (exit 2), named, never its value
+        } catch (err) {
+          throw new CliError(ExitCode.InvalidInput, 'InvalidConfiguration', err instanceof Error ? err.message : String(err));
+        }
+        await runWorker({ taskQueue: taskQueueFrom(opts.taskQueue), log: ctx.output.out });
+      }),
+    );
+}

@@ -1,0 +1,111 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { KlingValidationError, type ValidationIssue } from '../kling/index.js';
+import { FailureType } from '../shared/failure-types.js';
+
+/** Process exit codes of `kling-video` (documented in docs/cli.md). */
+export const ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Unexpected internal error (a bug). */
+  Internal: 1,
+  /** Invalid input: a bad flag, request file or request (every issue names its field), an unknown workflow id. Nothing was submitted. */
+  InvalidInput: 2,
+  /** The generation failed: Kling reported the task failed or refused it (content policy, other permanent refusals). */
+  GenerationFailed: 3,
+  /** The generation did not finish before its deadline. The Kling task may still finish (and be billed). */
+  TimedOut: 4,
+  /** Infrastructure: Temporal or Kling unreachable, credentials refused, download or storage trouble. */
+  Infrastructure: 5,
+  /** The workflow was cancelled or terminated. */
+  Cancelled: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Failure type → exit code. Every FailureType is listed (the compiler checks the record is complete). */
+export const FAILURE_EXIT_CODES: Record<FailureType, ExitCode> = {
+  [FailureType.InvalidVideoRequest]: ExitCode.InvalidInput,
+  [FailureType.BudgetExceeded]: ExitCode.InvalidInput,
+  [FailureType.PromptRejected]: ExitCode.InvalidInput,
+  [FailureType.VideoGenerationFailed]: ExitCode.GenerationFailed,
+  [FailureType.ContentPolicyViolation]: ExitCode.GenerationFailed,
+  [FailureType.KlingRequestRejected]: ExitCode.GenerationFailed,
+  [FailureType.VideoGenerationTimedOut]: ExitCode.TimedOut,
+  [FailureType.KlingCredentialsRejected]: ExitCode.Infrastructure,
+  [FailureType.KlingUnavailable]: ExitCode.Infrastructure,
+  [FailureType.VideoUrlExpired]: ExitCode.Infrastructure,
+  [FailureType.VideoDownloadInvalid]: ExitCode.Infrastructure,
+  [FailureType.VideoSourceRefused]: ExitCode.Infrastructure,
+  [FailureType.StorageVerificationFailed]: ExitCode.Infrastructure,
+};
+
+/** The `error` object of every `--json` error output. */
+export interface CliErrorJson {
+  exitCode: ExitCode;
+  /** A FailureType, or `InvalidInput`, `WorkflowNotFound`, `Cancelled`, `Infrastructure`, `Internal`. */
+  type: string;
+  message: string;
+  /** Field-named problems (invalid input). */
+  issues?: ValidationIssue[];
+  /** The failure's details (e.g. Kling's `statusMessage`, the timed-out `taskId`). */
+  details?: unknown;
+}
+
+/** An error the CLI reports with a given exit code. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    readonly exitCode: ExitCode,
+    readonly type: string,
+    message: string,
+    readonly issues?: ValidationIssue[],
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** The workflow the error is about, when there is one (printed next to the error). */
+  workflowId?: string;
+
+  static invalid(issues: ValidationIssue[]): CliError {
+    return new CliError(ExitCode.InvalidInput, 'InvalidInput', `Invalid input: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+  }
+
+  toJSON(): CliErrorJson {
+    return {
+      exitCode: this.exitCode,
+      type: this.type,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.details !== undefined ? { details: this.details } : {}),
+    };
+  }
+}
+
+function isFailureType(type: string | undefined | null): type is FailureType {
+  return typeof type === 'string' && type in FAILURE_EXIT_CODES;
+}
+
+/** Turns anything thrown by a command into a CliError with the right exit code. */
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof KlingValidationError) return CliError.invalid(err.issues);
+  if (err instanceof WorkflowNotFoundError) return new CliError(ExitCode.InvalidInput, 'WorkflowNotFound', err.message);
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && isFailureType(cause.type)) {
+      const detail = cause.details?.[0] as { issues?: ValidationIssue[] } | undefined;
+      return new CliError(FAILURE_EXIT_CODES[cause.type], cause.type, cause.message, detail?.issues, cause.details?.[0]);
+    }
+    if (cause instanceof CancelledFailure) return new CliError(ExitCode.Cancelled, 'Cancelled', 'the workflow was cancelled');
+    if (cause instanceof TerminatedFailure) return new CliError(ExitCode.Cancelled, 'Terminated', 'the workflow was terminated');
+    if (cause instanceof TimeoutFailure) return new CliError(ExitCode.TimedOut, 'WorkflowTimedOut', cause.message);
+    return new CliError(ExitCode.Infrastructure, cause instanceof ApplicationFailure ? (cause.type ?? 'Failure') : 'Failure', cause?.message ?? err.message);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  // gRPC / connection trouble (Temporal unreachable, deadline exceeded) and anything from the network.
+  if (err instanceof Error && (/ServiceError|ConnectionError|TransportError/.test(err.name) || 'code' in err)) {
+    return new CliError(ExitCode.Infrastructure, 'Infrastructure', message);
+  }
+  return new CliError(ExitCode.Internal, 'Internal', message);
+}

@@ -1,0 +1,73 @@
+import { Command, CommanderError } from 'commander';
+import { registerCancel } from './commands/cancel.js';
+import { registerDev } from './commands/dev.js';
+import { registerEstimate } from './commands/estimate.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerLint } from './commands/lint.js';
+import { registerList } from './commands/list.js';
+import { registerResult } from './commands/result.js';
+import { registerSimulator } from './commands/simulator.js';
+import { registerStatus } from './commands/status.js';
+import { registerValidate } from './commands/validate.js';
+import { registerWorker } from './commands/worker.js';
+import type { CliContext } from './context.js';
+import { CliError, ExitCode, toCliError } from './exit-codes.js';
+import { processOutput, reportError, type Output } from './output.js';
+
+export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'cancel', 'list', 'worker', 'simulator', 'dev'] as const;
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('kling-video')
+    .description('Durable Kling AI video generation on Temporal: generate, follow, inspect and run the stack.')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => ctx.output.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.output.err(s.replace(/\n$/, '')) })
+    .exitOverride();
+  registerGenerate(program, ctx);
+  registerEstimate(program, ctx);
+  registerLint(program, ctx);
+  registerValidate(program, ctx);
+  registerStatus(program, ctx);
+  registerResult(program, ctx);
+  registerCancel(program, ctx);
+  registerList(program, ctx);
+  registerWorker(program, ctx);
+  registerSimulator(program, ctx);
+  registerDev(program, ctx);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ npm start                                       # the whole stack once: one video through the real workflow
+  $ kling-video estimate -m kling-2.6 -p "..." -d 5 -r 1080p
+  $ kling-video generate -m kling-2.6 -p "Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens" --wait
+  $ kling-video list --status running
+
+Exit codes: 0 ok · 2 invalid input · 3 generation failed · 4 timed out · 5 infrastructure · 6 cancelled · 1 internal error
+Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS variables or a temporal.toml profile.
+Docs: docs/cli.md`,
+  );
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
+  const ctx: CliContext = { output, json: false, exitCode: ExitCode.Ok };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      // Commander already printed the message (unknown option, missing argument…).
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
+    }
+    const error = toCliError(err);
+    reportError(output, error, ctx.json);
+    if (error.exitCode === ExitCode.Internal && err instanceof Error && err.stack && process.env.KLING_CLI_DEBUG) output.err(err.stack);
+    return error.exitCode;
+  }
+}
+
+export { CliError };

@@ -1,0 +1,71 @@
+import type { VideoGenerationClient } from '../client.js';
+import type { GenerationProgress } from '../shared/generation.js';
+import { formatBytes, formatMs, type Output } from './output.js';
+
+/** One line describing a generation's progress. */
+export function progressLine(p: GenerationProgress): string {
+  const parts = [`phase ${p.phase}`];
+  if (p.klingStatus) parts.push(`kling ${p.klingStatus}`);
+  if (p.klingTaskId) parts.push(`task ${p.klingTaskId}`);
+  parts.push(`polls ${p.polls}`);
+  if (p.submissions > 1) parts.push(`submissions ${p.submissions}`);
+  parts.push(`elapsed ${formatMs(p.elapsedMs)}`);
+  if (p.bytesTransferred !== undefined)
+    parts.push(`bytes ${formatBytes(p.bytesTransferred)}${p.totalBytes !== undefined ? ` / ${formatBytes(p.totalBytes)}` : ''}`);
+  return parts.join(' · ');
+}
+
+/** What changes worth a new line in plain mode (elapsed alone is not). */
+function changeKey(p: GenerationProgress): string {
+  return JSON.stringify([p.phase, p.klingStatus, p.klingTaskId, p.polls, p.submissions, p.bytesTransferred, p.totalBytes]);
+}
+
+/**
+ * Shows progress until `done` settles: on a TTY one line rewritten in place, otherwise one line per change.
+ * Query errors (the worker not picking the workflow up yet, a brief outage) are shown, never fatal.
+ */
+export async function watchProgress(
+  videos: VideoGenerationClient,
+  workflowId: string,
+  done: Promise<unknown>,
+  output: Output,
+  options: { intervalMs?: number; prefix?: string } = {},
+): Promise<void> {
+  let finished = false;
+  const settled = done.then(
+    () => undefined,
+    () => undefined,
+  ).finally(() => {
+    finished = true;
+  });
+  const prefix = options.prefix ?? '';
+  let lastKey = '';
+  let lastLineLength = 0;
+  const started = Date.now();
+  while (!finished) {
+    let line: string | undefined;
+    let key = '';
+    try {
+      const progress = await Promise.race([videos.getProgress(workflowId), settled.then(() => undefined)]);
+      if (progress) {
+        line = progressLine(progress);
+        key = changeKey(progress);
+      }
+    } catch (err) {
+      line = `waiting for a worker… (${formatMs(Date.now() - started)}; ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+      key = 'waiting';
+    }
+    if (line !== undefined && !finished) {
+      if (output.isTty) {
+        const text = `${prefix}${line}`;
+        process.stdout.write(`\r${text}${' '.repeat(Math.max(0, lastLineLength - text.length))}`);
+        lastLineLength = text.length;
+      } else if (key !== lastKey) {
+        output.out(`${prefix}${line}`);
+      }
+      lastKey = key;
+    }
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500))]);
+  }
+  if (output.isTty && lastLineLength > 0) process.stdout.write('\n');
+}

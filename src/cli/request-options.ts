@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createModelCatalog, resolveRequest, type ResolvedRequest, type ValidationIssue } from '../kling/index.js';
+import { CliError } from './exit-codes.js';
+
+/** The request flags shared by generate, validate, estimate (and lint's --request). */
+export interface RequestFlags {
+  request?: string;
+  model?: string;
+  kind?: string;
+  prompt?: string;
+  negativePrompt?: string;
+  cfgScale?: string;
+  duration?: string;
+  resolution?: string;
+  mode?: string;
+  aspectRatio?: string;
+  audio?: boolean;
+  multiShot?: boolean;
+  image?: string;
+  imageTail?: string;
+  standard?: string;
+  voice?: string[];
+  element?: string[];
+  callbackUrl?: string;
+  watermark?: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function addRequestOptions(cmd: Command): Command {
+  return cmd
+    .option('--request <file>', 'read the request from a JSON file (camelCase fields, as in the README); flags override its fields')
+    .option('-m, --model <id>', 'model id or alias, e.g. kling-2.6, kling-3.0, kling-3.0-turbo, kling-v1-6')
+    .option('-k, --kind <kind>', 'text-to-video | image-to-video (default: image-to-video when --image is given, else text-to-video)')
+    .option('-p, --prompt <text>', 'the prompt')
+    .option('--negative-prompt <text>', 'negative prompt (legacy standard only)')
+    .option('--cfg-scale <n>', 'cfg scale in [0, 1] (legacy kling-v1.x only)')
+    .option('-d, --duration <seconds>', 'video length in seconds (the model decides which are allowed)')
+    .option('-r, --resolution <res>', '720p | 1080p | 4k')
+    .option('--mode <mode>', 'legacy vocabulary for --resolution: std (720p) | pro (1080p) | 4k')
+    .option('--aspect-ratio <ratio>', '16:9 | 9:16 | 1:1 (text-to-video)')
+    .option('--audio', 'native audio on')
+    .option('--no-audio', 'native audio off')
+    .option('--multi-shot', 'multi-shot (kling-3.0, new standard)')
+    .option('--image <url|base64|file>', 'first frame: an https URL, raw base64, or a local file (read and base64-encoded)')
+    .option('--image-tail <url|base64|file>', 'last frame (same forms as --image)')
+    .option('--standard <standard>', 'force the API standard: new | legacy (default: new where both serve the model)')
+    .option('--voice <voiceId>', 'voice control (repeatable, at most 2; needs --audio)', collect)
+    .option('--element <elementId>', 'element (repeatable, at most 3; kling-3.0 image-to-video, new standard)', collect)
+    .option('--callback-url <url>', "Kling's callback URL")
+    .option('--watermark', 'ask for a watermarked result')
+    .option('--no-watermark', 'no watermark');
+}
+
+function readRequestFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw CliError.invalid([{ field: 'request', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw CliError.invalid([{ field: 'request', message: `${file} is not valid JSON: ${(err as Error).message}` }]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw CliError.invalid([{ field: 'request', message: `${file} must hold a JSON object` }]);
+  return parsed as Record<string, unknown>;
+}
+
+/** A local file becomes raw base64 (Kling accepts no `data:` prefix); URLs and base64 pass through. */
+function imageValue(value: string, field: string): string {
+  if (/^https?:\/\//i.test(value)) return value;
+  if (value.length < 4096 && existsSync(value)) {
+    try {
+      return readFileSync(value).toString('base64');
+    } catch (err) {
+      throw CliError.invalid([{ field, message: `cannot read ${value}: ${(err as Error).message}` }]);
+    }
+  }
+  return value;
+}
+
+function numberOrText(value: string): number | string {
+  const n = Number(value);
+  return value.trim() !== '' && Number.isFinite(n) ? n : value;
+}
+
+/** The request object from --request and the flags (flags win). Not validated yet. */
+export function buildRequest(flags: RequestFlags): Record<string, unknown> {
+  const request: Record<string, unknown> = flags.request ? readRequestFile(flags.request) : {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) request[key] = value;
+  };
+  set('model', flags.model);
+  set('prompt', flags.prompt);
+  set('negativePrompt', flags.negativePrompt);
+  set('cfgScale', flags.cfgScale === undefined ? undefined : numberOrText(flags.cfgScale));
+  set('duration', flags.duration);
+  set('resolution', flags.resolution);
+  set('mode', flags.mode);
+  set('aspectRatio', flags.aspectRatio);
+  set('audio', flags.audio);
+  set('multiShot', flags.multiShot);
+  set('image', flags.image === undefined ? undefined : imageValue(flags.image, 'image'));
+  set('imageTail', flags.imageTail === undefined ? undefined : imageValue(flags.imageTail, 'imageTail'));
+  set('standard', flags.standard);
+  set('voices', flags.voice?.map((voiceId) => ({ voiceId })));
+  set('elements', flags.element?.map((elementId) => ({ elementId })));
+  set('callbackUrl', flags.callbackUrl);
+  set('watermark', flags.watermark);
+  set('kind', flags.kind);
+  if (request.kind === undefined) request.kind = request.image !== undefined ? 'image-to-video' : 'text-to-video';
+  return request;
+}
+
+/** Validates like the client does: default catalog, both standards assumed available (the worker checks credentials). */
+export function resolveLocally(request: unknown): ResolvedRequest {
+  return resolveRequest(request, { catalog: createModelCatalog(), availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+}
+
+/** The short, JSON-friendly summary of a resolved request. */
+export function resolvedSummary(resolved: ResolvedRequest): {
+  model: string;
+  standard: string;
+  kind: string;
+  resolution: string;
+  durationSeconds: number;
+  audio: boolean;
+} {
+  return {
+    model: resolved.model.id,
+    standard: resolved.standard,
+    kind: resolved.request.kind,
+    resolution: resolved.resolution,
+    durationSeconds: resolved.duration,
+    audio: resolved.audio,
+  };
+}
+
+export type { ValidationIssue };

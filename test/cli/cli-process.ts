@@ -1,0 +1,61 @@
+// Runs the kling-video CLI as a child process (tsx on src/cli/main.ts, as the bin does without a build).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from '../support/binaries.js';
+
+export const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+export const CLI_MAIN = path.join(projectRoot, 'src', 'cli', 'main.ts');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The parent's environment without Kling, GCS or Temporal settings (each test sets what it needs). */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(KLING_|GCS_|TEMPORAL_|LOCAL_STORAGE_DIR)/.test(key)) continue;
+    env[key] = value;
+  }
+  // Temporal's envconfig must not pick up a developer's ~/.config/temporal/temporal.toml.
+  env.TEMPORAL_CONFIG_FILE = path.join(projectRoot, 'test', 'cli', 'no-such-temporal.toml');
+  return { ...env, ...extra };
+}
+
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+  return await runCommand(TSX, [CLI_MAIN, ...args], options);
+}
+
+export async function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+  const child = spawn(command, args, { cwd: projectRoot, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr };
+}
+
+/** Parses stdout as one JSON document, with the whole run in the message when it is not JSON. */
+export function json<T = Record<string, unknown>>(run: CliRun): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${String(run.code)}):\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+  }
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

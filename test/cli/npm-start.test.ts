@@ -1,0 +1,107 @@
+// `npm start` on this machine: it starts its own Temporal dev server (with the Web UI), the simulator and a
+// worker, generates one video through the real workflow, prints the UI link and the file, and stops everything.
+// And `kling-video dev`: the same stack kept running (UI answering) until SIGINT.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePorts } from '../../src/dev/processes.js';
+import { projectRoot } from '../support/binaries.js';
+import { testServers } from '../support/servers.js';
+import { alive, cleanEnv, CLI_MAIN, runCommand, TSX } from './cli-process.js';
+
+/** Processes whose command line mentions `needle` (ps, so it also finds orphans re-parented to init). */
+function processesMentioning(needle: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(needle) && !line.includes('ps -eo'));
+}
+
+describe('npm start', () => {
+  it('starts a Temporal dev server, generates one video end to end, prints the UI link and the file, and leaves nothing running', async () => {
+    const [port, uiPort] = (await freePorts(2)) as [number, number];
+    const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-'));
+    const run = await runCommand('npm', ['start'], {
+      env: cleanEnv({
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        KLING_TEMPORAL_UI_PORT: String(uiPort),
+        TEMPORAL_CLI_PATH: testServers().temporalCliPath,
+        LOCAL_STORAGE_DIR: storage,
+      }),
+      timeoutMs: 120_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(0);
+
+    // It says what it does, step by step.
+    expect(output).toContain(`nothing answers at 127.0.0.1:${port}; starting a dev server`);
+    expect(output).toMatch(/started the Kling simulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/worker: running/);
+    expect(output).toMatch(/stopped everything it started/);
+
+    // The UI link to the workflow, on the UI port it chose.
+    const link = new RegExp(`http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/(kling-start-[a-z0-9-]+)`).exec(output);
+    expect(link, output).not.toBeNull();
+    expect(output).toMatch(/workflow:\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/kling-start-/);
+
+    // The file, stored locally, a real MP4.
+    const file = /file:\s+(\S+\.mp4)/.exec(output)?.[1];
+    expect(file, output).toBeDefined();
+    expect(file?.startsWith(storage)).toBe(true);
+    expect(existsSync(file as string) && statSync(file as string).size).toBeGreaterThan(1000);
+
+    // Nothing left behind: the dev server it started (pid printed) is gone, and nothing listens on its port.
+    const pid = Number(/dev server ready at .* \(pid (\d+)\)/.exec(output)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+    expect(processesMentioning(`--port ${port} `)).toEqual([]);
+    expect(processesMentioning(storage)).toEqual([]);
+  });
+
+  it('reuses a Temporal server that already answers (starts none)', async () => {
+    const { temporalAddress } = testServers();
+    const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-'));
+    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--task-queue', `start-reuse-${process.pid}`], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, LOCAL_STORAGE_DIR: storage, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
+      timeoutMs: 120_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(0);
+    expect(output).toContain(`reusing the server at ${temporalAddress}`);
+    expect(output).not.toContain('starting a dev server');
+    expect(output).toMatch(/http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-/);
+    expect(/file:\s+(\S+\.mp4)/.exec(output)?.[1]?.startsWith(storage)).toBe(true);
+  });
+});
+
+describe('kling-video dev', () => {
+  it('keeps the stack (with the Web UI) running until SIGINT, then stops everything', async () => {
+    const [port, uiPort] = (await freePorts(2)) as [number, number];
+    const child = spawn(TSX, [CLI_MAIN, 'dev', '--no-sample'], {
+      cwd: projectRoot,
+      env: cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, KLING_TEMPORAL_UI_PORT: String(uiPort), TEMPORAL_CLI_PATH: testServers().temporalCliPath }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!output.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      expect(output, output).toContain('Press Ctrl-C');
+      expect(output).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
+      const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toMatch(/<html/i);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(output).toMatch(/received SIGINT: stopping/);
+    const pid = Number(/dev server ready at .* \(pid (\d+)\)/.exec(output)?.[1]);
+    expect(alive(pid)).toBe(false);
+    expect(processesMentioning(`--port ${port} `)).toEqual([]);
+  });
+});

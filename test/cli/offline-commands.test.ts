@@ -1,0 +1,146 @@
+// validate, estimate, lint and --help: no server, no credentials. The CLI runs as a child process.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_NAMES } from '../../src/cli/program.js';
+import { json, runCli } from './cli-process.js';
+
+const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
+const dir = mkdtempSync(path.join(tmpdir(), 'kv-cli-'));
+
+describe('validate', () => {
+  it('accepts a valid request from flags and reports how it resolved', async () => {
+    const run = await runCli(['validate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p', '--audio', '--json']);
+    expect(run.code).toBe(0);
+    expect(json(run)).toEqual({
+      valid: true,
+      request: { model: 'kling-2.6', standard: 'new', kind: 'text-to-video', resolution: '1080p', durationSeconds: 5, audio: true },
+    });
+  });
+
+  it('refuses an invalid request with exit 2 and names every field', async () => {
+    const run = await runCli(['validate', '-m', 'kling-v2-1', '-k', 'text-to-video', '-d', '7', '--json']);
+    expect(run.code).toBe(2);
+    const out = json<{ valid: boolean; issues: { field: string; message: string }[] }>(run);
+    expect(out.valid).toBe(false);
+    expect(out.issues.map((i) => i.field).sort()).toEqual(['duration', 'kind', 'prompt']);
+    for (const issue of out.issues) expect(issue.message).not.toBe('');
+  });
+
+  it('reads a request file, flags override its fields, unknown fields are named', async () => {
+    const file = path.join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, resolution: '4k', colour: 'red' }));
+    const bad = await runCli(['validate', '--request', file, '--json']);
+    expect(bad.code).toBe(2);
+    expect(json<{ issues: { field: string }[] }>(bad).issues.map((i) => i.field)).toContain('colour');
+
+    writeFileSync(file, JSON.stringify({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, resolution: '4k' }));
+    const human = await runCli(['validate', '--request', file]);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toMatch(/resolution: /);
+    const fixed = await runCli(['validate', '--request', file, '-r', '720p', '--json']);
+    expect(fixed.code).toBe(0);
+    expect(json<{ request: { resolution: string } }>(fixed).request.resolution).toBe('720p');
+  });
+
+  it('names the request field when the file is missing or not JSON', async () => {
+    const missing = await runCli(['validate', '--request', path.join(dir, 'nope.json'), '--json']);
+    expect(missing.code).toBe(2);
+    expect(json<{ error: { type: string; issues: { field: string }[] } }>(missing).error.issues[0]?.field).toBe('request');
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{ not json');
+    const broken = await runCli(['validate', '--request', file]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/request: .*not valid JSON/);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const run = await runCli(['validate', '--no-such-flag']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown option/);
+  });
+});
+
+describe('estimate', () => {
+  it('prices a request as asked, with and without audio', async () => {
+    const run = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p', '--json']);
+    expect(run.code).toBe(0);
+    const out = json<{
+      request: { model: string; audio: boolean };
+      estimate: { credits: number; audio: boolean };
+      withAudio: { credits: number; audioMultiplier: number };
+      withoutAudio: { credits: number };
+      unavailable: Record<string, string>;
+    }>(run);
+    expect(out.request).toMatchObject({ model: 'kling-2.6', audio: false });
+    expect(out.estimate).toMatchObject({ credits: 25, audio: false });
+    expect(out.withoutAudio.credits).toBe(25);
+    expect(out.withAudio).toMatchObject({ credits: 50, audioMultiplier: 2 });
+    expect(out.unavailable).toEqual({});
+  });
+
+  it('says why a variant has no price (no audio on kling-2.5-turbo)', async () => {
+    const run = await runCli(['estimate', '-m', 'kling-2.5-turbo', '-p', PROMPT, '-d', '5', '--json']);
+    expect(run.code).toBe(0);
+    const out = json<{ withAudio: unknown; withoutAudio: { credits: number }; unavailable: { withAudio?: string } }>(run);
+    expect(out.withAudio).toBeNull();
+    expect(out.unavailable.withAudio).toMatch(/audio/);
+    expect(out.withoutAudio.credits).toBeGreaterThan(0);
+  });
+
+  it('prints a readable table, and exits 2 naming the field on an invalid request', async () => {
+    const human = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/with audio:\s+50 credits/);
+    expect(human.stdout).toMatch(/without audio:\s+25 credits/);
+    const bad = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--json']);
+    expect(bad.code).toBe(2);
+    const error = json<{ error: { exitCode: number; type: string; issues: { field: string }[] } }>(bad).error;
+    expect(error).toMatchObject({ exitCode: 2, type: 'InvalidInput' });
+    expect(error.issues.map((i) => i.field)).toEqual(['duration']);
+  });
+});
+
+describe('lint', () => {
+  it('reports a vague prompt', async () => {
+    const run = await runCli(['lint', 'a nice video of a cat', '--json']);
+    expect(run.code).toBe(0);
+    const report = json<{ score: number; missing: string[]; vagueWords: string[]; suggestions: string[]; passed: boolean }>(run);
+    expect(report.score).toBeLessThan(60);
+    expect(report.passed).toBe(false);
+    expect(report.vagueWords).toEqual(expect.arrayContaining(['nice']));
+    expect(report.missing).toEqual(expect.arrayContaining(['camera']));
+    expect(report.suggestions.length).toBeGreaterThan(0);
+  });
+
+  it('--strict exits 2 below the minimum score and 0 above it', async () => {
+    const low = await runCli(['lint', '--strict', '-p', 'a nice video of a cat']);
+    expect(low.code).toBe(2);
+    expect(low.stdout).toMatch(/below 60/);
+    const good = await runCli(['lint', '--strict', '--min-score', '50', '--json', '-p', `${PROMPT}, a butterfly flutters its wings, cinematic style`]);
+    expect(good.code).toBe(0);
+    expect(json<{ passed: boolean }>(good).passed).toBe(true);
+  });
+
+  it('exits 2 without a prompt', async () => {
+    const run = await runCli(['lint', '--json']);
+    expect(run.code).toBe(2);
+    expect(json<{ error: { issues: { field: string }[] } }>(run).error.issues[0]?.field).toBe('prompt');
+  });
+});
+
+describe('--help', () => {
+  it('works for the program and every command, with examples', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const name of COMMAND_NAMES) expect(top.stdout).toContain(name);
+    expect(top.stdout).toMatch(/Exit codes:/);
+    for (const name of COMMAND_NAMES) {
+      const run = await runCli([name, '--help']); // one at a time: CPU is shared
+      expect(run.code, name).toBe(0);
+      expect(run.stdout, name).toContain(`Usage: kling-video ${name}`);
+      expect(run.stdout, name).toMatch(/Examples:/);
+    }
+  });
+});

@@ -1,0 +1,210 @@
+// generate / status / result / list / cancel as child processes against the shared Temporal dev server,
+// with an in-process worker (unique task queue), the Kling simulator and local storage in a temp directory.
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { KlingClient } from '../../src/kling/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import { createLocalStorage } from '../../src/storage/index.js';
+import { createKlingWorker } from '../../src/worker.js';
+import { installQuietTemporalRuntime, testServers, uniqueId } from '../support/servers.js';
+import { bundleWorkflows } from '../support/workflow-bundle.js';
+import { cleanEnv, json, runCli, type CliRun } from './cli-process.js';
+
+const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
+const FAST = ['--poll-interval', '300', '--poll-max-interval', '1000'];
+
+let sim: Simulator;
+let worker: Worker;
+let running: Promise<void>;
+let connection: NativeConnection;
+let env: NodeJS.ProcessEnv;
+let taskQueue: string;
+const storageDir = mkdtempSync(path.join(tmpdir(), 'kv-cli-store-'));
+
+beforeAll(async () => {
+  installQuietTemporalRuntime();
+  const { temporalAddress, temporalNamespace } = testServers();
+  sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 } });
+  taskQueue = uniqueId('tq-cli');
+  connection = await NativeConnection.connect({ address: temporalAddress });
+  worker = await createKlingWorker({
+    connection,
+    namespace: temporalNamespace,
+    taskQueue,
+    deps: {
+      kling: new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, requestTimeoutMs: 5_000 }),
+      storage: createLocalStorage({ root: storageDir }),
+      videoHosts: { allow: [new URL(sim.url).host], allowHttp: true },
+    },
+    workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
+  });
+  running = worker.run();
+  env = cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace, KLING_TASK_QUEUE: taskQueue });
+});
+
+afterAll(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await running?.catch(() => undefined);
+  await connection?.close();
+  await sim?.close();
+});
+
+const cli = (args: string[]): Promise<CliRun> => runCli(args, { env, timeoutMs: 90_000 });
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('generate, status, result, list, cancel', () => {
+  const okId = uniqueId('cli-ok');
+  const failId = uniqueId('cli-fail');
+  const cancelId = uniqueId('cli-cancel');
+
+  it('generate --wait --json: exit 0, the result, and the stored file', async () => {
+    const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '--workflow-id', okId, '--prefix', 'cli', ...FAST, '--wait', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = json<{ workflowId: string; runId: string; status: string; result: GenerateVideoResult }>(run);
+    expect(out).toMatchObject({ workflowId: okId, status: 'completed' });
+    expect(out.runId).toMatch(/\S/);
+    expect(out.result.uri).toMatch(/^file:\/\//);
+    const file = fileURLToPath(out.result.uri);
+    expect(file.startsWith(storageDir)).toBe(true);
+    expect(file).toContain(`${path.sep}cli${path.sep}`);
+    expect(statSync(file).size).toBe(out.result.size);
+    expect(readFileSync(file).subarray(4, 8).toString('latin1')).toBe('ftyp'); // a real MP4 from the simulator
+    expect(out.result).toMatchObject({ model: 'kling-2.6', credits: { estimated: 15, actual: 15 } });
+  });
+
+  it('generate --wait without --json shows progress lines (not a TTY: one line per change) and the result', async () => {
+    const id = uniqueId('cli-text');
+    const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, ...FAST, '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`started ${id}`);
+    expect(run.stdout).toMatch(/phase (validating|submitting|generating|rehosting) · .*polls \d+ · elapsed \d/);
+    expect(run.stdout).toMatch(/completed /);
+    const file = /file:\s+(\S+)/.exec(run.stdout)?.[1];
+    expect(file && existsSync(file)).toBe(true);
+    expect(run.stdout).not.toMatch(/\r/);
+  });
+
+  it('a failed generation exits 3 with the failure type and Kling’s message', async () => {
+    const run = await cli(['generate', '-m', 'kling-2.6', '-p', `${PROMPT} [sim:fail gpu melted]`, '--workflow-id', failId, ...FAST, '--wait', '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    const out = json<{ workflowId: string; error: { exitCode: number; type: string; message: string; details: { statusMessage?: string } } }>(run);
+    expect(out.workflowId).toBe(failId);
+    expect(out.error).toMatchObject({ exitCode: 3, type: 'VideoGenerationFailed' });
+    expect(JSON.stringify(out.error)).toContain('gpu melted');
+    const result = await cli(['result', failId, '--json']);
+    expect(result.code).toBe(3);
+    expect(json<{ error: { type: string } }>(result).error.type).toBe('VideoGenerationFailed');
+  });
+
+  it('invalid input exits 2 naming the fields, before contacting Temporal', async () => {
+    const run = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--prefix', 'Bad Prefix', '--json'], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    });
+    expect(run.code).toBe(2);
+    expect(json<{ error: { issues: { field: string }[] } }>(run).error.issues.map((i) => i.field)).toEqual(['duration']);
+    const options = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--prefix', 'Bad Prefix', '--max-credits', 'lots', '--json'], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    });
+    expect(options.code).toBe(2);
+    expect(json<{ error: { issues: { field: string }[] } }>(options).error.issues.map((i) => i.field).sort()).toEqual(['destination.prefix', 'maxCredits']);
+  });
+
+  it('a budget the estimate exceeds exits 2 (BudgetExceeded from the workflow)', async () => {
+    const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--max-credits', '5', '--workflow-id', uniqueId('cli-budget'), '--wait', '--json']);
+    expect(run.code).toBe(2);
+    expect(json<{ error: { type: string } }>(run).error.type).toBe('BudgetExceeded');
+  });
+
+  it('an unreachable Temporal exits 5', async () => {
+    const run = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
+    expect(run.code).toBe(5);
+    expect(json<{ error: { type: string; message: string } }>(run).error).toMatchObject({ type: 'Infrastructure' });
+  });
+
+  it('status and result of the completed generation', async () => {
+    const status = await cli(['status', okId, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const s = json<{ workflowId: string; status: string; taskQueue: string; searchAttributes: Record<string, string>; progress?: { phase: string; polls: number } }>(status);
+    expect(s).toMatchObject({ workflowId: okId, status: 'COMPLETED', taskQueue });
+    expect(s.searchAttributes).toMatchObject({ KlingModel: 'kling-2.6', KlingPhase: 'completed' });
+    expect(s.progress?.phase).toBe('completed');
+    const text = await cli(['status', okId]);
+    expect(text.stdout).toContain(`${okId}: COMPLETED`);
+
+    const result = await cli(['result', okId, '--json']);
+    expect(result.code).toBe(0);
+    const r = json<{ status: string; result: GenerateVideoResult }>(result);
+    expect(r.status).toBe('completed');
+    expect(existsSync(fileURLToPath(r.result.uri))).toBe(true);
+  });
+
+  it('status of an unknown workflow exits 2', async () => {
+    const run = await cli(['status', uniqueId('cli-unknown'), '--json']);
+    expect(run.code).toBe(2);
+    expect(json<{ error: { type: string } }>(run).error.type).toBe('WorkflowNotFound');
+  });
+
+  it('cancel: a never-finishing generation is cancelled; result then exits 6', async () => {
+    const start = await cli(['generate', '-m', 'kling-2.6', '-p', `${PROMPT} [sim:never]`, '--workflow-id', cancelId, ...FAST, '--json']);
+    expect(start.code, start.stderr).toBe(0);
+    expect(json(start)).toMatchObject({ workflowId: cancelId, status: 'started', taskQueue });
+    const generating = await eventually(
+      () => cli(['status', cancelId, '--json']),
+      (run) => json<{ progress?: { phase: string } }>(run).progress?.phase === 'generating',
+    );
+    expect(json<{ status: string; progress?: { phase: string } }>(generating)).toMatchObject({ status: 'RUNNING', progress: { phase: 'generating' } });
+
+    const running = await eventually(
+      () => cli(['list', '--status', 'running', '--query', `TaskQueue='${taskQueue}'`, '--json']),
+      (run) => json<{ workflowId: string }[]>(run).some((e) => e.workflowId === cancelId),
+    );
+    expect(json<{ workflowId: string; status: string }[]>(running).find((e) => e.workflowId === cancelId)?.status).toBe('RUNNING');
+
+    const cancel = await cli(['cancel', cancelId, '--json']);
+    expect(cancel.code).toBe(0);
+    expect(json(cancel)).toEqual({ workflowId: cancelId, cancelRequested: true });
+    const result = await cli(['result', cancelId, '--json']);
+    expect(result.code).toBe(6);
+    expect(json<{ error: { type: string } }>(result).error.type).toBe('Cancelled');
+  });
+
+  it('list shows the generations of this task queue, filtered by status', async () => {
+    const query = ['--query', `TaskQueue='${taskQueue}'`];
+    const all = await eventually(
+      () => cli(['list', ...query, '--limit', '50', '--json']),
+      (run) => [okId, failId, cancelId].every((id) => json<{ workflowId: string }[]>(run).some((e) => e.workflowId === id)),
+    );
+    const entries = json<{ workflowId: string; status: string; model?: string; taskQueue: string }[]>(all);
+    expect(entries.find((e) => e.workflowId === okId)).toMatchObject({ status: 'COMPLETED', model: 'kling-2.6', taskQueue });
+    expect(entries.find((e) => e.workflowId === failId)?.status).toBe('FAILED');
+
+    const failed = await eventually(
+      () => cli(['list', '--status', 'failed', ...query, '--json']),
+      (run) => json<{ workflowId: string }[]>(run).some((e) => e.workflowId === failId),
+    );
+    const failedEntries = json<{ workflowId: string; status: string }[]>(failed);
+    expect(failedEntries.map((e) => e.workflowId)).toContain(failId);
+    expect(failedEntries.every((e) => e.status === 'FAILED')).toBe(true);
+
+    const limited = await cli(['list', ...query, '--limit', '1', '--json']);
+    expect(json<unknown[]>(limited)).toHaveLength(1);
+    const text = await cli(['list', ...query]);
+    expect(text.stdout).toContain(okId);
+    const bad = await cli(['list', '--status', 'sleeping', '--json']);
+    expect(bad.code).toBe(2);
+    expect(json<{ error: { issues: { field: string }[] } }>(bad).error.issues[0]?.field).toBe('status');
+  });
+});
