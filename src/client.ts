@@ -5,7 +5,7 @@ import {
   defaultPayloadConverter,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { createModelCatalog, resolveRequest, type ModelCatalog } from './kling/index.js';
+import { createModelCatalog, resolveWithoutCredentials, type ModelCatalog } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
 import type { GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
 import { KlingModel, KlingPhase } from './shared/search-attributes.js';
@@ -39,8 +39,7 @@ export class VideoGenerationClient {
   async startVideoGeneration(request: Record<string, unknown>, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId))
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
-    // Credentials live on the worker; here both standards are assumed reachable, the worker checks the rest.
-    const resolved = resolveRequest(request, { catalog: this.#catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+    const resolved = resolveWithoutCredentials(request, this.#catalog);
     const input: GenerateVideoInput = { request, options: start.options };
     const prompt = resolved.request.prompt ?? '';
     try {

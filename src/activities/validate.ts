@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { assertWithinBudget, estimateCredits, lintPrompt, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
+import { assertWithinBudget, estimateCredits, lintPrompt, resolvedSummary, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
 import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
 import { FailureType } from '../shared/failure-types.js';
 import { GenerateVideoInput, GenerateVideoOptions, type GenerationPlan } from '../shared/generation.js';
@@ -70,12 +70,7 @@ export function validateGeneration(
     const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
     const hash = createHash('sha256').update(`${workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
     return {
-      model: resolved.model.id,
-      standard: resolved.standard,
-      kind: resolved.request.kind,
-      resolution: resolved.resolution,
-      durationSeconds: resolved.duration,
-      audio: resolved.audio,
+      ...resolvedSummary(resolved),
       estimate,
       lint,
       promptSha256: prompt ? createHash('sha256').update(prompt).digest('hex') : undefined,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createModelCatalog, resolveRequest, type ResolvedRequest, type ValidationIssue } from '../kling/index.js';
+import { resolvedSummary, resolveWithoutCredentials, type ResolvedRequest, type ValidationIssue } from '../kling/index.js';
 import { CliError } from './exit-codes.js';
 
 /** The request flags shared by generate, validate, estimate (and lint's --request). */
@@ -118,27 +118,7 @@ export function buildRequest(flags: RequestFlags): Record<string, unknown> {
 }
 
 /** Validates like the client does: default catalog, both standards assumed available (the worker checks credentials). */
-export function resolveLocally(request: unknown): ResolvedRequest {
-  return resolveRequest(request, { catalog: createModelCatalog(), availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
-}
-
-/** The short, JSON-friendly summary of a resolved request. */
-export function resolvedSummary(resolved: ResolvedRequest): {
-  model: string;
-  standard: string;
-  kind: string;
-  resolution: string;
-  durationSeconds: number;
-  audio: boolean;
-} {
-  return {
-    model: resolved.model.id,
-    standard: resolved.standard,
-    kind: resolved.request.kind,
-    resolution: resolved.resolution,
-    durationSeconds: resolved.duration,
-    audio: resolved.audio,
-  };
-}
+export const resolveLocally = (request: unknown): ResolvedRequest => resolveWithoutCredentials(request);
+export { resolvedSummary };
 
 export type { ValidationIssue };

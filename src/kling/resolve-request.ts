@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ApiStandard, ModelCapabilities, ModelCatalog, Resolution } from './catalog.js';
+import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution } from './catalog.js';
 import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
 import { VideoRequest } from './request.js';
 
@@ -19,6 +19,26 @@ export interface ResolveOptions {
   availableStandards: readonly ApiStandard[];
   /** Which standard to use when the model is served by both. */
   preferredStandard: ApiStandard;
+}
+
+/**
+ * Validation where no credentials are at hand (a backend calling the Temporal client, the CLI): both
+ * standards are assumed reachable; the worker, which holds the credentials, checks the rest.
+ */
+export function resolveWithoutCredentials(request: unknown, catalog: ModelCatalog = createModelCatalog()): ResolvedRequest {
+  return resolveRequest(request, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+}
+
+/** The decisions validation made, in a flat JSON-friendly shape (workflow plan, CLI output). */
+export function resolvedSummary(resolved: ResolvedRequest) {
+  return {
+    model: resolved.model.id,
+    standard: resolved.standard,
+    kind: resolved.request.kind,
+    resolution: resolved.resolution,
+    durationSeconds: resolved.duration,
+    audio: resolved.audio,
+  };
 }
 
 const MODE_TO_RESOLUTION = { std: '720p', pro: '1080p', '4k': '4k' } as const;
