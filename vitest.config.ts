@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // A developer's .env (real Kling keys) must never reach a test or a process a test starts.
+    env: { KLING_DOTENV: 'off' },
   },
 });

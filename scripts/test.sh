@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: provision the server binaries, lint, typecheck, then the whole vitest suite against
+# `npm test`: provision the server binaries and Debian's Chromium (Web UI test), lint, typecheck, then the whole vitest suite against
 # real servers (Temporal dev server, time-skipping test server, fake-gcs-server).
 # Extra arguments go to vitest, e.g. `npm test -- test/smoke/fake-gcs.test.ts`.
 set -euo pipefail
@@ -20,8 +20,9 @@ trap 'rc=$?; [ $rc -eq 0 ] || printf "\n==> FAILED (exit %d) at step [%d/4] %s\n
 
 [ -d node_modules ] || { echo "node_modules missing: run 'npm ci' first" >&2; exit 1; }
 
-step "provision server binaries (scripts/provision-tools.sh)"
+step "provision server binaries and Chromium (scripts/provision-tools.sh, scripts/provision-chromium.sh)"
 bash scripts/provision-tools.sh
+bash scripts/provision-chromium.sh
 done_step
 
 step "lint (npm run lint)"

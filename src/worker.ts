@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { describeDotEnv, loadDotEnv } from './dotenv.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { KlingClient } from './kling/index.js';
 import { createStorageFromConfig } from './storage/index.js';
@@ -76,8 +77,14 @@ export async function runWorker(options: { taskQueue?: string; log?: (line: stri
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runWorker().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(() => {
+      const loaded = describeDotEnv(loadDotEnv());
+      if (loaded) console.error(loaded);
+      return runWorker();
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
 }

@@ -22,15 +22,21 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   }
   // Temporal's envconfig must not pick up a developer's ~/.config/temporal/temporal.toml.
   env.TEMPORAL_CONFIG_FILE = path.join(projectRoot, 'test', 'cli', 'no-such-temporal.toml');
+  // Nor a developer's .env with real Kling keys (tests that check .env loading turn it back on).
+  env.KLING_DOTENV = 'off';
   return { ...env, ...extra };
 }
 
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
   return await runCommand(TSX, [CLI_MAIN, ...args], options);
 }
 
-export async function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
-  const child = spawn(command, args, { cwd: projectRoot, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliRun> {
+  const child = spawn(command, args, { cwd: options.cwd ?? projectRoot, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

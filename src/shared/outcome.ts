@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * How a generation ended, for metrics, the memo and the cost ledger. One spelling shared by the workflow,
+ * the worker's metrics sink and the CLI.
+ */
+export const GenerationOutcome = z.enum([
+  /** Stored; the video is paid for and kept. */
+  'succeeded',
+  /** Refused before submission (schema, catalog, lint): nothing spent. */
+  'invalid',
+  /** Refused before submission by a budget or the balance guard: nothing spent. */
+  'budget_refused',
+  /** The approval gate rejected it, or its approval timed out: nothing spent. */
+  'approval_rejected',
+  /** Kling reported the task `failed`. */
+  'failed',
+  /** The deadline passed; the task may still finish and be billed. */
+  'timed_out',
+  /** Cancelled before anything was submitted: nothing spent. */
+  'cancelled_before_submit',
+  /** Cancelled after submission: Kling cannot stop a task, so it is still billed. */
+  'abandoned_billed',
+  /** Any other failure (download, storage, Kling unavailable). */
+  'error',
+]);
+export type GenerationOutcome = z.infer<typeof GenerationOutcome>;
+
+/** What the workflow reports once, at its end, to the worker's metrics sink (never during replay). */
+export const GenerationFinishedEvent = z.object({
+  outcome: GenerationOutcome,
+  model: z.string().optional(),
+  standard: z.string().optional(),
+  creditsEstimated: z.number().optional(),
+  /** Credits Kling reported deducting, when it did. */
+  creditsActual: z.number().optional(),
+  /** True when |actual − estimate| exceeded the configured tolerance. */
+  creditDrift: z.boolean().optional(),
+  /** Time spent per phase (validating, approving, submitting, generating, rehosting). */
+  phaseDurationsMs: z.record(z.string(), z.number()),
+});
+export type GenerationFinishedEvent = z.infer<typeof GenerationFinishedEvent>;
