@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SweepLastSequencer } from './test/security/sweep-last-sequencer.js';
 
 // Temporal's native bridge needs process isolation (forks), and the time-skipping
 // server's clock is global, so test files run one at a time.
@@ -8,7 +9,12 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: [
+      'test/support/global-setup.ts',
+      // Secret sweep (test/security/secret-sweep.test.ts): a run-wide log directory, and the sweep file runs last.
+      'test/security/sweep-setup.ts',
+    ],
+    sequence: { sequencer: SweepLastSequencer },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,

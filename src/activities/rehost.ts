@@ -6,6 +6,7 @@ import { FailureType } from '../shared/failure-types.js';
 import type { GenerationPlan, StoredVideo, SubmittedTask } from '../shared/generation.js';
 import { SizeLimitError, StorageConflictError, ChecksumMismatchError, TruncatedUploadError, type VideoStorage } from '../storage/index.js';
 import { toActivityFailure } from './failures.js';
+import { peekStream, sniffMp4, VIDEO_SNIFF_BYTES } from './video-sniff.js';
 import { DEFAULT_VIDEO_HOST_POLICY, openVideoSource, VideoSourceRefusedError, type LookupAll, type VideoHostPolicy } from './video-source.js';
 
 export interface RehostDeps {
@@ -18,6 +19,8 @@ export interface RehostDeps {
   videoHosts?: VideoHostPolicy;
   /** For tests: the resolver behind the private-address check. */
   lookup?: LookupAll;
+  /** Told the size of each video this activity stored (metrics); not called when an earlier attempt had stored it. */
+  onStored?: (bytes: number) => void;
 }
 
 export interface RehostInput {
@@ -39,8 +42,8 @@ export interface TransferProgress {
 
 /**
  * Streams the finished video from Kling's CDN straight into storage (bytes never pass through the workflow
- * nor sit whole in memory), verifying content type, length and checksum. A retry after a crash converges:
- * if the object is already stored for this task it is returned as is.
+ * nor sit whole in memory), verifying content type, the MP4 signature of the first bytes (video-sniff.ts), length
+ * and checksum. A retry after a crash converges: if the object is already stored for this task it is returned as is.
  */
 export async function rehost(deps: RehostDeps, input: RehostInput): Promise<StoredVideo> {
   const ctx = Context.current();
@@ -92,6 +95,16 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
     if (total !== undefined && total > maxBytes)
       throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `video of ${total} bytes exceeds the limit of ${maxBytes}`, nonRetryable: true });
 
+    // The Content-Type is only the CDN's word: the first bytes must be an MP4 too, before any upload starts.
+    const sniff = sniffMp4(await peekStream(res.body, VIDEO_SNIFF_BYTES, signal));
+    if (!sniff.ok)
+      throw ApplicationFailure.create({
+        type: FailureType.VideoDownloadInvalid,
+        message: `the video of Kling task ${input.task.taskId} is not an MP4 although served as "${contentType}": ${sniff.reason}`,
+        nonRetryable: true,
+        details: [{ taskId: input.task.taskId, reason: 'not-mp4', contentType }],
+      });
+
     const creditsActual = input.unitsDeducted === undefined ? undefined : input.unitsDeducted * input.plan.estimate.creditsPerUnit;
     const metadata: Record<string, string> = Object.fromEntries(
       Object.entries({
@@ -119,6 +132,7 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
       signal,
       onProgress: (bytes) => ctx.heartbeat({ phase: 'rehosting', bytes, total } satisfies TransferProgress),
     });
+    deps.onStored?.(stored.size);
     return { ...stored, url: await storage.url(input.objectName) };
   } catch (err) {
     // Nobody reads the rest: swallow the AbortError that destroying an unread body emits.

@@ -62,3 +62,16 @@ export function serveMedia(context: RouteContext): SimResponse {
     headOnly,
   };
 }
+
+const NOT_VIDEO_PAGE = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The media edge could not reach its origin.</p></body></html>\n';
+
+/**
+ * The `not-video` fault: the same status and headers (`video/mp4`, same length), but an HTML page padded with
+ * spaces to the body's length instead of the MP4 bytes. Error answers pass unchanged.
+ */
+export function notVideoResponse(response: SimResponse): SimResponse {
+  if (response.status !== 200 && response.status !== 206) return response;
+  const body = Buffer.alloc(response.body.length, ' ');
+  body.write(NOT_VIDEO_PAGE.slice(0, body.length), 0, 'latin1');
+  return { ...response, body };
+}

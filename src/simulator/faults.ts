@@ -21,7 +21,7 @@ type ErrorFaultKind = keyof typeof ERROR_FAULTS;
 const ERROR_FAULT_KINDS = Object.keys(ERROR_FAULTS) as [ErrorFaultKind, ...ErrorFaultKind[]];
 
 const target = {
-  /** Route kind the fault applies to (default any). `accept-then-*` faults only match creates, `expired` only downloads. */
+  /** Route kind the fault applies to (default any). `accept-then-*` faults only match creates, `expired` and `not-video` only downloads. */
   route: z.enum(['create', 'query', 'download', 'account', 'any']).default('any'),
   /** API standard the fault applies to (default any; downloads have none). */
   standard: z.enum(['legacy', 'new', 'any']).default('any'),
@@ -52,6 +52,11 @@ export const FaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('accept-then-reset'), ...target }),
   /** Download only: answers as an expired URL would (`expiredVideoStatus`, 403 by default). */
   z.object({ kind: z.literal('expired'), ...target }),
+  /**
+   * Download only: status, `Content-Type: video/mp4` and `Content-Length` as usual, but the body is an HTML page
+   * (padded to the video's length) instead of the MP4: what a misbehaving CDN or proxy error page looks like.
+   */
+  z.object({ kind: z.literal('not-video'), ...target }),
 ]);
 
 export type FaultInput = z.input<typeof FaultSchema>;
@@ -102,7 +107,7 @@ const CREATE_ONLY: ReadonlySet<FaultKind> = new Set(['accept-then-delay', 'accep
 
 export function faultMatches(fault: Pick<Fault, 'kind' | 'route' | 'standard'>, request: FaultTarget): boolean {
   if (CREATE_ONLY.has(fault.kind) && request.kind !== 'create') return false;
-  if (fault.kind === 'expired' && request.kind !== 'download') return false;
+  if ((fault.kind === 'expired' || fault.kind === 'not-video') && request.kind !== 'download') return false;
   if (fault.route !== 'any' && fault.route !== request.kind) return false;
   return fault.standard === 'any' || fault.standard === request.standard;
 }

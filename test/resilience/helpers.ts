@@ -39,6 +39,10 @@ export interface WorkerProcessOptions {
   bundlePath: string;
   /** Store through a resumable upload session (default: a single multipart request for small videos). */
   resumableUpload?: boolean;
+  /** GCS endpoint the worker stores through (default: the shared fake-gcs-server), e.g. a holding proxy. */
+  gcsUrl?: string;
+  /** Freeze the worker inside its first request validation (see worker-process.ts). */
+  blockInValidation?: boolean;
 }
 
 /** Starts test/resilience/worker-process.ts in its own process group and waits until it polls. */
@@ -55,11 +59,12 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ma
       KT_TEMPORAL_NAMESPACE: servers.temporalNamespace,
       KT_TASK_QUEUE: opts.taskQueue,
       KT_SIM_URL: opts.simUrl,
-      KT_GCS_URL: servers.fakeGcsUrl,
+      KT_GCS_URL: opts.gcsUrl ?? servers.fakeGcsUrl,
       KT_GCS_BUCKET: opts.bucket,
       KT_WORKFLOW_BUNDLE: opts.bundlePath,
       KT_PARENT_PID: String(process.pid),
       KT_GCS_RESUMABLE: opts.resumableUpload ? '1' : '0',
+      KT_BLOCK_IN_VALIDATION: opts.blockInValidation ? '1' : '0',
     },
   });
   try {

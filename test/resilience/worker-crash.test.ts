@@ -1,6 +1,7 @@
-// The worker process is SIGKILLed in each phase (submit with the create accepted but unanswered, a status
-// check in flight while Kling processes, the download/upload mid-body); a fresh worker process finishes the
-// workflow. Invariant: one Kling task, one create request, one object with the right bytes.
+// The worker process is SIGKILLed in each phase (validation running, submit with the create accepted but
+// unanswered, a status check in flight while Kling processes, the download/upload mid-body, the upload's last
+// byte sent but not committed); a fresh worker process finishes the workflow. Invariant: one Kling task, one
+// create request, one object with the right bytes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,18 +12,21 @@ import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoInput } from '../../src/shared/generation.js';
 import { startSimulator, type FaultInput, type Simulator } from '../../src/simulator/index.js';
 import type { ManagedProcess } from '../support/processes.js';
-import { createDevServerEnv, gcsStorage, uniqueBucketName, uniqueId } from '../support/servers.js';
-import { expectExactlyOnce, sigkill, startWorkerProcess, tasksFor, waitFor, writeWorkflowBundle } from './helpers.js';
+import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';
+import { recordTestLog } from '../security/secret-scan.js';
+import { startHoldingGcsProxy, type HoldingGcsProxy } from './holding-gcs-proxy.js';
+import { expectExactlyOnce, objectsFor, sigkill, startWorkerProcess, tasksFor, waitFor, writeWorkflowBundle } from './helpers.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
 const RUNS_PER_PHASE = 2;
+const VIDEO_BYTES = 256 * 1024;
 
 /** Short timeouts so a dead worker's attempt is retried within seconds (defaults: 2 min, 30 s, 30 s). */
 const INPUT = (): GenerateVideoInput => ({
   request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
   options: {
     poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
-    activityTimeouts: { submitStartToClose: '4s', statusStartToClose: '4s', rehostHeartbeat: '3s' },
+    activityTimeouts: { validateStartToClose: '4s', submitStartToClose: '4s', statusStartToClose: '4s', rehostHeartbeat: '3s' },
   },
 });
 
@@ -47,38 +51,70 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+interface CrashRun {
+  sim: Simulator;
+  workflowId: string;
+  /** The first worker process (the one to be killed). */
+  worker: ManagedProcess;
+  /** The holding proxy the worker stores through, when the run asked for one. */
+  proxy?: HoldingGcsProxy;
+}
+
+interface CrashOptions {
+  /** Scripted simulator faults for this run. */
+  faults?: FaultInput[];
+  /** The worker stores through a resumable upload session (default: one multipart request). */
+  resumableUpload?: boolean;
+  /** The first worker stores through a proxy that holds back its first complete upload (holding-gcs-proxy.ts). */
+  holdUpload?: boolean;
+  /** The first worker freezes inside request validation (worker-process.ts). */
+  blockInValidation?: boolean;
+}
+
 /**
  * One crash run with its own simulator (so concurrent runs' scripted faults cannot cross): starts a generation
- * on a fresh worker process, waits for `inPhase`, SIGKILLs the worker, starts another, checks the invariant.
+ * on a fresh worker process, waits for `inPhase`, SIGKILLs the worker, runs `afterKill`, starts another worker
+ * (straight on fake-gcs-server), checks the invariant.
  */
 async function crashDuring(
-  faults: FaultInput[],
-  inPhase: (sim: Simulator, workflowId: string) => Promise<void>,
-  options: { resumableUpload?: boolean } = {},
+  options: CrashOptions,
+  inPhase: (run: CrashRun) => Promise<void>,
+  afterKill: (run: CrashRun) => Promise<void> = async () => undefined,
 ): Promise<void> {
   // 256 KiB videos, tasks processing for 2 s: long enough to crash inside each phase.
-  const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 2_000 }, videoSizeBytes: 256 * 1024 });
+  const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 2_000 }, videoSizeBytes: VIDEO_BYTES });
+  const proxy = options.holdUpload ? await startHoldingGcsProxy(testServers().fakeGcsUrl, VIDEO_BYTES) : undefined;
   const workers: ManagedProcess[] = [];
-  const worker = async (taskQueue: string) => {
-    const proc = await startWorkerProcess({ taskQueue, simUrl: sim.url, bucket, bundlePath, resumableUpload: options.resumableUpload });
-    workers.push(proc);
-    return proc;
-  };
+  const { resumableUpload } = options;
+  const workflowId = uniqueId('crash');
   try {
-    sim.faults.script(faults);
+    sim.faults.script(options.faults ?? []);
     const taskQueue = uniqueId('crash');
-    const workflowId = uniqueId('crash');
-    const first = await worker(taskQueue);
+    const first = await startWorkerProcess({ taskQueue, simUrl: sim.url, bucket, bundlePath, resumableUpload, gcsUrl: proxy?.url, blockInValidation: options.blockInValidation });
+    workers.push(first);
+    const run: CrashRun = { sim, workflowId, proxy, worker: first };
     await videos.startVideoGeneration(INPUT().request, { workflowId, taskQueue, options: INPUT().options });
-    await inPhase(sim, workflowId);
+    await inPhase(run);
     await sigkill(first);
-    await worker(taskQueue);
+    await afterKill(run);
+    workers.push(await startWorkerProcess({ taskQueue, simUrl: sim.url, bucket, bundlePath, resumableUpload }));
     const result = await videos.result(workflowId);
     await expectExactlyOnce(sim, gcs, bucket, workflowId, result);
   } finally {
     await Promise.all(workers.map((w) => w.stop(1_000)));
+    // The workers' output, for the run-wide secret sweep (test/security/secret-sweep.test.ts).
+    await Promise.all(workers.map((w, i) => recordTestLog(`worker-crash-${workflowId}-${i + 1}`, w.tail(32_000))));
+    await proxy?.close();
     await sim.close();
   }
+}
+
+/** The activity the server sees running for a workflow (started by a worker, not completed). */
+async function runningActivity(workflowId: string): Promise<string | undefined> {
+  const { raw } = await env.client.workflow.getHandle(workflowId).describe();
+  const STARTED = 2; // temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+  const pending = raw.pendingActivities?.find((a) => a.state === STARTED);
+  return pending?.activityType?.name ?? undefined;
 }
 
 describe('SIGKILL of the worker process in each phase; a new worker process completes the workflow', () => {
@@ -86,7 +122,7 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
   for (let run = 1; run <= RUNS_PER_PHASE; run++) {
     describe.concurrent(`run ${run}`, () => {
       it('submit: the create was accepted but not yet answered', async () => {
-        await crashDuring([{ route: 'create', kind: 'accept-then-hang' }], async (sim, workflowId) => {
+        await crashDuring({ faults: [{ route: 'create', kind: 'accept-then-hang' }] }, async ({ sim, workflowId }) => {
           await waitFor('the accepted create', () => tasksFor(sim, workflowId).length === 1);
           const create = sim.requests.find((r) => r.routeKind === 'create' && r.fault === 'accept-then-hang');
           expect(create?.status).toBeNull(); // accepted, never answered: the activity cannot have completed
@@ -95,7 +131,7 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
       });
 
       it('poll: a status check is in flight while Kling processes the task', async () => {
-        await crashDuring([{ route: 'query', kind: 'slow-response', delayMs: 15_000 }], async (sim, workflowId) => {
+        await crashDuring({ faults: [{ route: 'query', kind: 'slow-response', delayMs: 15_000 }] }, async ({ sim, workflowId }) => {
           const task = await waitFor('the created task', () => tasksFor(sim, workflowId)[0]);
           await waitFor('a held status query', () => sim.requests.some((r) => r.routeKind === 'query' && r.fault === 'slow-response'));
           expect(sim.task(task.id)?.status).toMatch(/submitted|processing/);
@@ -107,7 +143,7 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
       // open, half written, by the kill.
       const resumableUpload = run % 2 === 0;
       it(`download/rehost: bytes are flowing from the CDN into the bucket (${resumableUpload ? 'resumable session' : 'multipart upload'})`, async () => {
-        await crashDuring([{ route: 'download', kind: 'slow-body', chunkBytes: 4096, intervalMs: 50 }], async (sim, workflowId) => {
+        await crashDuring({ faults: [{ route: 'download', kind: 'slow-body', chunkBytes: 4096, intervalMs: 50 }], resumableUpload }, async ({ sim, workflowId }) => {
           const progress = await waitFor(
             'the transfer to report bytes',
             async () => {
@@ -117,9 +153,41 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
             30_000,
             100,
           );
-          expect(progress.bytesTransferred).toBeLessThan(256 * 1024);
+          expect(progress.bytesTransferred).toBeLessThan(VIDEO_BYTES);
           expect(sim.requests.some((r) => r.routeKind === 'download' && r.fault === 'slow-body')).toBe(true);
-        }, { resumableUpload });
+        });
+      });
+
+      it('validate: the validateVideoRequest activity is running (nothing submitted yet)', async () => {
+        await crashDuring({ blockInValidation: true }, async ({ sim, workflowId, worker }) => {
+          await waitFor('the worker to block in validation', () => worker.tail().includes('blocked in validation'), 20_000);
+          expect(await runningActivity(workflowId)).toBe('validateVideoRequest');
+          expect(sim.requests).toHaveLength(0); // nothing reached Kling yet
+        });
+      });
+
+      // The proxy holds the upload request once it has all of it: the worker has sent the last byte and waits for
+      // the commit. Run 1 (multipart): the held request is dropped with the dead worker, GCS never commits and
+      // the new worker uploads again. Run 2 (resumable): the proxy delivers it after the kill, so GCS commits an
+      // upload whose worker is gone, and the new worker's retry must converge on that object, not add a second.
+      const commitAfterKill = run % 2 === 0;
+      it(`upload commit: the last byte is sent, the ${resumableUpload ? 'resumable session' : 'multipart upload'} not committed (${commitAfterKill ? 'GCS commits it after the kill' : 'never committed'})`, async () => {
+        await crashDuring(
+          { holdUpload: true, resumableUpload },
+          async ({ proxy, sim, workflowId }) => {
+            const held = await waitFor('the proxy to hold a complete upload', () => proxy!.held, 30_000);
+            expect(held.method).toBe(resumableUpload ? 'PUT' : 'POST');
+            const [task] = tasksFor(sim, workflowId);
+            expect(held.body.includes(sim.videoBytes(task!.id))).toBe(true); // every byte of the video was sent
+            expect(await objectsFor(gcs, bucket, workflowId)).toHaveLength(0); // and nothing is committed
+            expect(await runningActivity(workflowId)).toBe('rehostVideo');
+          },
+          async ({ proxy, workflowId }) => {
+            if (!commitAfterKill) return;
+            expect(await proxy!.release()).toBe(200);
+            expect(await objectsFor(gcs, bucket, workflowId)).toHaveLength(1);
+          },
+        );
       });
     });
   }

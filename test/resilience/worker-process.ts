@@ -7,6 +7,7 @@
 //   KT_WORKFLOW_BUNDLE                                           pre-built workflow bundle (code path), optional
 //   KT_GCS_RESUMABLE=1                                           always upload through a resumable session
 //   KT_PARENT_PID                                                exit when this process is gone (no orphans)
+//   KT_BLOCK_IN_VALIDATION=1                                     freeze inside the first request validation
 // Prints "worker ready" once it polls.
 import { Storage } from '@google-cloud/storage';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -39,7 +40,27 @@ const gcs = new Storage({ projectId: 'test', apiEndpoint: gcsUrl, useAuthWithCus
 // KT_GCS_RESUMABLE=1: resumable upload sessions even for small videos (default: one multipart request below 8 MiB).
 const resumable = process.env.KT_GCS_RESUMABLE === '1' ? true : 'auto';
 const storage = createGcsStorage({ bucket: env('KT_GCS_BUCKET'), prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcsUrl, resumable });
-const kling = new KlingClient({ baseUrl: env('KT_SIM_URL'), credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 });
+/**
+ * KT_BLOCK_IN_VALIDATION=1: the first `resolve` (called by the validateVideoRequest activity, before anything is
+ * submitted) prints "blocked in validation" and blocks the JS thread until the process is killed. Validation is
+ * synchronous and takes microseconds, so this is the only way to be certain a SIGKILL lands inside it. Nobody
+ * killed it within 60 s: the process exits.
+ */
+class BlockingKlingClient extends KlingClient {
+  #blocked = process.env.KT_BLOCK_IN_VALIDATION !== '1';
+  override resolve(request: unknown): ReturnType<KlingClient['resolve']> {
+    if (!this.#blocked) {
+      this.#blocked = true;
+      console.log('blocked in validation'); // stdout is a pipe: written synchronously on Linux
+      // Bounded, so a worker nobody kills (the test process died) cannot outlive it: the parent watchdog above
+      // is frozen too.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+      process.exit(4);
+    }
+    return super.resolve(request);
+  }
+}
+const kling = new BlockingKlingClient({ baseUrl: env('KT_SIM_URL'), credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 });
 const bundlePath = process.env.KT_WORKFLOW_BUNDLE;
 const worker = await createKlingWorker({
   connection,

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { Agent, type Dispatcher } from 'undici';
@@ -19,11 +18,11 @@ import type { GenerateVideoInput } from '../../src/shared/generation.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { CANARY, historyTexts, recordTestLog, scanForSecrets, type Credentials } from './secret-scan.js';
 
 // Distinctive credentials: any occurrence anywhere is a leak.
-const API_KEY = 'apikey-Zq7Xw1LeakCanary-9f3e';
-const ACCESS_KEY = 'ak-Pm4Rt8LeakCanary-2b7d';
-const SECRET_KEY = 'sk-Hy6Ud2LeakCanary-c81a';
+const { apiKey: API_KEY, accessKey: ACCESS_KEY, secretKey: SECRET_KEY } = CANARY;
+const CANARY_CREDENTIALS: Credentials = { apiKeys: [API_KEY], keyPairs: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }] };
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens';
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
@@ -162,6 +161,29 @@ describe('video URL allow-list in a whole generation', () => {
   });
 });
 
+describe('the bytes must be an MP4, whatever the Content-Type says', () => {
+  it('a CDN answer served as video/mp4 that is an HTML page fails VideoDownloadInvalid after one attempt, storing nothing', async () => {
+    await stack.run(async () => {
+      const objectsBefore = await bucketObjects();
+      stack.sim.faults.script([{ kind: 'not-video', route: 'download' }]);
+      const workflowId = uniqueId('notvideo');
+      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId);
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe(FailureType.VideoDownloadInvalid);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('is not an MP4 although served as "video/mp4"');
+      expect(failure.message).toContain('<!DOCTYPE html>');
+      expect(failure.details?.[0]).toMatchObject({ reason: 'not-mp4', contentType: 'video/mp4' });
+      // The simulator did serve it as a video (200, video/mp4, full length): only the bytes gave it away.
+      const downloads = stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'not-video');
+      expect(downloads.map((r) => r.status)).toEqual([200]);
+      expect(stack.sim.faults.pending()).toBe(0);
+      expect(await stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
+      expect(await bucketObjects()).toEqual(objectsBefore);
+    });
+  });
+});
+
 describe('object names cannot be steered', () => {
   it('re-running a completed workflow id is a new generation with its own object; the first stays intact', async () => {
     await stack.run(async () => {
@@ -247,18 +269,15 @@ describe('no secret anywhere it does not belong', () => {
     // The JWTs actually minted and sent (captured from the client's dispatcher), plus their signatures alone.
     const tokens = [...recorder.authorizations].map((a) => a.replace(/^Bearer /, '')).filter((t) => t.split('.').length === 3);
     expect(tokens.length).toBeGreaterThanOrEqual(2); // the right keys and the wrong secret
-    const jwtSignatures = tokens.map((t) => t.split('.')[2]!);
-    // And one minted here with the same keys (its signature must not appear either).
+    // And one minted here with the same keys (it must not appear either).
     const minted = await new JwtProvider({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }).token();
-    const secrets = [API_KEY, ACCESS_KEY, SECRET_KEY, ...tokens, ...jwtSignatures, minted.split('.')[2]!];
+    const capturedTokens = [...tokens, minted];
 
     // Every workflow history of this file, raw and with every payload decoded, and each execution's description.
     const histories: string[] = [];
     for (const handle of handles) {
-      const json = historyToJSON(await handle.fetchHistory());
-      const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
       const described = await handle.describe();
-      histories.push(json, ...decoded, safeJson(described.searchAttributes), safeJson(described.typedSearchAttributes), safeJson(await described.memo));
+      histories.push(...historyTexts(await handle.fetchHistory()), safeJson(described.searchAttributes), safeJson(described.typedSearchAttributes), safeJson(await described.memo));
     }
     expect(handles.length).toBeGreaterThanOrEqual(15);
     expect(histories.join('\n').length).toBeGreaterThan(50_000);
@@ -266,6 +285,7 @@ describe('no secret anywhere it does not belong', () => {
     expect(logLines.some((l) => l.includes('Activity completed') || l.includes('activity'))).toBe(true);
     expect(errorTexts.length).toBeGreaterThan(20);
 
+    // The keys, the captured JWTs and their signatures alone, and any JWT at all (secret-scan.ts).
     const haystacks: Array<[string, string[]]> = [
       ['workflow histories', histories],
       ['Temporal log lines', logLines],
@@ -273,12 +293,13 @@ describe('no secret anywhere it does not belong', () => {
       ['error messages', errorTexts],
       ['simulator request log (bodies)', stack.sim.requests.map((r) => safeJson({ ...r }))],
     ];
-    const hits: string[] = [];
-    for (const [where, texts] of haystacks)
-      for (const secret of secrets) for (const text of texts) if (text.includes(secret)) hits.push(`${where} contains ${secret.slice(0, 12)}…`);
-    expect([...new Set(hits)]).toEqual([]);
+    expect(haystacks.flatMap(([where, texts]) => scanForSecrets(where, texts, CANARY_CREDENTIALS, capturedTokens))).toEqual([]);
     // Positive control: the same scan does find the credentials where they belong (the Authorization headers).
-    const headers = [...recorder.authorizations];
-    expect(secrets.filter((secret) => headers.some((h) => h.includes(secret))).length).toBeGreaterThanOrEqual(tokens.length + 1);
+    const found = scanForSecrets('Authorization headers', [...recorder.authorizations], CANARY_CREDENTIALS, capturedTokens).map((h) => h.what);
+    expect(found).toContain(`API key ${API_KEY.slice(0, 6)}…`);
+    expect(found.filter((what) => what.startsWith('captured JWT ')).length).toBe(2 * tokens.length); // each token and its signature
+    expect(found.some((what) => what.startsWith('a JWT') && what.includes(`signed with the secret key of ${ACCESS_KEY.slice(0, 6)}…`))).toBe(true);
+    // Also for the run-wide sweep (secret-sweep.test.ts), which scans recorded logs with every suite's credentials.
+    await recordTestLog('generation-security', [...logLines, ...output].join('\n'));
   });
 });

@@ -23,6 +23,7 @@ import { workerConfigFromEnv } from '../../src/config.js';
 import type { KlingClient } from '../../src/kling/index.js';
 import { FailureType } from '../../src/shared/failure-types.js';
 import type { StoredVideo } from '../../src/shared/generation.js';
+import { buildMp4 } from '../../src/simulator/mp4.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 
 function refusal(fn: () => unknown): VideoSourceRefusedError {
@@ -184,21 +185,29 @@ beforeAll(async () => {
     const redirect = (to: string, status = 302) => res.writeHead(status, { location: to }).end();
     switch (url.pathname) {
       case '/video.mp4':
-        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '4096' }).end(Buffer.alloc(4096, 7));
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '4096' }).end(buildMp4('video', 4096));
         return;
       case '/other-video.mp4':
-        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '4096' }).end(Buffer.alloc(4096, 9));
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '4096' }).end(buildMp4('other video', 4096));
         return;
+      case '/disguised.mp4': {
+        // A video content type and length, but an HTML page: only the bytes tell.
+        const page = Buffer.alloc(4096, ' ');
+        page.write('<!DOCTYPE html><html><body>502 Bad Gateway</body></html>');
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '4096' }).end(page);
+        return;
+      }
       case '/page.html':
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not a video</html>');
         return;
       case '/declared-huge.mp4':
         res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(BOUND * 100) });
-        res.write(Buffer.alloc(1024));
+        res.write(buildMp4('huge', 1024));
         return; // never ends: the client must give up on the header alone
       case '/chunked-huge.mp4': {
         // No Content-Length: the bound must stop the transfer as the bytes arrive.
         res.writeHead(200, { 'content-type': 'video/mp4' });
+        res.write(buildMp4('chunked', 1024));
         let sent = 0;
         const tick = () => {
           if (res.destroyed || sent > BOUND * 50) return res.end();
@@ -342,6 +351,15 @@ describe('rehost enforces the policy and the bounds, and stores nothing when it 
     expect(expectFailure(failure, FailureType.VideoDownloadInvalid).message).toContain('text/html');
     expect(files).toHaveLength(0);
   });
+  it('refuses a body served as video/mp4 that is not an MP4 (VideoDownloadInvalid, nothing stored)', async () => {
+    const { failure, files, root } = await runRehost(`${origin}/disguised.mp4`, local());
+    const f = expectFailure(failure, FailureType.VideoDownloadInvalid);
+    expect(f.message).toContain('is not an MP4');
+    expect(f.message).toContain('<!DOCTYPE html>');
+    expect(f.details?.[0]).toMatchObject({ reason: 'not-mp4', contentType: 'video/mp4' });
+    expect(files).toHaveLength(0);
+    expect(await readdir(root, { recursive: true })).toEqual([]); // not even a temporary file
+  });
   it('refuses an announced length over the bound before reading the body', async () => {
     const { failure, files } = await runRehost(`${origin}/declared-huge.mp4`, local());
     expect(expectFailure(failure, FailureType.VideoDownloadInvalid).message).toContain('exceeds the limit');
@@ -349,7 +367,7 @@ describe('rehost enforces the policy and the bounds, and stores nothing when it 
   });
   it('stops an unannounced body as soon as it passes the bound', async () => {
     const { failure, files } = await runRehost(`${origin}/chunked-huge.mp4`, local());
-    expectFailure(failure, FailureType.VideoDownloadInvalid);
+    expect(expectFailure(failure, FailureType.VideoDownloadInvalid).message).not.toContain('not an MP4');
     expect(files).toHaveLength(0);
   });
 });
