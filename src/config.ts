@@ -12,7 +12,9 @@ import {
   type ModelCatalog,
   type PricingTable,
 } from './kling/index.js';
+import type { BalanceGuardConfig } from './activities/balance.js';
 import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './activities/video-source.js';
+import { CallbackEnv, callbackConfigFromEnv, type CallbackConfig } from './callbacks/config.js';
 import { DEFAULT_TASK_QUEUE } from './shared/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';
 
@@ -43,6 +45,8 @@ const hostList = z.preprocess(
  * settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS) are read by @temporalio/envconfig.
  */
 export const WorkerEnv = z.object({
+  /** Callbacks (KLING_CALLBACK_URL, KLING_CALLBACK_LISTEN, KLING_WEBHOOK_SECRETS, fallback poll): see src/callbacks/config.ts. */
+  ...CallbackEnv.shape,
   KLING_BASE_URL: z.preprocess(blank, z.url().default(DEFAULT_KLING_BASE_URL)),
   KLING_PREFERRED_STANDARD: z.preprocess(blank, ApiStandard.default('new')),
   KLING_REQUEST_TIMEOUT_MS: optionalNumber,
@@ -66,6 +70,21 @@ export const WorkerEnv = z.object({
   KLING_CATALOG_FILE: z.preprocess(blank, z.string().optional()),
   /** JSON file: `{ creditsPerUnit?, perTaskAudioMultiplier?, rows?: PriceRow[] }` merged over the built-in prices. */
   KLING_PRICING_FILE: z.preprocess(blank, z.string().optional()),
+  /** Before each paid submission, check the account's remaining pack units cover the estimate. Default false. */
+  KLING_BALANCE_GUARD: flag,
+  /** The balance guard counts only this resource pack (default: every online pack). */
+  KLING_BALANCE_PACK_NAME: z.preprocess(blank, z.string().optional()),
+  /** Serve Prometheus metrics on this port (`GET /metrics`). Unset: no metrics endpoint. */
+  KLING_METRICS_PORT: z.preprocess(blank, z.coerce.number().int().min(1).max(65535).optional()),
+  /** Interface the metrics endpoint binds. Default all interfaces (a configured port is meant to be scraped). */
+  KLING_METRICS_HOST: z.preprocess(blank, z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('0.0.0.0')),
+  /** `human` (Temporal's default lines) or `json` (one object per line on stdout). */
+  KLING_LOG_FORMAT: z.preprocess(blank, z.enum(['human', 'json']).default('human')),
+  /** Lowest level logged (case-insensitive). */
+  KLING_LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' && v !== '' ? v.toUpperCase() : undefined),
+    z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  ),
 });
 
 const PricingOverrides = z
@@ -98,6 +117,13 @@ export interface WorkerConfig {
   storage: StorageConfig;
   catalog: ModelCatalog;
   pricing: PricingTable;
+  /** The balance guard (KLING_BALANCE_GUARD, KLING_BALANCE_PACK_NAME). */
+  balanceGuard: BalanceGuardConfig;
+  /** Metrics endpoint; absent when KLING_METRICS_PORT is unset. */
+  metrics?: { port: number; host: string };
+  /** Kling callbacks: the URL put into creates, the in-process receiver, secrets, fallback poll (docs/callbacks.md). */
+  callbacks: CallbackConfig;
+  log: { format: z.output<typeof WorkerEnv>['KLING_LOG_FORMAT']; level: z.output<typeof WorkerEnv>['KLING_LOG_LEVEL'] };
 }
 
 /** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
@@ -129,5 +155,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],
     ),
     pricing: createPricingTable(e.KLING_PRICING_FILE ? parseWith('KLING_PRICING_FILE', PricingOverrides, readJson('KLING_PRICING_FILE', e.KLING_PRICING_FILE)) : {}),
+    balanceGuard: { enabled: e.KLING_BALANCE_GUARD, ...(e.KLING_BALANCE_PACK_NAME ? { resourcePackName: e.KLING_BALANCE_PACK_NAME } : {}) },
+    ...(e.KLING_METRICS_PORT === undefined ? {} : { metrics: { port: e.KLING_METRICS_PORT, host: e.KLING_METRICS_HOST } }),
+    callbacks: callbackConfigFromEnv(env),
+    log: { format: e.KLING_LOG_FORMAT, level: e.KLING_LOG_LEVEL },
   };
 }

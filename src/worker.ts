@@ -1,11 +1,18 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import type { CallbackReceiver } from './callbacks/receiver.js';
+import { startCallbackService } from './callbacks/run.js';
 import { describeDotEnv, loadDotEnv } from './dotenv.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { KlingClient } from './kling/index.js';
+import { klingActivityLogAttributes } from './logging/activity-log-attributes.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './metrics/http-endpoint.js';
+import { KlingMetrics } from './metrics/kling-metrics.js';
+import { klingMetricsSinks } from './metrics/sink.js';
+import { installWorkerRuntime } from './metrics/worker-runtime.js';
 import { createStorageFromConfig } from './storage/index.js';
 
 /** The workflows entry, as source (tsx, tests) or compiled (lib/). */
@@ -14,7 +21,20 @@ export function workflowsPath(): string {
   return existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 }
 
-/** Builds a worker for the generateVideo workflow with injected dependencies. */
+/**
+ * Workflow interceptor modules (log attributes). The worker registers them when it bundles the workflows
+ * itself; a prebuilt bundle must include them: `bundleWorkflowCode({ workflowsPath, workflowInterceptorModules })`.
+ */
+export function workflowInterceptorModules(): string[] {
+  const ts = fileURLToPath(new URL('./workflows/log-attributes.ts', import.meta.url));
+  return [existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/log-attributes.js', import.meta.url))];
+}
+
+/**
+ * Builds a worker for the generateVideo workflow with injected dependencies. The workflow's
+ * `klingMetrics.generationFinished` sink feeds `deps.metrics` (when given) and logs one line per generation;
+ * activity log lines carry the Kling task id.
+ */
 export async function createKlingWorker(
   options: { connection: NativeConnection; namespace?: string; taskQueue: string; deps: ActivityDeps } & Partial<
     Pick<
@@ -24,6 +44,7 @@ export async function createKlingWorker(
       | 'maxConcurrentWorkflowTaskExecutions'
       | 'maxHeartbeatThrottleInterval'
       | 'stickyQueueScheduleToStartTimeout'
+      | 'maxCachedWorkflows'
     >
   >,
 ): Promise<Worker> {
@@ -36,17 +57,25 @@ export async function createKlingWorker(
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(deps),
+    interceptors: { activity: [klingActivityLogAttributes], ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }) },
+    sinks: klingMetricsSinks({ metrics: deps.metrics, logger: Runtime.instance().logger }),
   });
 }
 
-/** The activities' dependencies from a validated configuration (Kling client, storage, prices). */
-export function workerDepsFromConfig(config: WorkerConfig): ActivityDeps {
+/** Metrics whose model labels are limited to the configured catalog's names. */
+export function workerMetrics(config: Pick<WorkerConfig, 'catalog'>): KlingMetrics {
+  return new KlingMetrics({ isKnownModel: (model) => config.catalog.find(model) !== undefined });
+}
+
+/** The activities' dependencies from a validated configuration (Kling client, storage, prices, optional metrics). */
+export function workerDepsFromConfig(config: WorkerConfig, metrics?: KlingMetrics): ActivityDeps {
   const kling = new KlingClient({
     credentials: config.credentials,
     baseUrl: config.klingBaseUrl,
     preferredStandard: config.preferredStandard,
     requestTimeoutMs: config.requestTimeoutMs,
     catalog: config.catalog,
+    onHttpEvent: metrics?.observeKlingCall,
   });
   return {
     kling,
@@ -55,23 +84,44 @@ export function workerDepsFromConfig(config: WorkerConfig): ActivityDeps {
     objectPrefix: config.objectPrefix,
     maxVideoBytes: config.maxVideoBytes,
     videoHosts: config.videoHosts,
+    balanceGuard: config.balanceGuard,
+    metrics,
+    callbackUrl: config.callbacks.url,
+    callbackFallbackPoll: config.callbacks.fallbackPoll,
   };
 }
 
 /**
  * Runs a worker until SIGINT/SIGTERM (graceful shutdown): configuration from the environment, Temporal's
  * connection from @temporalio/envconfig. `kling-video worker` and `npm run worker` both call this.
+ * Installs the process's Temporal Runtime (KLING_LOG_FORMAT, KLING_LOG_LEVEL; runtime metrics when
+ * KLING_METRICS_PORT is set), so call it at most once per process, before any other Temporal connection.
  */
 export async function runWorker(options: { taskQueue?: string; log?: (line: string) => void } = {}): Promise<void> {
   const config = workerConfigFromEnv();
   const taskQueue = options.taskQueue ?? config.taskQueue;
+  const { logger, runtimeMetricsUrl } = await installWorkerRuntime({ log: config.log, runtimeMetrics: config.metrics !== undefined });
+  // In JSON mode every line, these included, is a JSON object.
+  const say = config.log.format === 'json' ? (line: string) => logger.info(line, { sdkComponent: 'worker', taskQueue }) : (options.log ?? console.log);
+  const metrics = config.metrics ? workerMetrics(config) : undefined;
+  let endpoint: MetricsEndpoint | undefined;
+  let callbacks: CallbackReceiver | undefined;
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
-    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps: workerDepsFromConfig(config) });
-    (options.log ?? console.log)(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
+    if (metrics && config.metrics) {
+      endpoint = await startMetricsEndpoint({ ...config.metrics, registry: metrics.registry, runtimeMetricsUrl });
+      say(`metrics at http://${config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host}:${endpoint.port}/metrics`);
+    }
+    // KLING_CALLBACK_LISTEN: the callback receiver runs in this process (docs/callbacks.md).
+    if (config.callbacks.listen) callbacks = await startCallbackService({ config: config.callbacks, listen: config.callbacks.listen, registry: metrics?.registry, logger });
+    if (config.callbacks.url) say(`Kling callbacks requested at ${config.callbacks.url}${callbacks ? '' : ' (receiver not in this process: run `kling-video callbacks` behind that URL)'}`);
+    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics) });
+    say(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
     await worker.run();
   } finally {
+    await callbacks?.close();
+    await endpoint?.close();
     await connection.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { KlingAccountApi, type AccountCosts, type AccountCostsQuery, type TaskDeduction, type TaskDeductionQuery } from './account.js';
 import { createModelCatalog, type ApiStandard, type ModelCatalog, type VideoKind } from './catalog.js';
 import { KlingAuth, type KlingCredentialsConfig } from './credentials.js';
 import { KlingApiError, KlingValidationError } from './errors.js';
@@ -33,8 +34,16 @@ export interface KlingClientOptions {
    * `?external_task_id=` (what some clients do). The references disagree; default `path`.
    */
   legacyExternalIdLookup?: 'path' | 'query';
-  /** Called after every HTTP call (no secrets in the event). */
+  /**
+   * Observer called after every HTTP call, success or not (metrics, logs): operation (`create`, `query`,
+   * `list`, `account`), standard, method, path, HTTP status, Kling code, request id, duration. Never credentials.
+   */
   onHttpEvent?: (event: HttpEvent) => void;
+  /**
+   * How long a `GET /account/costs` answer is reused (Kling asks for QPS ≤ 1 on it). Default 60 s; 0 disables
+   * the cache. Requests are spaced ≥ 1 s apart regardless.
+   */
+  accountCostsCacheTtlMs?: number;
 }
 
 /**
@@ -48,6 +57,7 @@ export class KlingClient {
   readonly #auth: KlingAuth;
   readonly #preferred: ApiStandard;
   readonly #externalIdLookup: 'path' | 'query';
+  readonly #account: KlingAccountApi;
 
   constructor(options: KlingClientOptions) {
     this.catalog = options.catalog ?? createModelCatalog();
@@ -61,6 +71,24 @@ export class KlingClient {
       dispatcher: options.dispatcher,
       onEvent: options.onHttpEvent,
     };
+    this.#account = new KlingAccountApi(this.#http, { costsCacheTtlMs: options.accountCostsCacheTtlMs, now: options.now });
+  }
+
+  /**
+   * The account's resource packs with total and remaining units (`GET /account/costs`). Without times: the
+   * current packs (window: the past year). Cached per query for `accountCostsCacheTtlMs`. Kling's remaining
+   * quantity lags deductions by up to 12 h.
+   */
+  getAccountCosts(query: AccountCostsQuery = {}, options: { signal?: AbortSignal } = {}): Promise<AccountCosts> {
+    return this.#account.getAccountCosts(query, options);
+  }
+
+  /**
+   * Units the account's package ledger (`POST /account/billing/package`) records against a task, or undefined
+   * when none is found in the window (default: the past 30 days; pass the task's `createdAt` as `startTime`).
+   */
+  getTaskDeduction(taskId: string, query: TaskDeductionQuery = {}): Promise<TaskDeduction | undefined> {
+    return this.#account.getTaskDeduction(taskId, query);
   }
 
   /** Validates a request without sending anything. Throws KlingValidationError / KlingCredentialsError. */
@@ -89,10 +117,10 @@ export class KlingClient {
     const wire = this.wireRequest(request);
     const kind = wire.kind;
     if (wire.standard === 'legacy') {
-      const data = await callKling(this.#http, { method: 'POST', path: wire.path, standard: 'legacy', body: wire.body, signal: options.signal }, LegacyTaskData);
+      const data = await callKling(this.#http, { operation: 'create', method: 'POST', path: wire.path, standard: 'legacy', body: wire.body, signal: options.signal }, LegacyTaskData);
       return fromLegacyTask(data, kind);
     }
-    const data = await callKling(this.#http, { method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal }, NewCreateData);
+    const data = await callKling(this.#http, { operation: 'create', method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal }, NewCreateData);
     return fromNewTask({ ...data, status: 'submitted' }, kind);
   }
 
@@ -110,6 +138,7 @@ export class KlingClient {
       const data = await callKling(
         this.#http,
         {
+          operation: 'query',
           method: 'GET',
           standard: 'legacy',
           path: byQuery ? `/v1/videos/${LEGACY_FAMILY[ref.kind]}` : legacyTaskPath(ref.kind, id),
@@ -137,7 +166,7 @@ export class KlingClient {
     const param = options.by === 'externalTaskId' ? 'external_task_ids' : 'task_ids';
     const data = await callKling(
       this.#http,
-      { method: 'GET', path: '/tasks', standard: 'new', query: { [param]: ids.join(',') }, signal: options.signal },
+      { operation: 'query', method: 'GET', path: '/tasks', standard: 'new', query: { [param]: ids.join(',') }, signal: options.signal },
       z.array(NewTaskData),
     );
     return data.map((t) => fromNewTask(t, options.kind ?? 'text-to-video'));
@@ -148,6 +177,7 @@ export class KlingClient {
     const data = await callKling(
       this.#http,
       {
+        operation: 'list',
         method: 'GET',
         standard: 'legacy',
         path: `/v1/videos/${LEGACY_FAMILY[kind]}`,
@@ -165,6 +195,7 @@ export class KlingClient {
     const data = await callKling(
       this.#http,
       {
+        operation: 'list',
         method: 'POST',
         standard: 'new',
         path: '/tasks',

@@ -5,7 +5,14 @@ import type { KlingAuth } from './credentials.js';
 import { Envelope } from './envelope.js';
 import { KlingApiError, KlingNetworkError } from './errors.js';
 
+/**
+ * What a call does, as a bounded label for metrics (paths carry task ids): create a task, query tasks by id,
+ * list tasks, or read the account (balance, billing ledger).
+ */
+export type KlingOperation = 'create' | 'query' | 'list' | 'account';
+
 export interface HttpCall {
+  operation: KlingOperation;
   method: 'GET' | 'POST';
   path: string;
   standard: ApiStandard;
@@ -16,6 +23,8 @@ export interface HttpCall {
 
 /** What the transport reports per call, for logs and metrics; never carries credentials. */
 export interface HttpEvent {
+  operation: KlingOperation;
+  standard: ApiStandard;
   method: string;
   path: string;
   httpStatus?: number;
@@ -54,7 +63,7 @@ async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, s
   const url = new URL(call.path, http.baseUrl);
   for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const started = performance.now();
-  const event: HttpEvent = { method: call.method, path: url.pathname, durationMs: 0 };
+  const event: HttpEvent = { operation: call.operation, standard: call.standard, method: call.method, path: url.pathname, durationMs: 0 };
   const timeout = AbortSignal.timeout(http.timeoutMs);
   try {
     const res = await request(url, {

@@ -2,8 +2,10 @@
 // simulator over HTTP and fake-gcs-server, wired through the same code a deployment uses.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities/index.js';
 import type { VideoHostPolicy } from '../../src/activities/video-source.js';
 import { KlingClient, type KlingClientOptions } from '../../src/kling/index.js';
+import type { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createGcsStorage, type VideoStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
@@ -38,10 +40,14 @@ export async function createGenerationStack(
     kling?: Partial<KlingClientOptions>;
     /** Video download policy. Default: the simulator's host (an explicit loopback IP literal) over http. */
     videoHosts?: (sim: Simulator) => VideoHostPolicy;
+    /** Metrics fed by the Kling client's calls, the rehost activity and the workflow's sink. */
+    metrics?: KlingMetrics;
+    /** Callbacks: the URL put into every create and the fallback poll schedule (test/callbacks). */
+    callbacks?: Pick<ActivityDeps, 'callbackUrl' | 'callbackFallbackPoll'>;
   } = {},
 ): Promise<GenerationStack> {
   const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
-  const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, ...options.kling });
+  const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, onHttpEvent: options.metrics?.observeKlingCall, ...options.kling });
   const bucket = uniqueBucketName('kt');
   const gcs = gcsStorage();
   await gcs.createBucket(bucket);
@@ -56,6 +62,8 @@ export async function createGenerationStack(
       storage,
       limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
       videoHosts: options.videoHosts?.(sim) ?? simulatorVideoHosts(sim),
+      metrics: options.metrics,
+      ...options.callbacks,
     },
     workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
   });

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../src/worker.js';
 import { projectRoot } from './binaries.js';
 
 export type WorkflowBundleOptions = Omit<BundleOptions, 'workflowsPath' | 'logger'>;
@@ -39,6 +40,9 @@ export async function bundleWorkflows(
   options: WorkflowBundleOptions = {},
 ): Promise<WorkflowBundleWithSourceMap> {
   const workflowsPath = resolveWorkflowsPath(entry);
+  // The project's workflows get the interceptors a worker built from workflowsPath would add (log attributes).
+  if (workflowsPath === path.join(projectRoot, 'src', 'workflows', 'index.ts') && !options.workflowInterceptorModules)
+    options = { ...options, workflowInterceptorModules: workflowInterceptorModules() };
   const key = JSON.stringify([workflowsPath, options]);
   let bundle = cache.get(key);
   if (!bundle) {

@@ -1,0 +1,112 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { HttpEvent } from '../kling/index.js';
+import { GenerationFinishedEvent } from '../shared/outcome.js';
+
+/** Phase durations range from milliseconds (validation) to the deadline (10 minutes by default) and beyond. */
+const PHASE_BUCKETS_SECONDS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600];
+const CALL_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface KlingMetricsOptions {
+  /** Where the metrics live. Default: a fresh registry (not prom-client's global one, so tests stay isolated). */
+  registry?: Registry;
+  /**
+   * Whether a model name may become a label value. A refused request can carry any text as its model; such
+   * names are counted as `other` so a typo cannot create new time series. Default: every name is kept.
+   */
+  isKnownModel?: (model: string) => boolean;
+}
+
+/**
+ * The project's own Prometheus metrics (names, types and labels are listed in the README, "Metrics and logs").
+ * Fed from three places: the workflow's `generationFinished` sink (outcomes, credits, phase durations), the
+ * Kling client's HTTP observer (API calls) and the rehost activity (bytes stored).
+ */
+export class KlingMetrics {
+  readonly registry: Registry;
+  readonly videos: Counter<'outcome' | 'model'>;
+  readonly creditsEstimated: Counter<'outcome' | 'model'>;
+  readonly creditsActual: Counter<'outcome' | 'model'>;
+  readonly creditDrift: Counter<'model'>;
+  readonly apiCalls: Counter<'operation' | 'standard' | 'http_status' | 'code'>;
+  readonly apiCallDuration: Histogram<'operation' | 'standard'>;
+  readonly rehostBytes: Counter;
+  readonly phaseDuration: Histogram<'phase' | 'outcome'>;
+  readonly #isKnownModel: (model: string) => boolean;
+
+  constructor(options: KlingMetricsOptions = {}) {
+    const registers = [(this.registry = options.registry ?? new Registry())];
+    this.#isKnownModel = options.isKnownModel ?? (() => true);
+    this.videos = new Counter({ name: 'kling_videos_total', help: 'Generations finished, by outcome and model.', labelNames: ['outcome', 'model'], registers });
+    this.creditsEstimated = new Counter({
+      name: 'kling_credits_estimated_total',
+      help: 'Credits estimated before submission, summed over finished generations.',
+      labelNames: ['outcome', 'model'],
+      registers,
+    });
+    this.creditsActual = new Counter({
+      name: 'kling_credits_actual_total',
+      help: 'Credits Kling reported deducting, summed over finished generations.',
+      labelNames: ['outcome', 'model'],
+      registers,
+    });
+    this.creditDrift = new Counter({
+      name: 'kling_credit_drift_total',
+      help: 'Generations whose deducted credits differed from the estimate by more than the tolerance.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.apiCalls = new Counter({
+      name: 'kling_api_calls_total',
+      help: 'Kling API calls by operation, standard, HTTP status and Kling business code ("none" when absent).',
+      labelNames: ['operation', 'standard', 'http_status', 'code'],
+      registers,
+    });
+    this.apiCallDuration = new Histogram({
+      name: 'kling_api_call_duration_seconds',
+      help: 'Duration of Kling API calls, including failed ones.',
+      labelNames: ['operation', 'standard'],
+      buckets: CALL_BUCKETS_SECONDS,
+      registers,
+    });
+    this.rehostBytes = new Counter({ name: 'kling_rehost_bytes_total', help: 'Video bytes downloaded from Kling and stored.', registers });
+    this.phaseDuration = new Histogram({
+      name: 'kling_phase_duration_seconds',
+      help: 'Time a finished generation spent per phase (validating, approving, submitting, generating, rehosting).',
+      labelNames: ['phase', 'outcome'],
+      buckets: PHASE_BUCKETS_SECONDS,
+      registers,
+    });
+  }
+
+  /** Records one finished generation (the worker side of the `klingMetrics.generationFinished` sink). */
+  recordGeneration(input: GenerationFinishedEvent): void {
+    const parsed = GenerationFinishedEvent.safeParse(input);
+    if (!parsed.success)
+      throw new Error(`generationFinished event: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')}`);
+    const event = parsed.data;
+    const labels = { outcome: event.outcome, model: this.#modelLabel(event.model) };
+    this.videos.inc(labels);
+    if (event.creditsEstimated !== undefined) this.creditsEstimated.inc(labels, event.creditsEstimated);
+    if (event.creditsActual !== undefined) this.creditsActual.inc(labels, event.creditsActual);
+    if (event.creditDrift) this.creditDrift.inc({ model: labels.model });
+    for (const [phase, ms] of Object.entries(event.phaseDurationsMs))
+      if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
+  }
+
+  /** The Kling client's `onHttpEvent` observer. An arrow function: pass it as is. */
+  readonly observeKlingCall = (event: HttpEvent): void => {
+    const { operation, standard } = event;
+    this.apiCalls.inc({ operation, standard, http_status: event.httpStatus === undefined ? 'none' : String(event.httpStatus), code: event.code === undefined ? 'none' : String(event.code) });
+    this.apiCallDuration.observe({ operation, standard }, event.durationMs / 1000);
+  };
+
+  /** Called by the rehost activity after a video was stored (not when an earlier attempt had stored it). */
+  readonly addRehostedBytes = (bytes: number): void => {
+    if (bytes > 0) this.rehostBytes.inc(bytes);
+  };
+
+  #modelLabel(model: string | undefined): string {
+    if (model === undefined) return 'none';
+    return this.#isKnownModel(model) ? model : 'other';
+  }
+}
