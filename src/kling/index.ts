@@ -9,6 +9,7 @@ export * from './credentials.js';
 export * from './pricing.js';
 export * from './prompt-lint.js';
 export * from './client.js';
+export { onlineUnits, ResourcePack, PackageDeduction, type AccountCosts, type AccountCostsQuery, type TaskDeduction, type TaskDeductionQuery } from './account.js';
 export type { HttpEvent } from './http.js';
 export { toLegacyBody, LegacyCreateBody } from './wire-legacy.js';
 export { toNewBody, NewCreateBody, NEW_TASKS_QUERY_MAX_IDS } from './wire-new.js';

@@ -26,5 +26,7 @@ export const invalidParameter = (message: string): KlingApiError => new KlingApi
 export const invalidMethod = (method: string, path: string): KlingApiError =>
   new KlingApiError(404, 1202, `Invalid request method: ${method} is not supported on ${path}`);
 export const resourceNotFound = (message: string): KlingApiError => new KlingApiError(404, 1203, message);
+// REF §5 1302 "Requests too fast (rate limit)".
+export const rateLimited = (message: string): KlingApiError => new KlingApiError(429, 1302, message);
 // REF §5 / NEW §6: the exact body of the official Rate Limits page.
 export const concurrencyExceeded = (): KlingApiError => new KlingApiError(429, 1303, 'parallel task over resource pack limit');

@@ -28,7 +28,7 @@ export function legacyCreateData(task: SimTask): Record<string, unknown> {
 
 /**
  * REF §4.3: query `data`. A failed task is still HTTP 200 / code 0 / "SUCCEED", with an empty `task_result`
- * and the reason in `task_status_msg`; `final_unit_deduction` (a string) only once the task succeeded.
+ * and the reason in `task_status_msg`; `final_unit_deduction` (a string) only once units were deducted.
  */
 export function legacyTaskData(task: SimTask, mediaUrl: (token: string) => string): Record<string, unknown> {
   const data: Record<string, unknown> = {
@@ -51,6 +51,7 @@ export function legacyTaskData(task: SimTask, mediaUrl: (token: string) => strin
         : {},
   };
   if (task.spec.watermark) data.watermark_info = { enabled: true };
-  if (task.status === 'succeeded' && task.chargedUnits !== undefined) data.final_unit_deduction = formatUnits(task.chargedUnits);
+  // Set on success, and on failure only when the simulator is configured to charge failures.
+  if (task.chargedUnits !== undefined) data.final_unit_deduction = formatUnits(task.chargedUnits);
   return data;
 }

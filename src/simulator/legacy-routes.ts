@@ -17,7 +17,7 @@ export function asLegacyFamily(value: string | undefined): LegacyFamily {
 export function legacyCreate(context: RouteContext): SimResponse {
   const family = asLegacyFamily(context.params.family);
   const spec = validateLegacyCreate(family, parseJsonObject(context.rawBody), context.core.options);
-  const task = context.core.createTask(spec);
+  const task = context.core.createTask(spec, context.caller);
   context.log.createdTaskId = task.id;
   return successResponse(legacyCreateData(task));
 }

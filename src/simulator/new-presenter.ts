@@ -14,10 +14,11 @@ export function newCreateData(task: SimTask): Record<string, unknown> {
 }
 
 /**
- * NEW §3.5: the task object. `outputs` stays `[]` until success; `billing` appears on success only
- * (`charge_type: "unit"`, `amount` a decimal string, `package_type: "video"`); failures carry `message`.
+ * NEW §3.5: the task object. `outputs` stays `[]` until success; `billing` appears once units were deducted
+ * (`charge_type: "unit"`, `amount` a decimal string, `package_type: "video"`), unless `billing: false`
+ * (the `newTaskBilling: 'omit'` option); failures carry `message`.
  */
-export function newTaskObject(task: SimTask, mediaUrl: (token: string) => string): Record<string, unknown> {
+export function newTaskObject(task: SimTask, mediaUrl: (token: string) => string, presentation: { billing?: boolean } = {}): Record<string, unknown> {
   const succeeded = task.status === 'succeeded';
   return {
     id: task.id,
@@ -35,7 +36,7 @@ export function newTaskObject(task: SimTask, mediaUrl: (token: string) => string
           duration: video.duration,
         }))
       : [],
-    ...(succeeded && task.chargedUnits !== undefined
+    ...(presentation.billing !== false && task.chargedUnits !== undefined
       ? { billing: [{ charge_type: 'unit', amount: formatUnits(task.chargedUnits), package_type: 'video' }] }
       : {}),
   };

@@ -34,10 +34,12 @@ export function newCreate(context: RouteContext): SimResponse {
     acceptStringDuration: options.newStringDuration === 'accept',
     acceptDataUriImages: options.newDataUriImages === 'accept',
   });
-  const task = context.core.createTask(spec);
+  const task = context.core.createTask(spec, context.caller);
   context.log.createdTaskId = task.id;
   return successResponse(newCreateData(task));
 }
+
+const presentation = (context: RouteContext) => ({ billing: context.core.options.newTaskBilling === 'report' });
 
 function splitIds(raw: string): string[] {
   return raw
@@ -66,7 +68,7 @@ export function getTasks(context: RouteContext): SimResponse {
     const task = taskIds !== null ? store.get(id) : store.getByExternalId(id);
     if (task !== undefined) found.set(task.id, task);
   }
-  return successResponse([...found.values()].map((task) => newTaskObject(task, (token) => context.core.mediaUrl(token))));
+  return successResponse([...found.values()].map((task) => newTaskObject(task, (token) => context.core.mediaUrl(token), presentation(context))));
 }
 
 const timeValue = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a Unix time in ms (number or numeric string)' });
@@ -156,7 +158,7 @@ export function listTasks(context: RouteContext): SimResponse {
   if (last === undefined) return successResponse({ count: 0, has_more: false });
   const hasMore = inWindow.length > page.length;
   return successResponse({
-    result: page.map((task) => newTaskObject(task, (token) => context.core.mediaUrl(token))),
+    result: page.map((task) => newTaskObject(task, (token) => context.core.mediaUrl(token), presentation(context))),
     count: page.length,
     ...(hasMore ? { next_cursor: encodeCursor({ ...cursor, after: [last.createdAt, last.id] }) } : {}),
     has_more: hasMore,

@@ -1,5 +1,6 @@
 /** The route table: which handler serves a method + path, its route kind (for faults) and its auth scheme. */
 import { accountCosts } from './account-routes.js';
+import { billingPackage } from './billing-routes.js';
 import { serveMedia } from './cdn-routes.js';
 import { resourceNotFound } from './errors.js';
 import type { RouteKind } from './faults.js';
@@ -37,6 +38,8 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
     // Other legacy families (multi-image2video, video-extend, effects, …) exist on Kling but are not simulated.
     { methods: ['GET', 'POST'], pattern: /^\/v1\/(?!videos\/(?:text2video|image2video)(?:\/|$)).+$/, kind: 'other', standard: 'legacy', auth: 'legacy', handler: notSimulated },
     { methods: ['GET'], pattern: /^\/account\/costs$/, kind: 'account', standard: 'legacy', auth: 'legacy', handler: accountCosts(startedAt) },
+    // NEW §7.2: the unit ledger. The cash ledger (`/account/billing/balance`) is not simulated: the account is pack-only.
+    { methods: ['POST'], pattern: /^\/account\/billing\/package$/, kind: 'account', standard: 'legacy', auth: 'legacy', handler: billingPackage },
     { methods: ['POST'], pattern: /^\/(?<product>text-to-video|image-to-video)\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: newCreate },
     // NEW §3.3: omni-video and motion-control exist but are not simulated.
     { methods: ['POST'], pattern: /^\/(?:omni-video|motion-control)\/[^/]+$/, kind: 'other', standard: 'new', auth: 'new', handler: notSimulated },

@@ -3,8 +3,10 @@
  * balance, concurrency), advancing lifecycles, publishing media.
  */
 import { systemNow, type NowFn } from './clock.js';
+import type { AuthenticatedCaller } from './auth.js';
 import { UnitBalance } from './balance.js';
 import { assertSlotAvailable } from './concurrency.js';
+import { apiKeyName, DeductionLedger } from './deductions.js';
 import { balanceNotEnough, invalidParameter } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { newVideoId } from './ids.js';
@@ -14,12 +16,18 @@ import { OutcomePlanner } from './outcomes.js';
 import { roundUnits, unitPrice } from './pricing.js';
 import type { RequestLogEntry } from './request-log.js';
 import type { TaskSpec } from './task-spec.js';
-import { isTerminal, TaskStore, type PublishedVideo, type SimTask } from './tasks.js';
+import { isTerminal, TaskStore, type PublishedVideo, type SimTask, type TaskStatus } from './tasks.js';
 
 export class SimulatorCore {
   readonly now: NowFn;
   readonly store: TaskStore;
   readonly balance: UnitBalance;
+  /** Per-task deduction records (`POST /account/billing/package`). */
+  readonly deductions = new DeductionLedger();
+  /** Task id → `api_key_name` of the key that created it. */
+  readonly #creators = new Map<string, string>();
+  /** Real times (ms) of recent `GET /account/costs` calls, for its QPS limit. */
+  readonly accountCostsCalls: number[] = [];
   readonly outcomes: OutcomePlanner;
   readonly media: MediaRegistry;
   readonly faults: FaultInjector;
@@ -34,9 +42,23 @@ export class SimulatorCore {
     this.media = new MediaRegistry({ sizeBytes: options.videoSizeBytes, ttlMs: options.videoUrlTtlMs });
     this.faults = new FaultInjector(options.seed);
     this.store = new TaskStore({ publishVideos: (task, at) => this.#publishVideos(task, at) });
-    // REF §6.3 / NEW §5: units are deducted on success only.
-    this.store.onTransition(({ task, to }) => {
-      if (to === 'succeeded') this.balance.charge(task.units);
+    // REF §6.3 / NEW §5: units are deducted on success only, unless `failedTaskDeduction` says failures cost too.
+    // Registered first, so every later listener (callbacks) sees `chargedUnits` already set.
+    this.store.onTransition(({ task, to, at }) => {
+      const units = this.#deductionFor(task, to);
+      if (units === undefined) return;
+      task.chargedUnits = units;
+      const before = this.balance.remainingUnits;
+      this.balance.charge(units, at);
+      this.deductions.add({
+        taskId: task.id,
+        apiKeyName: this.#creators.get(task.id) ?? 'unknown',
+        task,
+        deductionTime: at,
+        unitBeforeDeduction: before,
+        deductionAmount: units,
+        unitAfterDeduction: this.balance.remainingUnits,
+      });
     });
   }
 
@@ -49,7 +71,7 @@ export class SimulatorCore {
    * Creates a task for a validated request. Order: duplicate external id (NEW §5: 400/1201 "already exists",
    * no second task, no charge), balance (429/1102), concurrency (429/1303). Refused creates leave no task.
    */
-  createTask(spec: TaskSpec): SimTask {
+  createTask(spec: TaskSpec, caller?: AuthenticatedCaller): SimTask {
     this.tick();
     if (spec.externalId !== undefined) {
       this.store.recordCreateRequest(spec.externalId);
@@ -57,7 +79,8 @@ export class SimulatorCore {
         throw invalidParameter(`External_task_id ${spec.externalId} already exists`);
       }
     }
-    const units = roundUnits(this.options.priceOverride?.(spec) ?? unitPrice(spec));
+    // `priceSkew` makes Kling charge other than its published table (drift against a client's estimate).
+    const units = roundUnits((this.options.priceOverride?.(spec) ?? unitPrice(spec)) * this.options.priceSkew);
     const active = this.store.all().filter((task) => !isTerminal(task.status));
     const reserved = active.reduce((sum, task) => sum + task.units, 0);
     if (!this.balance.canCover(units, reserved)) throw balanceNotEnough();
@@ -66,7 +89,17 @@ export class SimulatorCore {
     const createdAt = this.now();
     const id = this.store.newId();
     const outcome = this.outcomes.plan({ ...spec, id, createdAt });
+    this.#creators.set(id, apiKeyName(caller, this.options.apiKeys));
     return this.store.insert(id, spec, units, createdAt, this.options.schedule, outcome);
+  }
+
+  /** Units deducted when a task reaches `to`; undefined = no deduction (and none reported). */
+  #deductionFor(task: SimTask, to: TaskStatus): number | undefined {
+    if (to === 'succeeded') return task.units;
+    if (to !== 'failed') return undefined;
+    const failed = this.options.failedTaskDeduction;
+    if (failed === undefined) return undefined;
+    return failed === 'full' ? task.units : roundUnits(failed);
   }
 
   /** Absolute URL of a published media token. */
@@ -77,6 +110,9 @@ export class SimulatorCore {
   reset(): void {
     this.store.clear();
     this.balance.reset();
+    this.deductions.clear();
+    this.#creators.clear();
+    this.accountCostsCalls.length = 0;
     this.outcomes.reset();
     this.media.clear();
     this.faults.clear();
