@@ -10,7 +10,7 @@ import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
 import type { GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
 import { KlingModel, KlingPhase } from './shared/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
-import { generateVideo, progressQuery } from './workflows/index.js';
+import { approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
 
 export interface StartOptions {
   /** The caller's idempotency key: starting the same id again returns the existing generation. */
@@ -81,7 +81,24 @@ export class VideoGenerationClient {
     return this.#client.workflow.getHandle<typeof generateVideo>(workflowId).result();
   }
 
-  /** Requests cancellation. Kling has no cancel endpoint: a submitted task still finishes and is billed. */
+  /**
+   * Approves a generation waiting at the approval gate (`options.approval`); `by` is recorded in the result and
+   * memo. Rejects with WorkflowUpdateFailedError when no approval is pending or `by` is empty.
+   */
+  async approve(workflowId: string, decision: { by: string; note?: string }): Promise<ApprovalDecision> {
+    return this.#client.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [decision] });
+  }
+
+  /** Rejects a generation waiting at the approval gate: it fails with ApprovalRejected, nothing submitted. Same refusals as approve, plus an empty reason. */
+  async reject(workflowId: string, decision: { by: string; reason: string }): Promise<ApprovalDecision> {
+    return this.#client.workflow.getHandle(workflowId).executeUpdate(rejectUpdate, { args: [decision] });
+  }
+
+  /**
+   * Requests cancellation. Kling has no cancel endpoint: a submitted task still finishes and is billed. How it
+   * ended (`cancelled_before_submit`, `abandoned_billed` with the task id) is in the memo (COST_MEMO_KEY) and the
+   * `progress` query (`outcome`, `costs`), since Temporal keeps no details on a cancelled workflow.
+   */
   async cancel(workflowId: string): Promise<void> {
     await this.#client.workflow.getHandle(workflowId).cancel();
   }

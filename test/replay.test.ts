@@ -8,7 +8,12 @@ import { installQuietTemporalRuntime } from './support/servers.js';
 import { bundleWorkflows } from './support/workflow-bundle.js';
 
 // A non-deterministic change to the workflow code fails here, in every run, before it reaches production.
-const REQUIRED = ['t2v-succeeded', 'i2v-legacy-succeeded', 'kling-failed', 'transient-faults', 'invalid-input', 'deadline-timed-out'];
+const REQUIRED = [
+  't2v-succeeded', 'i2v-legacy-succeeded', 'kling-failed', 'transient-faults', 'invalid-input', 'deadline-timed-out',
+  // Histories of the costs features (patched 'kling-costs-v1').
+  'approval-granted', 'approval-timed-out', 'cancelled-abandoned-billed', 'cancelled-before-submit', 'cancelled-collected',
+  'costs-drift-succeeded', 'costs-failed-deduction', 'daily-budget-refused', 'submission-unknown',
+];
 
 describe('replay of captured generateVideo histories', () => {
   it('replays every committed history without a determinism error', async () => {

@@ -1,24 +1,29 @@
 import { Context } from '@temporalio/activity';
-import { KlingApiError, type KlingClient, type KlingTask, type TaskRef } from '../kling/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { KlingApiError, KlingNetworkError, type KlingClient, type KlingTask, type TaskRef } from '../kling/index.js';
+import { SUBMISSION_UNKNOWN } from '../shared/failure-types.js';
 import type { SubmittedTask } from '../shared/generation.js';
 import { toActivityFailure, type LimitRetryDelays } from './failures.js';
 
 /**
- * Creates the Kling task at most once per external id. A retried attempt (timeout, crash, 5xx after the
- * server accepted) first looks the task up by external id; a create refused as "already exists" is
- * resolved the same way. Kling deduplicates on external_task_id, so a retry never pays twice.
+ * Creates the Kling task at most once per external id. A retried attempt (timeout, crash) or a resubmission
+ * after an unknown outcome (`lookupFirst`) first looks the task up by external id; a create refused as "already
+ * exists" is resolved the same way. A create whose outcome is unknown (timed out, connection lost, 5xx after
+ * sending) is looked up at once; if Kling shows no task yet, the activity fails with SUBMISSION_UNKNOWN (not
+ * retried here) so the workflow records "submission unknown" and looks again before any resubmission.
  */
 export async function submitTask(
   kling: KlingClient,
   request: Record<string, unknown>,
   externalTaskId: string,
   delays?: LimitRetryDelays,
+  options: { lookupFirst?: boolean } = {},
 ): Promise<SubmittedTask> {
   const { kind, standard } = kling.wireRequest({ ...request, externalTaskId });
   const ref: TaskRef = { standard, kind, externalTaskId };
   const log = Context.current().log;
   try {
-    if (Context.current().info.attempt > 1) {
+    if (options.lookupFirst || Context.current().info.attempt > 1) {
       const existing = await kling.getTask(ref);
       if (existing) return adopted(existing, externalTaskId, log);
     }
@@ -30,8 +35,35 @@ export async function submitTask(
       const existing = await kling.getTask(ref).catch(() => undefined);
       if (existing) return adopted(existing, externalTaskId, log);
     }
+    if (outcomeUnknown(err)) {
+      const existing = await kling.getTask(ref).catch(() => undefined);
+      if (existing) return adopted(existing, externalTaskId, log);
+      throw ApplicationFailure.create({
+        type: SUBMISSION_UNKNOWN,
+        message: `the create for external id ${externalTaskId} may have reached Kling (${(err as Error).message}); a lookup found no task yet`,
+        nonRetryable: true,
+        details: [{ externalTaskId }],
+      });
+    }
     throw toActivityFailure(err, delays);
   }
+}
+
+/** The task as Kling shows it by external id, or null when it shows none (yet). */
+export async function findTask(kling: KlingClient, request: Record<string, unknown>, externalTaskId: string): Promise<SubmittedTask | null> {
+  const { kind, standard } = kling.wireRequest({ ...request, externalTaskId });
+  try {
+    const existing = await kling.getTask({ standard, kind, externalTaskId });
+    return existing ? { taskId: existing.taskId, externalTaskId, standard: existing.standard, kind: existing.kind, adopted: true } : null;
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+/** A create that may have been accepted although no answer says so: a lost connection after sending, or a 5xx. */
+function outcomeUnknown(err: unknown): boolean {
+  if (err instanceof KlingNetworkError) return err.mayHaveReachedServer;
+  return err instanceof KlingApiError && err.httpStatus >= 500;
 }
 
 function adopted(task: KlingTask, externalTaskId: string, log: { info: (m: string, a?: Record<string, unknown>) => void }): SubmittedTask {

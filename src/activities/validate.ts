@@ -51,6 +51,7 @@ export function validateGeneration(
     issues.push({ field: 'request.externalTaskId', message: 'derived from the workflow id; do not set it' });
   const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
+  if (opts.approval) durations['approval.timeout'] = opts.approval.timeout;
   const ms: Record<string, number> = {};
   for (const [field, value] of Object.entries(durations)) {
     try {
@@ -81,6 +82,7 @@ export function validateGeneration(
       ...(Object.keys(opts.activityTimeouts).length > 0
         ? {
             activityTimeoutsMs: {
+              validateStartToClose: ms['activityTimeouts.validateStartToClose'],
               submitStartToClose: ms['activityTimeouts.submitStartToClose'],
               statusStartToClose: ms['activityTimeouts.statusStartToClose'],
               rehostHeartbeat: ms['activityTimeouts.rehostHeartbeat'],
@@ -88,12 +90,21 @@ export function validateGeneration(
             },
           }
         : {}),
+      driftTolerance: opts.creditDriftTolerance,
+      ...(opts.dailyCreditBudget !== undefined ? { dailyCreditBudget: opts.dailyCreditBudget } : {}),
+      ...(opts.approval ? { approval: { aboveCredits: opts.approval.aboveCredits, timeoutMs: ms['approval.timeout']! } } : {}),
+      collectAfterCancel: opts.collectAfterCancel,
     };
   } catch (err) {
     const failure = toActivityFailure(err);
     if (failure.type === FailureType.InvalidVideoRequest) {
       const inner = (failure.details?.[0] as { issues: Array<{ field: string; message: string }> }).issues;
       throw invalid(inner.map((i) => ({ ...i, field: under('request', i.field) })));
+    }
+    if (failure.type === FailureType.BudgetExceeded) {
+      // Name the budget in the details too, like the daily budget and the balance guard do.
+      const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+      throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [{ budget: 'maxCredits', ...details }] });
     }
     throw failure;
   }

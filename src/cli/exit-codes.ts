@@ -26,6 +26,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export const FAILURE_EXIT_CODES: Record<FailureType, ExitCode> = {
   [FailureType.InvalidVideoRequest]: ExitCode.InvalidInput,
   [FailureType.BudgetExceeded]: ExitCode.InvalidInput,
+  // Stopped by a person's decision (or its timeout) before anything was submitted: like a cancellation.
+  [FailureType.ApprovalRejected]: ExitCode.Cancelled,
   [FailureType.PromptRejected]: ExitCode.InvalidInput,
   [FailureType.VideoGenerationFailed]: ExitCode.GenerationFailed,
   [FailureType.ContentPolicyViolation]: ExitCode.GenerationFailed,

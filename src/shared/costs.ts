@@ -24,5 +24,26 @@ export const CostRecord = z.object({
   klingTaskId: z.string().optional(),
   /** Who approved the spend, when the approval gate applied. */
   approvedBy: z.string().optional(),
+  /** The drift tolerance applied (a fraction of the estimate). */
+  driftTolerance: z.number().optional(),
+  /**
+   * Where submission stands: `none` (nothing sent: nothing can be billed), `unknown` (a create call's outcome is
+   * unknown and the lookup by external id found nothing yet), `submitted` (Kling accepted a task).
+   */
+  submission: z.enum(['none', 'unknown', 'submitted']).optional(),
+  /** Every Kling task of this generation (resubmissions included) with what Kling reported deducting for it. */
+  tasks: z
+    .array(
+      z.object({
+        klingTaskId: z.string(),
+        externalTaskId: z.string(),
+        status: z.string().optional(),
+        /** Units Kling reported for this task; absent = not reported (never assumed zero). */
+        unitsDeducted: z.number().optional(),
+      }),
+    )
+    .optional(),
+  /** Set when the generation was cancelled: before or after submission. */
+  cancelled: z.enum(['before_submit', 'after_submit']).optional(),
 });
 export type CostRecord = z.infer<typeof CostRecord>;

@@ -5,11 +5,20 @@
 export const FailureType = {
   /** The request broke a rule (schema, catalog, exclusivity, object name…); `details[0].issues` names each field. Nothing was submitted. */
   InvalidVideoRequest: 'InvalidVideoRequest',
-  /** The credit estimate exceeds `maxCredits`. Nothing was submitted. */
+  /**
+   * A budget refused the spend before submission: the estimate exceeds `maxCredits`, the rolling daily budget of the
+   * task queue (`dailyCreditBudget`) has too little left, or the balance guard found too few units. `details[0]` has
+   * `budget` (`maxCredits` | `dailyCreditBudget` | `balance`) and the numbers. Nothing was submitted.
+   */
   BudgetExceeded: 'BudgetExceeded',
+  /** The approval gate rejected the generation (`details[0].by`, `reason`) or its approval timed out. Nothing was submitted. */
+  ApprovalRejected: 'ApprovalRejected',
   /** Strict prompt lint refused the prompt. Nothing was submitted. */
   PromptRejected: 'PromptRejected',
-  /** Kling reported the task `failed`; `details[0].statusMessage` carries Kling's reason. */
+  /**
+   * Kling reported the task `failed`; `details[0].statusMessage` carries Kling's reason, `details[0].unitsDeducted`
+   * what Kling reported deducting for it (`null` when it reported nothing: never assumed to be zero).
+   */
   VideoGenerationFailed: 'VideoGenerationFailed',
   /** The task did not finish before the deadline. It may still finish (and be billed) on Kling's side. */
   VideoGenerationTimedOut: 'VideoGenerationTimedOut',
@@ -36,6 +45,7 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.InvalidVideoRequest,
   FailureType.BudgetExceeded,
+  FailureType.ApprovalRejected,
   FailureType.PromptRejected,
   FailureType.VideoUrlExpired,
   FailureType.VideoDownloadInvalid,
@@ -45,3 +55,10 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.KlingCredentialsRejected,
   FailureType.StorageVerificationFailed,
 ];
+
+/**
+ * Internal to the submit activity and the workflow (never a workflow failure): the create call's outcome is
+ * unknown (timed out, connection lost or 5xx after sending) and a lookup by external id found nothing yet. The
+ * workflow records "submission unknown" and looks the external id up again before any resubmission.
+ */
+export const SUBMISSION_UNKNOWN = 'KlingSubmissionUnknown';

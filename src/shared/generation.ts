@@ -3,6 +3,8 @@ import { CreditEstimate } from '../kling/pricing.js';
 import { PromptLintReport } from '../kling/prompt-lint.js';
 import { ApiStandard, Resolution, VideoKind } from '../kling/catalog.js';
 import { TaskStatus } from '../kling/task.js';
+import { CostRecord } from './costs.js';
+import { GenerationOutcome } from './outcome.js';
 
 /** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`). */
 export const DurationInput = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -26,10 +28,21 @@ export const PollSchedule = z
  */
 export const ActivityTimeoutOptions = z
   .object({
+    /** Validation runs before the plan exists: this one is read from the raw options (a malformed value is ignored there and named by validation). */
+    validateStartToClose: DurationInput.optional(),
     submitStartToClose: DurationInput.optional(),
     statusStartToClose: DurationInput.optional(),
     rehostHeartbeat: DurationInput.optional(),
     rehostRetryInitialInterval: DurationInput.optional(),
+  })
+  .strict();
+
+export const ApprovalOptions = z
+  .object({
+    /** Estimates strictly above this many credits need an approval (0 = every generation). */
+    aboveCredits: z.number().min(0),
+    /** How long to wait for a decision; then the generation is rejected with nothing spent. Default 24 hours. */
+    timeout: DurationInput.default('24 hours'),
   })
   .strict();
 
@@ -54,6 +67,20 @@ export const GenerateVideoOptions = z
     minLintScore: z.number().int().min(0).max(100).default(60),
     /** Activity timeouts; see ActivityTimeoutOptions. */
     activityTimeouts: ActivityTimeoutOptions.default({}),
+    /**
+     * How far (a fraction of the estimate) Kling's reported deduction may differ before it counts as drift:
+     * logged, flagged in the result and memo, counted in metrics. Default 0.05 (5 %).
+     */
+    creditDriftTolerance: z.number().min(0).max(10).default(0.05),
+    /**
+     * Rolling 24-hour credit budget of the workflow's task queue, enforced before each submission by the
+     * `creditBudget` entity workflow (one per task queue), so concurrent generations cannot overspend it.
+     */
+    dailyCreditBudget: z.number().positive().optional(),
+    /** Approval gate: an estimate above `aboveCredits` waits for the `approve`/`reject` Update before submitting. */
+    approval: ApprovalOptions.optional(),
+    /** Cancelled after submission: still download and store the (billed) video. Default false: stop polling at once. */
+    collectAfterCancel: z.boolean().default(false),
   })
   .strict();
 export type GenerateVideoOptions = z.infer<typeof GenerateVideoOptions>;
@@ -86,12 +113,18 @@ export const GenerationPlan = z.object({
   /** Resolved activity timeouts in ms; absent in plans recorded before the option existed (defaults apply). */
   activityTimeoutsMs: z
     .object({
+      validateStartToClose: z.number().optional(),
       submitStartToClose: z.number().optional(),
       statusStartToClose: z.number().optional(),
       rehostHeartbeat: z.number().optional(),
       rehostRetryInitialInterval: z.number().optional(),
     })
     .optional(),
+  /** Cost controls (absent in plans recorded before they existed: no gate, no daily budget, 5 % tolerance). */
+  driftTolerance: z.number().optional(),
+  dailyCreditBudget: z.number().optional(),
+  approval: z.object({ aboveCredits: z.number(), timeoutMs: z.number() }).optional(),
+  collectAfterCancel: z.boolean().optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 
@@ -128,7 +161,7 @@ export const StoredVideo = z.object({
 });
 export type StoredVideo = z.infer<typeof StoredVideo>;
 
-export const GenerationPhase = z.enum(['validating', 'submitting', 'generating', 'rehosting', 'completed', 'failed']);
+export const GenerationPhase = z.enum(['validating', 'awaiting_approval', 'submitting', 'generating', 'rehosting', 'completed', 'failed', 'cancelled']);
 export type GenerationPhase = z.infer<typeof GenerationPhase>;
 
 export const GenerateVideoResult = StoredVideo.omit({ created: true }).extend({
@@ -136,11 +169,31 @@ export const GenerateVideoResult = StoredVideo.omit({ created: true }).extend({
   externalTaskId: z.string(),
   model: z.string(),
   standard: ApiStandard,
-  credits: z.object({ estimated: z.number(), actual: z.number().optional() }),
+  credits: z.object({
+    /** Estimate for one task, from the pricing data, before submission. */
+    estimated: z.number(),
+    /** Credits Kling reported deducting for every task of this generation (failed resubmissions included). */
+    actual: z.number().optional(),
+    /** Deducted for the delivered task minus the estimate. */
+    driftCredits: z.number().optional(),
+    /** |driftCredits| above `creditDriftTolerance` × estimate. */
+    drift: z.boolean().optional(),
+  }),
   submissions: z.number(),
   polls: z.number(),
-  timingsMs: z.object({ validating: z.number(), submitting: z.number(), generating: z.number(), rehosting: z.number(), total: z.number() }),
+  timingsMs: z.object({
+    validating: z.number(),
+    approving: z.number().optional(),
+    submitting: z.number(),
+    generating: z.number(),
+    rehosting: z.number(),
+    total: z.number(),
+  }),
   lint: PromptLintReport.optional(),
+  /** Who approved the spend, when the approval gate applied. */
+  approvedBy: z.string().optional(),
+  /** Set when cancellation was requested after submission and `collectAfterCancel` stored the video anyway. */
+  collectedAfterCancel: z.boolean().optional(),
 });
 export type GenerateVideoResult = z.infer<typeof GenerateVideoResult>;
 
@@ -155,5 +208,21 @@ export const GenerationProgress = z.object({
   deadlineAt: z.number().optional(),
   bytesTransferred: z.number().optional(),
   totalBytes: z.number().optional(),
+  /** The approval gate, when it applies: pending until an `approve`/`reject` Update or its timeout. */
+  approval: z
+    .object({
+      state: z.enum(['pending', 'approved', 'rejected', 'timed_out']),
+      aboveCredits: z.number(),
+      estimatedCredits: z.number(),
+      timeoutAt: z.number(),
+      by: z.string().optional(),
+    })
+    .optional(),
+  /** `unknown`: a create call's outcome is unknown; the external id is looked up again before any resubmission. */
+  submission: z.enum(['none', 'unknown', 'submitted']).optional(),
+  /** How the generation ended (set once it has). */
+  outcome: GenerationOutcome.optional(),
+  /** Estimate, actual, drift, tasks (also in the memo under COST_MEMO_KEY). */
+  costs: CostRecord.optional(),
 });
 export type GenerationProgress = z.infer<typeof GenerationProgress>;

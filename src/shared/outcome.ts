@@ -13,7 +13,9 @@ export const GenerationOutcome = z.enum([
   'budget_refused',
   /** The approval gate rejected it, or its approval timed out: nothing spent. */
   'approval_rejected',
-  /** Kling reported the task `failed`. */
+  /** Kling refused the create itself (content policy, other permanent refusals, credentials): no task, nothing spent. */
+  'refused',
+  /** Kling reported the task `failed` (what it deducted, if it said, is in the memo and failure details). */
   'failed',
   /** The deadline passed; the task may still finish and be billed. */
   'timed_out',
@@ -21,6 +23,8 @@ export const GenerationOutcome = z.enum([
   'cancelled_before_submit',
   /** Cancelled after submission: Kling cannot stop a task, so it is still billed. */
   'abandoned_billed',
+  /** Cancelled after submission with `collectAfterCancel`: billed, so downloaded and stored anyway. */
+  'collected_after_cancel',
   /** Any other failure (download, storage, Kling unavailable). */
   'error',
 ]);

@@ -1,98 +1,74 @@
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
+  isCancellation,
   log,
-  proxyActivities,
+  patched,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
-  isCancellation,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
 import { externalTaskIdFor } from '../shared/constants.js';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../shared/failure-types.js';
+import { COST_MEMO_KEY } from '../shared/costs.js';
+import { FailureType } from '../shared/failure-types.js';
 import type {
   GenerateVideoInput,
   GenerateVideoResult,
   GenerationPhase,
   GenerationPlan,
+  StoredVideo,
   SubmittedTask,
   TaskSnapshot,
 } from '../shared/generation.js';
+import type { GenerationOutcome } from '../shared/outcome.js';
 import { KlingModel, KlingPhase, KlingStatus, KlingTaskId } from '../shared/search-attributes.js';
+import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity } from './activity-proxies.js';
+import { ApprovalGate } from './approval-gate.js';
+import { BudgetHolds } from './budget-holds.js';
+import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
+import { klingMetrics } from './metrics-sink.js';
+import { outcomeOf } from './outcome-of.js';
 import { nextPollInterval } from './poll-schedule.js';
+import { submitExplicitly } from './submission.js';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { validateVideoRequest } = proxyActivities<Activities>({
-  summary: 'validate request, estimate credits, lint prompt',
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-});
-
-// Creating is idempotent (looked up by external id on retries), so transient errors and 1302/1303
-// are retried patiently: slots free up when the account's other tasks finish.
-// The timeouts below are the defaults; `options.activityTimeouts` (resolved into the plan) may shorten them.
-function submitActivity(plan: GenerationPlan) {
-  return proxyActivities<Activities>({
-    summary: 'submit to Kling',
-    startToCloseTimeout: plan.activityTimeoutsMs?.submitStartToClose ?? '2 minutes',
-    scheduleToCloseTimeout: '30 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  }).submitVideoTask;
-}
-
-// On cancellation the workflow waits until the transfer has really stopped, so no object appears afterwards.
-function rehostActivity(plan: GenerationPlan) {
-  return proxyActivities<Activities>({
-    summary: 'download from Kling and rehost to storage',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '1 hour',
-    // Heartbeats come with every chunk: 30 s without a byte means a stalled CDN or a dead worker; retry.
-    heartbeatTimeout: plan.activityTimeoutsMs?.rehostHeartbeat ?? '30 seconds',
-    retry: {
-      initialInterval: plan.activityTimeoutsMs?.rehostRetryInitialInterval ?? '5 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 8,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  }).rehostVideo;
-}
-
-/** A status check may retry transient errors, but never past the deadline (plus a little grace). */
-function statusActivity(plan: GenerationPlan, remainingMs: number) {
-  return proxyActivities<Activities>({
-    summary: 'check Kling task status',
-    startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',
-    scheduleToCloseTimeout: Math.max(remainingMs, 0) + 30_000,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-  }).getVideoTaskStatus;
-}
+/**
+ * Histories recorded before cost accounting (memo upserts, balance guard, the `cancelled` phase) replay on the
+ * old path; new executions record this marker and take the new one.
+ */
+const COSTS_PATCH = 'kling-costs-v1';
 
 const CONTENT_POLICY = /risk|policy|moderat|sensitive|violat|inappropriate|prohibit/i;
 
 /**
- * Durable Kling video generation: validate → submit → poll on workflow timers until a deadline →
- * download and rehost → permanent location. Fails only with typed, non-retryable ApplicationFailures
- * (see FailureType); survives worker crashes without creating a second paid task or a second object.
+ * Durable Kling video generation: validate → (approval gate) → budgets → submit → poll on workflow timers until
+ * a deadline → download and rehost → permanent location. Fails only with typed, non-retryable
+ * ApplicationFailures (see FailureType); survives worker crashes without creating a second paid task or a second
+ * object. Every end (success, failure, refusal, cancellation) records its cost (memo `COST_MEMO_KEY`, the
+ * `progress` query) and reports it once to the metrics sink.
  */
 export async function generateVideo(input: GenerateVideoInput): Promise<GenerateVideoResult> {
   const info = workflowInfo();
+  const costsV1 = patched(COSTS_PATCH);
   const startedAt = Date.now();
-  const timings = { validating: 0, submitting: 0, generating: 0, rehosting: 0, total: 0 };
+  const timings = { validating: 0, approving: 0, submitting: 0, generating: 0, rehosting: 0, total: 0 };
   let phase: GenerationPhase = 'validating';
+  let plan: GenerationPlan | undefined;
   let task: SubmittedTask | undefined;
   let snapshot: TaskSnapshot | undefined;
+  let snapshotOf: string | undefined;
   let polls = 0;
   let submissions = 0;
   let deadlineAt: number | undefined;
   let wakeUp = false;
+  let outcome: GenerationOutcome | undefined;
+  const ledger = new CostLedger();
+  const gate = new ApprovalGate();
+  const holds = new BudgetHolds(info.taskQueue, info.workflowId);
 
   setHandler(progressQuery, () => ({
     phase,
@@ -103,6 +79,10 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     submissions,
     elapsedMs: Date.now() - startedAt,
     deadlineAt,
+    approval: gate.state,
+    submission: ledger.submission,
+    outcome,
+    costs: ledger.record(),
   }));
   setHandler(taskUpdatedSignal, () => {
     wakeUp = true;
@@ -121,45 +101,137 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       timings[name] += Date.now() - t0;
     }
   };
+  const saveMemo = () => {
+    if (costsV1) upsertMemo({ [COST_MEMO_KEY]: ledger.record() });
+  };
+  /** Every end goes through here exactly once: memo, metrics sink, drift warning. */
+  const finish = (how: GenerationOutcome) => {
+    outcome = ledger.outcome = how;
+    timings.total = Date.now() - startedAt;
+    if (ledger.drift)
+      log.warn('Kling deducted more or less than estimated (credit drift)', {
+        estimatedCredits: ledger.estimate?.credits,
+        driftCredits: ledger.driftCredits,
+        tolerance: ledger.tolerance,
+        klingTaskId: task?.taskId,
+      });
+    saveMemo();
+    klingMetrics.generationFinished({
+      outcome: how,
+      model: plan?.model,
+      standard: plan?.standard,
+      creditsEstimated: plan?.estimate.credits,
+      creditsActual: ledger.actualCredits,
+      creditDrift: ledger.drift,
+      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => k !== 'total')),
+    });
+  };
+  const observe = (current: TaskSnapshot, of: SubmittedTask) => {
+    snapshot = current;
+    snapshotOf = of.taskId;
+    ledger.observed(of.taskId, current.status, current.unitsDeducted);
+  };
+  const creditsOf = (units: number | undefined) => (units === undefined || !plan ? undefined : units * plan.estimate.creditsPerUnit);
+  const terminal = () => snapshotOf === task?.taskId && (snapshot?.status === 'succeeded' || snapshot?.status === 'failed');
 
   try {
     enter('validating', 'checking the request against the model catalog and budget');
-    const plan: GenerationPlan = await timed('validating', () => validateVideoRequest(input, { firstExecutionRunId: info.firstExecutionRunId }));
+    plan = await timed('validating', () => validateActivity(input)(input, { firstExecutionRunId: info.firstExecutionRunId }));
     upsertSearchAttributes([{ key: KlingModel, value: plan.model }]);
+    ledger.estimate = plan.estimate;
+    ledger.model = plan.model;
+    ledger.tolerance = plan.driftTolerance ?? DEFAULT_DRIFT_TOLERANCE;
+
+    const approval = plan.approval;
+    if (approval && plan.estimate.credits > approval.aboveCredits) {
+      enter('awaiting_approval', `${plan.estimate.credits} credits est. is above the approval threshold of ${approval.aboveCredits}: send the \`approve\` or \`reject\` Update`);
+      saveMemo();
+      ledger.approvedBy = await timed('approving', () => gate.wait(plan!.estimate.credits, approval.aboveCredits, approval.timeoutMs));
+      log.info('generation approved', { by: ledger.approvedBy, estimatedCredits: plan.estimate.credits });
+    }
 
     for (;;) {
       submissions++;
       const externalTaskId = externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions);
+      const holdKey = `${info.workflowId}/${info.firstExecutionRunId}/${submissions}`;
       enter('submitting', `submission ${submissions} as \`${externalTaskId}\` (${plan.model}, ${plan.estimate.credits} credits est.)`);
-      task = await timed('submitting', () => submitActivity(plan)({ request: input.request, externalTaskId }));
+      if (costsV1) {
+        const p = plan;
+        await timed('submitting', async () => {
+          // The balance guard answers at once when the worker has it off; both refuse with BudgetExceeded.
+          await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
+          await holds.reserve(p, holdKey);
+        });
+        saveMemo();
+      }
+      task = await timed('submitting', () =>
+        submitExplicitly(plan!, { request: input.request, externalTaskId }, (round, message) => {
+          holds.submitted(holdKey);
+          ledger.submission = 'unknown';
+          setCurrentDetails(`**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`);
+          saveMemo();
+        }),
+      );
+      holds.submitted(holdKey);
+      ledger.submitted(task.taskId, task.externalTaskId);
+      saveMemo();
       upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
       if (deadlineAt === undefined) deadlineAt = Date.now() + plan.deadlineMs;
 
       enter('generating', `Kling task \`${task.taskId}\`, deadline ${new Date(deadlineAt).toISOString()}`);
-      snapshot = await timed('generating', () => waitForTerminal(task!, plan, deadlineAt!));
-      if (snapshot.status === 'succeeded') break;
+      const done = await timed('generating', () => waitForTerminal(task!, plan!, deadlineAt!));
+      await holds.settle(holdKey, creditsOf(done.unitsDeducted));
+      if (done.status === 'succeeded') break;
 
-      const message = snapshot.statusMessage ?? 'no reason given';
+      const message = done.statusMessage ?? 'no reason given';
       const policy = CONTENT_POLICY.test(message);
       if (!policy && submissions <= plan.resubmitOnFailure) {
-        log.warn('Kling task failed; resubmitting', { taskId: task.taskId, message, submissions });
+        log.warn('Kling task failed; resubmitting', { taskId: task.taskId, message, submissions, unitsDeducted: done.unitsDeducted });
         continue;
       }
+      const deducted = done.unitsDeducted === undefined ? 'Kling reported no deduction' : `Kling reported deducting ${done.unitsDeducted} units`;
       throw ApplicationFailure.create({
         type: FailureType.VideoGenerationFailed,
-        message: `Kling task ${task.taskId} failed: ${message}`,
+        message: `Kling task ${task.taskId} failed: ${message} (${deducted})`,
         nonRetryable: true,
-        details: [{ taskId: task.taskId, externalTaskId: task.externalTaskId, statusMessage: message, contentPolicy: policy, submissions }],
+        details: [
+          {
+            taskId: task.taskId,
+            externalTaskId: task.externalTaskId,
+            statusMessage: message,
+            contentPolicy: policy,
+            submissions,
+            // Observed, never assumed: null when Kling reported nothing for the failed task.
+            unitsDeducted: done.unitsDeducted ?? null,
+            creditsDeducted: creditsOf(done.unitsDeducted) ?? null,
+            estimatedCredits: plan.estimate.credits,
+          },
+        ],
       });
     }
 
-    enter('rehosting', `downloading Kling task \`${task.taskId}\` into \`${plan.objectName}\``);
-    const stored = await timed('rehosting', () =>
-      rehostActivity(plan)({ task: task!, objectName: plan.objectName, plan, unitsDeducted: snapshot!.unitsDeducted }),
-    );
-
-    timings.total = Date.now() - startedAt;
+    const stored = await rehostTask(plan, task);
+    finish('succeeded');
     enter('completed', `stored at \`${stored.uri}\` (${stored.size} bytes)`);
+    return resultOf(plan, task, stored);
+  } catch (err) {
+    if (isCancellation(err)) return await onCancelled(err);
+    phase = 'failed';
+    const failure = toWorkflowFailure(err);
+    await CancellationScope.nonCancellable(async () => {
+      upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
+      await holds.closeAll();
+      finish(outcomeOf(failure, ledger.tasks.length > 0));
+    });
+    throw failure;
+  }
+
+  async function rehostTask(p: GenerationPlan, t: SubmittedTask): Promise<StoredVideo> {
+    enter('rehosting', `downloading Kling task \`${t.taskId}\` into \`${p.objectName}\``);
+    return timed('rehosting', () => rehostActivity(p)({ task: t, objectName: p.objectName, plan: p, unitsDeducted: snapshot!.unitsDeducted }));
+  }
+
+  function resultOf(p: GenerationPlan, t: SubmittedTask, stored: StoredVideo, extra: Partial<GenerateVideoResult> = {}): GenerateVideoResult {
     return {
       uri: stored.uri,
       url: stored.url,
@@ -168,41 +240,100 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       md5Base64: stored.md5Base64,
       crc32c: stored.crc32c,
       contentType: stored.contentType,
-      klingTaskId: task.taskId,
-      externalTaskId: task.externalTaskId,
-      model: plan.model,
-      standard: plan.standard,
-      credits: {
-        estimated: plan.estimate.credits,
-        actual: snapshot.unitsDeducted === undefined ? undefined : snapshot.unitsDeducted * plan.estimate.creditsPerUnit,
-      },
+      klingTaskId: t.taskId,
+      externalTaskId: t.externalTaskId,
+      model: p.model,
+      standard: p.standard,
+      credits: { estimated: p.estimate.credits, actual: ledger.actualCredits, driftCredits: ledger.driftCredits, drift: ledger.drift },
       submissions,
       polls,
       timingsMs: timings,
-      lint: plan.lint,
+      lint: p.lint,
+      ...(ledger.approvedBy ? { approvedBy: ledger.approvedBy } : {}),
+      ...extra,
     };
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    phase = 'failed';
-    await CancellationScope.nonCancellable(async () => {
-      upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
+  }
+
+  /**
+   * Cancellation. Before submission nothing was spent: the workflow ends cancelled with outcome
+   * `cancelled_before_submit`. After it, Kling cannot stop the task: outcome `abandoned_billed` with the task id
+   * (and the deduction, when Kling already reports it), or with `collectAfterCancel` the task is awaited and its
+   * video stored anyway (outcome `collected_after_cancel`, the workflow completes with the result). Temporal
+   * drops a cancelled workflow's details, so callers read the record from the memo or the `progress` query.
+   */
+  async function onCancelled(cancellation: unknown): Promise<GenerateVideoResult> {
+    return CancellationScope.nonCancellable(async () => {
+      if (!costsV1) {
+        finish(task ? 'abandoned_billed' : 'cancelled_before_submit');
+        throw cancellation;
+      }
+      if (!task && ledger.submission === 'unknown' && plan) {
+        // A create may have landed: one more lookup decides whether a paid task exists.
+        const found = await lookUp(plan).catch(() => null);
+        if (found) {
+          task = found;
+          ledger.submitted(found.taskId, found.externalTaskId);
+        }
+      }
+      if (!task || !plan) {
+        ledger.cancelled = 'before_submit';
+        enter('cancelled', 'cancelled before submission: nothing was sent to Kling, nothing is charged');
+        await holds.closeAll();
+        finish('cancelled_before_submit');
+        throw cancellation;
+      }
+      ledger.cancelled = 'after_submit';
+      const t = task;
+      const p = plan;
+      if (p.collectAfterCancel) {
+        try {
+          if (!terminal()) {
+            enter('generating', `cancelled after submission; collecting the billed Kling task \`${t.taskId}\` anyway (collectAfterCancel)`);
+            await timed('generating', () => waitForTerminal(t, p, deadlineAt ?? Date.now() + p.deadlineMs));
+          }
+          await holds.closeAll();
+          if (snapshot?.status === 'succeeded') {
+            const stored = await rehostTask(p, t);
+            finish('collected_after_cancel');
+            enter('completed', `cancelled after submission, collected anyway: stored at \`${stored.uri}\``);
+            return resultOf(p, t, stored, { collectedAfterCancel: true });
+          }
+        } catch (err) {
+          log.warn('collecting the cancelled generation failed; recording it as abandoned', { taskId: t.taskId, error: err instanceof Error ? err.message : String(err) });
+        }
+      } else if (!terminal()) {
+        // Polling stops; one last look records a deduction Kling may already report.
+        try {
+          observe(await statusActivity(p, 0)(t), t);
+        } catch {
+          // Unknown stays unknown: never assumed.
+        }
+      }
+      await holds.closeAll();
+      enter('cancelled', `cancelled after submission: Kling task \`${t.taskId}\` cannot be stopped and is billed`);
+      finish('abandoned_billed');
+      throw cancellation;
     });
-    throw toWorkflowFailure(err);
+  }
+
+  async function lookUp(p: GenerationPlan): Promise<SubmittedTask | null> {
+    return findTaskActivity(p)({ request: input.request, externalTaskId: externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions) });
   }
 
   /** The poll loop: one short status activity, then a durable timer (or an early wake-up signal). */
-  async function waitForTerminal(submitted: SubmittedTask, plan: GenerationPlan, deadline: number): Promise<TaskSnapshot> {
-    let interval = plan.poll.initialMs;
+  async function waitForTerminal(submitted: SubmittedTask, p: GenerationPlan, deadline: number): Promise<TaskSnapshot> {
+    let interval = p.poll.initialMs;
     for (;;) {
-      wakeUp = false;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw timedOut(submitted, deadline);
       await condition(() => wakeUp, Math.min(interval, remaining));
-      interval = nextPollInterval(interval, plan.poll.backoffCoefficient, plan.poll.maxMs);
+      // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at once.
+      wakeUp = false;
+      interval = nextPollInterval(interval, p.poll.backoffCoefficient, p.poll.maxMs);
 
       let current: TaskSnapshot;
       try {
-        current = await statusActivity(plan, deadline - Date.now())(submitted);
+        current = await statusActivity(p, deadline - Date.now())(submitted);
       } catch (err) {
         // Kling unreachable until past the deadline: report the timeout, with the cause.
         if (err instanceof ActivityFailure && Date.now() >= deadline) throw timedOut(submitted, deadline, err);
@@ -213,7 +344,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
         upsertSearchAttributes([{ key: KlingStatus, value: current.status }]);
         setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${polls} polls`);
       }
-      snapshot = current;
+      observe(current, submitted);
       if (current.status === 'succeeded' || current.status === 'failed') return current;
     }
   }

@@ -1,3 +1,5 @@
 // The only workflowsPath entry: every workflow the worker runs is exported here.
 export * from './generate-video.js';
 export * from './messages.js';
+export * from './credit-budget.js';
+export * from './credit-budget-messages.js';

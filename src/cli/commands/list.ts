@@ -96,7 +96,7 @@ JSON: [{"workflowId","runId","status","startTime","closeTime"?,"taskQueue","mode
             return;
           }
           for (const e of entries)
-            ctx.output.out(`${e.startTime}  ${e.status.padEnd(10)} ${(e.phase ?? '-').padEnd(10)} ${(e.model ?? '-').padEnd(16)} ${e.workflowId}`);
+            ctx.output.out(`${e.startTime}  ${e.status.padEnd(10)} ${(e.phase ?? '-').padEnd(17)} ${(e.model ?? '-').padEnd(16)} ${e.workflowId}`);
         } finally {
           await session.close();
         }

@@ -1,0 +1,48 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
+import { FailureType, SUBMISSION_UNKNOWN } from '../shared/failure-types.js';
+import type { GenerationPlan, SubmittedTask } from '../shared/generation.js';
+import { findTaskActivity, submitActivity } from './activity-proxies.js';
+
+/** How long an unknown submission is looked up (and resubmitted under the same external id) before giving up. */
+const UNKNOWN_GIVE_UP_MS = 30 * 60 * 1000;
+const UNKNOWN_MAX_DELAY_MS = 60_000;
+
+/**
+ * One submission, made explicit when its outcome is unknown: the create timed out (or lost its connection, or
+ * got a 5xx) and the activity's lookup found nothing. Then the workflow records "submission unknown"
+ * (`onUnknown`), waits, and looks the external id up again; only when Kling still shows nothing does it resubmit,
+ * under the same external id (Kling refuses a duplicate, which the activity resolves by lookup) and with a lookup
+ * first. It never resubmits blindly. The create itself runs in a non-cancellable scope: a cancellation arriving
+ * mid-create waits for its answer, so the workflow always knows whether a paid task exists.
+ */
+export async function submitExplicitly(
+  plan: GenerationPlan,
+  args: { request: Record<string, unknown>; externalTaskId: string },
+  onUnknown: (round: number, message: string) => void,
+): Promise<SubmittedTask> {
+  let lookupFirst = false;
+  let delay = Math.min(Math.max(plan.poll.initialMs, 200), 5_000);
+  const giveUpAt = Date.now() + UNKNOWN_GIVE_UP_MS;
+  for (let round = 1; ; round++) {
+    try {
+      return await CancellationScope.nonCancellable(() => submitActivity(plan)({ ...args, ...(lookupFirst ? { lookupFirst } : {}) }));
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      if (!(cause instanceof ApplicationFailure) || cause.type !== SUBMISSION_UNKNOWN) throw err;
+      onUnknown(round, cause.message);
+      log.warn('Kling submission outcome unknown; looking the external id up again before any resubmission', { externalTaskId: args.externalTaskId, round });
+      if (Date.now() >= giveUpAt)
+        throw ApplicationFailure.create({
+          type: FailureType.KlingUnavailable,
+          message: `the outcome of submitting external id ${args.externalTaskId} stayed unknown for ${UNKNOWN_GIVE_UP_MS / 60_000} minutes; Kling shows no such task. Look it up by that external id before submitting again.`,
+          nonRetryable: true,
+          details: [{ externalTaskId: args.externalTaskId, submission: 'unknown', rounds: round }],
+        });
+      await sleep(delay);
+      delay = Math.min(delay * 2, UNKNOWN_MAX_DELAY_MS);
+      const found = await CancellationScope.nonCancellable(() => findTaskActivity(plan)(args));
+      if (found) return found;
+      lookupFirst = true;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// Honest cancellation and unknown submissions on real Temporal. Kling cannot stop a task: cancelling before
+// submission spends nothing; after it, the task is recorded as abandoned and billed (or, with
+// collectAfterCancel, collected anyway). A create whose outcome is unknown is looked up before any resubmission.
+// The crash of a worker process between create and response is covered by test/resilience/worker-crash.test.ts.
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VideoGenerationClient } from '../../src/client.js';
+import { COST_MEMO_KEY, CostRecord } from '../../src/shared/costs.js';
+import { KlingPhase } from '../../src/shared/search-attributes.js';
+import { progressQuery } from '../../src/workflows/index.js';
+import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
+import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+
+const PROMPT = 'A hummingbird hovers at a red hibiscus flower, slow motion, backlit by the morning sun, macro lens';
+const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 500 };
+const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 };
+
+let env: TestWorkflowEnvironment;
+let stack: GenerationStack;
+let videos: VideoGenerationClient;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  // Tasks process for 3 s: time to cancel while Kling is still working.
+  stack = await createGenerationStack(env, { simulator: { schedule: { submittedMs: 100, processingMs: 3_000 } } });
+  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
+});
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+const tasksOf = (workflowId: string) => stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId));
+const creates = (workflowId: string) => stack.sim.requests.filter((r) => r.routeKind === 'create' && JSON.stringify(r.body ?? '').includes(workflowId)).length;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`${what}: not in time`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function memoOf(workflowId: string): Promise<CostRecord> {
+  return CostRecord.parse((await env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]);
+}
+
+async function expectCancelled(workflowId: string) {
+  const err = await videos.result(workflowId).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+}
+
+async function storedObjectsOf(workflowId: string) {
+  const [files] = await gcsStorage().bucket(stack.bucket).getFiles();
+  return files.filter((f) => f.metadata.metadata?.workflowId === workflowId);
+}
+
+describe('cancellation', () => {
+  it('before submission: nothing is sent to Kling; the memo and the progress query say cancelled_before_submit', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('cxl-before');
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 0 } } });
+      await until('awaiting approval', async () => (await videos.getProgress(workflowId)).phase === 'awaiting_approval');
+      await videos.cancel(workflowId);
+      await expectCancelled(workflowId);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'cancelled-before-submit');
+      expect(creates(workflowId)).toBe(0);
+      expect(await memoOf(workflowId)).toMatchObject({ outcome: 'cancelled_before_submit', cancelled: 'before_submit', submission: 'none', estimatedCredits: 15 });
+      const progress = await env.client.workflow.getHandle(workflowId).query(progressQuery);
+      expect(progress).toMatchObject({ phase: 'cancelled', outcome: 'cancelled_before_submit' });
+      expect((await env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(KlingPhase)).toBe('cancelled');
+    });
+  });
+
+  it('after submission: polling stops, the outcome is abandoned_billed with the Kling task id, and Kling still finishes (and bills) the task', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('cxl-after');
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const progress = await until('generating', async () => {
+        const p = await videos.getProgress(workflowId);
+        return p.phase === 'generating' && p.klingTaskId ? p : undefined;
+      });
+      await videos.cancel(workflowId);
+      await expectCancelled(workflowId);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'cancelled-abandoned-billed');
+      const memo = await memoOf(workflowId);
+      expect(memo).toMatchObject({ outcome: 'abandoned_billed', cancelled: 'after_submit', submission: 'submitted', klingTaskId: progress.klingTaskId });
+      expect(memo.actualUnits).toBeUndefined(); // still processing when abandoned: not known, not assumed
+
+      // Polling stopped: no status query for the task after the workflow closed; Kling runs it to the end anyway.
+      const count = (kind: string) => stack.sim.requests.filter((r) => r.routeKind === kind).length;
+      const queriesAtClose = count('query');
+      const downloadsAtClose = count('download');
+      const task = await until('the task to finish on Kling’s side', () => {
+        const t = stack.sim.task(progress.klingTaskId!);
+        return t?.status === 'succeeded' ? t : undefined;
+      });
+      expect(task.chargedUnits).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1_000)); // two more poll intervals, had polling gone on
+      expect(count('query')).toBe(queriesAtClose);
+      expect(count('download')).toBe(downloadsAtClose);
+      expect(await storedObjectsOf(workflowId)).toEqual([]);
+      expect(tasksOf(workflowId)).toHaveLength(1);
+    });
+  });
+
+  it('after submission with collectAfterCancel: the billed video is still downloaded and stored, and the result says so', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('cxl-collect');
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, collectAfterCancel: true } });
+      await until('generating', async () => (await videos.getProgress(workflowId)).phase === 'generating');
+      await videos.cancel(workflowId);
+      const result = await videos.result(workflowId);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'cancelled-collected');
+      expect(result.collectedAfterCancel).toBe(true);
+      expect(result.credits.actual).toBe(stack.sim.task(result.klingTaskId)!.chargedUnits! * 10);
+      expect(await storedObjectsOf(workflowId)).toHaveLength(1);
+      expect(await memoOf(workflowId)).toMatchObject({ outcome: 'collected_after_cancel', cancelled: 'after_submit', klingTaskId: result.klingTaskId });
+      expect(tasksOf(workflowId)).toHaveLength(1);
+    });
+  });
+});
+
+describe('submission with an unknown outcome', () => {
+  it('a create answered 5xx is recorded as unknown, looked up again, and only then resubmitted under the same external id: one task', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('unknown');
+      stack.sim.faults.script([{ route: 'create', kind: 'http-5000' }]);
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const result = await videos.result(workflowId);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'submission-unknown');
+      expect(tasksOf(workflowId)).toHaveLength(1);
+      expect(creates(workflowId)).toBe(2);
+      expect(result.submissions).toBe(1);
+      // The workflow's own record of it: a lookup activity between the two submit activities.
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const activities = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      const firstSubmit = activities.indexOf('submitVideoTask');
+      expect(activities.slice(firstSubmit, firstSubmit + 3)).toEqual(['submitVideoTask', 'findVideoTask', 'submitVideoTask']);
+      expect(await memoOf(workflowId)).toMatchObject({ submission: 'submitted', outcome: 'succeeded' });
+    });
+  });
+
+  it('a create Kling accepted but whose response was lost is found by external id: never paid twice', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('lost');
+      stack.sim.faults.script([{ route: 'create', kind: 'accept-then-reset' }]);
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const result = await videos.result(workflowId);
+      expect(tasksOf(workflowId)).toHaveLength(1);
+      expect(creates(workflowId)).toBe(1);
+      expect(tasksOf(workflowId)[0]!.id).toBe(result.klingTaskId);
+    });
+  });
+});
