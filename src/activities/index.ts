@@ -1,11 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
+import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../callbacks/request-options.js';
 import type { KlingClient, PricingTable } from '../kling/index.js';
+import type { KlingMetrics } from '../metrics/kling-metrics.js';
 import type { GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
 import type { VideoStorage } from '../storage/index.js';
+import { checkAccountBalance, type BalanceCheckResult, type BalanceGuardConfig, type CheckAccountBalanceInput } from './balance.js';
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
-import { submitTask } from './submit.js';
+import { reserveCredits } from './credit-budget.js';
+import { findTask, submitTask } from './submit.js';
 import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js';
 import { validateGeneration } from './validate.js';
 
@@ -27,6 +31,17 @@ export interface ActivityDeps {
   videoHosts?: VideoHostPolicy;
   /** Retry delays after Kling's 1302 (rate) and 1303 (concurrency) answers. Default 2 s and 10 s. */
   limitRetryDelays?: Partial<LimitRetryDelays>;
+  /**
+   * Prometheus metrics: bytes rehosted here, and (through createKlingWorker) the workflow's generationFinished
+   * sink. Kling API calls are counted by the KlingClient's `onHttpEvent: metrics.observeKlingCall`.
+   */
+  metrics?: KlingMetrics;
+  /** The balance guard (`KLING_BALANCE_GUARD`); off when absent. See checkAccountBalance. */
+  balanceGuard?: BalanceGuardConfig;
+  /** Public callback URL (`KLING_CALLBACK_URL`) added to every create whose request has none. See docs/callbacks.md. */
+  callbackUrl?: string;
+  /** With callbacks on: the poll schedule (ms) of generations whose input sets no `options.poll`. */
+  callbackFallbackPoll?: FallbackPoll;
 }
 
 /** Activities of the generateVideo workflow, bound to their dependencies. */
@@ -38,32 +53,69 @@ export function createActivities(deps: ActivityDeps) {
     /** Schema, catalog, exclusivity, budget and lint; returns the plan. Nothing is submitted. */
     async validateVideoRequest(input: GenerateVideoInput, run?: { firstExecutionRunId: string }): Promise<GenerationPlan> {
       const execution = Context.current().info.workflowExecution;
-      return validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, input, {
+      const fallback = deps.callbackUrl === undefined ? undefined : deps.callbackFallbackPoll;
+      return validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, withFallbackPoll(input, fallback), {
         workflowId: execution?.workflowId ?? '',
         firstExecutionRunId: run?.firstExecutionRunId ?? execution?.runId ?? '',
       });
     },
 
-    /** Idempotent create (see submitTask). */
-    async submitVideoTask(args: { request: Record<string, unknown>; externalTaskId: string }): Promise<SubmittedTask> {
-      return submitTask(deps.kling, args.request, args.externalTaskId, delays);
+    /** Idempotent create (see submitTask); `lookupFirst` after an unknown outcome. */
+    async submitVideoTask(args: { request: Record<string, unknown>; externalTaskId: string; lookupFirst?: boolean }): Promise<SubmittedTask> {
+      return submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
     },
 
-    /** One status check; `failed` is a value, not an error. */
+    /** Looks a task up by external id (after an unknown submission); null when Kling shows none. */
+    async findVideoTask(args: { request: Record<string, unknown>; externalTaskId: string }): Promise<SubmittedTask | null> {
+      return findTask(deps.kling, args.request, args.externalTaskId);
+    },
+
+    /** Reserves credits in the task queue's rolling budget (see reserveCredits). */
+    reserveCredits,
+
+    /**
+     * One status check; `failed` is a value, not an error. A finished new-standard task whose query carries no
+     * `billing` gets its deduction from the account's ledger (best effort: a failed lookup leaves it undefined).
+     */
     async getVideoTaskStatus(task: SubmittedTask): Promise<TaskSnapshot> {
+      const { cancellationSignal: signal, log } = Context.current();
+      let current;
       try {
-        const current = await deps.kling.getTask(task, { signal: Context.current().cancellationSignal });
-        if (!current) return { status: 'unknown' };
-        return { status: current.status, statusMessage: current.statusMessage, unitsDeducted: current.unitsDeducted };
+        current = await deps.kling.getTask(task, { signal });
       } catch (err) {
         throw toActivityFailure(err, delays);
       }
+      if (!current) return { status: 'unknown' };
+      let unitsDeducted = current.unitsDeducted;
+      if (unitsDeducted === undefined && task.standard === 'new' && (current.status === 'succeeded' || current.status === 'failed')) {
+        try {
+          unitsDeducted = (await deps.kling.getTaskDeduction(task.taskId, { startTime: current.createdAt, signal }))?.units;
+        } catch (err) {
+          log.warn('Kling deduction lookup failed; the actual cost stays unknown', { taskId: task.taskId, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return { status: current.status, statusMessage: current.statusMessage, unitsDeducted };
+    },
+
+    /**
+     * The balance guard, called before a paid submission: `{ checked: false }` when disabled; otherwise fails with a
+     * non-retryable BudgetExceeded (`details[0].budget === 'balance'`) when the packs cannot cover the estimate.
+     */
+    async checkAccountBalance(input: CheckAccountBalanceInput): Promise<BalanceCheckResult> {
+      return checkAccountBalance({ kling: deps.kling, guard: deps.balanceGuard, delays, signal: Context.current().cancellationSignal }, input);
     },
 
     /** Download from Kling's CDN and store (see rehost). */
     async rehostVideo(input: RehostInput): Promise<StoredVideo> {
       return rehost(
-        { kling: deps.kling, storage: deps.storage, maxVideoBytes: deps.maxVideoBytes, dispatcher: deps.downloadDispatcher, videoHosts: deps.videoHosts },
+        {
+          kling: deps.kling,
+          storage: deps.storage,
+          maxVideoBytes: deps.maxVideoBytes,
+          dispatcher: deps.downloadDispatcher,
+          videoHosts: deps.videoHosts,
+          onStored: deps.metrics?.addRehostedBytes,
+        },
         input,
       );
     },

@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { registerApprove } from './commands/approve.js';
+import { registerCallbacks } from './commands/callbacks.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerDev } from './commands/dev.js';
 import { registerEstimate } from './commands/estimate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerLint } from './commands/lint.js';
+import { registerCosts } from './commands/costs.js';
 import { registerList } from './commands/list.js';
+import { registerReject } from './commands/reject.js';
 import { registerResult } from './commands/result.js';
 import { registerSimulator } from './commands/simulator.js';
 import { registerStatus } from './commands/status.js';
@@ -14,7 +18,7 @@ import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
 
-export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'cancel', 'list', 'worker', 'simulator', 'dev'] as const;
+export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'cancel', 'approve', 'reject', 'list', 'costs', 'worker', 'callbacks', 'simulator', 'dev'] as const;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kling-video')
@@ -30,8 +34,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatus(program, ctx);
   registerResult(program, ctx);
   registerCancel(program, ctx);
+  registerApprove(program, ctx);
+  registerReject(program, ctx);
   registerList(program, ctx);
+  registerCosts(program, ctx);
   registerWorker(program, ctx);
+  registerCallbacks(program, ctx);
   registerSimulator(program, ctx);
   registerDev(program, ctx);
   program.addHelpText(

@@ -19,16 +19,28 @@ export const SIMULATOR_USAGE = `Usage: tsx src/simulator/main.ts [options]
   --concurrency-bucket <b>   model | packType (default model)
   --unit-balance <n>         prepaid video units (default 1000000)
   --video-ttl-ms <n>         result URL lifetime (default 30 days)
-  --video-size <bytes>       size of each MP4 (default 65536)
+  --video-size <bytes>       size of each MP4 (default 65536, at most 2 GiB)
   --lenient                  strictCapabilities=false (accept what Kling silently ignores)
   --allow-unknown-fields     rejectUnknownFields=false
   --legacy-not-found <v>     400/1201 | 404/1203 (default 400/1201)
+  --price-skew <x>           multiply every task's price (default 1; e.g. 1.25 to drift from estimates)
+  --failed-task-deduction <n|full>  units a failed task deducts and reports (default: none)
+  --omit-new-billing         new-standard task objects carry no billing[] (use the deduction records)
+  --account-costs-qps <n|off>  GET /account/costs requests per second before 429/1302 (default 1)
+  --webhook-secret <whsec_…> sign callbacks with this secret (repeatable: one signature each, as in a rotation)
   --help                     this text`;
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
   if (!Number.isInteger(parsed)) throw new Error(`--${name} needs an integer, got ${value}`);
+  return parsed;
+}
+
+function decimal(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new Error(`--${name} needs a number, got ${value}`);
   return parsed;
 }
 
@@ -61,6 +73,11 @@ export async function runSimulatorCli(args: string[] = process.argv.slice(2)): P
       lenient: { type: 'boolean', default: false },
       'allow-unknown-fields': { type: 'boolean', default: false },
       'legacy-not-found': { type: 'string' },
+      'price-skew': { type: 'string' },
+      'failed-task-deduction': { type: 'string' },
+      'omit-new-billing': { type: 'boolean', default: false },
+      'account-costs-qps': { type: 'string' },
+      'webhook-secret': { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -83,6 +100,11 @@ export async function runSimulatorCli(args: string[] = process.argv.slice(2)): P
     strictCapabilities: !values.lenient,
     rejectUnknownFields: !values['allow-unknown-fields'],
     legacyTaskNotFound: values['legacy-not-found'] as '400/1201' | '404/1203' | undefined,
+    priceSkew: decimal(values['price-skew'], 'price-skew'),
+    failedTaskDeduction: values['failed-task-deduction'] === 'full' ? 'full' : decimal(values['failed-task-deduction'], 'failed-task-deduction'),
+    newTaskBilling: values['omit-new-billing'] ? 'omit' : undefined,
+    accountCostsQps: values['account-costs-qps'] === 'off' ? null : integer(values['account-costs-qps'], 'account-costs-qps'),
+    callbacks: { secrets: values['webhook-secret'] },
   };
   const sim = await startSimulator(options);
   console.log(`Kling simulator listening on ${sim.url}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallbackOptionsSchema } from './callbacks.js';
 import type { NowFn } from './clock.js';
 import type { OutcomeRule } from './outcomes.js';
 import type { PriceOverride } from './pricing.js';
@@ -54,14 +55,44 @@ export const SimulatorOptionsSchema = z.object({
   videoUrlTtlMs: z.number().int().min(0).default(30 * DAY_MS),
   /** HTTP status for an expired media URL (REF §6.2: "403/404"; 403 by default). */
   expiredVideoStatus: z.union([z.literal(403), z.literal(404)]).default(403),
-  /** Size of every generated MP4 in bytes. */
-  videoSizeBytes: z.number().int().min(64).max(512 * 1024 * 1024).default(64 * 1024),
+  /**
+   * Size of every generated MP4 in bytes, at most 2 GiB (the benchmark rehosts 1 GiB videos). Each file is
+   * built whole in memory on its first download and cached (up to 32 files), so large sizes cost that much RAM.
+   */
+  videoSizeBytes: z.number().int().min(64).max(2 * 1024 * 1024 * 1024).default(64 * 1024),
   /** Concurrent-task limit (NEW §6, REF §6.1). */
   concurrency: ConcurrencySchema.prefault({}),
   /** Prepaid video units in the account's pack; a create that would exceed it gets 429/1102. */
   unitBalance: z.number().min(0).default(1_000_000),
   /** Overrides the built-in unit price of a task (return undefined to keep the built-in price). */
   priceOverride: fn<PriceOverride>('priceOverride').optional(),
+  /**
+   * Multiplies every task's price (after `priceOverride`): what is reserved, charged and reported. 1 = the
+   * published table; 1.25 makes Kling charge 25 % more than a client's estimate (price drift tests).
+   */
+  priceSkew: z.number().positive().default(1),
+  /**
+   * What a failed task deducts. Unset (default): nothing, and no deduction is reported (REF §6.3 quotes "No credits
+   * will be deducted for failed tasks" from a possibly copycat page; NEW §7.1: "neither vendor-documented nor
+   * measured"). A number of units (0 included) or `'full'` (the task's price): deducted from the pack, reported in
+   * `final_unit_deduction` / `billing[]` and recorded in the deduction ledger, so clients can be tested to record it.
+   */
+  failedTaskDeduction: z.union([z.number().min(0), z.literal('full')]).optional(),
+  /**
+   * New-standard task objects carry `billing[]` once charged (`'report'`, NEW §3.5), or never (`'omit'`): a client
+   * must then find the deduction in `POST /account/billing/package`.
+   */
+  newTaskBilling: z.enum(['report', 'omit']).default('report'),
+  /**
+   * How far `remaining_quantity` of `GET /account/costs` lags behind deductions (NEW §7.2: "remaining quantity
+   * statistics have a 12h delay"). Default 0 (current); creates are always checked against the current balance.
+   */
+  remainingQuantityLagMs: z.number().int().min(0).default(0),
+  /**
+   * `GET /account/costs` requests allowed per rolling second of real time (NEW §7.2: "control the request rate
+   * (QPS<=1)"); the next one gets 429/1302. Kling's enforcement is unobserved; `null` turns the limit off.
+   */
+  accountCostsQps: z.number().int().min(1).nullable().default(1),
   /**
    * Answer to a legacy query for an unknown task. NEW §3.8 observed 400/1201 "Task not found by id/external id";
    * REF §5 had guessed 404/1203.
@@ -85,6 +116,8 @@ export const SimulatorOptionsSchema = z.object({
   newStringDuration: z.enum(['reject', 'accept']).default('reject'),
   /** New standard: Base64 image with a `data:` prefix (NEW §8: 1201 by default, unobserved; legacy always rejects it). */
   newDataUriImages: z.enum(['reject', 'accept']).default('reject'),
+  /** Callbacks to tasks' callback URLs: signing secrets, timeout, retries (NEW §4; see callbacks.ts). */
+  callbacks: CallbackOptionsSchema.prefault({}),
   /** Seed for the fault-injection PRNG. */
   seed: z.number().int().default(1),
 });

@@ -5,8 +5,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { CallbackDispatcher, type CallbackController } from './callbacks.js';
 import { authenticateLegacy, authenticateNewStandard, classifyAuthorization, type AuthenticatedCaller } from './auth.js';
-import { expiredMediaResponse } from './cdn-routes.js';
+import { expiredMediaResponse, notVideoResponse } from './cdn-routes.js';
 import { invalidMethod, invalidRequest, KlingApiError, resourceNotFound } from './errors.js';
 import { ERROR_FAULTS, type Fault, type FaultController } from './faults.js';
 import { errorResponse, type SimResponse } from './http-response.js';
@@ -16,10 +17,22 @@ import { writeResponse, type BodyDelivery } from './response-writer.js';
 import { buildRoutes, matchRoute, type AuthScheme, type RouteDefinition, type RouteMatch } from './router.js';
 import { SimulatorCore } from './simulator-core.js';
 import { viewTask, type SimTaskView } from './task-view.js';
-import type { TransitionListener } from './tasks.js';
+import type { TaskStatus, TransitionListener } from './tasks.js';
 
 /** Request bodies above this are refused: a 10 MB image as Base64 is ~13.4 MB; new-standard images may be 50 MB. */
 const MAX_BODY_BYTES = 80 * 1024 * 1024;
+
+/** One deduction from the video pack, as `sim.deductions()` shows it. */
+export interface SimDeduction {
+  readonly taskId: string;
+  /** The task's status (a deduction is made on success, or on failure when `failedTaskDeduction` is set). */
+  readonly status: TaskStatus;
+  readonly apiKeyName: string;
+  readonly deductionTime: number;
+  readonly unitBeforeDeduction: number;
+  readonly deductionAmount: number;
+  readonly unitAfterDeduction: number;
+}
 
 /** A running simulator. */
 export interface Simulator {
@@ -31,6 +44,8 @@ export interface Simulator {
   readonly requests: readonly RequestLogEntry[];
   /** Fault injection. */
   readonly faults: FaultController;
+  /** Callbacks sent to tasks' callback URLs: their faults and delivery log (docs/simulator.md, "Callbacks"). */
+  readonly callbacks: CallbackController;
   /** All tasks, in creation order, with statuses brought up to the clock. */
   tasks(): SimTaskView[];
   /** One task by id, or undefined. */
@@ -49,6 +64,8 @@ export interface Simulator {
   failExternalId(externalTaskId: string, message: string): void;
   /** The prepaid video pack. */
   balance(): { readonly totalUnits: number; readonly spentUnits: number; readonly remainingUnits: number };
+  /** Every deduction from the pack, oldest first (what `POST /account/billing/package` lists). */
+  deductions(): readonly SimDeduction[];
   /** Subscribes to task status transitions (the hook for callbacks); returns the unsubscribe function. */
   onTransition(listener: TransitionListener): () => void;
   /** Forgets tasks, requests, faults and failure rules, and refills the balance. The server keeps running. */
@@ -61,6 +78,7 @@ export interface Simulator {
 export async function startSimulator(options?: SimulatorOptions): Promise<Simulator> {
   const resolved = resolveOptions(options);
   const core = new SimulatorCore(resolved);
+  const callbacks = new CallbackDispatcher(core, resolved.callbacks, resolved.seed);
   const routes = buildRoutes(core.now());
   const sockets = new Set<Socket>();
   const shutdown = new AbortController();
@@ -94,6 +112,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     credentials: { apiKeys: resolved.apiKeys, accessKeys: resolved.accessKeys },
     requests: core.requestLog,
     faults: core.faults,
+    callbacks,
     tasks: () => {
       core.tick();
       return core.store.all().map((task) => viewTask(task, core.store, mediaUrl));
@@ -113,15 +132,33 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
       core.tick();
       return { totalUnits: core.balance.totalUnits, spentUnits: core.balance.spentUnits, remainingUnits: core.balance.remainingUnits };
     },
+    deductions: () => {
+      core.tick();
+      return core.deductions.all().map((record) => ({
+        taskId: record.taskId,
+        status: record.task.status,
+        apiKeyName: record.apiKeyName,
+        deductionTime: record.deductionTime,
+        unitBeforeDeduction: record.unitBeforeDeduction,
+        deductionAmount: record.deductionAmount,
+        unitAfterDeduction: record.unitAfterDeduction,
+      }));
+    },
     onTransition: (listener) => core.store.onTransition(listener),
-    reset: () => core.reset(),
+    reset: () => {
+      core.reset();
+      callbacks.reset();
+    },
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        shutdown.abort();
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-        server.closeAllConnections();
-      });
+      closing ??= Promise.all([
+        callbacks.close(),
+        new Promise<void>((resolve) => {
+          shutdown.abort();
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+          server.closeAllConnections();
+        }),
+      ]).then(() => undefined);
       return closing;
     },
   };
@@ -180,6 +217,7 @@ async function handleRequest(core: SimulatorCore, routes: readonly RouteDefiniti
   } else {
     response = await dispatch(core, match, { method, url, body, req, entry });
     if (errorFault !== undefined) response = errorResponse(errorFault);
+    if (fault?.kind === 'not-video') response = notVideoResponse(response);
   }
 
   if (fault?.kind === 'accept-then-delay') await delay(fault.delayMs, undefined, { signal });

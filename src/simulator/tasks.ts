@@ -39,7 +39,10 @@ export interface SimTask {
   statusMessage: string;
   updatedAt: number;
   finishedAt: number | undefined;
-  /** Units actually deducted (set on success only: REF §6.3 "No credits will be deducted for failed tasks"). */
+  /**
+   * Units actually deducted: set on success, and on failure only when the `failedTaskDeduction` option is set
+   * (REF §6.3 "No credits will be deducted for failed tasks"; NEW §7.1: the cost of a failed task is unmeasured).
+   */
   chargedUnits: number | undefined;
   videos: readonly PublishedVideo[];
 }
@@ -68,6 +71,7 @@ export class TaskStore {
   #byExternalId = new Map<string, string>();
   #createRequests = new Map<string, number>();
   #listeners = new Set<TransitionListener>();
+  #insertListeners = new Set<(task: SimTask) => void>();
 
   constructor(private readonly deps: TaskStoreDeps) {}
 
@@ -75,6 +79,12 @@ export class TaskStore {
   onTransition(listener: TransitionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Registers a listener for new tasks (callbacks watch tasks that carry a callback URL); returns the unsubscribe function. */
+  onInsert(listener: (task: SimTask) => void): () => void {
+    this.#insertListeners.add(listener);
+    return () => this.#insertListeners.delete(listener);
   }
 
   newId(): string {
@@ -109,6 +119,7 @@ export class TaskStore {
     };
     this.#tasks.set(id, task);
     if (spec.externalId !== undefined) this.#byExternalId.set(spec.externalId, id);
+    for (const listener of this.#insertListeners) listener(task);
     return task;
   }
 
