@@ -1,22 +1,15 @@
 // Money on the simulator: failed-task deductions, price skew, the new standard without `billing`, the unit
 // ledger `POST /account/billing/package` and `GET /account/costs` (rate limit, lagging remaining quantity).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { api, errorOf, legacyT2V, newT2V, signJwt } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { api, errorOf, legacyT2V, newT2V, signJwt, useSimulator } from './helpers.js';
 
-let sim: Simulator;
-let clock: ManualClock;
 const SCHEDULE = { submittedMs: 1_000, processingMs: 4_000 };
-beforeAll(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ now: clock.now, schedule: SCHEDULE });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const env = useSimulator({ schedule: SCHEDULE });
 
 /** A simulator with extra options, closed after `fn`. */
 async function withSim(options: SimulatorOptions, fn: (s: Simulator) => Promise<void>): Promise<void> {
-  const other = await startSimulator({ now: clock.now, schedule: SCHEDULE, ...options });
+  const other = await startSimulator({ now: env.clock.now, schedule: SCHEDULE, ...options });
   try {
     await fn(other);
   } finally {
@@ -24,7 +17,7 @@ async function withSim(options: SimulatorOptions, fn: (s: Simulator) => Promise<
   }
 }
 
-const window = () => ({ start_time: 0, end_time: clock.now() + 1 });
+const window = () => ({ start_time: 0, end_time: env.clock.now() + 1 });
 const ledger = (s: Simulator, body: Record<string, unknown> = window(), auth?: string) =>
   auth === undefined ? api(s).post('/account/billing/package', body) : api(s).post('/account/billing/package', body, auth);
 
@@ -42,20 +35,20 @@ async function createLegacy(s: Simulator, body = legacyT2V()): Promise<string> {
 
 describe('failed tasks (REF §6.3, NEW §7.1)', () => {
   it('by default a failed task deducts nothing and reports no deduction on either standard', async () => {
-    sim.failNext('moderation');
-    sim.failNext('moderation');
-    const newId = await createNew(sim);
-    const legacyId = await createLegacy(sim);
-    clock.advance(5_000);
-    const [task] = (await api(sim).get(`/tasks?task_ids=${newId}`)).json.data;
+    env.sim.failNext('moderation');
+    env.sim.failNext('moderation');
+    const newId = await createNew(env.sim);
+    const legacyId = await createLegacy(env.sim);
+    env.clock.advance(5_000);
+    const [task] = (await api(env.sim).get(`/tasks?task_ids=${newId}`)).json.data;
     expect(task).toMatchObject({ status: 'failed', message: 'moderation' });
     expect(task).not.toHaveProperty('billing');
-    const legacy = (await api(sim).get(`/v1/videos/text2video/${legacyId}`)).json.data;
+    const legacy = (await api(env.sim).get(`/v1/videos/text2video/${legacyId}`)).json.data;
     expect(legacy.task_status).toBe('failed');
     expect(legacy).not.toHaveProperty('final_unit_deduction');
-    expect(sim.balance().spentUnits).toBe(0);
-    expect(sim.deductions()).toEqual([]);
-    expect((await ledger(sim)).json.data).toEqual({ result: { detail: [], count: 0 }, has_more: false });
+    expect(env.sim.balance().spentUnits).toBe(0);
+    expect(env.sim.deductions()).toEqual([]);
+    expect((await ledger(env.sim)).json.data).toEqual({ result: { detail: [], count: 0 }, has_more: false });
   });
 
   it('failedTaskDeduction: a number is deducted, reported as a string and recorded in the ledger', async () => {
@@ -64,7 +57,7 @@ describe('failed tasks (REF §6.3, NEW §7.1)', () => {
       s.failNext('gpu melted');
       const newId = await createNew(s);
       const legacyId = await createLegacy(s);
-      clock.advance(5_000);
+      env.clock.advance(5_000);
       const [task] = (await api(s).get(`/tasks?task_ids=${newId}`)).json.data;
       expect(task.status).toBe('failed');
       expect(task.outputs).toEqual([]);
@@ -87,7 +80,7 @@ describe('failed tasks (REF §6.3, NEW §7.1)', () => {
     await withSim({ failedTaskDeduction: 0 }, async (s) => {
       s.failNext('x');
       const id = await createNew(s);
-      clock.advance(5_000);
+      env.clock.advance(5_000);
       expect((await api(s).get(`/tasks?task_ids=${id}`)).json.data[0].billing).toEqual([{ charge_type: 'unit', amount: '0', package_type: 'video' }]);
       expect(s.deductions()).toHaveLength(1);
     });
@@ -110,7 +103,7 @@ describe('priceSkew', () => {
       expect(s.task(id)?.units).toBe(3);
       const legacyId = await createLegacy(s, legacyT2V({ model_name: 'kling-v1-6', mode: 'pro' })); // 3.5 → 7
       expect(errorOf(await api(s).post('/text-to-video/kling-2.6', newT2V()))).toMatchObject({ status: 429, code: 1102 }); // 3 + 7 reserved of 10
-      clock.advance(5_000);
+      env.clock.advance(5_000);
       expect((await api(s).get(`/tasks?task_ids=${id}`)).json.data[0].billing[0].amount).toBe('3');
       expect((await api(s).get(`/v1/videos/text2video/${legacyId}`)).json.data.final_unit_deduction).toBe('7');
       expect(s.deductions().map((d) => d.deductionAmount)).toEqual([3, 7]);
@@ -130,7 +123,7 @@ describe("newTaskBilling: 'omit'", () => {
     await withSim({ newTaskBilling: 'omit' }, async (s) => {
       const id = await createNew(s);
       const legacyId = await createLegacy(s);
-      clock.advance(5_000);
+      env.clock.advance(5_000);
       const [task] = (await api(s).get(`/tasks?task_ids=${id}`)).json.data;
       expect(task.status).toBe('succeeded');
       expect(task.outputs).toHaveLength(1);
@@ -147,12 +140,12 @@ describe("newTaskBilling: 'omit'", () => {
 
 describe('POST /account/billing/package (NEW §7.2)', () => {
   it('lists one detail per deduction with the documented fields and types, newest first', async () => {
-    const t2v = await createNew(sim, newT2V({ settings: { duration: 5, resolution: '1080p', audio: 'native' } }));
-    clock.advance(5_000);
-    const i2v = await api(sim).post('/image-to-video/kling-2.5-turbo', { contents: [{ type: 'first_frame', url: 'https://example.com/a.png' }], settings: { duration: 10 } });
+    const t2v = await createNew(env.sim, newT2V({ settings: { duration: 5, resolution: '1080p', audio: 'native' } }));
+    env.clock.advance(5_000);
+    const i2v = await api(env.sim).post('/image-to-video/kling-2.5-turbo', { contents: [{ type: 'first_frame', url: 'https://example.com/a.png' }], settings: { duration: 10 } });
     expect(i2v.status).toBe(200);
-    clock.advance(5_000);
-    const result = await ledger(sim);
+    env.clock.advance(5_000);
+    const result = await ledger(env.sim);
     expect(result.status).toBe(200);
     expect(result.json).toMatchObject({ code: 0, message: 'SUCCEED' });
     const data = result.json.data;
@@ -169,7 +162,7 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
       refer_video_input: false,
       video_sound: 'native',
       voice_control: false,
-      deduction_time: String(sim.task(t2v)?.finishedAt),
+      deduction_time: String(env.sim.task(t2v)?.finishedAt),
       package_id: 'sim-video-pack',
       product_type: 'video',
       unit_before_deduction: 1_000_000,
@@ -181,30 +174,30 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
   });
 
   it('start_time and end_time are required when cursor is empty; the window must be ordered', async () => {
-    expect(errorOf(await ledger(sim, {}))).toEqual({ status: 400, code: 1201, message: 'start_time is required when cursor is empty' });
-    expect(errorOf(await ledger(sim, { start_time: 0 }))).toEqual({ status: 400, code: 1201, message: 'end_time is required when cursor is empty' });
-    expect(errorOf(await ledger(sim, { start_time: 10, end_time: 5 }))).toMatchObject({ status: 400, code: 1201, message: 'start_time must be earlier than end_time' });
-    expect((await ledger(sim, { start_time: '0', end_time: String(clock.now()) })).status).toBe(200);
+    expect(errorOf(await ledger(env.sim, {}))).toEqual({ status: 400, code: 1201, message: 'start_time is required when cursor is empty' });
+    expect(errorOf(await ledger(env.sim, { start_time: 0 }))).toEqual({ status: 400, code: 1201, message: 'end_time is required when cursor is empty' });
+    expect(errorOf(await ledger(env.sim, { start_time: 10, end_time: 5 }))).toMatchObject({ status: 400, code: 1201, message: 'start_time must be earlier than end_time' });
+    expect((await ledger(env.sim, { start_time: '0', end_time: String(env.clock.now()) })).status).toBe(200);
   });
 
   it('limit is 1–500; unknown filter keys, bad product types and package_name with package_id → 1201', async () => {
-    expect(errorOf(await ledger(sim, { ...window(), limit: 501 }))).toMatchObject({ status: 400, code: 1201, message: expect.stringContaining('limit') });
-    expect(errorOf(await ledger(sim, { ...window(), limit: 0 }))).toMatchObject({ code: 1201 });
-    expect(errorOf(await ledger(sim, { ...window(), filters: [{ key: 'task_id', values: ['1'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('filters[0].key') });
-    expect(errorOf(await ledger(sim, { ...window(), filters: [{ key: 'product_type', values: ['try_on'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('try-on') });
-    const both = await ledger(sim, { ...window(), filters: [{ key: 'package_name', values: ['a'] }, { key: 'package_id', values: ['b'] }] });
+    expect(errorOf(await ledger(env.sim, { ...window(), limit: 501 }))).toMatchObject({ status: 400, code: 1201, message: expect.stringContaining('limit') });
+    expect(errorOf(await ledger(env.sim, { ...window(), limit: 0 }))).toMatchObject({ code: 1201 });
+    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'task_id', values: ['1'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('filters[0].key') });
+    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'product_type', values: ['try_on'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('try-on') });
+    const both = await ledger(env.sim, { ...window(), filters: [{ key: 'package_name', values: ['a'] }, { key: 'package_id', values: ['b'] }] });
     expect(errorOf(both)).toMatchObject({ code: 1201, message: 'filters package_name and package_id cannot be used together' });
-    expect(errorOf(await ledger(sim, { ...window(), page: 1 }))).toMatchObject({ code: 1201, message: expect.stringContaining("'page'") });
+    expect(errorOf(await ledger(env.sim, { ...window(), page: 1 }))).toMatchObject({ code: 1201, message: expect.stringContaining("'page'") });
   });
 
   it('pages with a cursor that overrides the other parameters, without gaps or repeats', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      ids.push(await createNew(sim));
-      clock.advance(5_000);
+      ids.push(await createNew(env.sim));
+      env.clock.advance(5_000);
     }
     const seen: string[] = [];
-    let page = await ledger(sim, { ...window(), limit: 2 });
+    let page = await ledger(env.sim, { ...window(), limit: 2 });
     for (;;) {
       const data = page.json.data;
       expect(data.result.count).toBe(data.result.detail.length);
@@ -215,34 +208,34 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
       }
       expect(data.result.detail).toHaveLength(2);
       // The cursor wins over a body that would otherwise be refused.
-      page = await ledger(sim, { cursor: data.next_cursor, start_time: 99, end_time: 1 });
+      page = await ledger(env.sim, { cursor: data.next_cursor, start_time: 99, end_time: 1 });
     }
     expect(seen).toEqual([...ids].reverse());
-    expect(errorOf(await ledger(sim, { cursor: 'not-a-cursor' }))).toMatchObject({ code: 1201, message: expect.stringContaining('cursor') });
+    expect(errorOf(await ledger(env.sim, { cursor: 'not-a-cursor' }))).toMatchObject({ code: 1201, message: expect.stringContaining('cursor') });
   });
 
   it('filters: the window, api_key_name (API key or access key), product_type, package_id; same key ORed, keys ANDed', async () => {
-    const byKey = await createNew(sim);
-    const jwt = await signJwt({ nowMs: clock.now() });
-    const byJwt = (await api(sim, jwt).post('/v1/videos/text2video', legacyT2V())).json.data.task_id as string;
-    clock.advance(5_000);
+    const byKey = await createNew(env.sim);
+    const jwt = await signJwt({ nowMs: env.clock.now() });
+    const byJwt = (await api(env.sim, jwt).post('/v1/videos/text2video', legacyT2V())).json.data.task_id as string;
+    env.clock.advance(5_000);
     const ids = async (body: Record<string, unknown>, auth?: string) =>
-      ((await ledger(sim, { ...window(), ...body }, auth)).json.data.result.detail as { task_id: string }[]).map((d) => d.task_id).sort();
+      ((await ledger(env.sim, { ...window(), ...body }, auth)).json.data.result.detail as { task_id: string }[]).map((d) => d.task_id).sort();
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }] })).toEqual([byKey]);
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['sim-ak'] }] })).toEqual([byJwt]);
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }, { key: 'api_key_name', values: ['sim-ak'] }] })).toEqual([byKey, byJwt].sort());
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }, { key: 'product_type', values: ['image'] }] })).toEqual([]);
     expect(await ids({ filters: [{ key: 'product_type', values: ['video'] }, { key: 'package_id', values: ['sim-video-pack'] }] })).toEqual([byKey, byJwt].sort());
     expect(await ids({ filters: [{ key: 'package_name', values: ['Other pack'] }] })).toEqual([]);
-    expect(await ids({ start_time: clock.now() + 1, end_time: clock.now() + 2 })).toEqual([]);
+    expect(await ids({ start_time: env.clock.now() + 1, end_time: env.clock.now() + 2 })).toEqual([]);
     // The account routes take an API key or an AK/SK JWT (REF §2), like /account/costs.
-    expect(await ids({}, await signJwt({ nowMs: clock.now() }))).toEqual([byKey, byJwt].sort());
-    expect(errorOf(await ledger(sim, window(), 'wrong-key'))).toMatchObject({ status: 401 });
+    expect(await ids({}, await signJwt({ nowMs: env.clock.now() }))).toEqual([byKey, byJwt].sort());
+    expect(errorOf(await ledger(env.sim, window(), 'wrong-key'))).toMatchObject({ status: 401 });
   });
 });
 
 describe('GET /account/costs (NEW §7.2)', () => {
-  const costs = (s: Simulator, query = `start_time=0&end_time=${clock.now()}`) => api(s).get(`/account/costs?${query}`);
+  const costs = (s: Simulator, query = `start_time=0&end_time=${env.clock.now()}`) => api(s).get(`/account/costs?${query}`);
 
   it('requires both start_time and end_time', async () => {
     await withSim({ accountCostsQps: null }, async (s) => {
@@ -253,10 +246,10 @@ describe('GET /account/costs (NEW §7.2)', () => {
   });
 
   it('QPS ≤ 1 by default: a second call within a second → 429/1302; reset() clears the limiter', async () => {
-    expect((await costs(sim)).status).toBe(200);
-    expect(errorOf(await costs(sim))).toMatchObject({ status: 429, code: 1302 });
-    sim.reset();
-    expect((await costs(sim)).status).toBe(200);
+    expect((await costs(env.sim)).status).toBe(200);
+    expect(errorOf(await costs(env.sim))).toMatchObject({ status: 429, code: 1302 });
+    env.sim.reset();
+    expect((await costs(env.sim)).status).toBe(200);
   });
 
   it('accountCostsQps sets the limit; null turns it off', async () => {
@@ -272,7 +265,7 @@ describe('GET /account/costs (NEW §7.2)', () => {
   it('reports total and remaining units (numbers) and the pack fields; remaining can lag deductions', async () => {
     await withSim({ unitBalance: 20, remainingQuantityLagMs: 12 * 60 * 60 * 1000, accountCostsQps: null }, async (s) => {
       await createNew(s);
-      clock.advance(5_000);
+      env.clock.advance(5_000);
       expect(s.balance().remainingUnits).toBe(18.5);
       const [pack] = (await costs(s)).json.data.resource_pack_subscribe_infos;
       expect(pack).toMatchObject({
@@ -284,7 +277,7 @@ describe('GET /account/costs (NEW §7.2)', () => {
         status: 'online',
       });
       expect(typeof pack.purchase_time).toBe('number');
-      clock.advance(12 * 60 * 60 * 1000);
+      env.clock.advance(12 * 60 * 60 * 1000);
       expect((await costs(s)).json.data.resource_pack_subscribe_infos[0].remaining_quantity).toBe(18.5);
     });
   });

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, startSimulator, type FaultInput, type Simulator } from '../../src/simulator/index.js';
-import { api, errorOf, newT2V } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startSimulator, type FaultInput, type Simulator } from '../../src/simulator/index.js';
+import { api, errorOf, newT2V, useSimulator } from './helpers.js';
 
-let sim: Simulator;
-let clock: ManualClock;
-beforeAll(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ now: clock.now, videoSizeBytes: 10_000 });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const env = useSimulator({ videoSizeBytes: 10_000 });
 
-const create = (target: Simulator = sim) => api(target).post('/text-to-video/kling-2.6', newT2V());
+const create = (target: Simulator = env.sim) => api(target).post('/text-to-video/kling-2.6', newT2V());
 const rawCreate = (init: RequestInit = {}) =>
-  fetch(`${sim.url}/text-to-video/kling-2.6`, {
+  fetch(`${env.sim.url}/text-to-video/kling-2.6`, {
     method: 'POST',
     headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' },
     body: JSON.stringify(newT2V()),
@@ -22,8 +15,8 @@ const rawCreate = (init: RequestInit = {}) =>
 
 async function videoUrl(): Promise<{ id: string; url: string }> {
   const id = (await create()).json.data.id as string;
-  sim.completeTask(id);
-  return { id, url: (await api(sim).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string };
+  env.sim.completeTask(id);
+  return { id, url: (await api(env.sim).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string };
 }
 
 const waitFor = async (condition: () => boolean, timeoutMs = 2_000) => {
@@ -43,48 +36,48 @@ describe('error faults', () => {
     ['concurrency-1303', 429, 1303],
     ['token-expired-1004', 401, 1004],
   ] as const)('%s answers %i/%i before processing: no task is created', async (kind, status, code) => {
-    sim.faults.script([{ kind, route: 'create' }]);
+    env.sim.faults.script([{ kind, route: 'create' }]);
     const result = await create();
     expect(errorOf(result)).toMatchObject({ status, code });
     expect(result.json.data).toBeUndefined();
-    expect(sim.tasks()).toHaveLength(0);
-    expect(sim.requests.at(-1)).toMatchObject({ fault: kind, status, code });
+    expect(env.sim.tasks()).toHaveLength(0);
+    expect(env.sim.requests.at(-1)).toMatchObject({ fault: kind, status, code });
     expect((await create()).status).toBe(200);
   });
 
   it('the 1303 fault uses the official message', async () => {
-    sim.faults.script([{ kind: 'concurrency-1303' }]);
+    env.sim.faults.script([{ kind: 'concurrency-1303' }]);
     expect((await create()).json.message).toBe('parallel task over resource pack limit');
   });
 
   it('afterProcessing: a 504/5002 whose create did happen', async () => {
-    sim.faults.script([{ kind: 'http-5002', route: 'create', afterProcessing: true }]);
+    env.sim.faults.script([{ kind: 'http-5002', route: 'create', afterProcessing: true }]);
     expect(errorOf(await create())).toMatchObject({ status: 504, code: 5002 });
-    expect(sim.tasks()).toHaveLength(1);
+    expect(env.sim.tasks()).toHaveLength(1);
   });
 
   it('a custom error fault', async () => {
-    sim.faults.script([{ kind: 'error', status: 429, code: 1102, message: 'Account balance not enough' }]);
+    env.sim.faults.script([{ kind: 'error', status: 429, code: 1102, message: 'Account balance not enough' }]);
     expect(errorOf(await create())).toEqual({ status: 429, code: 1102, message: 'Account balance not enough' });
   });
 });
 
 describe('filters, counts and pass-through', () => {
   it('route filters: a query fault does not hit creates or downloads', async () => {
-    sim.faults.script([{ kind: 'http-5000', route: 'query' }]);
+    env.sim.faults.script([{ kind: 'http-5000', route: 'query' }]);
     const id = (await create()).json.data.id as string;
-    expect(sim.faults.pending()).toBe(1);
-    sim.completeTask(id);
-    expect(errorOf(await api(sim).get(`/tasks?task_ids=${id}`))).toMatchObject({ status: 500, code: 5000 });
-    const url = (await api(sim).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string;
+    expect(env.sim.faults.pending()).toBe(1);
+    env.sim.completeTask(id);
+    expect(errorOf(await api(env.sim).get(`/tasks?task_ids=${id}`))).toMatchObject({ status: 500, code: 5000 });
+    const url = (await api(env.sim).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string;
     expect((await fetch(url)).status).toBe(200);
   });
 
   it('route filters select the matching request kind', async () => {
-    sim.faults.script([{ kind: 'http-5001', route: 'download' }]);
+    env.sim.faults.script([{ kind: 'http-5001', route: 'download' }]);
     const id = (await create()).json.data.id as string;
-    sim.completeTask(id);
-    const query = await api(sim).get(`/tasks?task_ids=${id}`);
+    env.sim.completeTask(id);
+    const query = await api(env.sim).get(`/tasks?task_ids=${id}`);
     expect(query.status).toBe(200);
     const url = query.json.data[0].outputs[0].url as string;
     expect((await fetch(url)).status).toBe(503);
@@ -92,24 +85,24 @@ describe('filters, counts and pass-through', () => {
   });
 
   it('standard filters', async () => {
-    sim.faults.script([{ kind: 'http-5000', standard: 'legacy' }]);
+    env.sim.faults.script([{ kind: 'http-5000', standard: 'legacy' }]);
     expect((await create()).status).toBe(200);
-    expect((await api(sim).get('/v1/videos/text2video')).status).toBe(500);
+    expect((await api(env.sim).get('/v1/videos/text2video')).status).toBe(500);
   });
 
   it('times, pass and pending()', async () => {
-    sim.faults.script([{ kind: 'pass' }, { kind: 'http-5000', times: 2 }]);
-    expect(sim.faults.pending()).toBe(3);
+    env.sim.faults.script([{ kind: 'pass' }, { kind: 'http-5000', times: 2 }]);
+    expect(env.sim.faults.pending()).toBe(3);
     expect((await create()).status).toBe(200);
     expect((await create()).status).toBe(500);
     expect((await create()).status).toBe(500);
     expect((await create()).status).toBe(200);
-    expect(sim.faults.pending()).toBe(0);
+    expect(env.sim.faults.pending()).toBe(0);
   });
 
   it('rejects malformed fault specs', () => {
-    expect(() => sim.faults.script([{ kind: 'meltdown' } as unknown as FaultInput])).toThrow();
-    expect(() => sim.faults.rate({ probability: 2, faults: [{ kind: 'http-5000' }] })).toThrow();
+    expect(() => env.sim.faults.script([{ kind: 'meltdown' } as unknown as FaultInput])).toThrow();
+    expect(() => env.sim.faults.rate({ probability: 2, faults: [{ kind: 'http-5000' }] })).toThrow();
   });
 
   it('rate(): random faults from a seeded PRNG are reproducible', async () => {
@@ -136,40 +129,40 @@ describe('filters, counts and pass-through', () => {
 
 describe('connection faults', () => {
   it('connection-reset destroys the socket before processing', async () => {
-    sim.faults.script([{ kind: 'connection-reset', route: 'create' }]);
+    env.sim.faults.script([{ kind: 'connection-reset', route: 'create' }]);
     await expect(rawCreate()).rejects.toThrow();
-    expect(sim.tasks()).toHaveLength(0);
-    expect(sim.requests.at(-1)).toMatchObject({ fault: 'connection-reset', status: null });
+    expect(env.sim.tasks()).toHaveLength(0);
+    expect(env.sim.requests.at(-1)).toMatchObject({ fault: 'connection-reset', status: null });
   });
 
   it('slow-response delays the headers', async () => {
-    sim.faults.script([{ kind: 'slow-response', delayMs: 300 }]);
+    env.sim.faults.script([{ kind: 'slow-response', delayMs: 300 }]);
     const started = Date.now();
     expect((await create()).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it('slow-response: a client that gives up first leaves no task behind', async () => {
-    sim.faults.script([{ kind: 'slow-response', delayMs: 400, route: 'create' }]);
+    env.sim.faults.script([{ kind: 'slow-response', delayMs: 400, route: 'create' }]);
     await expect(rawCreate({ signal: AbortSignal.timeout(100) })).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(sim.tasks()).toHaveLength(0);
+    expect(env.sim.tasks()).toHaveLength(0);
   });
 
   it('slow-body trickles an intact body', async () => {
     const { id, url } = await videoUrl();
-    sim.faults.script([{ kind: 'slow-body', route: 'download', chunkBytes: 2_000, intervalMs: 100 }]);
+    env.sim.faults.script([{ kind: 'slow-body', route: 'download', chunkBytes: 2_000, intervalMs: 100 }]);
     const started = Date.now();
     const response = await fetch(url);
     expect(response.status).toBe(200);
     const bytes = Buffer.from(await response.arrayBuffer());
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-    expect(bytes.equals(sim.videoBytes(id))).toBe(true);
+    expect(bytes.equals(env.sim.videoBytes(id))).toBe(true);
   });
 
   it('truncated-body promises the full Content-Length, then closes early', async () => {
     const { url } = await videoUrl();
-    sim.faults.script([{ kind: 'truncated-body', route: 'download', sendBytes: 4_000 }]);
+    env.sim.faults.script([{ kind: 'truncated-body', route: 'download', sendBytes: 4_000 }]);
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe('10000');
@@ -179,7 +172,7 @@ describe('connection faults', () => {
 
   it('expired answers a download as an expired URL would', async () => {
     const { url } = await videoUrl();
-    sim.faults.script([{ kind: 'expired', route: 'download' }]);
+    env.sim.faults.script([{ kind: 'expired', route: 'download' }]);
     expect((await fetch(url)).status).toBe(403);
     expect((await fetch(url)).status).toBe(200);
   });
@@ -187,31 +180,31 @@ describe('connection faults', () => {
 
 describe('accepted-but-unanswered creates', () => {
   it('accept-then-delay: the task exists before the late answer arrives', async () => {
-    sim.faults.script([{ kind: 'accept-then-delay', delayMs: 400 }]);
+    env.sim.faults.script([{ kind: 'accept-then-delay', delayMs: 400 }]);
     const pending = create();
-    await waitFor(() => sim.tasks().length === 1);
+    await waitFor(() => env.sim.tasks().length === 1);
     const result = await pending;
     expect(result.status).toBe(200);
-    expect(result.json.data.id).toBe(sim.tasks()[0]?.id);
+    expect(result.json.data.id).toBe(env.sim.tasks()[0]?.id);
   });
 
   it('accept-then-hang: the task exists, the answer never comes', async () => {
-    sim.faults.script([{ kind: 'accept-then-hang' }]);
+    env.sim.faults.script([{ kind: 'accept-then-hang' }]);
     await expect(rawCreate({ signal: AbortSignal.timeout(300) })).rejects.toThrow();
-    expect(sim.tasks()).toHaveLength(1);
-    expect(sim.requests.at(-1)).toMatchObject({ fault: 'accept-then-hang', status: null, createdTaskId: sim.tasks()[0]?.id });
+    expect(env.sim.tasks()).toHaveLength(1);
+    expect(env.sim.requests.at(-1)).toMatchObject({ fault: 'accept-then-hang', status: null, createdTaskId: env.sim.tasks()[0]?.id });
   });
 
   it('accept-then-reset: the task exists, the socket is destroyed', async () => {
-    sim.faults.script([{ kind: 'accept-then-reset' }]);
+    env.sim.faults.script([{ kind: 'accept-then-reset' }]);
     await expect(rawCreate()).rejects.toThrow();
-    expect(sim.tasks()).toHaveLength(1);
+    expect(env.sim.tasks()).toHaveLength(1);
   });
 
   it('accept-then-* only applies to creates', async () => {
-    sim.faults.script([{ kind: 'accept-then-hang' }]);
-    expect((await api(sim).get('/tasks?task_ids=1')).status).toBe(200);
-    expect(sim.faults.pending()).toBe(1);
+    env.sim.faults.script([{ kind: 'accept-then-hang' }]);
+    expect((await api(env.sim).get('/tasks?task_ids=1')).status).toBe(200);
+    expect(env.sim.faults.pending()).toBe(1);
   });
 
   it('close() returns promptly even with a hung request in flight', async () => {

@@ -1,6 +1,7 @@
 // Shared helpers for the simulator tests: plain fetch + jose, never the project's client.
 import { SignJWT } from 'jose';
-import type { Simulator } from '../../src/simulator/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 export const API_KEY = 'sim-api-key';
 export const ACCESS_KEY = 'sim-ak';
@@ -89,4 +90,19 @@ export const newI2V = (contents: unknown[] = [{ type: 'first_frame', url: 'https
 /** Expects a Kling error envelope (no data). */
 export function errorOf(result: ApiResult): { status: number; code: number; message: string } {
   return { status: result.status, code: result.json.code, message: result.json.message };
+}
+
+/**
+ * One simulator for the test file, on a ManualClock: started before all tests, reset before each, closed after
+ * all. Read `env.sim` / `env.clock` inside tests and hooks (they exist once `beforeAll` ran).
+ */
+export function useSimulator(options: SimulatorOptions = {}): { readonly sim: Simulator; readonly clock: ManualClock } {
+  const env = {} as { sim: Simulator; clock: ManualClock };
+  beforeAll(async () => {
+    env.clock = new ManualClock();
+    env.sim = await startSimulator({ now: env.clock.now, ...options });
+  });
+  afterAll(() => env.sim?.close());
+  beforeEach(() => env.sim.reset());
+  return env;
 }

@@ -1,27 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { api, errorOf, legacyI2V, legacyT2V } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.js';
+import { api, errorOf, legacyI2V, legacyT2V, useSimulator } from './helpers.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const env = useSimulator();
 
 async function rejectT2V(body: Record<string, unknown>) {
-  const result = await api(sim).post('/v1/videos/text2video', body);
+  const result = await api(env.sim).post('/v1/videos/text2video', body);
   expect(result.status).toBe(400);
   expect(result.json.code).toBe(1201);
   expect(result.json.data).toBeUndefined();
-  expect(sim.tasks()).toHaveLength(0);
+  expect(env.sim.tasks()).toHaveLength(0);
   return result.json.message as string;
 }
 
 async function rejectI2V(body: Record<string, unknown>) {
-  const result = await api(sim).post('/v1/videos/image2video', body);
+  const result = await api(env.sim).post('/v1/videos/image2video', body);
   expect(errorOf(result)).toMatchObject({ status: 400, code: 1201 });
-  expect(sim.tasks()).toHaveLength(0);
+  expect(env.sim.tasks()).toHaveLength(0);
   return result.json.message as string;
 }
 
@@ -32,13 +27,13 @@ describe('duration is a string on the legacy standard (seed pitfall 1)', () => {
   });
 
   it('accepts "5" and "10"', async () => {
-    for (const duration of ['5', '10']) expect((await api(sim).post('/v1/videos/text2video', legacyT2V({ duration }))).status).toBe(200);
+    for (const duration of ['5', '10']) expect((await api(env.sim).post('/v1/videos/text2video', legacyT2V({ duration }))).status).toBe(200);
   });
 
   it('rejects durations outside the model range; kling-v3 takes "3"…"15"', async () => {
     expect(await rejectT2V(legacyT2V({ duration: '7' }))).toContain('"5", "10"');
-    expect((await api(sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v3', duration: '15' }))).status).toBe(200);
-    sim.reset();
+    expect((await api(env.sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v3', duration: '15' }))).status).toBe(200);
+    env.sim.reset();
     expect(await rejectT2V(legacyT2V({ model_name: 'kling-v3', duration: '16' }))).toContain('duration must be one of');
   });
 });
@@ -47,7 +42,7 @@ describe('model_name (REF §3.1/§3.2, NEW §1.3)', () => {
   it('kling-v2-1 and kling-v1-5 are image-to-video only (seed pitfall 7)', async () => {
     expect(await rejectT2V(legacyT2V({ model_name: 'kling-v2-1' }))).toContain('image-to-video only');
     expect(await rejectT2V(legacyT2V({ model_name: 'kling-v1-5' }))).toContain("model_name 'kling-v1-5'");
-    expect((await api(sim).post('/v1/videos/image2video', legacyI2V({ model_name: 'kling-v2-1' }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ model_name: 'kling-v2-1' }))).status).toBe(200);
   });
 
   it('kling-v1 is discontinued, and omitting model_name falls back to it', async () => {
@@ -73,13 +68,13 @@ describe('field rules', () => {
   it('mode is std|pro ("standard" is rejected); 4k only on kling-v3', async () => {
     expect(await rejectT2V(legacyT2V({ mode: 'standard' }))).toContain('mode must be one of "std", "pro"');
     expect(await rejectT2V(legacyT2V({ mode: '4k' }))).toContain('mode must be one of');
-    expect((await api(sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v3', mode: '4k' }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v3', mode: '4k' }))).status).toBe(200);
   });
 
   it('cfg_scale must be within [0, 1] and only on kling-v1.x', async () => {
     expect(await rejectT2V(legacyT2V({ model_name: 'kling-v1-6', cfg_scale: 1.5 }))).toBe('cfg_scale must be in [0, 1]');
     expect(await rejectT2V(legacyT2V({ cfg_scale: 0.5 }))).toContain('cfg_scale is not supported by kling-v2-6');
-    expect((await api(sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v1-6', cfg_scale: 0.5 }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v1-6', cfg_scale: 0.5 }))).status).toBe(200);
   });
 
   it('aspect_ratio is an enum and exists on text2video only', async () => {
@@ -91,9 +86,9 @@ describe('field rules', () => {
     expect(await rejectT2V(legacyT2V({ model_name: 'kling-v2-5-turbo', sound: 'on' }))).toContain('sound "on" is not supported');
     expect(await rejectT2V(legacyT2V({ sound: 'on', mode: 'std' }))).toContain('sound "on" is only supported in "pro" mode');
     expect(await rejectT2V(legacyT2V({ sound: 'yes' }))).toBe('sound must be "on" or "off"');
-    const ok = await api(sim).post('/v1/videos/text2video', legacyT2V({ sound: 'on', mode: 'pro' }));
+    const ok = await api(env.sim).post('/v1/videos/text2video', legacyT2V({ sound: 'on', mode: 'pro' }));
     expect(ok.status).toBe(200);
-    expect(sim.tasks()[0]).toMatchObject({ audio: true, units: 5 });
+    expect(env.sim.tasks()[0]).toMatchObject({ audio: true, units: 5 });
   });
 
   it('voice_list needs sound "on"', async () => {
@@ -110,9 +105,9 @@ describe('field rules', () => {
   });
 
   it('a body that is not a JSON object → 400/1200', async () => {
-    const result = await api(sim).post('/v1/videos/text2video', '[1,2]');
+    const result = await api(env.sim).post('/v1/videos/text2video', '[1,2]');
     expect(errorOf(result)).toMatchObject({ status: 400, code: 1200 });
-    const broken = await api(sim).post('/v1/videos/text2video', '{"model_name":');
+    const broken = await api(env.sim).post('/v1/videos/text2video', '{"model_name":');
     expect(errorOf(broken)).toMatchObject({ status: 400, code: 1200 });
   });
 });
@@ -123,7 +118,7 @@ describe('camera_control (REF §3.3)', () => {
     expect(await rejectI2V(body({ zoom: 5, pan: 1 }))).toContain('exactly one non-zero field');
     expect(await rejectI2V(body({ zoom: 0 }))).toContain('exactly one non-zero field');
     expect(await rejectI2V(body({ zoom: 11 }))).toBe('camera_control.config.zoom must be in [-10, 10]');
-    expect((await api(sim).post('/v1/videos/image2video', body({ zoom: 5 }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', body({ zoom: 5 }))).status).toBe(200);
   });
 
   it('non-simple types need an empty config; type is an enum', async () => {
@@ -147,7 +142,7 @@ describe('image-to-video inputs (REF §3.2)', () => {
   it('rejects a data: prefix and accepts raw Base64', async () => {
     const raw = Buffer.from('fake-png-bytes').toString('base64');
     expect(await rejectI2V(legacyI2V({ image: `data:image/png;base64,${raw}` }))).toContain('without a "data:...;base64," prefix');
-    expect((await api(sim).post('/v1/videos/image2video', legacyI2V({ image: raw }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ image: raw }))).status).toBe(200);
   });
 
   it('rejects Base64 above 10 MB', async () => {
@@ -163,7 +158,7 @@ describe('image-to-video inputs (REF §3.2)', () => {
     for (const combo of [{ ...tail, ...camera }, { ...tail, ...masks }, { ...masks, ...camera }, { ...tail, ...masks, ...camera }]) {
       expect(await rejectI2V(legacyI2V({ ...base, ...combo }))).toContain('mutually exclusive');
     }
-    expect((await api(sim).post('/v1/videos/image2video', legacyI2V({ ...base, ...tail }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ ...base, ...tail }))).status).toBe(200);
   });
 
   it('dynamic_masks: at most 6 groups, 2–77 trajectory points', async () => {
@@ -172,7 +167,7 @@ describe('image-to-video inputs (REF §3.2)', () => {
     expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: Array.from({ length: 7 }, () => group(2)) }))).toBe('dynamic_masks must contain at most 6 groups');
     expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: [group(1)] }))).toBe('dynamic_masks[0].trajectories must hold 2 to 77 points');
     expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: [group(78)] }))).toBe('dynamic_masks[0].trajectories must hold 2 to 77 points');
-    expect((await api(sim).post('/v1/videos/image2video', legacyI2V({ ...base, dynamic_masks: [group(77)] }))).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ ...base, dynamic_masks: [group(77)] }))).status).toBe(200);
   });
 
   it('image_tail follows the model/mode table', async () => {
@@ -180,7 +175,7 @@ describe('image-to-video inputs (REF §3.2)', () => {
     expect(await rejectI2V(legacyI2V({ model_name: 'kling-v2-master', image_tail: tail }))).toBe('image_tail is not supported by kling-v2-master');
     expect(await rejectI2V(legacyI2V({ model_name: 'kling-v2-1', mode: 'std', image_tail: tail }))).toContain('only supported in "pro" mode');
     expect(await rejectI2V({ model_name: 'kling-v2-1', mode: 'pro', image_tail: tail })).toContain('image_tail alone');
-    expect((await api(sim).post('/v1/videos/image2video', { model_name: 'kling-v1-6', mode: 'pro', image_tail: tail })).status).toBe(200);
+    expect((await api(env.sim).post('/v1/videos/image2video', { model_name: 'kling-v1-6', mode: 'pro', image_tail: tail })).status).toBe(200);
   });
 });
 

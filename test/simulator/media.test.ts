@@ -1,22 +1,15 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { api, newT2V } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { api, newT2V, useSimulator } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
-let sim: Simulator;
-let clock: ManualClock;
-beforeAll(async () => {
-  clock = new ManualClock();
-  sim = await startSimulator({ now: clock.now, videoSizeBytes: 10_000 });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const env = useSimulator({ videoSizeBytes: 10_000 });
 
 /** Creates a task, lets it succeed and returns its id and video URL. */
-async function finishedVideo(target: Simulator = sim): Promise<{ id: string; url: string }> {
+async function finishedVideo(target: Simulator = env.sim): Promise<{ id: string; url: string }> {
   const id = (await api(target).post('/text-to-video/kling-2.6', newT2V())).json.data.id as string;
-  clock.advance(1_000);
+  env.clock.advance(1_000);
   const url = (await api(target).get(`/tasks?task_ids=${id}`)).json.data[0].outputs[0].url as string;
   return { id, url };
 }
@@ -24,7 +17,7 @@ async function finishedVideo(target: Simulator = sim): Promise<{ id: string; url
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('result media (REF §6.2)', () => {
-  it('serves real MP4 bytes with type and length, equal to sim.videoBytes()', async () => {
+  it('serves real MP4 bytes with type and length, equal to env.sim.videoBytes()', async () => {
     const { id, url } = await finishedVideo();
     const response = await fetch(url);
     expect(response.status).toBe(200);
@@ -41,8 +34,8 @@ describe('result media (REF §6.2)', () => {
     expect(bytes.subarray(36, 40).toString('latin1')).toBe('free');
     expect(bytes.subarray(32 + freeSize + 4, 32 + freeSize + 8).toString('latin1')).toBe('mdat');
     expect(32 + freeSize + bytes.readUInt32BE(32 + freeSize)).toBe(10_000);
-    expect(bytes.equals(sim.videoBytes(id))).toBe(true);
-    expect(sha256(bytes)).toBe(sim.videoSha256(id));
+    expect(bytes.equals(env.sim.videoBytes(id))).toBe(true);
+    expect(sha256(bytes)).toBe(env.sim.videoSha256(id));
   });
 
   it('bytes are deterministic per task and differ between tasks', async () => {
@@ -51,11 +44,11 @@ describe('result media (REF §6.2)', () => {
     const first = Buffer.from(await (await fetch(a.url)).arrayBuffer());
     const again = Buffer.from(await (await fetch(a.url)).arrayBuffer());
     expect(first.equals(again)).toBe(true);
-    expect(sim.videoSha256(a.id)).not.toBe(sim.videoSha256(b.id));
+    expect(env.sim.videoSha256(a.id)).not.toBe(env.sim.videoSha256(b.id));
     // Another simulator serves the same bytes for the same task id.
     const other = await startSimulator({ videoSizeBytes: 10_000 });
     try {
-      expect(other.videoSha256(a.id)).toBe(sim.videoSha256(a.id));
+      expect(other.videoSha256(a.id)).toBe(env.sim.videoSha256(a.id));
     } finally {
       await other.close();
     }
@@ -63,7 +56,7 @@ describe('result media (REF §6.2)', () => {
 
   it('supports single byte ranges (206) and HEAD', async () => {
     const { id, url } = await finishedVideo();
-    const full = sim.videoBytes(id);
+    const full = env.sim.videoBytes(id);
     const part = await fetch(url, { headers: { range: 'bytes=100-199' } });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe('bytes 100-199/10000');
@@ -85,25 +78,25 @@ describe('result media (REF §6.2)', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe('10000');
     expect((await head.arrayBuffer()).byteLength).toBe(0);
-    expect(sim.requests.at(-1)).toMatchObject({ method: 'HEAD', routeKind: 'download', status: 200, code: null });
+    expect(env.sim.requests.at(-1)).toMatchObject({ method: 'HEAD', routeKind: 'download', status: 200, code: null });
   });
 
   it('URLs stay valid for the TTL (30 days by default) after the task finished, then answer 403', async () => {
     const { url } = await finishedVideo();
-    clock.advance(30 * DAY - 2_000);
+    env.clock.advance(30 * DAY - 2_000);
     expect((await fetch(url)).status).toBe(200);
-    clock.advance(2_000);
+    env.clock.advance(2_000);
     const expired = await fetch(url);
     expect(expired.status).toBe(403);
     await expired.arrayBuffer();
   });
 
   it('the TTL and the expired status are configurable', async () => {
-    const short = await startSimulator({ now: clock.now, videoUrlTtlMs: 60_000, expiredVideoStatus: 404 });
+    const short = await startSimulator({ now: env.clock.now, videoUrlTtlMs: 60_000, expiredVideoStatus: 404 });
     try {
       const { url } = await finishedVideo(short);
       expect((await fetch(url)).status).toBe(200);
-      clock.advance(60_000);
+      env.clock.advance(60_000);
       expect((await fetch(url)).status).toBe(404);
     } finally {
       await short.close();
@@ -111,6 +104,6 @@ describe('result media (REF §6.2)', () => {
   });
 
   it('unknown media tokens → 404', async () => {
-    expect((await fetch(`${sim.url}/cdn/00112233445566778899aabbccddeeff.mp4`)).status).toBe(404);
+    expect((await fetch(`${env.sim.url}/cdn/00112233445566778899aabbccddeeff.mp4`)).status).toBe(404);
   });
 });

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { api, errorOf, newI2V, newT2V } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.js';
+import { api, errorOf, newI2V, newT2V, useSimulator } from './helpers.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const env = useSimulator();
 
 async function reject(path: string, body: Record<string, unknown>) {
-  const result = await api(sim).post(path, body);
+  const result = await api(env.sim).post(path, body);
   expect(errorOf(result)).toMatchObject({ status: 400, code: 1201 });
   expect(result.json.data).toBeUndefined();
-  expect(sim.tasks()).toHaveLength(0);
+  expect(env.sim.tasks()).toHaveLength(0);
   return result.json.message as string;
 }
 
@@ -40,14 +35,14 @@ describe('settings.duration is an integer on the new standard (NEW §1.3)', () =
     expect(await reject('/text-to-video/kling-3.0-turbo', newT2V({ settings: { duration: 16 } }))).toBe(
       'settings.duration must be an integer from 3 to 15 for kling-3.0-turbo',
     );
-    expect((await api(sim).post('/text-to-video/kling-3.0-turbo', newT2V({ settings: { duration: 3 } }))).status).toBe(200);
+    expect((await api(env.sim).post('/text-to-video/kling-3.0-turbo', newT2V({ settings: { duration: 3 } }))).status).toBe(200);
   });
 });
 
 describe('per-model settings (NEW §1.3, §3.1)', () => {
   it('resolution per model: 4k only on kling-3.0', async () => {
     expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { resolution: '4k' } }))).toContain('settings.resolution must be one of "720p", "1080p"');
-    expect((await api(sim).post('/text-to-video/kling-3.0', newT2V({ settings: { resolution: '4k', duration: 5 } }))).status).toBe(200);
+    expect((await api(env.sim).post('/text-to-video/kling-3.0', newT2V({ settings: { resolution: '4k', duration: 5 } }))).status).toBe(200);
   });
 
   it('no audio field on kling-3.0-turbo (always on) or kling-2.5-turbo', async () => {
@@ -59,8 +54,8 @@ describe('per-model settings (NEW §1.3, §3.1)', () => {
     expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '720p' } }))).toBe(
       'settings.audio "native" on kling-2.6 requires settings.resolution "1080p"',
     );
-    expect((await api(sim).post('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '1080p', duration: 5 } }))).status).toBe(200);
-    expect(sim.tasks()[0]).toMatchObject({ audio: true, units: 5 });
+    expect((await api(env.sim).post('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '1080p', duration: 5 } }))).status).toBe(200);
+    expect(env.sim.tasks()[0]).toMatchObject({ audio: true, units: 5 });
   });
 
   it('audio is native|off', async () => {
@@ -69,8 +64,8 @@ describe('per-model settings (NEW §1.3, §3.1)', () => {
 
   it('multi_shot only on kling-3.0; aspect_ratio only on text-to-video', async () => {
     expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { multi_shot: false } }))).toBe('settings.multi_shot is only supported by kling-3.0');
-    expect((await api(sim).post('/text-to-video/kling-3.0', newT2V({ settings: { multi_shot: false, aspect_ratio: '9:16' } }))).status).toBe(200);
-    sim.reset();
+    expect((await api(env.sim).post('/text-to-video/kling-3.0', newT2V({ settings: { multi_shot: false, aspect_ratio: '9:16' } }))).status).toBe(200);
+    env.sim.reset();
     expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST], { settings: { aspect_ratio: '16:9' } }))).toContain("'settings.aspect_ratio'");
   });
 
@@ -84,7 +79,7 @@ describe('per-model settings (NEW §1.3, §3.1)', () => {
     expect(await reject('/text-to-video/kling-2.6', { settings: { duration: 5 } })).toBe('prompt is required and must be a string');
     expect(await reject('/text-to-video/kling-2.6', newT2V({ prompt: 'x'.repeat(2501) }))).toBe('prompt must be at most 2500 characters for kling-2.6');
     expect(await reject('/text-to-video/kling-3.0', newT2V({ prompt: 'x'.repeat(3073) }))).toBe('prompt must be at most 3072 characters for kling-3.0');
-    expect((await api(sim).post('/text-to-video/kling-3.0-turbo', newT2V({ prompt: 'x'.repeat(3072) }))).status).toBe(200);
+    expect((await api(env.sim).post('/text-to-video/kling-3.0-turbo', newT2V({ prompt: 'x'.repeat(3072) }))).status).toBe(200);
   });
 
   it('options: external_task_id non-empty, callback_url a URL, watermark_info.enabled boolean', async () => {
@@ -107,7 +102,7 @@ describe('image-to-video contents (NEW §3.2)', () => {
   it('first + last frame is 1080p-only on kling-2.6 and kling-2.5-turbo', async () => {
     expect(await reject('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST]))).toBe('first_frame + last_frame on kling-2.5-turbo requires settings.resolution "1080p"');
     expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST, LAST], { settings: { resolution: '720p' } }))).toContain('requires settings.resolution "1080p"');
-    expect((await api(sim).post('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST], { settings: { resolution: '1080p' } }))).status).toBe(200);
+    expect((await api(env.sim).post('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST], { settings: { resolution: '1080p' } }))).status).toBe(200);
   });
 
   it('content types per model; unknown types rejected', async () => {
@@ -120,9 +115,9 @@ describe('image-to-video contents (NEW §3.2)', () => {
   it('voices need audio "native" on kling-2.6', async () => {
     const voice = { type: 'voice', voice_id: 'v-1', id: '1' };
     expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST, voice]))).toBe('voice contents require settings.audio "native"');
-    const ok = await api(sim).post('/image-to-video/kling-2.6', newI2V([FIRST, voice], { settings: { audio: 'native', resolution: '1080p' } }));
+    const ok = await api(env.sim).post('/image-to-video/kling-2.6', newI2V([FIRST, voice], { settings: { audio: 'native', resolution: '1080p' } }));
     expect(ok.status).toBe(200);
-    expect(sim.tasks()[0]?.units).toBe(6); // NEW §7.1: 1.2/s with voice control
+    expect(env.sim.tasks()[0]?.units).toBe(6); // NEW §7.1: 1.2/s with voice control
   });
 
   it('a data: prefix is rejected by default and accepted when configured', async () => {
@@ -146,7 +141,7 @@ describe('image-to-video contents (NEW §3.2)', () => {
 describe('model ids (NEW §1.2)', () => {
   it('an unknown model id → 404/1203 by default', async () => {
     for (const model of ['kling-9', 'kling-v2-6', 'kling-3.0-omni']) {
-      const result = await api(sim).post(`/text-to-video/${model}`, newT2V());
+      const result = await api(env.sim).post(`/text-to-video/${model}`, newT2V());
       expect(errorOf(result)).toMatchObject({ status: 404, code: 1203 });
       expect(result.json.message).toContain(model);
     }
@@ -163,9 +158,9 @@ describe('model ids (NEW §1.2)', () => {
 
   it('each supported model creates on both products', async () => {
     for (const model of ['kling-3.0-turbo', 'kling-3.0', 'kling-2.6', 'kling-2.5-turbo']) {
-      expect((await api(sim).post(`/text-to-video/${model}`, newT2V())).status).toBe(200);
-      expect((await api(sim).post(`/image-to-video/${model}`, newI2V())).status).toBe(200);
+      expect((await api(env.sim).post(`/text-to-video/${model}`, newT2V())).status).toBe(200);
+      expect((await api(env.sim).post(`/image-to-video/${model}`, newI2V())).status).toBe(200);
     }
-    expect(sim.tasks().map((t) => `${t.product}:${t.model}`)).toHaveLength(8);
+    expect(env.sim.tasks().map((t) => `${t.product}:${t.model}`)).toHaveLength(8);
   });
 });
