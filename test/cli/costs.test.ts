@@ -3,29 +3,10 @@
 // test depends only on the memo contract (src/shared/costs.ts), not on the workflow's progress.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSince } from '../../src/cli/commands/costs.js';
+import { parseSince, type CostsReport } from '../../src/cli/commands/costs.js';
 import { COST_MEMO_KEY, type CostRecord } from '../../src/shared/costs.js';
 import { testServers, uniqueId } from '../support/servers.js';
 import { cleanEnv, json, runCli, type CliRun } from './cli-process.js';
-
-interface CostsJson {
-  since: string;
-  entries: {
-    workflowId: string;
-    status: string;
-    model?: string;
-    costRecorded: boolean;
-    outcome?: string;
-    estimatedCredits?: number;
-    actualCredits?: number;
-    actualUnits?: number;
-    driftCredits?: number;
-    drift: boolean;
-    klingTaskId?: string;
-    approvedBy?: string;
-  }[];
-  totals: { generations: number; withCostRecord: number; estimatedCredits: number; actualCredits: number; drifted: number };
-}
 
 const RECORDS: Record<string, CostRecord | undefined> = {
   ok: {
@@ -88,7 +69,7 @@ describe('kling-video costs', () => {
   it('--json: one entry per generation with its memo’s estimate, actual, drift and outcome, and the totals', async () => {
     const run = await costs(['--json']);
     expect(run.code, run.stderr).toBe(0);
-    const out = json<CostsJson>(run);
+    const out = json<CostsReport>(run);
     expect(Date.parse(out.since)).toBeLessThan(Date.now() - 23 * 3_600_000); // default --since 24h
     const byId = new Map(out.entries.map((e) => [e.workflowId, e]));
     expect([...byId.keys()].sort()).toEqual(Object.values(ids).sort());
@@ -134,15 +115,15 @@ describe('kling-video costs', () => {
   });
 
   it('--limit and --since bound the ledger', async () => {
-    const limited = json<CostsJson>(await costs(['--limit', '2', '--json']));
+    const limited = json<CostsReport>(await costs(['--limit', '2', '--json']));
     expect(limited.entries).toHaveLength(2);
     expect(limited.totals.generations).toBe(2);
     const later = await costs(['--since', startedAfter.toISOString(), '--json']);
     expect(later.code).toBe(0);
-    expect(json<CostsJson>(later)).toMatchObject({ since: startedAfter.toISOString(), entries: [], totals: { generations: 0 } });
+    expect(json<CostsReport>(later)).toMatchObject({ since: startedAfter.toISOString(), entries: [], totals: { generations: 0 } });
     const text = await costs(['--since', startedAfter.toISOString()]);
     expect(text.stdout.trim()).toBe(`no generations started since ${startedAfter.toISOString()}`);
-    const recent = json<CostsJson>(await costs(['--since', '1h', '--json']));
+    const recent = json<CostsReport>(await costs(['--since', '1h', '--json']));
     expect(recent.entries).toHaveLength(5);
   });
 
