@@ -26,7 +26,10 @@ export interface RehostDeps {
 export interface RehostInput {
   task: SubmittedTask;
   objectName: string;
-  plan: GenerationPlan;
+  /** The generation's plan (its model, request summary and estimate go into the object's metadata); absent for an adopted task. */
+  plan?: GenerationPlan;
+  /** Credits per unit when there is no plan (an adopted task), to record the actual cost. */
+  creditsPerUnit?: number;
   unitsDeducted?: number;
   workflowId?: string;
 }
@@ -105,19 +108,21 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
         details: [{ taskId: input.task.taskId, reason: 'not-mp4', contentType }],
       });
 
-    const creditsActual = input.unitsDeducted === undefined ? undefined : input.unitsDeducted * input.plan.estimate.creditsPerUnit;
+    const creditsPerUnit = input.plan?.estimate.creditsPerUnit ?? input.creditsPerUnit;
+    const creditsActual = input.unitsDeducted === undefined || creditsPerUnit === undefined ? undefined : input.unitsDeducted * creditsPerUnit;
     const metadata: Record<string, string> = Object.fromEntries(
       Object.entries({
         klingTaskId: input.task.taskId,
-        externalTaskId: input.task.externalTaskId,
+        externalTaskId: input.task.externalTaskId || undefined,
         klingStandard: input.task.standard,
-        model: input.plan.model,
-        kind: input.plan.kind,
-        resolution: input.plan.resolution,
-        durationSeconds: input.plan.durationSeconds,
-        audio: input.plan.audio,
-        promptSha256: input.plan.promptSha256,
-        creditsEstimated: input.plan.estimate.credits,
+        model: input.plan?.model,
+        kind: input.plan?.kind,
+        resolution: input.plan?.resolution,
+        durationSeconds: input.plan?.durationSeconds,
+        audio: input.plan?.audio,
+        promptSha256: input.plan?.promptSha256,
+        creditsEstimated: input.plan?.estimate.credits,
+        adopted: input.plan ? undefined : true,
         creditsActual,
         workflowId: ctx.info.workflowExecution?.workflowId,
       })

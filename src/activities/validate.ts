@@ -50,6 +50,8 @@ export function validateGeneration(
   if ('externalTaskId' in parsed.data.request)
     issues.push({ field: 'request.externalTaskId', message: 'derived from the workflow id; do not set it' });
   const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
+  if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
   if (opts.approval) durations['approval.timeout'] = opts.approval.timeout;
   const ms: Record<string, number> = {};
@@ -76,6 +78,8 @@ export function validateGeneration(
       lint,
       promptSha256: prompt ? createHash('sha256').update(prompt).digest('hex') : undefined,
       deadlineMs: ms.deadline!,
+      ...(ms.queuedDeadline !== undefined ? { queuedDeadlineMs: ms.queuedDeadline } : {}),
+      ...(ms.processingDeadline !== undefined ? { processingDeadlineMs: ms.processingDeadline } : {}),
       poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
       resubmitOnFailure: opts.resubmitOnFailure,
       objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),

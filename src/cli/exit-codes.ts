@@ -13,7 +13,7 @@ export const ExitCode = {
   InvalidInput: 2,
   /** The generation failed: Kling reported the task failed or refused it (content policy, other permanent refusals). */
   GenerationFailed: 3,
-  /** The generation did not finish before its deadline. The Kling task may still finish (and be billed). */
+  /** The generation did not finish before a deadline (overall, queued or processing). The Kling task may still finish (and be billed): `kling-video adopt <task id>` collects it. */
   TimedOut: 4,
   /** Infrastructure: Temporal or Kling unreachable, credentials refused, download or storage trouble. */
   Infrastructure: 5,
@@ -33,6 +33,10 @@ export const FAILURE_EXIT_CODES: Record<FailureType, ExitCode> = {
   [FailureType.ContentPolicyViolation]: ExitCode.GenerationFailed,
   [FailureType.KlingRequestRejected]: ExitCode.GenerationFailed,
   [FailureType.VideoGenerationTimedOut]: ExitCode.TimedOut,
+  [FailureType.VideoQueuedTooLong]: ExitCode.TimedOut,
+  [FailureType.VideoProcessingTooLong]: ExitCode.TimedOut,
+  // adoptVideo was given an id Kling does not know: nothing to collect.
+  [FailureType.KlingTaskNotFound]: ExitCode.InvalidInput,
   [FailureType.KlingCredentialsRejected]: ExitCode.Infrastructure,
   [FailureType.KlingUnavailable]: ExitCode.Infrastructure,
   [FailureType.VideoUrlExpired]: ExitCode.Infrastructure,

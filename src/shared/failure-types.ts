@@ -20,8 +20,21 @@ export const FailureType = {
    * what Kling reported deducting for it (`null` when it reported nothing: never assumed to be zero).
    */
   VideoGenerationFailed: 'VideoGenerationFailed',
-  /** The task did not finish before the deadline. It may still finish (and be billed) on Kling's side. */
+  /**
+   * The task did not finish before the overall `deadline`. It may still finish (and be billed) on Kling's side:
+   * `details[0]` has `taskId`, `externalTaskId`, `lastStatus`, `deadline: 'overall'` and `adopt` (a ready-made
+   * adoptVideo input); the message names the `kling-video adopt <taskId>` command that collects it later.
+   */
   VideoGenerationTimedOut: 'VideoGenerationTimedOut',
+  /** The task was still `submitted` (queued at Kling) when `queuedDeadline` passed. Same details as VideoGenerationTimedOut, `deadline: 'queued'`. */
+  VideoQueuedTooLong: 'VideoQueuedTooLong',
+  /** The task was still `processing` `processingDeadline` after it started. Same details as VideoGenerationTimedOut, `deadline: 'processing'`. */
+  VideoProcessingTooLong: 'VideoProcessingTooLong',
+  /**
+   * adoptVideo: Kling knows no task with the given id where it looked. `details[0].issues` names the field
+   * (`taskId`, `externalTaskId` or `id`), `details[0].lookedIn` lists the standards and families searched.
+   */
+  KlingTaskNotFound: 'KlingTaskNotFound',
   /** Kling's CDN answered 403/404: the temporary video URL expired before it could be downloaded. */
   VideoUrlExpired: 'VideoUrlExpired',
   /** The download could not be verified (wrong content type, size over the bound, truncated body). */
@@ -44,6 +57,7 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 /** Failure types that activities must never retry. */
 export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.InvalidVideoRequest,
+  FailureType.KlingTaskNotFound,
   FailureType.BudgetExceeded,
   FailureType.ApprovalRejected,
   FailureType.PromptRejected,

@@ -55,6 +55,13 @@ export const GenerateVideoOptions = z
   .object({
     /** Give up waiting this long after submission. Default 10 minutes (seed pitfall 4). */
     deadline: DurationInput.default('10 minutes'),
+    /**
+     * Fail with VideoQueuedTooLong when the task is still `submitted` (queued at Kling) this long after the wait
+     * began. Unset: only `deadline` applies. A value above `deadline` never fires.
+     */
+    queuedDeadline: DurationInput.optional(),
+    /** Fail with VideoProcessingTooLong when the task is still `processing` this long after it was first seen processing. Unset: only `deadline` applies. */
+    processingDeadline: DurationInput.optional(),
     poll: PollSchedule.default({ initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '30s' }),
     /** Refuse to submit when the credit estimate exceeds this. */
     maxCredits: z.number().positive().optional(),
@@ -107,6 +114,9 @@ export const GenerationPlan = z.object({
   lint: PromptLintReport.optional(),
   promptSha256: z.string().optional(),
   deadlineMs: z.number(),
+  /** Phase deadlines in ms (absent when not configured, and in plans recorded before they existed). */
+  queuedDeadlineMs: z.number().optional(),
+  processingDeadlineMs: z.number().optional(),
   poll: z.object({ initialMs: z.number(), backoffCoefficient: z.number(), maxMs: z.number() }),
   resubmitOnFailure: z.number(),
   objectName: z.string(),
@@ -226,3 +236,61 @@ export const GenerationProgress = z.object({
   costs: CostRecord.optional(),
 });
 export type GenerationProgress = z.infer<typeof GenerationProgress>;
+
+/** adoptVideo options: the waiting and storing half of GenerateVideoOptions (nothing is submitted, nothing estimated). */
+export const AdoptVideoOptions = GenerateVideoOptions.pick({
+  deadline: true,
+  queuedDeadline: true,
+  processingDeadline: true,
+  poll: true,
+  destination: true,
+  activityTimeouts: true,
+});
+export type AdoptVideoOptions = z.infer<typeof AdoptVideoOptions>;
+
+/**
+ * adoptVideo input: exactly one of `taskId`, `externalTaskId` or `id` (either kind: looked up as a task id first,
+ * then as an external id). `standard` and `kind` narrow where it is looked up: the new standard's task query needs
+ * neither, a legacy query needs the family (`kind`). Unset, the new standard is tried first, then both legacy families.
+ */
+export const AdoptVideoInput = z
+  .object({
+    taskId: z.string().min(1).max(200).optional(),
+    externalTaskId: z.string().min(1).max(200).optional(),
+    id: z.string().min(1).max(200).optional(),
+    standard: ApiStandard.optional(),
+    kind: VideoKind.optional(),
+    options: AdoptVideoOptions.partial().optional(),
+  })
+  .strict();
+export type AdoptVideoInput = z.input<typeof AdoptVideoInput>;
+
+/** What the adoption activity found and resolved: the task, durations in ms and the object name. */
+export const AdoptionPlan = z.object({
+  task: SubmittedTask,
+  /** The status at lookup. */
+  snapshot: TaskSnapshot,
+  /** The worker's pricing: credits per Kling unit, to report the actual cost. */
+  creditsPerUnit: z.number(),
+  deadlineMs: z.number(),
+  queuedDeadlineMs: z.number().optional(),
+  processingDeadlineMs: z.number().optional(),
+  poll: z.object({ initialMs: z.number(), backoffCoefficient: z.number(), maxMs: z.number() }),
+  objectName: z.string(),
+  activityTimeoutsMs: GenerationPlan.shape.activityTimeoutsMs,
+});
+export type AdoptionPlan = z.infer<typeof AdoptionPlan>;
+
+/**
+ * adoptVideo's result: GenerateVideoResult's shape, honest about what an adopted task cannot tell. Kling's task
+ * query names neither the model nor the request, so there is no estimate (`credits.estimated` absent) and no
+ * model; `externalTaskId` is absent when the task was created without one; `submissions` is 0.
+ */
+export const AdoptVideoResult = GenerateVideoResult.extend({
+  externalTaskId: z.string().optional(),
+  model: z.string().optional(),
+  credits: GenerateVideoResult.shape.credits.extend({ estimated: z.number().optional() }),
+  /** Always true: the video of a task this workflow did not submit. */
+  adopted: z.literal(true),
+});
+export type AdoptVideoResult = z.infer<typeof AdoptVideoResult>;

@@ -17,7 +17,7 @@ export const GenerationOutcome = z.enum([
   'refused',
   /** Kling reported the task `failed` (what it deducted, if it said, is in the memo and failure details). */
   'failed',
-  /** The deadline passed; the task may still finish and be billed. */
+  /** A deadline passed (overall, queued or processing); the task may still finish and be billed (adoptVideo collects it). */
   'timed_out',
   /** Cancelled before anything was submitted: nothing spent. */
   'cancelled_before_submit',

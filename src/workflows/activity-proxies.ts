@@ -4,9 +4,11 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { NON_RETRYABLE_FAILURES } from '../shared/failure-types.js';
-import type { GenerateVideoInput, GenerationPlan } from '../shared/generation.js';
+import type { AdoptVideoInput, GenerateVideoInput, GenerationPlan } from '../shared/generation.js';
 
 type Activities = ReturnType<typeof createActivities>;
+/** Only the activity timeouts: adoptVideo has no GenerationPlan, only these. */
+type WithTimeouts = Pick<GenerationPlan, 'activityTimeoutsMs'>;
 
 /** Validation runs before the plan exists, so its timeout comes from the raw options (validation names a malformed one). */
 export function validateActivity(input: GenerateVideoInput) {
@@ -50,7 +52,7 @@ export function findTaskActivity(plan: GenerationPlan) {
 }
 
 // On cancellation the workflow waits until the transfer has really stopped, so no object appears afterwards.
-export function rehostActivity(plan: GenerationPlan) {
+export function rehostActivity(plan: WithTimeouts) {
   return proxyActivities<Activities>({
     summary: 'download from Kling and rehost to storage',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -67,8 +69,17 @@ export function rehostActivity(plan: GenerationPlan) {
   }).rehostVideo;
 }
 
+/** adoptVideo's first step: validate the input, find the task, resolve durations and the object name. Nothing is created. */
+export function adoptActivity(input: AdoptVideoInput) {
+  return proxyActivities<Activities>({
+    summary: 'look the Kling task up for adoption',
+    startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.statusStartToClose) ?? '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  }).planAdoption;
+}
+
 /** A status check may retry transient errors, but never past the deadline (plus a little grace). */
-export function statusActivity(plan: GenerationPlan, remainingMs: number) {
+export function statusActivity(plan: WithTimeouts, remainingMs: number) {
   return proxyActivities<Activities>({
     summary: 'check Kling task status',
     startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',

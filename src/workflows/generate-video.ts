@@ -1,8 +1,6 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
   isCancellation,
   log,
   patched,
@@ -22,10 +20,9 @@ import type {
   GenerationPlan,
   StoredVideo,
   SubmittedTask,
-  TaskSnapshot,
 } from '../shared/generation.js';
 import type { GenerationOutcome } from '../shared/outcome.js';
-import { KlingModel, KlingPhase, KlingStatus, KlingTaskId } from '../shared/search-attributes.js';
+import { KlingModel, KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { BudgetHolds } from './budget-holds.js';
@@ -33,8 +30,9 @@ import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
-import { nextPollInterval } from './poll-schedule.js';
+import { TaskWatch } from './poll-loop.js';
 import { submitExplicitly } from './submission.js';
+import { toWorkflowFailure } from './workflow-failure.js';
 
 /**
  * Histories recorded before cost accounting (memo upserts, balance guard, the `cancelled` phase) replay on the
@@ -59,14 +57,11 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   let phase: GenerationPhase = 'validating';
   let plan: GenerationPlan | undefined;
   let task: SubmittedTask | undefined;
-  let snapshot: TaskSnapshot | undefined;
-  let snapshotOf: string | undefined;
-  let polls = 0;
   let submissions = 0;
   let deadlineAt: number | undefined;
-  let wakeUp = false;
   let outcome: GenerationOutcome | undefined;
   const ledger = new CostLedger();
+  const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted));
   const gate = new ApprovalGate();
   const holds = new BudgetHolds(info.taskQueue, info.workflowId);
 
@@ -74,8 +69,8 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     phase,
     klingTaskId: task?.taskId,
     externalTaskId: task?.externalTaskId,
-    klingStatus: snapshot?.status,
-    polls,
+    klingStatus: watch.snapshot?.status,
+    polls: watch.polls,
     submissions,
     elapsedMs: Date.now() - startedAt,
     deadlineAt,
@@ -84,9 +79,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     outcome,
     costs: ledger.record(),
   }));
-  setHandler(taskUpdatedSignal, () => {
-    wakeUp = true;
-  });
+  setHandler(taskUpdatedSignal, () => watch.wake());
 
   const enter = (next: GenerationPhase, details: string) => {
     phase = next;
@@ -126,13 +119,8 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => k !== 'total')),
     });
   };
-  const observe = (current: TaskSnapshot, of: SubmittedTask) => {
-    snapshot = current;
-    snapshotOf = of.taskId;
-    ledger.observed(of.taskId, current.status, current.unitsDeducted);
-  };
   const creditsOf = (units: number | undefined) => (units === undefined || !plan ? undefined : units * plan.estimate.creditsPerUnit);
-  const terminal = () => snapshotOf === task?.taskId && (snapshot?.status === 'succeeded' || snapshot?.status === 'failed');
+  const terminal = () => watch.terminal(task?.taskId);
 
   try {
     enter('validating', 'checking the request against the model catalog and budget');
@@ -179,7 +167,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       if (deadlineAt === undefined) deadlineAt = Date.now() + plan.deadlineMs;
 
       enter('generating', `Kling task \`${task.taskId}\`, deadline ${new Date(deadlineAt).toISOString()}`);
-      const done = await timed('generating', () => waitForTerminal(task!, plan!, deadlineAt!));
+      const done = await timed('generating', () => watch.waitForTerminal(task!, plan!, deadlineAt!));
       await holds.settle(holdKey, creditsOf(done.unitsDeducted));
       if (done.status === 'succeeded') break;
 
@@ -228,7 +216,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
   async function rehostTask(p: GenerationPlan, t: SubmittedTask): Promise<StoredVideo> {
     enter('rehosting', `downloading Kling task \`${t.taskId}\` into \`${p.objectName}\``);
-    return timed('rehosting', () => rehostActivity(p)({ task: t, objectName: p.objectName, plan: p, unitsDeducted: snapshot!.unitsDeducted }));
+    return timed('rehosting', () => rehostActivity(p)({ task: t, objectName: p.objectName, plan: p, unitsDeducted: watch.snapshot!.unitsDeducted }));
   }
 
   function resultOf(p: GenerationPlan, t: SubmittedTask, stored: StoredVideo, extra: Partial<GenerateVideoResult> = {}): GenerateVideoResult {
@@ -246,7 +234,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       standard: p.standard,
       credits: { estimated: p.estimate.credits, actual: ledger.actualCredits, driftCredits: ledger.driftCredits, drift: ledger.drift },
       submissions,
-      polls,
+      polls: watch.polls,
       timingsMs: timings,
       lint: p.lint,
       ...(ledger.approvedBy ? { approvedBy: ledger.approvedBy } : {}),
@@ -289,10 +277,10 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
         try {
           if (!terminal()) {
             enter('generating', `cancelled after submission; collecting the billed Kling task \`${t.taskId}\` anyway (collectAfterCancel)`);
-            await timed('generating', () => waitForTerminal(t, p, deadlineAt ?? Date.now() + p.deadlineMs));
+            await timed('generating', () => watch.waitForTerminal(t, p, deadlineAt ?? Date.now() + p.deadlineMs));
           }
           await holds.closeAll();
-          if (snapshot?.status === 'succeeded') {
+          if (watch.snapshot?.status === 'succeeded') {
             const stored = await rehostTask(p, t);
             finish('collected_after_cancel');
             enter('completed', `cancelled after submission, collected anyway: stored at \`${stored.uri}\``);
@@ -304,7 +292,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       } else if (!terminal()) {
         // Polling stops; one last look records a deduction Kling may already report.
         try {
-          observe(await statusActivity(p, 0)(t), t);
+          watch.observe(await statusActivity(p, 0)(t), t);
         } catch {
           // Unknown stays unknown: never assumed.
         }
@@ -319,54 +307,4 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   async function lookUp(p: GenerationPlan): Promise<SubmittedTask | null> {
     return findTaskActivity(p)({ request: input.request, externalTaskId: externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions) });
   }
-
-  /** The poll loop: one short status activity, then a durable timer (or an early wake-up signal). */
-  async function waitForTerminal(submitted: SubmittedTask, p: GenerationPlan, deadline: number): Promise<TaskSnapshot> {
-    let interval = p.poll.initialMs;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw timedOut(submitted, deadline);
-      await condition(() => wakeUp, Math.min(interval, remaining));
-      // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at once.
-      wakeUp = false;
-      interval = nextPollInterval(interval, p.poll.backoffCoefficient, p.poll.maxMs);
-
-      let current: TaskSnapshot;
-      try {
-        current = await statusActivity(p, deadline - Date.now())(submitted);
-      } catch (err) {
-        // Kling unreachable until past the deadline: report the timeout, with the cause.
-        if (err instanceof ActivityFailure && Date.now() >= deadline) throw timedOut(submitted, deadline, err);
-        throw err;
-      }
-      polls++;
-      if (current.status !== snapshot?.status) {
-        upsertSearchAttributes([{ key: KlingStatus, value: current.status }]);
-        setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${polls} polls`);
-      }
-      observe(current, submitted);
-      if (current.status === 'succeeded' || current.status === 'failed') return current;
-    }
-  }
-
-  function timedOut(submitted: SubmittedTask, deadline: number, cause?: Error): ApplicationFailure {
-    return ApplicationFailure.create({
-      type: FailureType.VideoGenerationTimedOut,
-      message: `Kling task ${submitted.taskId} did not finish by the deadline (${new Date(deadline).toISOString()}); last status ${snapshot?.status ?? 'unknown'}. It may still finish and be billed: the task stays collectable by id.`,
-      nonRetryable: true,
-      details: [{ taskId: submitted.taskId, externalTaskId: submitted.externalTaskId, lastStatus: snapshot?.status, polls }],
-      cause,
-    });
-  }
-}
-
-/** Surfaces an activity's typed failure as the workflow's own, so callers read `err.cause.type` directly. */
-function toWorkflowFailure(err: unknown): ApplicationFailure {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const cause = err.cause;
-    return ApplicationFailure.create({ type: cause.type ?? FailureType.KlingUnavailable, message: cause.message, nonRetryable: true, details: cause.details as unknown[], cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message, nonRetryable: true, cause: err instanceof Error ? err : undefined });
 }

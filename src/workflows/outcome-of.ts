@@ -7,6 +7,7 @@ export function outcomeOf(failure: ApplicationFailure, submitted: boolean): Gene
   switch (failure.type) {
     case FailureType.InvalidVideoRequest:
     case FailureType.PromptRejected:
+    case FailureType.KlingTaskNotFound:
       return 'invalid';
     case FailureType.BudgetExceeded:
       return 'budget_refused';
@@ -15,6 +16,8 @@ export function outcomeOf(failure: ApplicationFailure, submitted: boolean): Gene
     case FailureType.VideoGenerationFailed:
       return 'failed';
     case FailureType.VideoGenerationTimedOut:
+    case FailureType.VideoQueuedTooLong:
+    case FailureType.VideoProcessingTooLong:
       return 'timed_out';
     case FailureType.ContentPolicyViolation:
     case FailureType.KlingRequestRejected:

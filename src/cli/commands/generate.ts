@@ -14,6 +14,8 @@ interface GenerateFlags extends RequestFlags {
   workflowId?: string;
   taskQueue?: string;
   deadline?: string;
+  queuedDeadline?: string;
+  processingDeadline?: string;
   maxCredits?: string;
   resubmitOnFailure?: string;
   prefix?: string;
@@ -38,6 +40,8 @@ const numberOrText = (value: string): number | string => (value.trim() !== '' &&
 export function workflowOptions(flags: GenerateFlags): GenerateVideoInput['options'] {
   const options: Record<string, unknown> = {};
   if (flags.deadline !== undefined) options.deadline = msOrText(flags.deadline);
+  if (flags.queuedDeadline !== undefined) options.queuedDeadline = msOrText(flags.queuedDeadline);
+  if (flags.processingDeadline !== undefined) options.processingDeadline = msOrText(flags.processingDeadline);
   if (flags.maxCredits !== undefined) options.maxCredits = numberOrText(flags.maxCredits);
   if (flags.resubmitOnFailure !== undefined) options.resubmitOnFailure = numberOrText(flags.resubmitOnFailure);
   if (flags.prefix !== undefined) options.destination = { prefix: flags.prefix };
@@ -62,6 +66,8 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--workflow-id <id>', 'workflow id, your idempotency key ([A-Za-z0-9_-], ≤ 120; default kling-<utc time>-<random>)')
     .option('--task-queue <name>', 'task queue of the workers (default $KLING_TASK_QUEUE or kling-video)')
     .option('--deadline <duration>', 'give up waiting this long after submission: ms or a Temporal duration ("10 minutes", "90s"); default 10 minutes')
+    .option('--queued-deadline <duration>', 'fail with VideoQueuedTooLong (exit 4) when the task is still queued this long after submission (default off)')
+    .option('--processing-deadline <duration>', 'fail with VideoProcessingTooLong (exit 4) when the task is still processing this long after it started (default off)')
     .option('--max-credits <n>', 'refuse (BudgetExceeded, exit 2) before submitting when the estimate is higher')
     .option('--resubmit-on-failure <n>', 'resubmit after a failed task up to n times (0–5, default 0)')
     .option('--prefix <prefix>', 'extra object-name prefix: lower-case segments [a-z0-9_-] separated by "/", at most 5')

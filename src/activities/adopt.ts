@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { KlingCredentialsError, zodIssues, type ApiStandard, type KlingClient, type KlingTask, type TaskRef, type VideoKind } from '../kling/index.js';
+import { FailureType } from '../shared/failure-types.js';
+import { AdoptVideoInput, AdoptVideoOptions, type AdoptionPlan } from '../shared/generation.js';
+import { toActivityFailure } from './failures.js';
+
+export interface AdoptDeps {
+  kling: KlingClient;
+  /** Credits per Kling unit (the worker's pricing table). */
+  creditsPerUnit: number;
+  /** Base of every object name (e.g. `kling-videos`). */
+  objectPrefix: string;
+}
+
+type Issue = { field: string; message: string };
+
+function invalid(issues: Issue[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.InvalidVideoRequest,
+    message: `Invalid adoption: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    nonRetryable: true,
+    details: [{ issues }],
+  });
+}
+
+const KINDS: VideoKind[] = ['text-to-video', 'image-to-video'];
+
+/**
+ * Where a task may be: the new standard's task query needs no family; a legacy query is scoped to its family
+ * (text2video / image2video). Narrowed by the caller's `standard` and `kind`.
+ */
+function places(standard: ApiStandard | undefined, kind: VideoKind | undefined): Array<{ standard: ApiStandard; kind: VideoKind }> {
+  const out: Array<{ standard: ApiStandard; kind: VideoKind }> = [];
+  if (standard !== 'legacy') out.push({ standard: 'new', kind: kind ?? 'text-to-video' });
+  if (standard !== 'new') for (const k of kind ? [kind] : KINDS) out.push({ standard: 'legacy', kind: k });
+  return out;
+}
+
+/**
+ * adoptVideo's first step: validates the input (issues name the field), finds the task where it can be, resolves
+ * the durations and derives the object name from the adopting workflow (like generateVideo's: a hash of its id and
+ * first run id, no user text). Never creates anything. Fails with KlingTaskNotFound naming the field when Kling
+ * knows no such task. Places the worker has no credentials for are skipped.
+ */
+export async function planAdoption(
+  deps: AdoptDeps,
+  raw: unknown,
+  workflow: { workflowId: string; firstExecutionRunId: string },
+  signal?: AbortSignal,
+): Promise<AdoptionPlan> {
+  const parsed = AdoptVideoInput.safeParse(raw);
+  if (!parsed.success) throw invalid(zodIssues(parsed.error));
+  const input = parsed.data;
+  const given = (['taskId', 'externalTaskId', 'id'] as const).filter((k) => input[k] !== undefined);
+  if (given.length !== 1)
+    throw invalid([{ field: given.length ? given.join(', ') : 'taskId', message: 'give exactly one of taskId, externalTaskId or id' }]);
+  const options = AdoptVideoOptions.safeParse(input.options ?? {});
+  if (!options.success) throw invalid(zodIssues(options.error).map((i) => ({ ...i, field: `options.${i.field}` })));
+  const opts = options.data;
+
+  const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
+  if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
+  for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
+  const ms: Record<string, number> = {};
+  const issues: Issue[] = [];
+  for (const [field, value] of Object.entries(durations)) {
+    try {
+      ms[field] = msToNumber(value as never);
+      if (!(ms[field]! > 0)) throw new Error('not positive');
+    } catch {
+      issues.push({ field: `options.${field}`, message: `"${value}" is not a positive duration (e.g. "10 minutes", "30s" or milliseconds)` });
+    }
+  }
+  if (issues.length) throw invalid(issues);
+
+  const field = given[0]!;
+  const id = input[field]!;
+  const lookups: Array<{ by: 'taskId' | 'externalTaskId' }> = field === 'id' ? [{ by: 'taskId' }, { by: 'externalTaskId' }] : [{ by: field }];
+  const lookedIn: string[] = [];
+  let found: KlingTask | undefined;
+  search: for (const place of places(input.standard, input.kind)) {
+    for (const { by } of lookups) {
+      const ref: TaskRef = { standard: place.standard, kind: place.kind, [by]: id };
+      lookedIn.push(`${place.standard}${place.standard === 'legacy' ? ` ${place.kind}` : ''} by ${by}`);
+      try {
+        found = await deps.kling.getTask(ref, { signal });
+      } catch (err) {
+        // No credentials for this standard: the task cannot be there for this worker.
+        if (err instanceof KlingCredentialsError && !input.standard) continue;
+        throw toActivityFailure(err);
+      }
+      if (found) break search;
+    }
+  }
+  if (!found)
+    throw ApplicationFailure.create({
+      type: FailureType.KlingTaskNotFound,
+      message: `${field}: Kling knows no task "${id}" (looked in: ${lookedIn.join('; ')})`,
+      nonRetryable: true,
+      details: [{ issues: [{ field, message: `Kling knows no task "${id}"` }], lookedIn }],
+    });
+
+  const hash = createHash('sha256').update(`${workflow.workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
+  const timeouts = Object.keys(opts.activityTimeouts).length > 0;
+  return {
+    task: {
+      taskId: found.taskId,
+      // Empty when the task was created without one (the result then omits it).
+      externalTaskId: found.externalTaskId ?? '',
+      standard: found.standard,
+      kind: found.kind,
+      adopted: true,
+    },
+    snapshot: { status: found.status, statusMessage: found.statusMessage, unitsDeducted: found.unitsDeducted },
+    creditsPerUnit: deps.creditsPerUnit,
+    deadlineMs: ms.deadline!,
+    ...(ms.queuedDeadline !== undefined ? { queuedDeadlineMs: ms.queuedDeadline } : {}),
+    ...(ms.processingDeadline !== undefined ? { processingDeadlineMs: ms.processingDeadline } : {}),
+    poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
+    objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),
+    ...(timeouts
+      ? {
+          activityTimeoutsMs: {
+            statusStartToClose: ms['activityTimeouts.statusStartToClose'],
+            rehostHeartbeat: ms['activityTimeouts.rehostHeartbeat'],
+            rehostRetryInitialInterval: ms['activityTimeouts.rehostRetryInitialInterval'],
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,119 @@
+import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../shared/failure-types.js';
+import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
+import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
+import { adoptActivity, rehostActivity } from './activity-proxies.js';
+import { progressQuery, taskUpdatedSignal } from './messages.js';
+import { TaskWatch } from './poll-loop.js';
+import { toWorkflowFailure } from './workflow-failure.js';
+
+/**
+ * Adopts a Kling task that already exists (submitted elsewhere, or whose generateVideo wait timed out) and runs
+ * the rest of the pipeline on it: look it up (KlingTaskNotFound naming the field when Kling knows none) → wait for
+ * a terminal status on generateVideo's poll loop and deadlines → download and rehost under an object name derived
+ * from this workflow. Never creates a task, so it never spends credits; the result has GenerateVideoResult's shape
+ * (see AdoptVideoResult for what an adopted task cannot tell). Answers the same `progress` query.
+ */
+export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResult> {
+  const info = workflowInfo();
+  const startedAt = Date.now();
+  const timings = { validating: 0, submitting: 0, generating: 0, rehosting: 0, total: 0 };
+  let phase: GenerationPhase = 'validating';
+  let plan: AdoptionPlan | undefined;
+  let deadlineAt: number | undefined;
+  let unitsDeducted: number | undefined;
+  const watch = new TaskWatch((current) => {
+    if (current.unitsDeducted !== undefined) unitsDeducted = current.unitsDeducted;
+  });
+
+  setHandler(progressQuery, () => ({
+    phase,
+    klingTaskId: plan?.task.taskId,
+    externalTaskId: plan?.task.externalTaskId || undefined,
+    klingStatus: watch.snapshot?.status ?? plan?.snapshot.status,
+    polls: watch.polls,
+    submissions: 0,
+    elapsedMs: Date.now() - startedAt,
+    deadlineAt,
+  }));
+  setHandler(taskUpdatedSignal, () => watch.wake());
+
+  const enter = (next: GenerationPhase, details: string) => {
+    phase = next;
+    upsertSearchAttributes([{ key: KlingPhase, value: next }]);
+    setCurrentDetails(`**${next}** — ${details}`);
+  };
+  const timed = async <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] += Date.now() - t0;
+    }
+  };
+
+  try {
+    enter('validating', 'looking the Kling task up (adoption: nothing is submitted)');
+    const p = (plan = await timed('validating', () => adoptActivity(input)(input, { firstExecutionRunId: info.firstExecutionRunId })));
+    const task = p.task;
+    unitsDeducted = p.snapshot.unitsDeducted;
+    upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
+
+    let done = p.snapshot;
+    if (done.status !== 'succeeded' && done.status !== 'failed') {
+      deadlineAt = Date.now() + p.deadlineMs;
+      enter('generating', `adopted Kling task \`${task.taskId}\` (${done.status}), deadline ${new Date(deadlineAt).toISOString()}`);
+      done = await timed('generating', () => watch.waitForTerminal(task, p, deadlineAt!));
+    }
+    const creditsDeducted = unitsDeducted === undefined ? undefined : unitsDeducted * p.creditsPerUnit;
+    if (done.status === 'failed') {
+      const message = done.statusMessage ?? 'no reason given';
+      throw ApplicationFailure.create({
+        type: FailureType.VideoGenerationFailed,
+        message: `adopted Kling task ${task.taskId} failed: ${message}`,
+        nonRetryable: true,
+        details: [
+          {
+            taskId: task.taskId,
+            externalTaskId: task.externalTaskId || undefined,
+            statusMessage: message,
+            submissions: 0,
+            unitsDeducted: unitsDeducted ?? null,
+            creditsDeducted: creditsDeducted ?? null,
+          },
+        ],
+      });
+    }
+
+    enter('rehosting', `downloading adopted Kling task \`${task.taskId}\` into \`${p.objectName}\``);
+    const stored: StoredVideo = await timed('rehosting', () =>
+      rehostActivity(p)({ task, objectName: p.objectName, creditsPerUnit: p.creditsPerUnit, unitsDeducted }),
+    );
+    timings.total = Date.now() - startedAt;
+    enter('completed', `stored at \`${stored.uri}\` (${stored.size} bytes)`);
+    return {
+      uri: stored.uri,
+      url: stored.url,
+      objectName: stored.objectName,
+      size: stored.size,
+      md5Base64: stored.md5Base64,
+      crc32c: stored.crc32c,
+      contentType: stored.contentType,
+      klingTaskId: task.taskId,
+      ...(task.externalTaskId ? { externalTaskId: task.externalTaskId } : {}),
+      standard: task.standard,
+      credits: { ...(creditsDeducted !== undefined ? { actual: creditsDeducted } : {}) },
+      submissions: 0,
+      polls: watch.polls,
+      timingsMs: timings,
+      adopted: true,
+    };
+  } catch (err) {
+    // Cancelled: nothing of ours to clean up (the task was not ours to stop, and Kling cannot stop one anyway).
+    if (isCancellation(err)) throw err;
+    const failure = toWorkflowFailure(err);
+    phase = 'failed';
+    upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
+    throw failure;
+  }
+}

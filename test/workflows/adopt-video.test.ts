@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VideoGenerationClient } from '../../src/client.js';
+import { FailureType } from '../../src/shared/failure-types.js';
+import type { AdoptVideoInput, AdoptVideoResult } from '../../src/shared/generation.js';
+import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
+import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';
+import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
+import { cleanEnv, runCli } from '../cli/cli-process.js';
+
+const PROMPT = 'A lighthouse on a cliff at dusk, waves crashing below, slow aerial orbit, cinematic';
+const FAST_POLL = { initialInterval: 100, backoffCoefficient: 1.5, maxInterval: 500 };
+
+let env: TestWorkflowEnvironment;
+let stack: GenerationStack;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  stack = await createGenerationStack(env);
+});
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+/** Every create the simulator saw (either standard); `/tasks` POST is the new standard's list, not a create. */
+const creates = () => stack.sim.requests.filter((r) => r.method === 'POST' && r.routeKind === 'create');
+
+function adopt(input: AdoptVideoInput, workflowId = uniqueId('adopt')) {
+  return env.client.workflow.start(adoptVideo, { args: [input], workflowId, taskQueue: stack.taskQueue });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+async function expectStoredVideoOf(result: AdoptVideoResult, taskId: string) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stack.storage.read(result.objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  const bytes = Buffer.concat(chunks);
+  expect(bytes.length).toBe(result.size);
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.sim.videoSha256(taskId));
+  expect(result.uri).toBe(`gs://${stack.bucket}/videos/${result.objectName}`);
+  const stat = await stack.storage.stat(result.objectName);
+  expect(stat?.metadata).toMatchObject({ klingTaskId: taskId, adopted: 'true' });
+}
+
+describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server', () => {
+  it('adopts a new-standard task by task id (through VideoGenerationClient): waits, rehosts, creates nothing', async () => {
+    await stack.run(async () => {
+      const externalTaskId = uniqueId('elsewhere');
+      // Held in `processing` until the adoption is waiting on it, so the wait itself is exercised.
+      const created = await stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:never]`, duration: 5, externalTaskId });
+      expect(created.status).toBe('submitted');
+      const before = creates().length;
+
+      const videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
+      const handle = await videos.adoptVideo({ taskId: created.taskId }, { options: { poll: FAST_POLL } });
+      expect(handle.workflowId).toBe(`adopt-${created.taskId}`);
+      await expect.poll(async () => (await videos.getProgress(handle.workflowId)).phase, { timeout: 10_000, interval: 100 }).toBe('generating');
+      expect((await videos.getProgress(handle.workflowId)).klingTaskId).toBe(created.taskId);
+      stack.sim.completeTask(created.taskId);
+      const result = await handle.result();
+
+      expect(creates()).toHaveLength(before);
+      await expectStoredVideoOf(result, created.taskId);
+      expect(result).toMatchObject({ klingTaskId: created.taskId, externalTaskId, standard: 'new', submissions: 0, adopted: true });
+      expect(result.polls).toBeGreaterThanOrEqual(1);
+      // Kling's query names no model or request: no estimate, but the actual deduction (10 credits per unit).
+      expect(result.credits.estimated).toBeUndefined();
+      expect(result.model).toBeUndefined();
+      expect(result.credits.actual).toBe(stack.sim.task(created.taskId)!.chargedUnits! * 10);
+      // The object name is derived from the adopting workflow, never from the task or user text.
+      expect(result.objectName).toMatch(/^kling-videos\/[0-9a-f]{32}\.mp4$/);
+
+      // Adopting the same task again joins the completed adoption: same object, still no create.
+      const again = await videos.adoptVideo({ taskId: created.taskId });
+      expect((await again.result()).objectName).toBe(result.objectName);
+      expect(creates()).toHaveLength(before);
+    });
+  });
+
+  it('adopts a legacy task created over the simulator HTTP API, found by its external id (`id`: either kind)', async () => {
+    await stack.run(async () => {
+      const externalTaskId = uniqueId('legacy-ext');
+      const res = await fetch(`${stack.sim.url}/v1/videos/text2video`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SIM_CREDENTIALS.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model_name: 'kling-v1-6', mode: 'std', prompt: PROMPT, duration: '5', external_task_id: externalTaskId }),
+      });
+      const body = (await res.json()) as { code: number; data: { task_id: string } };
+      expect(body.code).toBe(0);
+      const taskId = body.data.task_id;
+      const before = creates().length;
+
+      const result = await (await adopt({ id: externalTaskId, standard: 'legacy', options: { poll: FAST_POLL } })).result();
+
+      expect(creates()).toHaveLength(before);
+      await expectStoredVideoOf(result, taskId);
+      expect(result).toMatchObject({ klingTaskId: taskId, externalTaskId, standard: 'legacy', adopted: true });
+      // Found on the legacy text2video family, where it was created.
+      expect(stack.sim.requests.some((r) => r.method === 'GET' && r.standard === 'legacy' && r.path.includes('/v1/videos/text2video/'))).toBe(true);
+    });
+  });
+
+  it('an unknown id fails with KlingTaskNotFound naming the field; nothing is created', async () => {
+    await stack.run(async () => {
+      const before = creates().length;
+      const byTask = await failureOf((await adopt({ taskId: 'no-such-task-123', standard: 'new' })).result());
+      expect(byTask.type).toBe(FailureType.KlingTaskNotFound);
+      expect(byTask.nonRetryable).toBe(true);
+      expect(byTask.message).toContain('taskId');
+      expect(byTask.details?.[0]).toMatchObject({ issues: [{ field: 'taskId' }], lookedIn: ['new by taskId'] });
+
+      const byExternal = await failureOf((await adopt({ externalTaskId: 'no-such-external-id' })).result());
+      expect(byExternal.type).toBe(FailureType.KlingTaskNotFound);
+      expect(byExternal.details?.[0]).toMatchObject({ issues: [{ field: 'externalTaskId' }] });
+      // Every place was searched: the new standard and both legacy families.
+      expect((byExternal.details?.[0] as { lookedIn: string[] }).lookedIn).toHaveLength(3);
+
+      const neither = await failureOf((await adopt({})).result());
+      expect(neither.type).toBe(FailureType.InvalidVideoRequest);
+      expect(neither.details?.[0]).toMatchObject({ issues: [{ field: 'taskId' }] });
+      expect(creates()).toHaveLength(before);
+    });
+  });
+
+  it('a generateVideo that timed out names its task and how to adopt it; adopting it later stores the video', async () => {
+    await stack.run(async () => {
+      const before = creates().length;
+      const gen = await env.client.workflow.start(generateVideo, {
+        args: [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:never]`, duration: 5 }, options: { deadline: 1_500, poll: FAST_POLL } }],
+        workflowId: uniqueId('gen-timeout'),
+        taskQueue: stack.taskQueue,
+      });
+      const timedOut = await failureOf(gen.result());
+      expect(timedOut.type).toBe(FailureType.VideoGenerationTimedOut);
+      const details = timedOut.details?.[0] as { taskId: string; externalTaskId: string; deadline: string; adopt: AdoptVideoInput };
+      expect(details.taskId).toMatch(/\S/);
+      expect(details.externalTaskId).toMatch(/-r[0-9a-f]{12}-1$/);
+      expect(details).toMatchObject({ deadline: 'overall', adopt: { taskId: details.taskId, standard: 'new', kind: 'text-to-video' } });
+      expect(timedOut.message).toContain(`kling-video adopt ${details.taskId}`);
+      expect(creates()).toHaveLength(before + 1);
+
+      // The task finishes after all (Kling kept working on it); adopt it from the failure's own details.
+      stack.sim.completeTask(details.taskId);
+      const result = await (await adopt({ ...details.adopt, options: { poll: FAST_POLL } })).result();
+      await expectStoredVideoOf(result, details.taskId);
+      expect(result).toMatchObject({ klingTaskId: details.taskId, externalTaskId: details.externalTaskId, adopted: true });
+      // Already finished at lookup: no poll needed.
+      expect(result.polls).toBe(0);
+      expect(creates()).toHaveLength(before + 1);
+    });
+  });
+
+  it('`kling-video adopt <external id> --by external-id --wait --json` stores the video and prints the result', async () => {
+    await stack.run(async () => {
+      const externalTaskId = uniqueId('cli-ext');
+      const created = await stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId });
+      const before = creates().length;
+      const { temporalAddress, temporalNamespace } = testServers();
+      const run = await runCli(['adopt', externalTaskId, '--by', 'external-id', '--poll-interval', '200', '--wait', '--json'], {
+        env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace, KLING_TASK_QUEUE: stack.taskQueue }),
+        timeoutMs: 60_000,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as { workflowId: string; status: string; result: AdoptVideoResult };
+      expect(out).toMatchObject({ workflowId: `adopt-${externalTaskId}`, status: 'completed', result: { klingTaskId: created.taskId, externalTaskId, adopted: true } });
+      await expectStoredVideoOf(out.result, created.taskId);
+      expect(creates()).toHaveLength(before);
+    });
+  });
+});
