@@ -7,10 +7,13 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { createModelCatalog, resolveWithoutCredentials, type ModelCatalog } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
-import type { GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
+import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
 import { KlingModel, KlingPhase } from './shared/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
-import { approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
+import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './shared/batch.js';
+import { batchProgressQuery, generateBatch } from './workflows/index.js';
+import { zodIssues } from './kling/index.js';
+import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
 
 export interface StartOptions {
   /** The caller's idempotency key: starting the same id again returns the existing generation. */
@@ -61,6 +64,86 @@ export class VideoGenerationClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.#client.workflow.getHandle<typeof generateVideo>(start.workflowId);
       throw err;
     }
+  }
+
+  /**
+   * Adopts an existing Kling task (submitted elsewhere, or left by a timed-out generation: its failure's
+   * `details[0].adopt` is a ready-made `ref`) and stores its video; nothing is created or spent. The workflow id
+   * defaults to `adopt-<id>`, so adopting the same task again joins (or, once completed, returns) the same
+   * adoption; a failed one may be retried. Await `handle.result()` for an AdoptVideoResult; a KlingTaskNotFound
+   * failure names the field when Kling knows no such task.
+   */
+  async adoptVideo(
+    ref: Omit<AdoptVideoInput, 'options'>,
+    start: { workflowId?: string; taskQueue?: string; options?: AdoptVideoInput['options'] } = {},
+  ): Promise<WorkflowHandle<typeof adoptVideo>> {
+    const id = ref.taskId ?? ref.externalTaskId ?? ref.id;
+    if (!id) throw new KlingValidationError([{ field: 'taskId', message: 'give a task id, an external task id or an id of either kind' }]);
+    const workflowId = start.workflowId ?? `adopt-${id}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
+    if (!WORKFLOW_ID_PATTERN.test(workflowId))
+      throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
+    try {
+      return await this.#client.workflow.start(adoptVideo, {
+        args: [{ ...ref, ...(start.options ? { options: start.options } : {}) }],
+        workflowId,
+        taskQueue: start.taskQueue ?? this.#taskQueue,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        typedSearchAttributes: [{ key: KlingPhase, value: 'validating' }],
+        staticSummary: truncate(`adopt Kling task ${id}`, 200),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.#client.workflow.getHandle<typeof adoptVideo>(workflowId);
+      throw err;
+    }
+  }
+
+  /**
+   * Starts (or joins) a batch: every item a child generateVideo (`<workflowId>-<index>`), at most
+   * `options.concurrency` unfinished per concurrency bucket, within `options.maxCredits` (README "Batches").
+   * Validated locally first: a malformed batch or any invalid item throws KlingValidationError naming
+   * `items[i].request.<field>` and starts nothing.
+   */
+  async startBatch(input: GenerateBatchInput, start: { workflowId: string; taskQueue?: string }): Promise<WorkflowHandle<typeof generateBatch>> {
+    if (!WORKFLOW_ID_PATTERN.test(start.workflowId) || start.workflowId.length > 110)
+      throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} and be at most 110 characters` }]);
+    const parsed = GenerateBatchInputSchema.safeParse(input);
+    if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
+    const issues: Array<{ field: string; message: string }> = [];
+    const models = new Set<string>();
+    input.items.forEach((item, i) => {
+      try {
+        models.add(resolveWithoutCredentials(item.request, this.#catalog).model.id);
+      } catch (err) {
+        if (!(err instanceof KlingValidationError)) throw err;
+        for (const issue of err.issues) issues.push({ field: `items[${i}].request.${issue.field}`, message: issue.message });
+      }
+    });
+    if (issues.length) throw new KlingValidationError(issues);
+    try {
+      return await this.#client.workflow.start(generateBatch, {
+        args: [input],
+        workflowId: start.workflowId,
+        taskQueue: start.taskQueue ?? this.#taskQueue,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        typedSearchAttributes: [{ key: KlingPhase, value: 'batch_estimating' }],
+        staticSummary: truncate(`batch of ${input.items.length}: ${[...models].join(', ')}`, 200),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.#client.workflow.getHandle<typeof generateBatch>(start.workflowId);
+      throw err;
+    }
+  }
+
+  /** A batch's counters: succeeded, failed, skipped, in flight, waiting, slots per bucket, credits. */
+  async getBatchProgress(workflowId: string): Promise<BatchProgress> {
+    return this.#client.workflow.getHandle(workflowId).query(batchProgressQuery);
+  }
+
+  /** Waits for a batch: every item with its outcome (succeeded with the uri, failed with its type, skipped with the numbers). */
+  async batchResult(workflowId: string): Promise<GenerateBatchResult> {
+    return this.#client.workflow.getHandle<typeof generateBatch>(workflowId).result();
   }
 
   /** Phase, Kling task, polls, elapsed and, while rehosting, bytes transferred (from the activity's heartbeat). */

@@ -1,10 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
 import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../callbacks/request-options.js';
-import type { KlingClient, PricingTable } from '../kling/index.js';
+import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
 import type { KlingMetrics } from '../metrics/kling-metrics.js';
-import type { GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
+import type { AdoptionPlan, AdoptVideoInput, GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
 import type { VideoStorage } from '../storage/index.js';
+import { estimateBatchItems, validateBatchOptions } from './batch-estimate.js';
+import { planAdoption } from './adopt.js';
 import { checkAccountBalance, type BalanceCheckResult, type BalanceGuardConfig, type CheckAccountBalanceInput } from './balance.js';
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
@@ -70,6 +72,18 @@ export function createActivities(deps: ActivityDeps) {
       return findTask(deps.kling, args.request, args.externalTaskId);
     },
 
+    /** adoptVideo: validates the input and finds the existing task (see planAdoption). Never creates anything. */
+    async planAdoption(input: AdoptVideoInput, run?: { firstExecutionRunId: string }): Promise<AdoptionPlan> {
+      const { info, cancellationSignal } = Context.current();
+      const creditsPerUnit = (deps.pricing ?? createPricingTable()).creditsPerUnit;
+      return planAdoption(
+        { kling: deps.kling, creditsPerUnit, objectPrefix },
+        input,
+        { workflowId: info.workflowExecution?.workflowId ?? '', firstExecutionRunId: run?.firstExecutionRunId ?? info.workflowExecution?.runId ?? '' },
+        cancellationSignal,
+      );
+    },
+
     /** Reserves credits in the task queue's rolling budget (see reserveCredits). */
     reserveCredits,
 
@@ -103,6 +117,16 @@ export function createActivities(deps: ActivityDeps) {
      */
     async checkAccountBalance(input: CheckAccountBalanceInput): Promise<BalanceCheckResult> {
       return checkAccountBalance({ kling: deps.kling, guard: deps.balanceGuard, delays, signal: Context.current().cancellationSignal }, input);
+    },
+
+    /** Batch-level checks of generateBatch (see validateBatchOptions). */
+    async validateBatchOptions(args: { batchId: string; itemCount: number; options: unknown }) {
+      return validateBatchOptions(args);
+    },
+
+    /** Estimates and buckets a chunk of batch items without submitting anything (see estimateBatchItems). */
+    async estimateBatchItems(args: Parameters<typeof estimateBatchItems>[1]) {
+      return estimateBatchItems({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, args);
     },
 
     /** Download from Kling's CDN and store (see rehost). */

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdopt } from './commands/adopt.js';
+import { registerBatch } from './commands/batch.js';
 import { registerApprove } from './commands/approve.js';
 import { registerCallbacks } from './commands/callbacks.js';
 import { registerCancel } from './commands/cancel.js';
@@ -18,7 +20,7 @@ import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
 
-export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'cancel', 'approve', 'reject', 'list', 'costs', 'worker', 'callbacks', 'simulator', 'dev'] as const;
+export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'worker', 'callbacks', 'simulator', 'dev'] as const;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kling-video')
@@ -33,6 +35,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerValidate(program, ctx);
   registerStatus(program, ctx);
   registerResult(program, ctx);
+  registerAdopt(program, ctx);
+  registerBatch(program, ctx);
   registerCancel(program, ctx);
   registerApprove(program, ctx);
   registerReject(program, ctx);
