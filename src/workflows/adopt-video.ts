@@ -1,8 +1,9 @@
-import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../shared/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
 import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
+import { announcePhase, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { TaskWatch } from './poll-loop.js';
 import { toWorkflowFailure } from './workflow-failure.js';
@@ -40,17 +41,9 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
 
   const enter = (next: GenerationPhase, details: string) => {
     phase = next;
-    upsertSearchAttributes([{ key: KlingPhase, value: next }]);
-    setCurrentDetails(`**${next}** — ${details}`);
+    announcePhase(next, details);
   };
-  const timed = async <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      timings[name] += Date.now() - t0;
-    }
-  };
+  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => timedInto(timings, name, fn);
 
   try {
     enter('validating', 'looking the Kling task up (adoption: nothing is submitted)');

@@ -27,6 +27,7 @@ import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, 
 import { ApprovalGate } from './approval-gate.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
+import { announcePhase, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
@@ -83,17 +84,9 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
   const enter = (next: GenerationPhase, details: string) => {
     phase = next;
-    upsertSearchAttributes([{ key: KlingPhase, value: next }]);
-    setCurrentDetails(`**${next}** — ${details}`);
+    announcePhase(next, details);
   };
-  const timed = async <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      timings[name] += Date.now() - t0;
-    }
-  };
+  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => timedInto(timings, name, fn);
   const saveMemo = () => {
     if (costsV1) upsertMemo({ [COST_MEMO_KEY]: ledger.record() });
   };
