@@ -1,6 +1,7 @@
 import type { VideoGenerationClient } from '../client.js';
 import type { GenerationProgress } from '../shared/generation.js';
-import { formatBytes, formatMs, type Output } from './output.js';
+import { toCliError } from './exit-codes.js';
+import { formatBytes, formatMs, printJson, type Output } from './output.js';
 
 /** One line describing a generation's progress. */
 export function progressLine(p: GenerationProgress): string {
@@ -68,4 +69,31 @@ export async function watchProgress(
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500))]);
   }
   if (output.isTty && lastLineLength > 0) process.stdout.write('\n');
+}
+
+/**
+ * `--wait` of a command that started a workflow: follows its progress (not with --json), then prints the result
+ * (`{workflowId, …json, status: 'completed', result}` with --json, else `completed <id>` and the result lines).
+ * A failure is rethrown as a CliError naming the workflow, so it gets the failure's exit code.
+ */
+export async function awaitAndReport<T>(
+  ctx: { output: Output },
+  videos: VideoGenerationClient,
+  workflowId: string,
+  result: Promise<T>,
+  options: { json?: boolean; jsonFields?: Record<string, unknown>; lines: (value: T) => string[] },
+): Promise<void> {
+  if (!options.json) await watchProgress(videos, workflowId, result, ctx.output, { prefix: '  ' });
+  try {
+    const value = await result;
+    if (options.json) printJson(ctx.output, { workflowId, ...options.jsonFields, status: 'completed', result: value });
+    else {
+      ctx.output.out(`completed ${workflowId}`);
+      for (const line of options.lines(value)) ctx.output.out(`  ${line}`);
+    }
+  } catch (err) {
+    const error = toCliError(err);
+    error.workflowId = workflowId;
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import { FailureType } from '../shared/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
 import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
-import { announcePhase, timedInto } from './phase.js';
+import { announcePhase, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { TaskWatch } from './poll-loop.js';
 import { toWorkflowFailure } from './workflow-failure.js';
@@ -85,13 +85,7 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     timings.total = Date.now() - startedAt;
     enter('completed', `stored at \`${stored.uri}\` (${stored.size} bytes)`);
     return {
-      uri: stored.uri,
-      url: stored.url,
-      objectName: stored.objectName,
-      size: stored.size,
-      md5Base64: stored.md5Base64,
-      crc32c: stored.crc32c,
-      contentType: stored.contentType,
+      ...storedLocation(stored),
       klingTaskId: task.taskId,
       ...(task.externalTaskId ? { externalTaskId: task.externalTaskId } : {}),
       standard: task.standard,

@@ -27,7 +27,7 @@ import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, 
 import { ApprovalGate } from './approval-gate.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
-import { announcePhase, timedInto } from './phase.js';
+import { announcePhase, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
@@ -214,13 +214,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
   function resultOf(p: GenerationPlan, t: SubmittedTask, stored: StoredVideo, extra: Partial<GenerateVideoResult> = {}): GenerateVideoResult {
     return {
-      uri: stored.uri,
-      url: stored.url,
-      objectName: stored.objectName,
-      size: stored.size,
-      md5Base64: stored.md5Base64,
-      crc32c: stored.crc32c,
-      contentType: stored.contentType,
+      ...storedLocation(stored),
       klingTaskId: t.taskId,
       externalTaskId: t.externalTaskId,
       model: p.model,

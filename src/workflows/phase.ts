@@ -1,4 +1,5 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { StoredVideo } from '../shared/generation.js';
 import { KlingPhase } from '../shared/search-attributes.js';
 
 /** Shows a phase in the Temporal UI: the KlingPhase search attribute and the current details. */
@@ -15,4 +16,9 @@ export async function timedInto<K extends string, T>(timings: Record<K, number>,
   } finally {
     timings[name] += Date.now() - t0;
   }
+}
+
+/** The stored object as a result reports it (`created` says only whether this attempt wrote it). */
+export function storedLocation({ created: _created, ...location }: StoredVideo): Omit<StoredVideo, 'created'> {
+  return location;
 }

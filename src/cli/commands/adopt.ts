@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { ApiStandard, VideoKind, zodIssues } from '../../kling/index.js';
 import { AdoptVideoOptions, type AdoptVideoInput, type AdoptVideoResult } from '../../shared/generation.js';
 import { action, type CliContext } from '../context.js';
-import { CliError, toCliError } from '../exit-codes.js';
+import { CliError } from '../exit-codes.js';
 import { formatBytes, formatMs, printJson } from '../output.js';
-import { watchProgress } from '../progress.js';
+import { awaitAndReport } from '../progress.js';
 import { localPath, workflowUiUrl } from '../result-format.js';
 import { connectTemporal } from '../temporal.js';
 
@@ -112,20 +112,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
             return;
           }
           if (!flags.json) ctx.output.out(`adopting ${id} as ${workflowId} on task queue ${session.taskQueue}`);
-          const result = handle.result();
-          if (!flags.json) await watchProgress(session.videos, workflowId, result, ctx.output, { prefix: '  ' });
-          try {
-            const value = await result;
-            if (flags.json) printJson(ctx.output, { workflowId, status: 'completed', result: value });
-            else {
-              ctx.output.out(`completed ${workflowId}`);
-              for (const line of adoptedLines(value)) ctx.output.out(`  ${line}`);
-            }
-          } catch (err) {
-            const error = toCliError(err);
-            error.workflowId = workflowId;
-            throw error;
-          }
+          await awaitAndReport(ctx, session.videos, workflowId, handle.result(), { json: flags.json, lines: adoptedLines });
         } finally {
           await session.close();
         }

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { GenerateVideoOptions, type GenerateVideoInput } from '../../shared/generation.js';
 import { zodIssues } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
-import { CliError, toCliError } from '../exit-codes.js';
+import { CliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
-import { watchProgress } from '../progress.js';
+import { awaitAndReport } from '../progress.js';
 import { addRequestOptions, buildRequest, resolveLocally, type RequestFlags } from '../request-options.js';
 import { resultLines, workflowUiUrl } from '../result-format.js';
 import { connectTemporal } from '../temporal.js';
@@ -114,20 +114,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
             ctx.output.out(`started ${workflowId} on task queue ${session.taskQueue}`);
             if (ui) ctx.output.out(`  Temporal UI: ${ui}`);
           }
-          const result = session.videos.result(workflowId);
-          if (!flags.json) await watchProgress(session.videos, workflowId, result, ctx.output, { prefix: '  ' });
-          try {
-            const value = await result;
-            if (flags.json) printJson(ctx.output, { workflowId, runId, status: 'completed', result: value });
-            else {
-              ctx.output.out(`completed ${workflowId}`);
-              for (const line of resultLines(value)) ctx.output.out(`  ${line}`);
-            }
-          } catch (err) {
-            const error = toCliError(err);
-            error.workflowId = workflowId;
-            throw error;
-          }
+          await awaitAndReport(ctx, session.videos, workflowId, session.videos.result(workflowId), { json: flags.json, jsonFields: { runId }, lines: resultLines });
         } finally {
           await session.close();
         }
