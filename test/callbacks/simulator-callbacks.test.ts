@@ -77,6 +77,8 @@ describe('simulator callbacks', () => {
     expect(succeeded!.headers['webhook-signature']).toBeUndefined();
     expect(succeeded!.headers['webhook-id']).toBeUndefined();
     expect(unsigned.requests.length).toBe(requestsAfterCreate);
+    // The collector sees a POST before the simulator has read its answer and logged the delivery.
+    await unsigned.callbacks.idle();
     expect(unsigned.callbacks.deliveries().filter((d) => d.externalTaskId === 'cb-new-1').map((d) => [d.status, d.httpStatus])).toEqual([
       ['processing', 200],
       ['succeeded', 200],
@@ -138,6 +140,7 @@ describe('simulator callbacks', () => {
     expect(createWebhookVerifier([SECRET_A, SECRET_B])(forged!.raw, forged!.headers)).toMatchObject({ ok: false, reason: 'signature' });
     // The 503 was retried once (retries: 1) with the same webhook-id.
     expect(retried!.headers['webhook-id']).toBe(forged!.headers['webhook-id']);
+    await signed.callbacks.idle();
     expect(signed.callbacks.deliveries().filter((d) => d.externalTaskId === 'cb-forge').map((d) => d.httpStatus)).toEqual([200, 503, 200]);
   });
 });
