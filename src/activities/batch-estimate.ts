@@ -51,6 +51,7 @@ export function estimateBatchItems(
         ok: true,
         index,
         model: plan.model,
+        standard: plan.standard,
         bucket: args.bucketScope === 'packType' ? VIDEO_PACK : `${VIDEO_PACK}:${plan.model}`,
         estimatedCredits: plan.estimate.credits,
         reservedCredits: plan.estimate.credits * (1 + plan.resubmitOnFailure),

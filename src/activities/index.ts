@@ -13,7 +13,9 @@ import { rehost, type RehostInput } from './rehost.js';
 import { reserveCredits } from './credit-budget.js';
 import { findTask, submitTask } from './submit.js';
 import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js';
+import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
+import { watchBatchTasks, type BatchWatchStats, type WatchBatchInput } from './batch-watch.js';
 
 /** What the activities need; injected so tests and deployments choose the Kling endpoint, storage and prices. */
 export interface ActivityDeps {
@@ -87,10 +89,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Reserves credits in the task queue's rolling budget (see reserveCredits). */
     reserveCredits,
 
-    /**
-     * One status check; `failed` is a value, not an error. A finished new-standard task whose query carries no
-     * `billing` gets its deduction from the account's ledger (best effort: a failed lookup leaves it undefined).
-     */
+    /** One status check; `failed` is a value, not an error (see taskSnapshot for the deduction). */
     async getVideoTaskStatus(task: SubmittedTask): Promise<TaskSnapshot> {
       const { cancellationSignal: signal, log } = Context.current();
       let current;
@@ -100,15 +99,12 @@ export function createActivities(deps: ActivityDeps) {
         throw toActivityFailure(err, delays);
       }
       if (!current) return { status: 'unknown' };
-      let unitsDeducted = current.unitsDeducted;
-      if (unitsDeducted === undefined && task.standard === 'new' && (current.status === 'succeeded' || current.status === 'failed')) {
-        try {
-          unitsDeducted = (await deps.kling.getTaskDeduction(task.taskId, { startTime: current.createdAt, signal }))?.units;
-        } catch (err) {
-          log.warn('Kling deduction lookup failed; the actual cost stays unknown', { taskId: task.taskId, error: err instanceof Error ? err.message : String(err) });
-        }
-      }
-      return { status: current.status, statusMessage: current.statusMessage, unitsDeducted };
+      return taskSnapshot(deps.kling, { ...current, standard: task.standard }, { signal, warn: (m, a) => log.warn(m, a) });
+    },
+
+    /** A batch's status watcher: its in-flight new-standard items, 20 per query, each woken on a change (see watchBatchTasks). */
+    async watchBatchTasks(input: WatchBatchInput): Promise<BatchWatchStats> {
+      return watchBatchTasks({ kling: deps.kling }, input);
     },
 
     /**

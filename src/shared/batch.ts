@@ -5,6 +5,38 @@ import { DurationInput, GenerateVideoInput } from './generation.js';
 /** Most items one batch accepts: its history stays bounded without continue-as-new (README "Batches"). */
 export const MAX_BATCH_ITEMS = 1000;
 
+/** A positive duration (`"10s"`, `"2 minutes"` or milliseconds) with a default, as milliseconds. */
+function durationMs(fallback: string) {
+  return DurationInput.default(fallback).transform((value, ctx) => {
+    try {
+      const ms = msToNumber(value as never);
+      if (ms > 0) return ms;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration (e.g. "24 hours", "30s" or milliseconds)` });
+    return z.NEVER;
+  });
+}
+
+/**
+ * Batched status queries (new-standard items only; NEW §3.6 `GET /tasks` takes up to 20 ids): one watcher
+ * activity of the batch looks up every in-flight item 20 external ids per call each `interval` and signals an
+ * item's workflow (`klingTaskUpdated`, with the status it read) when its status changes, so a batch of 1,000 makes
+ * about 50 status calls per tick instead of 1,000. Each batched item keeps its own poll as a slow fallback
+ * (`childPollInterval`, unless the item sets `options.poll`), so a watcher outage costs latency, never a video.
+ */
+export const BatchPolling = z
+  .object({
+    /** Default true. False: every item polls its own task on its own schedule. */
+    enabled: z.boolean().default(true),
+    /** Time between two lookups of all in-flight items. Default 10 s. */
+    interval: durationMs('10s'),
+    /** Each batched item's own poll interval (its fallback). Default 2 minutes. */
+    childPollInterval: durationMs('2 minutes'),
+  })
+  .strict();
+
 /**
  * Batch options. `concurrency` caps the unfinished items per concurrency bucket (NEW §6: account × model version ×
  * resource-pack type; the account is implicit: one worker, one account). Default 5, the trial pack's "5Con".
@@ -29,19 +61,11 @@ export const BatchOptions = z
     approval: z
       .object({
         aboveCredits: z.number().positive(),
-        timeout: DurationInput.default('24 hours').transform((value, ctx) => {
-          try {
-            const ms = msToNumber(value as never);
-            if (ms > 0) return ms;
-          } catch {
-            // reported below
-          }
-          ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration (e.g. "24 hours", "30m" or milliseconds)` });
-          return z.NEVER;
-        }),
+        timeout: durationMs('24 hours'),
       })
       .strict()
       .optional(),
+    batchPolling: BatchPolling.prefault({}),
   })
   .strict();
 export type BatchOptions = z.infer<typeof BatchOptions>;
@@ -61,6 +85,8 @@ export const BatchItemEstimate = z.discriminatedUnion('ok', [
     ok: z.literal(true),
     index: z.number(),
     model: z.string(),
+    /** The API standard the item will use: only `new` items are polled in batches (absent in older histories). */
+    standard: z.enum(['legacy', 'new']).optional(),
     bucket: z.string(),
     /** Credits of one task. */
     estimatedCredits: z.number(),
@@ -130,6 +156,8 @@ export const BatchProgress = z.object({
   }),
   /** Most unfinished items seen at once in any one bucket. */
   peakInFlight: z.number(),
+  /** In-flight items whose status the batch looks up for them (batchPolling); absent in older records. */
+  polledByBatch: z.number().optional(),
   phase: z.enum(['estimating', 'awaiting_approval', 'running', 'completed']),
 });
 export type BatchProgress = z.infer<typeof BatchProgress>;
@@ -142,10 +170,4 @@ export const GenerateBatchResult = z.object({
 });
 export type GenerateBatchResult = z.infer<typeof GenerateBatchResult>;
 
-/** Memo key of a batch's counters (not COST_MEMO_KEY: its children record their own costs, counted once). */
-export const BATCH_MEMO_KEY = 'klingBatch';
-
-/** `<batchId>-<index>`: each item's own generateVideo workflow id. */
-export function batchItemWorkflowId(batchId: string, index: number): string {
-  return `${batchId}-${index}`;
-}
+export { BATCH_MEMO_KEY, batchItemWorkflowId } from './constants.js';

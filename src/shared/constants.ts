@@ -1,3 +1,5 @@
+// Values workflow code needs, kept free of zod so the workflow bundle stays small.
+
 /** Default task queue for workers and clients. */
 export const DEFAULT_TASK_QUEUE = 'kling-video';
 
@@ -19,4 +21,15 @@ export function externalTaskIdFor(workflowId: string, firstExecutionRunId: strin
 /** Inverse of externalTaskIdFor: which workflow a callback belongs to. */
 export function workflowIdFromExternalTaskId(externalTaskId: string): string | undefined {
   return /^(.+)-r[0-9a-f]{12}-\d+$/.exec(externalTaskId)?.[1];
+}
+
+/** Memo key under which every generation keeps its CostRecord (read by `kling-video costs`). */
+export const COST_MEMO_KEY = 'klingCosts';
+
+/** Memo key of a batch's counters (not COST_MEMO_KEY: its children record their own costs, counted once). */
+export const BATCH_MEMO_KEY = 'klingBatch';
+
+/** `<batchId>-<index>`: each item's own generateVideo workflow id. */
+export function batchItemWorkflowId(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { GenerationOutcome } from './outcome.js';
 
-/** Memo key under which every generation keeps its CostRecord (read by `kling-video costs`). */
-export const COST_MEMO_KEY = 'klingCosts';
+export { COST_MEMO_KEY } from './constants.js';
 
 /**
  * What a generation spent, estimated before submission and reported by Kling after: in the result, the

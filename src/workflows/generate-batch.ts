@@ -3,30 +3,26 @@ import {
   CancellationScope,
   ChildWorkflowFailure,
   condition,
-  executeChild,
   isCancellation,
+  log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import {
-  BATCH_MEMO_KEY,
-  batchItemWorkflowId,
-  type BatchItemEstimate,
-  type BatchItemOutcome,
-  type BatchProgress,
-  type GenerateBatchInput,
-  type GenerateBatchResult,
-} from '../shared/batch.js';
+import type { BatchItemEstimate, BatchItemOutcome, BatchProgress, GenerateBatchInput, GenerateBatchResult } from '../shared/batch.js';
 import { NON_RETRYABLE_FAILURES } from '../shared/failure-types.js';
+import { BATCH_MEMO_KEY, batchItemWorkflowId, externalTaskIdFor } from '../shared/constants.js';
+import { withFallbackPoll } from '../callbacks/request-options.js';
 import { KlingPhase } from '../shared/search-attributes.js';
 import { ApprovalGate } from './approval-gate.js';
-import { batchProgressQuery } from './batch-messages.js';
+import { batchItemTaskEndedSignal, batchProgressQuery, batchTrackedTasksQuery, type TrackedBatchTask } from './batch-messages.js';
 import { admitWithinBudget, BucketSlots, round } from './batch-slots.js';
 import { generateVideo } from './generate-video.js';
 
@@ -37,6 +33,17 @@ const { validateBatchOptions, estimateBatchItems } = proxyActivities<Activities>
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
+
+const { watchBatchTasks } = proxyActivities<Activities>({
+  summary: 'look up the batch\'s in-flight tasks, 20 per query, and wake their items',
+  // Runs as long as the batch; heartbeats at least every 5 s, so a dead worker is noticed within a minute.
+  startToCloseTimeout: '30 days',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Histories recorded before batched status queries replay without the watcher. */
+const BATCH_POLLING_PATCH = 'kling-batch-polling-v1';
 
 /** Items per estimate activity: keeps each activity's input and result small in the history. */
 const ESTIMATE_CHUNK = 50;
@@ -64,6 +71,14 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
   let reserved = 0;
   let slots = new BucketSlots({ concurrency: 5 });
   const buckets = new Set<string>();
+  /** In-flight new-standard items the batch's watcher looks up (by item index). */
+  const tracked = new Map<number, TrackedBatchTask>();
+  /** Started items by workflow id, with the slot each holds until its Kling task ends (or the item ends). */
+  const holding = new Map<string, { index: number; bucket: string }>();
+  /** Items that gave their slot back when their Kling task ended, before their rehost. */
+  const released = new Set<number>();
+  /** Something the run loop waits for happened: an item ended or gave its slot back. */
+  let changed = false;
 
   const progress = (): BatchProgress => {
     const done = outcomes.filter((o): o is BatchItemOutcome => o !== undefined);
@@ -84,10 +99,20 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
         actual: round(finished.reduce((s, o) => s + ('actualCredits' in o ? (o.actualCredits ?? 0) : 0), 0)),
       },
       peakInFlight: slots.peak,
+      polledByBatch: tracked.size,
       phase,
     };
   };
   setHandler(batchProgressQuery, progress);
+  setHandler(batchTrackedTasksQuery, () => [...tracked.values()]);
+  setHandler(batchItemTaskEndedSignal, ({ workflowId }) => {
+    const item = holding.get(workflowId);
+    if (item === undefined || released.has(item.index)) return;
+    released.add(item.index);
+    tracked.delete(item.index);
+    slots.release(item.bucket);
+    changed = true;
+  });
   // The same approve/reject Updates as a single generation (kling-video approve <batch id>).
   const gate = new ApprovalGate();
   let approvedBy: string | undefined;
@@ -142,18 +167,26 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
   const queue = [...admission.admitted];
   waiting = queue.length;
   const running: Array<Promise<void>> = [];
-  let changed = false;
+  const polling = options.batchPolling;
+  // patched last: the marker is recorded only by batches that do start a watcher.
+  const watching = polling?.enabled === true && queue.some((item) => item.standard === 'new') && patched(BATCH_POLLING_PATCH);
 
   const runItem = async (item: (typeof queue)[number]): Promise<void> => {
     const workflowId = batchItemWorkflowId(batchId, item.index);
+    const polledByBatch = watching && item.standard === 'new';
+    holding.set(workflowId, { index: item.index, bucket: item.bucket });
     try {
-      const result = await executeChild(generateVideo, {
+      const child = await startChild(generateVideo, {
         workflowId,
-        args: [items[item.index]!],
+        // A batched item's own poll is the slow fallback, unless the item chose its own schedule.
+        args: [polledByBatch ? withFallbackPoll(items[item.index]!, { initialInterval: polling.childPollInterval, maxInterval: polling.childPollInterval }) : items[item.index]!],
         // A cancelled batch asks its items to cancel, so each records how it ended (nothing spent, or still billed).
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         staticSummary: `item ${item.index} of batch ${batchId} (${item.model})`,
       });
+      // The id of the item's first submission; a resubmission (rare) is left to the item's own poll.
+      if (polledByBatch && !released.has(item.index)) tracked.set(item.index, { workflowId, externalTaskId: externalTaskIdFor(workflowId, child.firstExecutionRunId, 1) });
+      const result = await child.result();
       outcomes[item.index] = {
         index: item.index,
         outcome: 'succeeded',
@@ -168,8 +201,10 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
     } catch (err) {
       outcomes[item.index] = failedItem(item, workflowId, err);
     } finally {
+      holding.delete(workflowId);
+      tracked.delete(item.index);
       inFlight--;
-      slots.release(item.bucket);
+      if (!released.delete(item.index)) slots.release(item.bucket);
       changed = true;
     }
   };
@@ -188,6 +223,15 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
     }
   };
 
+  const watcherScope = new CancellationScope();
+  const watcher = watching
+    ? watcherScope
+        .run(() => watchBatchTasks({ batchId, batchRunId: info.runId, intervalMs: polling.interval }))
+        .catch((err: unknown) => {
+          if (!isCancellation(err)) log.warn('the batch status watcher stopped; items fall back to their own polls', { error: err instanceof Error ? err.message : String(err) });
+        })
+    : undefined;
+
   try {
     enter('running');
     saveMemo(true);
@@ -199,6 +243,8 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
       changed = false;
       saveMemo();
     }
+    watcherScope.cancel();
+    await watcher;
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled: nothing more starts; the items in flight were asked to cancel and record their own outcome.

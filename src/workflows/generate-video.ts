@@ -10,8 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { externalTaskIdFor } from '../shared/constants.js';
-import { COST_MEMO_KEY } from '../shared/costs.js';
+import { COST_MEMO_KEY, externalTaskIdFor } from '../shared/constants.js';
 import { FailureType } from '../shared/failure-types.js';
 import type {
   GenerateVideoInput,
@@ -25,6 +24,7 @@ import type { GenerationOutcome } from '../shared/outcome.js';
 import { KlingModel, KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
+import { tellBatchTaskEnded } from './batch-item.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
 import { announcePhase, storedLocation, timedInto } from './phase.js';
@@ -80,7 +80,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     outcome,
     costs: ledger.record(),
   }));
-  setHandler(taskUpdatedSignal, () => watch.wake());
+  setHandler(taskUpdatedSignal, (update) => watch.onUpdate(update));
 
   const enter = (next: GenerationPhase, details: string) => {
     phase = next;
@@ -191,6 +191,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       });
     }
 
+    tellBatchTaskEnded();
     const stored = await rehostTask(plan, task);
     finish('succeeded');
     enter('completed', `stored at \`${stored.uri}\` (${stored.size} bytes)`);

@@ -1,14 +1,22 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GenerationProgress } from '../shared/generation.js';
+import type { GenerationProgress, TaskSnapshot } from '../shared/generation.js';
 
 /** Current phase, Kling task, polls, elapsed time (bytes come from the transfer activity's heartbeats). */
 export const progressQuery = defineQuery<GenerationProgress>('progress');
 
 /**
- * Early wake-up for the poll loop (Kling callbacks arrive through it). A hint only: the workflow checks
- * the status with one query before acting on it.
+ * What `klingTaskUpdated` carries. From the callback receiver: the status a Kling callback announced, a hint only
+ * (the workflow checks it with one query before acting). From a batch's status watcher: also `snapshot`, what the
+ * watcher read from Kling's task query for `taskId`, which the workflow uses instead of a query of its own.
  */
-export const taskUpdatedSignal = defineSignal<[{ status?: string; taskId?: string }?]>('klingTaskUpdated');
+export interface TaskUpdate {
+  status?: string;
+  taskId?: string;
+  snapshot?: TaskSnapshot;
+}
+
+/** Early wake-up for the poll loop: Kling callbacks and a batch's status watcher arrive through it. */
+export const taskUpdatedSignal = defineSignal<[TaskUpdate?]>('klingTaskUpdated');
 
 /** What an approver sends: who they are (required, recorded in the result and memo) and an optional note. */
 export interface ApproveInput {

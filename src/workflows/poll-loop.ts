@@ -3,10 +3,14 @@ import { FailureType } from '../shared/failure-types.js';
 import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
 import { KlingStatus } from '../shared/search-attributes.js';
 import { statusActivity } from './activity-proxies.js';
+import type { TaskUpdate } from './messages.js';
 import { nextPollInterval } from './poll-schedule.js';
 
 /** What the poll loop needs from a plan: the schedule, the status activity's timeout and the optional phase deadlines. */
 export type PollSettings = Pick<GenerationPlan, 'poll' | 'activityTimeoutsMs' | 'queuedDeadlineMs' | 'processingDeadlineMs'>;
+
+/** Statuses a batch watcher's reading may carry (it never reports `submitted` or `unknown`). */
+const READABLE = new Set<string>(['processing', 'succeeded', 'failed']);
 
 /** Which deadline ended a wait: the overall cap, or one of the two phase deadlines. */
 export type DeadlineKind = 'overall' | 'queued' | 'processing';
@@ -29,12 +33,21 @@ export class TaskWatch {
   /** The task the snapshot belongs to (a resubmission starts a new task). */
   snapshotOf: string | undefined;
   #wakeUp = false;
+  /** A batch watcher's reading, used instead of the next status query when it is about the task being waited on. */
+  #reported: { taskId: string; snapshot: TaskSnapshot } | undefined;
 
   constructor(private readonly onObserved: (current: TaskSnapshot, of: SubmittedTask) => void = () => undefined) {}
 
   /** Early wake-up (a callback): consumed by the next wait, so one arriving mid-check is not lost. */
   wake(): void {
     this.#wakeUp = true;
+  }
+
+  /** The `klingTaskUpdated` signal: a reading from a batch's watcher is kept for the next check; anything else only wakes. */
+  onUpdate(update: TaskUpdate | undefined): void {
+    const snapshot = update?.snapshot;
+    if (update?.taskId !== undefined && snapshot !== undefined && READABLE.has(snapshot.status)) this.#reported = { taskId: update.taskId, snapshot };
+    this.wake();
   }
 
   observe(current: TaskSnapshot, of: SubmittedTask): void {
@@ -80,15 +93,20 @@ export class TaskWatch {
       this.#wakeUp = false;
       interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
 
+      const reported = this.#reported?.taskId === submitted.taskId ? this.#reported.snapshot : undefined;
+      this.#reported = undefined;
       let current: TaskSnapshot;
-      try {
-        current = await statusActivity(settings, deadline - Date.now())(submitted);
-      } catch (err) {
-        // Kling unreachable until past the deadline: report the timeout, with the cause.
-        if (err instanceof ActivityFailure && Date.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
-        throw err;
+      if (reported !== undefined) current = reported;
+      else {
+        try {
+          current = await statusActivity(settings, deadline - Date.now())(submitted);
+        } catch (err) {
+          // Kling unreachable until past the deadline: report the timeout, with the cause.
+          if (err instanceof ActivityFailure && Date.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
+          throw err;
+        }
+        this.polls++;
       }
-      this.polls++;
       if (current.status !== this.snapshot?.status) {
         upsertSearchAttributes([{ key: KlingStatus, value: current.status }]);
         setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${this.polls} polls`);

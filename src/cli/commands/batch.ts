@@ -13,6 +13,9 @@ interface BatchFlags {
   concurrency?: string;
   maxCredits?: string;
   bucketScope?: string;
+  /** False with --no-batch-polling. */
+  batchPolling?: boolean;
+  batchPollInterval?: string;
   workflowId?: string;
   taskQueue?: string;
   wait?: boolean;
@@ -55,9 +58,20 @@ export function batchOptions(flags: BatchFlags): GenerateBatchInput['options'] {
   if (flags.concurrency !== undefined) options.concurrency = numberOrText(flags.concurrency);
   if (flags.maxCredits !== undefined) options.maxCredits = numberOrText(flags.maxCredits);
   if (flags.bucketScope !== undefined) options.bucketScope = flags.bucketScope;
+  if (flags.batchPolling === false || flags.batchPollInterval !== undefined)
+    options.batchPolling = {
+      ...(flags.batchPolling === false ? { enabled: false } : {}),
+      ...(flags.batchPollInterval !== undefined ? { interval: numberOrText(flags.batchPollInterval) } : {}),
+    };
   const parsed = BatchOptions.partial().safeParse(options);
-  if (!parsed.success) throw CliError.invalid(zodIssues(parsed.error).map((i) => ({ ...i, field: `--${i.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` })));
+  if (!parsed.success) throw CliError.invalid(zodIssues(parsed.error).map((i) => ({ ...i, field: flagOf(i.field) })));
   return options as GenerateBatchInput['options'];
+}
+
+/** The flag that set an option (`batchPolling.interval` → `--batch-poll-interval`). */
+function flagOf(field: string): string {
+  if (field.startsWith('batchPolling.')) return field === 'batchPolling.enabled' ? '--no-batch-polling' : '--batch-poll-interval';
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 function summaryLines(result: GenerateBatchResult): string[] {
@@ -80,6 +94,8 @@ export function registerBatch(program: Command, ctx: CliContext): void {
     .option('--concurrency <n>', 'unfinished items per concurrency bucket (model version × pack type), 1–200; default 5')
     .option('--max-credits <x>', 'total credit budget: items whose estimate exceeds what is left are skipped before anything is spent')
     .option('--bucket-scope <scope>', '"model" (one bucket per model version, default) or "packType" (one for every video task)')
+    .option('--batch-poll-interval <duration>', 'how often the batch looks up its in-flight new-standard tasks, 20 per query (e.g. 10s; default 10s)')
+    .option('--no-batch-polling', 'every item polls its own task instead of the batch looking them up together')
     .option('--workflow-id <id>', 'batch workflow id (items are <id>-<index>; [A-Za-z0-9_-], ≤ 110; default batch-<utc time>-<random>)')
     .option('--task-queue <name>', 'task queue of the workers (default $KLING_TASK_QUEUE or kling-video)')
     .option('-w, --wait', 'wait for the batch and print every item')
