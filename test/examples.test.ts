@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from './support/binaries.js';
+import { testServers } from './support/servers.js';
 
 const run = promisify(execFile);
 
@@ -14,5 +15,19 @@ describe('examples', () => {
     expect(stdout).toMatch(/"duration":5/);
     expect(stdout).toMatch(/^created task \d{18,19} on the new standard$/m);
     expect(stdout).toMatch(/^succeeded: 65536 bytes, .* charged 5 units$/m);
+  });
+
+  it('examples/callbacks-batch-adopt.ts: a callback-woken generation, a batch looked up together, an adoption', async () => {
+    const { temporalAddress, temporalNamespace } = testServers();
+    const { stdout } = await run(path.join(projectRoot, 'node_modules/.bin/tsx'), ['examples/callbacks-batch-adopt.ts'], {
+      cwd: projectRoot,
+      timeout: 90_000,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace },
+    });
+    // Woken by the callbacks (processing, succeeded), not by the 30-second fallback poll: one confirming query each.
+    expect(stdout).toMatch(/^callback: stored file:\/\/\S+ in ([0-9]|1[0-9])\.\d s with [12] status queries \(one per callback\); receiver \{"signalled":[12],/m);
+    expect(stdout).toMatch(/^batch: 3 succeeded, 0 failed, 0 skipped; [1-9]\d* credits$/m);
+    expect(stdout.match(/^ {2}#\d succeeded file:\/\/\S+$/gm)).toHaveLength(3);
+    expect(stdout).toMatch(/^adopt: task \d{18,19} stored file:\/\/\S+; submissions 0, [1-9]\d* credits$/m);
   });
 });
