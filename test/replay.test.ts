@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { workflowIdFromExternalTaskId } from '../src/shared/constants.js';
 import { SIM_CREDENTIALS } from './support/generation-stack.js';
 import { HISTORIES_DIR } from './support/histories.js';
 import { installQuietTemporalRuntime } from './support/servers.js';
@@ -13,7 +14,33 @@ const REQUIRED = [
   // Histories of the costs features (patched 'kling-costs-v1').
   'approval-granted', 'approval-timed-out', 'cancelled-abandoned-billed', 'cancelled-before-submit', 'cancelled-collected',
   'costs-drift-succeeded', 'costs-failed-deduction', 'daily-budget-refused', 'submission-unknown',
+  // generateBatch with its status watcher (patched 'kling-batch-polling-v1'), early slot release ('kling-slot-release-v1').
+  'batch-polled', 'batch-slot-release', 'batch-item-slot-release',
 ];
+
+interface HistoryJson {
+  events: Array<Record<string, { workflowId?: string; activityType?: { name: string }; input?: { payloads?: Array<{ data?: string }> } } | undefined>>;
+}
+
+/**
+ * The id the history ran under, where the workflow's commands depend on it: a batch names its children
+ * `<batch id>-<index>`, and an item compares its id with its parent's. Histories do not record their own id, so it is
+ * read back from the first child's id or from the first submission's external id; other histories replay under
+ * their file name.
+ */
+function recordedWorkflowId(history: HistoryJson): string | undefined {
+  for (const event of history.events) {
+    const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    if (child !== undefined) return /^(.+)-\d+$/.exec(child)?.[1];
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'submitVideoTask') {
+      const data = scheduled.input?.payloads?.[0]?.data;
+      const externalTaskId = data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { externalTaskId?: string }).externalTaskId : undefined;
+      return externalTaskId === undefined ? undefined : workflowIdFromExternalTaskId(externalTaskId);
+    }
+  }
+  return undefined;
+}
 
 describe('replay of captured generateVideo histories', () => {
   it('replays every committed history without a determinism error', async () => {
@@ -22,7 +49,10 @@ describe('replay of captured generateVideo histories', () => {
     expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(expect.arrayContaining(REQUIRED));
     const workflowBundle = await bundleWorkflows('src/workflows/index.ts');
     const histories = await Promise.all(
-      files.map(async (f) => ({ workflowId: f, history: JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8')) })),
+      files.map(async (f) => {
+        const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
+        return { workflowId: recordedWorkflowId(history) ?? f, history };
+      }),
     );
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
