@@ -1,4 +1,5 @@
 import type { VideoGenerationClient } from '../client.js';
+import type { BatchProgress } from '../shared/batch.js';
 import type { GenerationProgress } from '../shared/generation.js';
 import { toCliError } from './exit-codes.js';
 import { formatBytes, formatMs, printJson, type Output } from './output.js';
@@ -21,13 +22,40 @@ function changeKey(p: GenerationProgress): string {
   return JSON.stringify([p.phase, p.klingStatus, p.klingTaskId, p.polls, p.submissions, p.bytesTransferred, p.totalBytes]);
 }
 
+/** One batch line: counters, slots and credits. */
+export function batchProgressLine(p: BatchProgress): string {
+  const parts = [`${p.phase}`, `${p.succeeded} succeeded`, `${p.failed} failed`, `${p.skipped} skipped`, `${p.inFlight} in flight`, `${p.waiting} waiting of ${p.total}`];
+  if (p.polledByBatch) parts.push(`${p.polledByBatch} polled by the batch`);
+  parts.push(`credits ${p.credits.actual} actual / ${p.credits.reserved} reserved${p.credits.budget !== undefined ? ` of ${p.credits.budget}` : ''}`);
+  return parts.join(' · ');
+}
+
+/** Reads a workflow's progress as a line, and what must change for plain mode to print a new one. */
+export type ProgressReader = () => Promise<{ line: string; key: string }>;
+
+/** A generation's (or adoption's) `progress` query. */
+export function generationProgress(videos: VideoGenerationClient, workflowId: string): ProgressReader {
+  return async () => {
+    const p = await videos.getProgress(workflowId);
+    return { line: progressLine(p), key: changeKey(p) };
+  };
+}
+
+/** A batch's `batchProgress` query. */
+export function batchProgress(videos: VideoGenerationClient, workflowId: string): ProgressReader {
+  return async () => {
+    const p = await videos.getBatchProgress(workflowId);
+    const line = batchProgressLine(p);
+    return { line, key: line };
+  };
+}
+
 /**
  * Shows progress until `done` settles: on a TTY one line rewritten in place, otherwise one line per change.
  * Query errors (the worker not picking the workflow up yet, a brief outage) are shown, never fatal.
  */
 export async function watchProgress(
-  videos: VideoGenerationClient,
-  workflowId: string,
+  read: ProgressReader,
   done: Promise<unknown>,
   output: Output,
   options: { intervalMs?: number; prefix?: string } = {},
@@ -47,11 +75,8 @@ export async function watchProgress(
     let line: string | undefined;
     let key = '';
     try {
-      const progress = await Promise.race([videos.getProgress(workflowId), settled.then(() => undefined)]);
-      if (progress) {
-        line = progressLine(progress);
-        key = changeKey(progress);
-      }
+      const progress = await Promise.race([read(), settled.then(() => undefined)]);
+      if (progress) ({ line, key } = progress);
     } catch (err) {
       line = `waiting for a worker… (${formatMs(Date.now() - started)}; ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
       key = 'waiting';
@@ -83,7 +108,7 @@ export async function awaitAndReport<T>(
   result: Promise<T>,
   options: { json?: boolean; jsonFields?: Record<string, unknown>; lines: (value: T) => string[] },
 ): Promise<void> {
-  if (!options.json) await watchProgress(videos, workflowId, result, ctx.output, { prefix: '  ' });
+  if (!options.json) await watchProgress(generationProgress(videos, workflowId), result, ctx.output, { prefix: '  ' });
   try {
     const value = await result;
     if (options.json) printJson(ctx.output, { workflowId, ...options.jsonFields, status: 'completed', result: value });

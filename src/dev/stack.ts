@@ -14,7 +14,7 @@ import type { GenerateVideoInput, GenerateVideoResult } from '../shared/generati
 import { createKlingWorker, workerDepsFromConfig } from '../worker.js';
 import { toCliError } from '../cli/exit-codes.js';
 import type { Output } from '../cli/output.js';
-import { watchProgress } from '../cli/progress.js';
+import { generationProgress, watchProgress } from '../cli/progress.js';
 import { resolveLocally } from '../cli/request-options.js';
 import { localPath, resultLines, workflowUiUrl } from '../cli/result-format.js';
 import { generatedWorkflowId } from '../cli/commands/generate.js';
@@ -188,7 +188,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       await videos.startVideoGeneration({ ...SAMPLE_REQUEST }, { workflowId, options: workflowOptions });
       const result = videos.result(workflowId);
       result.catch(() => undefined);
-      await interruptible(watchProgress(videos, workflowId, result, options.output, { prefix: '[kling-video]   ' }));
+      await interruptible(watchProgress(generationProgress(videos, workflowId), result, options.output, { prefix: '[kling-video]   ' }));
       let value: GenerateVideoResult;
       try {
         value = await interruptible(result);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchOptions } from '../../src/cli/commands/batch.js';
 import { CliError } from '../../src/cli/exit-codes.js';
+import { batchProgressLine } from '../../src/cli/progress.js';
 import { BatchOptions } from '../../src/shared/batch.js';
 
 const refusal = (fn: () => unknown): CliError => {
@@ -33,5 +34,15 @@ describe('batch flags → batch options', () => {
     expect(BatchOptions.parse({ batchPolling: { interval: '1 minute' } }).batchPolling.interval).toBe(60_000);
     expect(BatchOptions.safeParse({ batchPolling: { interval: 0 } }).success).toBe(false);
     expect(BatchOptions.safeParse({ batchPolling: { every: '1s' } }).success).toBe(false);
+  });
+});
+
+describe('batch progress line (kling-video batch --wait)', () => {
+  it('counts, items polled by the batch, and credits against the budget', () => {
+    const line = batchProgressLine({
+      total: 10, succeeded: 3, failed: 1, skipped: 2, inFlight: 3, waiting: 1, buckets: {}, peakInFlight: 3, polledByBatch: 2, phase: 'running',
+      credits: { budget: 200, reserved: 120, estimated: 60, actual: 45 },
+    });
+    expect(line).toBe('running · 3 succeeded · 1 failed · 2 skipped · 3 in flight · 1 waiting of 10 · 2 polled by the batch · credits 45 actual / 120 reserved of 200');
   });
 });

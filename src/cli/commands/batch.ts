@@ -5,6 +5,7 @@ import { zodIssues } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode, toCliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
+import { batchProgress, watchProgress } from '../progress.js';
 import { workflowUiUrl } from '../result-format.js';
 import { connectTemporal } from '../temporal.js';
 import { generatedWorkflowId } from './generate.js';
@@ -142,7 +143,10 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
           if (!flags.json) ctx.output.out(`started batch ${workflowId} (${input.items.length} items) on task queue ${session.taskQueue}`);
           let result: GenerateBatchResult;
           try {
-            result = await session.videos.batchResult(workflowId);
+            const done = session.videos.batchResult(workflowId);
+            done.catch(() => undefined);
+            if (!flags.json) await watchProgress(batchProgress(session.videos, workflowId), done, ctx.output, { prefix: '  ', intervalMs: 1_000 });
+            result = await done;
           } catch (err) {
             const error = toCliError(err);
             error.workflowId = workflowId;
