@@ -53,7 +53,7 @@ const ESTIMATE_CHUNK = 50;
  * result and costs). Before anything starts, every item is validated and estimated (an activity, nothing
  * submitted), and the total budget (`options.maxCredits`) admits items in input order: the rest are `skipped`
  * with the numbers. Admitted items start as their concurrency bucket (model version × pack type, NEW §6) has room:
- * the batch never has more unfinished items in a bucket than its cap, so it never provokes a 1303 itself; a 1303
+ * the batch never has more unfinished Kling tasks in a bucket than its cap, so it never provokes a 1303 itself; a 1303
  * caused by another client of the account is retried by the submit activity. An item whose Kling task succeeded
  * gives its slot back before its rehost (`batchItemTaskEnded`). With `batchPolling`, one watcher activity looks the
  * new-standard items' tasks up 20 per call and wakes them (see watchBatchTasks). Failed items never lose the others'
