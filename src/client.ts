@@ -108,7 +108,8 @@ export class VideoGenerationClient {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId) || start.workflowId.length > 110)
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} and be at most 110 characters` }]);
     const parsed = GenerateBatchInputSchema.safeParse(input);
-    if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
+    // `items[i].…`, as the request issues below and the worker's batch estimate name them.
+    if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error).map((i) => ({ ...i, field: i.field.replace(/^items\.(\d+)/, 'items[$1]') })));
     const issues: Array<{ field: string; message: string }> = [];
     const models = new Set<string>();
     input.items.forEach((item, i) => {

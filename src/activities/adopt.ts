@@ -65,16 +65,8 @@ export async function planAdoption(
   if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
   const ms: Record<string, number> = {};
-  const issues: Issue[] = [];
-  for (const [field, value] of Object.entries(durations)) {
-    try {
-      ms[field] = msToNumber(value as never);
-      if (!(ms[field]! > 0)) throw new Error('not positive');
-    } catch {
-      issues.push({ field: `options.${field}`, message: `"${value}" is not a positive duration (e.g. "10 minutes", "30s" or milliseconds)` });
-    }
-  }
-  if (issues.length) throw invalid(issues);
+  // Each is a positive duration already (DurationInput checked it).
+  for (const [field, value] of Object.entries(durations)) ms[field] = msToNumber(value as never);
 
   const field = given[0]!;
   const id = input[field]!;

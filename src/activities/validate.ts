@@ -55,14 +55,8 @@ export function validateGeneration(
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
   if (opts.approval) durations['approval.timeout'] = opts.approval.timeout;
   const ms: Record<string, number> = {};
-  for (const [field, value] of Object.entries(durations)) {
-    try {
-      ms[field] = msToNumber(value as never);
-      if (!(ms[field]! > 0)) throw new Error('not positive');
-    } catch {
-      issues.push({ field: `options.${field}`, message: `"${value}" is not a positive duration (e.g. "10 minutes", "30s" or milliseconds)` });
-    }
-  }
+  // Each is a positive duration already (DurationInput checked it).
+  for (const [field, value] of Object.entries(durations)) ms[field] = msToNumber(value as never);
   if (issues.length) throw invalid(issues);
 
   try {

@@ -5,18 +5,9 @@ import { DurationInput, GenerateVideoInput } from './generation.js';
 /** Most items one batch accepts: its history stays bounded without continue-as-new (README "Batches"). */
 export const MAX_BATCH_ITEMS = 1000;
 
-/** A positive duration (`"10s"`, `"2 minutes"` or milliseconds) with a default, as milliseconds. */
+/** A positive duration (`"10s"`, `"2 minutes"` or milliseconds; DurationInput checks it) with a default, as milliseconds. */
 function durationMs(fallback: string) {
-  return DurationInput.default(fallback).transform((value, ctx) => {
-    try {
-      const ms = msToNumber(value as never);
-      if (ms > 0) return ms;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a positive duration (e.g. "24 hours", "30s" or milliseconds)` });
-    return z.NEVER;
-  });
+  return DurationInput.default(fallback).transform((value) => msToNumber(value as never));
 }
 
 /**

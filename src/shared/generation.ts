@@ -1,3 +1,4 @@
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { CreditEstimate } from '../kling/pricing.js';
 import { PromptLintReport } from '../kling/prompt-lint.js';
@@ -6,8 +7,19 @@ import { TaskStatus } from '../kling/task.js';
 import { CostRecord } from './costs.js';
 import { GenerationOutcome } from './outcome.js';
 
-/** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`). */
-export const DurationInput = z.union([z.number().int().positive(), z.string().min(1)]);
+/** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`); checked where it is written. */
+export const DurationInput = z.union([
+  z.number().int().positive(),
+  z.string().refine(isPositiveDuration, { error: (issue) => `"${String(issue.input)}" is not a positive duration (e.g. "30s", "10 minutes" or milliseconds)` }),
+]);
+
+function isPositiveDuration(value: string): boolean {
+  try {
+    return msToNumber(value as never) > 0;
+  } catch {
+    return false;
+  }
+}
 
 export const PollSchedule = z
   .object({

@@ -104,7 +104,7 @@ export function registerBatch(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       `
-Each line: a request ({"model":"kling-2.6","prompt":"...","duration":5}) or {"request":{...},"options":{...}}.
+Each line: a request ({"model":"kling-2.6","kind":"text-to-video","prompt":"...","duration":5}) or {"request":{...},"options":{...}}.
 
 Examples:
   $ kling-video batch requests.jsonl --concurrency 5 --max-credits 300 --wait
