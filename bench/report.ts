@@ -1,6 +1,7 @@
 // Rendering of the benchmark: padded markdown tables (readable in a terminal and pasteable into docs), and
 // the four targets with PASS/MISS and, for a miss, the measured reason.
 import type { SeedRow } from './baseline.js';
+import type { CallsRow } from './calls.js';
 import type { ScaleRow } from './scale.js';
 import type { TransferRow } from './transfer.js';
 
@@ -221,4 +222,62 @@ export function targetsTable(targets: TargetResult[]): Table {
     rows: targets.map((t) => [t.target, t.measured, t.verdict]),
     notes: targets.filter((t) => t.why).map((t) => `- ${t.verdict} ${t.target}: why: ${t.why ?? ''}.`),
   };
+}
+
+export function callsTable(rows: CallsRow[]): Table {
+  const first = rows[0];
+  return {
+    title: 'Calls and latency: how a workflow waits on Kling',
+    headers: ['mode', 'N', 'ok', 'Kling calls/video (create + status + other)', 'status calls per tick (max; ⌈N/20⌉)', 'succeed → permanent URL p50 / p95 s', 'transfer p50 s', 'minus transfer p50 / p95 s'],
+    rows: rows.map((r) => [
+      r.mode,
+      String(r.n),
+      `${r.ok}/${r.n}`,
+      `${r.perVideo.total.toFixed(2)} (${r.perVideo.create.toFixed(2)} + ${r.perVideo.status.toFixed(2)} + ${r.perVideo.other.toFixed(2)})`,
+      r.ticks ? `${r.ticks.maxCalls} (${r.ticks.maxIds} ids); ${Math.ceil(r.n / 20)} — ${r.ticks.count} ticks` : '-',
+      `${s(r.latencyMs.p50, 2)} / ${s(r.latencyMs.p95, 2)}`,
+      s(r.transferMs.p50, 2),
+      `${s(r.detectionMs.p50, 2)} / ${s(r.detectionMs.p95, 2)}`,
+    ]),
+    notes: first
+      ? [
+          `Generation time ${s(first.generationMs, 0)} s per task (simulator), video ${sizeLabel(first.videoBytes)}; one worker in the bench process per mode, a fresh simulator each.`,
+          "per-video polling: N generateVideo workflows on the workflow's default schedule (5 s × 1.5 up to 30 s). callbacks: the same with the simulator POSTing signed callbacks to the receiver (KLING_CALLBACK_URL) and the worker's fallback poll (30 s up to 2 minutes). batched polling: one generateBatch of N new-standard items, concurrency min(N, 200), `batchPolling.interval` " +
+            `${s(first.batchIntervalMs, 0)} s, items on their 2-minute fallback.`,
+          "Kling calls = API requests the simulator logged, downloads excluded: create, status (task queries: the workflow's, the batch's lookups and the rehost's fresh-URL query), other (the account's billing ledger for a deduction the query did not carry).",
+          "Latency = the task's `succeeded` time at the simulator to the workflow's close time (after the rehost); transfer = the workflow's rehosting phase; their difference is how long the workflow took to notice and start the download.",
+        ]
+      : [],
+  };
+}
+
+/** The issue's targets for the calls table: callbacks ≤ 3 calls/video and median ≤ 1 s + transfer; batched ≤ ⌈N/20⌉ per tick. */
+export function callsTargets(rows: CallsRow[]): TargetResult[] {
+  const out: TargetResult[] = [];
+  const cb = rows.find((r) => r.mode === 'callbacks');
+  if (!cb) out.push({ target: 'callbacks: ≤ 3 Kling calls per video, median latency ≤ 1 s + transfer', measured: '-', verdict: 'NOT RUN' });
+  else {
+    const pass = cb.perVideo.total <= 3 && cb.detectionMs.p50 <= 1_000 && cb.ok === cb.n;
+    out.push({
+      target: 'callbacks: ≤ 3 Kling calls per video, median latency ≤ 1 s + transfer',
+      measured: `${cb.perVideo.total.toFixed(2)} calls/video; median ${s(cb.latencyMs.p50, 2)} s = transfer ${s(cb.transferMs.p50, 2)} s + ${s(cb.detectionMs.p50, 2)} s; ${cb.ok}/${cb.n} ok`,
+      verdict: pass ? 'PASS' : 'MISS',
+      why: pass
+        ? undefined
+        : `per video: ${cb.perVideo.create.toFixed(2)} creates, ${cb.perVideo.status.toFixed(2)} status queries (one per callback, plus the rehost's fresh-URL query), ${cb.perVideo.other.toFixed(2)} other; the median wait beyond the transfer was ${s(cb.detectionMs.p50, 2)} s`,
+    });
+  }
+  const batched = rows.find((r) => r.mode === 'batched polling');
+  if (!batched?.ticks) out.push({ target: 'batched polling: ≤ ⌈N/20⌉ status calls per tick', measured: '-', verdict: 'NOT RUN' });
+  else {
+    const bound = Math.ceil(batched.n / 20);
+    const pass = batched.ticks.maxCalls <= bound && batched.ok === batched.n;
+    out.push({
+      target: 'batched polling: ≤ ⌈N/20⌉ status calls per tick',
+      measured: `at most ${batched.ticks.maxCalls} per tick (bound ${bound} at N=${batched.n}) over ${batched.ticks.count} ticks; ${batched.perVideo.status.toFixed(2)} status calls per video in all; ${batched.ok}/${batched.n} ok`,
+      verdict: pass ? 'PASS' : 'MISS',
+      why: pass ? undefined : `a tick made ${batched.ticks.maxCalls} lookups for ${batched.ticks.maxIds} ids`,
+    });
+  }
+  return out;
 }

@@ -8,13 +8,14 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent } from './agent-client.js';
 import { runSeedBaseline, type SeedRow } from './baseline.js';
-import { baselineTable, evaluateTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
+import { runCalls, WAIT_MODES, type CallsRow } from './calls.js';
+import { baselineTable, callsTable, callsTargets, evaluateTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
 import { runScale, type ScaleRow } from './scale.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { runTransfer, type TransferRow } from './transfer.js';
 import type { PollPlan } from './workload.js';
 
-const SECTIONS = ['scale', 'transfer', 'baseline'] as const;
+const SECTIONS = ['scale', 'transfer', 'baseline', 'calls'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function positiveList(value: string): number[] {
@@ -48,6 +49,9 @@ interface Flags {
   sequentialN?: number;
   baselineGenerationSeconds?: number;
   historySample: number;
+  callsN?: number;
+  callsGenerationSeconds?: number;
+  callsBatchIntervalSeconds: number;
   maxWorkflowTasks?: number;
   maxActivities?: number;
   only: Section[];
@@ -70,6 +74,9 @@ const program = new Command('bench')
   .option('--baseline-generation-seconds <s>', 'baseline: generation time (default: --generation-seconds)', positive)
   .option('--max-workflow-tasks <n>', 'worker tuning: maxConcurrentWorkflowTaskExecutions (default: the SDK default)', positive)
   .option('--max-activities <n>', 'worker tuning: maxConcurrentActivityTaskExecutions (default: the SDK default)', positive)
+  .option('--calls-n <n>', 'calls: videos per waiting mode (default 100; 20 with --quick)', positive)
+  .option('--calls-generation-seconds <s>', 'calls: generation time (default 20; 5 with --quick)', positive)
+  .option('--calls-batch-interval-seconds <s>', "calls: the batch's lookup interval (default 5, the first poll of per-video polling)", positive, 5)
   .option('--history-sample <n>', 'histories fetched per scale run for events/video', positive, 20)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(', ')}`, sections, [...SECTIONS])
   .option('--markdown-out <file>', 'also write the tables (markdown) to this file');
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
   const scaleRows: ScaleRow[] = [];
   const transferRows: TransferRow[] = [];
   const seedRows: SeedRow[] = [];
+  const callsRows: CallsRow[] = [];
   const baselineWorkflowRows: ScaleRow[] = [];
   const failures: string[] = [];
   try {
@@ -147,6 +155,15 @@ async function main(): Promise<void> {
         push(baselineWorkflowRows, reuse ?? (await attempt(`workflow N=${n}`, () => runScale(servers, scaleParams(n, baselineGenerationMs), log))));
       }
     }
+    if (only.has('calls')) {
+      const n = flags.callsN ?? (quick ? 20 : 100);
+      const callsGenerationMs = (flags.callsGenerationSeconds ?? (quick ? 5 : 20)) * 1000;
+      for (const mode of WAIT_MODES)
+        push(
+          callsRows,
+          await attempt(`calls ${mode}`, () => runCalls(servers, { mode, n, generationMs: callsGenerationMs, videoBytes: 1024 * 1024, batchIntervalMs: flags.callsBatchIntervalSeconds * 1000 }, log)),
+        );
+    }
   } finally {
     log('stopping the servers…');
     await stack?.close();
@@ -165,7 +182,8 @@ async function main(): Promise<void> {
       );
     tables.push(baseline);
   }
-  tables.push(targetsTable(evaluateTargets(scaleRows, transferRows)));
+  if (callsRows.length > 0) tables.push(callsTable(callsRows));
+  tables.push(targetsTable([...evaluateTargets(scaleRows, transferRows), ...(only.has('calls') ? callsTargets(callsRows) : [])]));
 
   const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
   const header = [

@@ -1,7 +1,7 @@
 // The benchmark's workload: one cheap text-to-video request (the `npm start` sample), a simulator whose
 // tasks take a fixed generation time, and the arithmetic of the "ideal" wall time.
 import { SAMPLE_REQUEST } from '../src/dev/stack.js';
-import { startSimulator, type Simulator } from '../src/simulator/index.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
 import type { GenerateVideoInput } from '../src/shared/generation.js';
 import { nextPollInterval } from '../src/workflows/poll-schedule.js';
 
@@ -19,13 +19,14 @@ export interface PollPlan {
  * A simulator whose every task is done `generationMs` after its create: a short `submitted` phase, the rest
  * `processing`. No concurrency limit (the benchmark measures the orchestration, not Kling's 1303 answers).
  */
-export async function startBenchSimulator(options: { generationMs: number; videoSizeBytes: number }): Promise<Simulator> {
+export async function startBenchSimulator(options: { generationMs: number; videoSizeBytes: number; callbacks?: SimulatorOptions['callbacks'] }): Promise<Simulator> {
   const submittedMs = Math.min(1_000, Math.floor(options.generationMs / 5));
   return startSimulator({
     schedule: { submittedMs, processingMs: options.generationMs - submittedMs },
     concurrency: { limit: 1_000_000 },
     unitBalance: 1e12,
     videoSizeBytes: options.videoSizeBytes,
+    ...(options.callbacks ? { callbacks: options.callbacks } : {}),
   });
 }
 

@@ -55,7 +55,7 @@ try {
     // 1. Callbacks: the fallback poll is 30 s, yet the video is stored about as soon as Kling finishes.
     const started = Date.now();
     const one = await (await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, { workflowId: `example-cb-${run}` })).result();
-    console.log(`callback: stored ${one.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s with ${one.polls} status queries (one per callback); receiver ${JSON.stringify(receiver.counters())}`);
+    console.log(`callback: stored ${one.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s after callbacks, status queries: ${one.polls} (one per callback announcing an end); receiver ${JSON.stringify(receiver.counters())}`);
 
     // 2. A batch: slot-aware, within a budget, its new-standard tasks looked up together every 2 s.
     const items = ['at dawn', 'in fog', 'under stars'].map((when) => ({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, ${when}`, duration: 5, standard: 'new' } }));

@@ -24,8 +24,8 @@ describe('examples', () => {
       timeout: 90_000,
       env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace },
     });
-    // Woken by the callbacks (processing, succeeded), not by the 30-second fallback poll: one confirming query each.
-    expect(stdout).toMatch(/^callback: stored file:\/\/\S+ in ([0-9]|1[0-9])\.\d s with [12] status queries \(one per callback\); receiver \{"signalled":[12],/m);
+    // Woken by the `succeeded` callback, not by the 30-second fallback poll: one confirming query.
+    expect(stdout).toMatch(/^callback: stored file:\/\/\S+ in ([0-9]|1[0-9])\.\d s after callbacks, status queries: 1 \(one per callback announcing an end\); receiver \{"signalled":[12],/m);
     expect(stdout).toMatch(/^batch: 3 succeeded, 0 failed, 0 skipped; [1-9]\d* credits$/m);
     expect(stdout.match(/^ {2}#\d succeeded file:\/\/\S+$/gm)).toHaveLength(3);
     expect(stdout).toMatch(/^adopt: task \d{18,19} stored file:\/\/\S+; submissions 0, [1-9]\d* credits$/m);

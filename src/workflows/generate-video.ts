@@ -41,6 +41,9 @@ import { toWorkflowFailure } from './workflow-failure.js';
  */
 const COSTS_PATCH = 'kling-costs-v1';
 
+/** Histories recorded before callbacks announcing `processing` stopped waking the poll loop replay as woken. */
+const END_HINTS_PATCH = 'kling-end-hints-v1';
+
 const CONTENT_POLICY = /risk|policy|moderat|sensitive|violat|inappropriate|prohibit/i;
 
 /**
@@ -53,6 +56,7 @@ const CONTENT_POLICY = /risk|policy|moderat|sensitive|violat|inappropriate|prohi
 export async function generateVideo(input: GenerateVideoInput): Promise<GenerateVideoResult> {
   const info = workflowInfo();
   const costsV1 = patched(COSTS_PATCH);
+  const endHintsOnly = patched(END_HINTS_PATCH);
   const startedAt = Date.now();
   const timings = { validating: 0, approving: 0, submitting: 0, generating: 0, rehosting: 0, total: 0 };
   let phase: GenerationPhase = 'validating';
@@ -62,7 +66,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   let deadlineAt: number | undefined;
   let outcome: GenerationOutcome | undefined;
   const ledger = new CostLedger();
-  const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted));
+  const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted), { wakeOnEndHintsOnly: endHintsOnly });
   const gate = new ApprovalGate();
   const holds = new BudgetHolds(info.taskQueue, info.workflowId);
 

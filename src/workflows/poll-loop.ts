@@ -36,17 +36,28 @@ export class TaskWatch {
   /** A batch watcher's reading, used instead of the next status query when it is about the task being waited on. */
   #reported: { taskId: string; snapshot: TaskSnapshot } | undefined;
 
-  constructor(private readonly onObserved: (current: TaskSnapshot, of: SubmittedTask) => void = () => undefined) {}
+  constructor(
+    private readonly onObserved: (current: TaskSnapshot, of: SubmittedTask) => void = () => undefined,
+    /**
+     * Only hints of an end (`succeeded`, `failed`, or no status) wake the wait: a callback announcing `processing`
+     * would cost a status query that changes nothing. Off for histories recorded before (they replay as woken).
+     */
+    private readonly options: { wakeOnEndHintsOnly?: boolean } = {},
+  ) {}
 
   /** Early wake-up (a callback): consumed by the next wait, so one arriving mid-check is not lost. */
   wake(): void {
     this.#wakeUp = true;
   }
 
-  /** The `klingTaskUpdated` signal: a reading from a batch's watcher is kept for the next check; anything else only wakes. */
+  /**
+   * The `klingTaskUpdated` signal: a reading from a batch's watcher is kept for the next check and wakes the wait;
+   * a callback's hint wakes it (only when it announces an end, with `wakeOnEndHintsOnly`).
+   */
   onUpdate(update: TaskUpdate | undefined): void {
     const snapshot = update?.snapshot;
     if (update?.taskId !== undefined && snapshot !== undefined && READABLE.has(snapshot.status)) this.#reported = { taskId: update.taskId, snapshot };
+    else if (this.options.wakeOnEndHintsOnly && (update?.status === 'submitted' || update?.status === 'processing')) return;
     this.wake();
   }
 
