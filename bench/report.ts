@@ -254,29 +254,47 @@ export function callsTable(rows: CallsRow[]): Table {
 /** The issue's targets for the calls table: callbacks ≤ 3 calls/video and median ≤ 1 s + transfer; batched ≤ ⌈N/20⌉ per tick. */
 export function callsTargets(rows: CallsRow[]): TargetResult[] {
   const out: TargetResult[] = [];
-  const cb = rows.find((r) => r.mode === 'callbacks');
-  if (!cb) out.push({ target: 'callbacks: ≤ 3 Kling calls per video, median latency ≤ 1 s + transfer', measured: '-', verdict: 'NOT RUN' });
+  const callbacks = rows.filter((r) => r.mode === 'callbacks');
+  const cbTarget = 'callbacks: ≤ 3 Kling calls per video, median latency ≤ 1 s + transfer';
+  if (callbacks.length === 0) out.push({ target: cbTarget, measured: '-', verdict: 'NOT RUN' });
   else {
-    const pass = cb.perVideo.total <= 3 && cb.detectionMs.p50 <= 1_000 && cb.ok === cb.n;
+    const passes = (r: CallsRow) => r.perVideo.total <= 3 && r.detectionMs.p50 <= 1_000 && r.ok === r.n;
+    const missed = callbacks.filter((r) => !passes(r));
     out.push({
-      target: 'callbacks: ≤ 3 Kling calls per video, median latency ≤ 1 s + transfer',
-      measured: `${cb.perVideo.total.toFixed(2)} calls/video; median ${s(cb.latencyMs.p50, 2)} s = transfer ${s(cb.transferMs.p50, 2)} s + ${s(cb.detectionMs.p50, 2)} s; ${cb.ok}/${cb.n} ok`,
-      verdict: pass ? 'PASS' : 'MISS',
-      why: pass
-        ? undefined
-        : `per video: ${cb.perVideo.create.toFixed(2)} creates, ${cb.perVideo.status.toFixed(2)} status queries (one per callback, plus the rehost's fresh-URL query), ${cb.perVideo.other.toFixed(2)} other; the median wait beyond the transfer was ${s(cb.detectionMs.p50, 2)} s`,
+      target: cbTarget,
+      measured: callbacks
+        .map((r) => `N=${r.n}: ${r.perVideo.total.toFixed(2)} calls/video, median latency ${s(r.latencyMs.p50, 2)} s, transfer ${s(r.transferMs.p50, 2)} s, beyond the transfer ${s(r.detectionMs.p50, 2)} s, ${r.ok}/${r.n} ok`)
+        .join('; '),
+      verdict: missed.length === 0 ? 'PASS' : 'MISS',
+      why:
+        missed.length === 0
+          ? undefined
+          : missed
+              .map((r) =>
+                r.perVideo.total > 3
+                  ? `N=${r.n}: ${r.perVideo.create.toFixed(2)} creates, ${r.perVideo.status.toFixed(2)} status queries, ${r.perVideo.other.toFixed(2)} other per video`
+                  : `N=${r.n}: every task of the run finishes at the same instant (same start, same generation time), so ${r.n} callbacks, confirming queries and rehosts queue at once on the one in-process worker of a 2-core machine; the wait beyond the transfer grows with that burst (p95 ${s(r.detectionMs.p95, 2)} s)`,
+              )
+              .join('; '),
     });
   }
-  const batched = rows.find((r) => r.mode === 'batched polling');
-  if (!batched?.ticks) out.push({ target: 'batched polling: ≤ ⌈N/20⌉ status calls per tick', measured: '-', verdict: 'NOT RUN' });
+  const batched = rows.filter((r) => r.mode === 'batched polling' && r.ticks !== undefined);
+  const bTarget = 'batched polling: ≤ ⌈N/20⌉ status calls per tick';
+  if (batched.length === 0) out.push({ target: bTarget, measured: '-', verdict: 'NOT RUN' });
   else {
-    const bound = Math.ceil(batched.n / 20);
-    const pass = batched.ticks.maxCalls <= bound && batched.ok === batched.n;
+    const passes = (r: CallsRow) => r.ticks!.maxCalls <= Math.ceil(r.n / 20) && r.ok === r.n;
     out.push({
-      target: 'batched polling: ≤ ⌈N/20⌉ status calls per tick',
-      measured: `at most ${batched.ticks.maxCalls} per tick (bound ${bound} at N=${batched.n}) over ${batched.ticks.count} ticks; ${batched.perVideo.status.toFixed(2)} status calls per video in all; ${batched.ok}/${batched.n} ok`,
-      verdict: pass ? 'PASS' : 'MISS',
-      why: pass ? undefined : `a tick made ${batched.ticks.maxCalls} lookups for ${batched.ticks.maxIds} ids`,
+      target: bTarget,
+      measured: batched
+        .map((r) => `N=${r.n}: at most ${r.ticks!.maxCalls} per tick (bound ${Math.ceil(r.n / 20)}) over ${r.ticks!.count} ticks, ${r.perVideo.status.toFixed(2)} status calls per video in all, ${r.ok}/${r.n} ok`)
+        .join('; '),
+      verdict: batched.every(passes) ? 'PASS' : 'MISS',
+      why: batched.every(passes)
+        ? undefined
+        : batched
+            .filter((r) => !passes(r))
+            .map((r) => `N=${r.n}: a tick made ${r.ticks!.maxCalls} lookups for ${r.ticks!.maxIds} ids`)
+            .join('; '),
     });
   }
   return out;

@@ -49,7 +49,7 @@ interface Flags {
   sequentialN?: number;
   baselineGenerationSeconds?: number;
   historySample: number;
-  callsN?: number;
+  callsN?: number[];
   callsGenerationSeconds?: number;
   callsBatchIntervalSeconds: number;
   maxWorkflowTasks?: number;
@@ -74,7 +74,7 @@ const program = new Command('bench')
   .option('--baseline-generation-seconds <s>', 'baseline: generation time (default: --generation-seconds)', positive)
   .option('--max-workflow-tasks <n>', 'worker tuning: maxConcurrentWorkflowTaskExecutions (default: the SDK default)', positive)
   .option('--max-activities <n>', 'worker tuning: maxConcurrentActivityTaskExecutions (default: the SDK default)', positive)
-  .option('--calls-n <n>', 'calls: videos per waiting mode (default 100; 20 with --quick)', positive)
+  .option('--calls-n <list>', 'calls: videos per waiting mode, one run per N (default 20,100; 20 with --quick)', positiveList)
   .option('--calls-generation-seconds <s>', 'calls: generation time (default 20; 5 with --quick)', positive)
   .option('--calls-batch-interval-seconds <s>', "calls: the batch's lookup interval (default 5, the first poll of per-video polling)", positive, 5)
   .option('--history-sample <n>', 'histories fetched per scale run for events/video', positive, 20)
@@ -156,10 +156,10 @@ async function main(): Promise<void> {
       }
     }
     if (only.has('calls')) {
-      const n = flags.callsN ?? (quick ? 20 : 100);
       const callsGenerationMs = (flags.callsGenerationSeconds ?? (quick ? 5 : 20)) * 1000;
-      for (const mode of WAIT_MODES)
-        push(
+      for (const n of flags.callsN ?? (quick ? [20] : [20, 100]))
+        for (const mode of WAIT_MODES)
+          push(
           callsRows,
           await attempt(`calls ${mode}`, () => runCalls(servers, { mode, n, generationMs: callsGenerationMs, videoBytes: 1024 * 1024, batchIntervalMs: flags.callsBatchIntervalSeconds * 1000 }, log)),
         );
