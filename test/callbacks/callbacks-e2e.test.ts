@@ -7,6 +7,7 @@ import { startCallbackReceiver, temporalSignaller, type CallbackReceiver } from 
 import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/shared/generation.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';
 
 const SECRET = 'whsec_ZTJlLWNhbGxiYWNrLXNlY3JldC1lMmUtY2FsbGJhY2s=';
@@ -77,6 +78,7 @@ describe('Kling callbacks wake generateVideo', () => {
       const before = receiver.counters();
       await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, { workflowId });
       const result = await resultWithin(workflowId);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'callback-end-hints');
 
       expect(result.size).toBeGreaterThan(0);
       // No options.poll given: the worker's fallback schedule applies, so only a callback can have been this quick.
