@@ -16,8 +16,10 @@ const REQUIRED = [
   'costs-drift-succeeded', 'costs-failed-deduction', 'daily-budget-refused', 'submission-unknown',
   // generateBatch with its status watcher (patched 'kling-batch-polling-v1'), early slot release ('kling-slot-release-v1').
   'batch-polled', 'batch-slot-release', 'batch-item-slot-release',
-  // A callback announcing processing wakes nothing ('kling-end-hints-v1').
-  'callback-end-hints',
+  // A callback announcing processing wakes nothing ('kling-end-hints-v1'); before it, every callback woke the loop.
+  'callback-end-hints', 'callback-woken',
+  // adoptVideo, and the two phase deadlines.
+  'adopt-succeeded', 'deadline-queued-too-long', 'deadline-processing-too-long',
 ];
 
 interface HistoryJson {

@@ -8,6 +8,7 @@ import { FailureType } from '../../src/shared/failure-types.js';
 import type { AdoptVideoInput, AdoptVideoResult } from '../../src/shared/generation.js';
 import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
 import { cleanEnv, runCli } from '../cli/cli-process.js';
 
@@ -71,6 +72,7 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       expect((await videos.getProgress(handle.workflowId)).klingTaskId).toBe(created.taskId);
       stack.sim.completeTask(created.taskId);
       const result = await handle.result();
+      await captureHistory(handle, 'adopt-succeeded');
 
       expect(creates()).toHaveLength(before);
       await expectStoredVideoOf(result, created.taskId);

@@ -7,6 +7,7 @@ import { FailureType } from '../../src/shared/failure-types.js';
 import type { GenerateVideoInput } from '../../src/shared/generation.js';
 import { generateVideo, progressQuery } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';
 
 const PROMPT = 'A hot air balloon drifts over a misty valley at sunrise, wide shot, soft light';
@@ -58,6 +59,7 @@ describe('generateVideo phase deadlines (queued too long, processing too long)',
       // Fired while the task was queued (it queues for QUEUED_MS), not at the 10-minute overall cap.
       expect(Date.now() - t0).toBeLessThan(QUEUED_MS);
       expect((await handle.query(progressQuery)).outcome).toBe('timed_out');
+      await captureHistory(handle, 'deadline-queued-too-long');
     });
   });
 
@@ -70,6 +72,7 @@ describe('generateVideo phase deadlines (queued too long, processing too long)',
       });
       const failure = await failureOf(handle.result());
       expect(failure.type).toBe(FailureType.VideoProcessingTooLong);
+      await captureHistory(handle, 'deadline-processing-too-long');
       const details = failure.details?.[0] as TimeoutDetails;
       expect(details).toMatchObject({ deadline: 'processing', lastStatus: 'processing' });
       const task = stack.sim.task(details.taskId)!;
