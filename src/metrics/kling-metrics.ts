@@ -24,6 +24,7 @@ export interface KlingMetricsOptions {
 export class KlingMetrics {
   readonly registry: Registry;
   readonly videos: Counter<'outcome' | 'model'>;
+  readonly adoptions: Counter<'outcome'>;
   readonly creditsEstimated: Counter<'outcome' | 'model'>;
   readonly creditsActual: Counter<'outcome' | 'model'>;
   readonly creditDrift: Counter<'model'>;
@@ -37,6 +38,7 @@ export class KlingMetrics {
     const registers = [(this.registry = options.registry ?? new Registry())];
     this.#isKnownModel = options.isKnownModel ?? (() => true);
     this.videos = new Counter({ name: 'kling_videos_total', help: 'Generations finished, by outcome and model.', labelNames: ['outcome', 'model'], registers });
+    this.adoptions = new Counter({ name: 'kling_adoptions_total', help: 'Adoptions of existing Kling tasks (adoptVideo) finished, by outcome.', labelNames: ['outcome'], registers });
     this.creditsEstimated = new Counter({
       name: 'kling_credits_estimated_total',
       help: 'Credits estimated before submission, summed over finished generations.',
@@ -85,7 +87,8 @@ export class KlingMetrics {
       throw new Error(`generationFinished event: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')}`);
     const event = parsed.data;
     const labels = { outcome: event.outcome, model: this.#modelLabel(event.model) };
-    this.videos.inc(labels);
+    if (event.adopted) this.adoptions.inc({ outcome: event.outcome });
+    else this.videos.inc(labels);
     if (event.creditsEstimated !== undefined) this.creditsEstimated.inc(labels, event.creditsEstimated);
     if (event.creditsActual !== undefined) this.creditsActual.inc(labels, event.creditsActual);
     if (event.creditDrift) this.creditDrift.inc({ model: labels.model });

@@ -42,5 +42,10 @@ export const GenerationFinishedEvent = z.object({
   creditDrift: z.boolean().optional(),
   /** Time spent per phase (validating, approving, submitting, generating, rehosting). */
   phaseDurationsMs: z.record(z.string(), z.number()),
+  /**
+   * An adoptVideo run: counted in `kling_adoptions_total`, not in `kling_videos_total` (the generation that left the
+   * task, if any, counted itself already); its deduction still counts as actual credits.
+   */
+  adopted: z.boolean().optional(),
 });
 export type GenerationFinishedEvent = z.infer<typeof GenerationFinishedEvent>;

@@ -1,10 +1,13 @@
 import { ApplicationFailure, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../shared/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
+import type { GenerationOutcome } from '../shared/outcome.js';
 import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
 import { announcePhase, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
+import { klingMetrics } from './metrics-sink.js';
+import { outcomeOf } from './outcome-of.js';
 import { TaskWatch } from './poll-loop.js';
 import { toWorkflowFailure } from './workflow-failure.js';
 
@@ -44,6 +47,17 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     announcePhase(next, details);
   };
   const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => timedInto(timings, name, fn);
+  /** Every end reports once to the metrics sink (not on replay), as an adoption: no model, no estimate. */
+  const finish = (outcome: GenerationOutcome) => {
+    timings.total = Date.now() - startedAt;
+    klingMetrics.generationFinished({
+      outcome,
+      standard: plan?.task.standard,
+      creditsActual: plan && unitsDeducted !== undefined ? unitsDeducted * plan.creditsPerUnit : undefined,
+      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => k !== 'total')),
+      adopted: true,
+    });
+  };
 
   try {
     enter('validating', 'looking the Kling task up (adoption: nothing is submitted)');
@@ -82,7 +96,7 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     const stored: StoredVideo = await timed('rehosting', () =>
       rehostActivity(p)({ task, objectName: p.objectName, creditsPerUnit: p.creditsPerUnit, unitsDeducted }),
     );
-    timings.total = Date.now() - startedAt;
+    finish('succeeded');
     enter('completed', `stored at \`${stored.uri}\` (${stored.size} bytes)`);
     return {
       ...storedLocation(stored),
@@ -97,10 +111,14 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     };
   } catch (err) {
     // Cancelled: nothing of ours to clean up (the task was not ours to stop, and Kling cannot stop one anyway).
-    if (isCancellation(err)) throw err;
+    if (isCancellation(err)) {
+      finish(plan ? 'abandoned_billed' : 'cancelled_before_submit');
+      throw err;
+    }
     const failure = toWorkflowFailure(err);
     phase = 'failed';
     upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
+    finish(outcomeOf(failure, plan !== undefined));
     throw failure;
   }
 }

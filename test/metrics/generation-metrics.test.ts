@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelCatalog } from '../../src/kling/index.js';
 import { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import type { GenerateVideoInput } from '../../src/shared/generation.js';
-import { generateVideo } from '../../src/workflows/index.js';
+import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';
 
@@ -136,6 +136,30 @@ describe('worker metrics from real generations', () => {
       expect(values.some((v) => v.labels.model === 'kling-v99-imaginary')).toBe(false);
       // The workflow may report the refused model by name or not at all: either way it is "other" or "none".
       expect(await total(metrics.videos, { outcome: 'invalid' })).toBe(before + 1);
+    });
+  });
+
+  it('adoptions count apart from generations: kling_adoptions_total by outcome, their deduction as actual credits', async () => {
+    await stack.run(async () => {
+      const before = {
+        adopted: await total(metrics.adoptions, { outcome: 'succeeded' }),
+        notFound: await total(metrics.adoptions, { outcome: 'invalid' }),
+        videos: await total(metrics.videos),
+        credits: await total(metrics.creditsActual, { outcome: 'succeeded', model: 'none' }),
+      };
+      const created = await stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId: uniqueId('elsewhere') });
+      const adopt = (taskId: string) =>
+        env.client.workflow.start(adoptVideo, { args: [{ taskId, options: { poll: FAST_POLL } }], workflowId: uniqueId('metrics-adopt'), taskQueue: stack.taskQueue });
+      const result = await (await adopt(created.taskId)).result();
+      await expect((await adopt('999999999999999999')).result()).rejects.toThrow();
+
+      expect(await total(metrics.adoptions, { outcome: 'succeeded' })).toBe(before.adopted + 1);
+      expect(await total(metrics.adoptions, { outcome: 'invalid' })).toBe(before.notFound + 1);
+      // Not a generation: the video counter does not move (a generation that left the task counted itself).
+      expect(await total(metrics.videos)).toBe(before.videos);
+      expect(result.credits.actual).toBeGreaterThan(0);
+      expect(await total(metrics.creditsActual, { outcome: 'succeeded', model: 'none' })).toBeCloseTo(before.credits + result.credits.actual!, 6);
+      expect(await total(metrics.phaseDuration, { phase: 'rehosting', outcome: 'succeeded' })).toBeGreaterThan(0);
     });
   });
 });
