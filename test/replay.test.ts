@@ -15,7 +15,7 @@ const REQUIRED = [
   'approval-granted', 'approval-timed-out', 'cancelled-abandoned-billed', 'cancelled-before-submit', 'cancelled-collected',
   'costs-drift-succeeded', 'costs-failed-deduction', 'daily-budget-refused', 'submission-unknown',
   // generateBatch with its status watcher (patched 'kling-batch-polling-v1'), early slot release ('kling-slot-release-v1').
-  'batch-polled', 'batch-slot-release', 'batch-item-slot-release',
+  'batch-polled', 'batch-slot-release', 'batch-item-slot-release', 'batch-mixed',
   // A callback announcing processing wakes nothing ('kling-end-hints-v1'); before it, every callback woke the loop.
   'callback-end-hints', 'callback-woken',
   // adoptVideo, and the two phase deadlines.

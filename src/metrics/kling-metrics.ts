@@ -87,8 +87,13 @@ export class KlingMetrics {
       throw new Error(`generationFinished event: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ')}`);
     const event = parsed.data;
     const labels = { outcome: event.outcome, model: this.#modelLabel(event.model) };
-    if (event.adopted) this.adoptions.inc({ outcome: event.outcome });
-    else this.videos.inc(labels);
+    if (event.adopted) {
+      // Counted apart, and without credits: the generation that left the task may have counted its deduction already.
+      this.adoptions.inc({ outcome: event.outcome });
+      for (const [phase, ms] of Object.entries(event.phaseDurationsMs)) if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
+      return;
+    }
+    this.videos.inc(labels);
     if (event.creditsEstimated !== undefined) this.creditsEstimated.inc(labels, event.creditsEstimated);
     if (event.creditsActual !== undefined) this.creditsActual.inc(labels, event.creditsActual);
     if (event.creditDrift) this.creditDrift.inc({ model: labels.model });

@@ -43,8 +43,8 @@ export const GenerationFinishedEvent = z.object({
   /** Time spent per phase (validating, approving, submitting, generating, rehosting). */
   phaseDurationsMs: z.record(z.string(), z.number()),
   /**
-   * An adoptVideo run: counted in `kling_adoptions_total`, not in `kling_videos_total` (the generation that left the
-   * task, if any, counted itself already); its deduction still counts as actual credits.
+   * An adoptVideo run: counted in `kling_adoptions_total` only, not in `kling_videos_total` nor the credit counters
+   * (the generation that left the task, if any, counted itself already; the deduction is in the adoption's result).
    */
   adopted: z.boolean().optional(),
 });

@@ -7,6 +7,7 @@ import { KlingValidationError } from '../../src/kling/index.js';
 import { FailureType } from '../../src/shared/failure-types.js';
 import { batchProgressQuery, generateBatch } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens';
@@ -175,6 +176,7 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
     await expect(env.client.workflow.getHandle(`${batchId}-2`).describe()).rejects.toThrow(/not found/i);
     expect((await env.client.workflow.getHandle(`${batchId}-1`).describe()).status.name).toBe('FAILED');
     expect(result.progress).toMatchObject({ succeeded: 2, failed: 2, skipped: 0 });
+    await captureHistory(env.client.workflow.getHandle(batchId), 'batch-mixed');
   }, 60_000);
 
   it('a 1303 caused by another client of the account is retried by the submit activity; the items still succeed', async () => {
