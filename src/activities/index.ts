@@ -7,6 +7,7 @@ import type { AdoptionPlan, AdoptVideoInput, GenerateVideoInput, GenerationPlan,
 import type { VideoStorage } from '../storage/index.js';
 import { estimateBatchItems, validateBatchOptions } from './batch-estimate.js';
 import { planAdoption } from './adopt.js';
+import { findEarlierRunTask } from './earlier-runs.js';
 import { checkAccountBalance, type BalanceCheckResult, type BalanceGuardConfig, type CheckAccountBalanceInput } from './balance.js';
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
@@ -54,14 +55,25 @@ export function createActivities(deps: ActivityDeps) {
   const delays = { ...DEFAULT_LIMIT_RETRY_DELAYS, ...deps.limitRetryDelays };
   if (deps.videoHosts) validateVideoHostPolicy(deps.videoHosts);
   return {
-    /** Schema, catalog, exclusivity, budget and lint; returns the plan. Nothing is submitted. */
+    /**
+     * Schema, catalog, exclusivity, budget and lint; returns the plan. Nothing is submitted. On a re-run of a
+     * workflow id, a task an earlier run left for the same request comes back as `plan.earlierTask` (see findEarlierRunTask).
+     */
     async validateVideoRequest(input: GenerateVideoInput, run?: { firstExecutionRunId: string }): Promise<GenerationPlan> {
-      const execution = Context.current().info.workflowExecution;
+      const context = Context.current();
+      const execution = context.info.workflowExecution;
       const fallback = deps.callbackUrl === undefined ? undefined : deps.callbackFallbackPoll;
-      return validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, withFallbackPoll(input, fallback), {
+      const plan = validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, withFallbackPoll(input, fallback), {
         workflowId: execution?.workflowId ?? '',
         firstExecutionRunId: run?.firstExecutionRunId ?? execution?.runId ?? '',
       });
+      if (!plan.requestSha256 || !execution) return plan;
+      const earlierTask = await findEarlierRunTask(
+        { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal },
+        { workflowId: execution.workflowId, runId: execution.runId, requestSha256: plan.requestSha256, standard: plan.standard, kind: plan.kind },
+      );
+      if (earlierTask) context.log.info('an earlier run of this workflow id left a Kling task for the same request; collecting it instead of paying again', { ...earlierTask });
+      return earlierTask ? { ...plan, earlierTask } : plan;
     },
 
     /** Idempotent create (see submitTask); `lookupFirst` after an unknown outcome. */

@@ -31,16 +31,17 @@ export async function submitTask(
     log.info('Kling task created', { taskId: task.taskId, externalTaskId, standard });
     return { taskId: task.taskId, externalTaskId, standard, kind, adopted: false };
   } catch (err) {
-    if (err instanceof KlingApiError && err.code === 1201 && /already exists/i.test(err.apiMessage)) {
+    const duplicate = err instanceof KlingApiError && err.code === 1201 && /already exists/i.test(err.apiMessage);
+    if (duplicate || outcomeUnknown(err)) {
       const existing = await kling.getTask(ref).catch(() => undefined);
       if (existing) return adopted(existing, externalTaskId, log);
-    }
-    if (outcomeUnknown(err)) {
-      const existing = await kling.getTask(ref).catch(() => undefined);
-      if (existing) return adopted(existing, externalTaskId, log);
+      // A duplicate means the task exists although the lookup could not show it (yet, or it failed): still unknown,
+      // never an invalid request, so the workflow keeps looking instead of orphaning the paid task.
       throw ApplicationFailure.create({
         type: SUBMISSION_UNKNOWN,
-        message: `the create for external id ${externalTaskId} may have reached Kling (${(err as Error).message}); a lookup found no task yet`,
+        message: duplicate
+          ? `Kling says a task with external id ${externalTaskId} already exists, but looking it up found none yet`
+          : `the create for external id ${externalTaskId} may have reached Kling (${(err as Error).message}); a lookup found no task yet`,
         nonRetryable: true,
         details: [{ externalTaskId }],
       });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { assertWithinBudget, estimateCredits, lintPrompt, resolvedSummary, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
+import { assertWithinBudget, estimateCredits, requestFingerprint, lintPrompt, resolvedSummary, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
 import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
 import { FailureType } from '../shared/failure-types.js';
 import { GenerateVideoInput, GenerateVideoOptions, type GenerationPlan } from '../shared/generation.js';
@@ -71,6 +71,7 @@ export function validateGeneration(
       estimate,
       lint,
       promptSha256: prompt ? createHash('sha256').update(prompt).digest('hex') : undefined,
+      requestSha256: requestFingerprint(resolved.request),
       deadlineMs: ms.deadline!,
       ...(ms.queuedDeadline !== undefined ? { queuedDeadlineMs: ms.queuedDeadline } : {}),
       ...(ms.processingDeadline !== undefined ? { processingDeadlineMs: ms.processingDeadline } : {}),

@@ -13,3 +13,4 @@ export { onlineUnits, ResourcePack, PackageDeduction, type AccountCosts, type Ac
 export type { HttpEvent } from './http.js';
 export { toLegacyBody, LegacyCreateBody } from './wire-legacy.js';
 export { toNewBody, NewCreateBody, NEW_TASKS_QUERY_MAX_IDS } from './wire-new.js';
+export { requestFingerprint, canonicalJson } from './request-fingerprint.js';

@@ -30,6 +30,10 @@ export const CostRecord = z.object({
    * unknown and the lookup by external id found nothing yet), `submitted` (Kling accepted a task).
    */
   submission: z.enum(['none', 'unknown', 'submitted']).optional(),
+  /** The external id of a create that is being sent or whose outcome is unknown: a task Kling may have. Cleared once the task is known. */
+  pendingExternalTaskId: z.string().optional(),
+  /** sha256 of the request's canonical form: a re-run of the same workflow id collects this run's tasks only for the same request. */
+  requestSha256: z.string().optional(),
   /** Every Kling task of this generation (resubmissions included) with what Kling reported deducting for it. */
   tasks: z
     .array(

@@ -114,6 +114,16 @@ export const GenerateVideoInput = z
   .strict();
 export type GenerateVideoInput = z.input<typeof GenerateVideoInput>;
 
+export const SubmittedTask = z.object({
+  taskId: z.string(),
+  externalTaskId: z.string(),
+  standard: ApiStandard,
+  kind: VideoKind,
+  /** True when the task already existed (a retry found it by external id): nothing was paid twice. */
+  adopted: z.boolean(),
+});
+export type SubmittedTask = z.infer<typeof SubmittedTask>;
+
 /** What validation decides before anything is submitted; durations resolved to milliseconds. */
 export const GenerationPlan = z.object({
   model: z.string(),
@@ -147,6 +157,13 @@ export const GenerationPlan = z.object({
   dailyCreditBudget: z.number().optional(),
   approval: z.object({ aboveCredits: z.number(), timeoutMs: z.number() }).optional(),
   collectAfterCancel: z.boolean().optional(),
+  /** sha256 of the request's canonical form (requestFingerprint); absent in plans recorded before it existed. */
+  requestSha256: z.string().optional(),
+  /**
+   * A task an earlier, unfinished run of this workflow id left on Kling for the same request (processing or
+   * succeeded): this run collects it instead of paying for a new one. Absent when there is none.
+   */
+  earlierTask: SubmittedTask.extend({ fromRunId: z.string(), status: z.string() }).optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 
@@ -158,15 +175,6 @@ export const TaskSnapshot = z.object({
 });
 export type TaskSnapshot = z.infer<typeof TaskSnapshot>;
 
-export const SubmittedTask = z.object({
-  taskId: z.string(),
-  externalTaskId: z.string(),
-  standard: ApiStandard,
-  kind: VideoKind,
-  /** True when the task already existed (a retry found it by external id): nothing was paid twice. */
-  adopted: z.boolean(),
-});
-export type SubmittedTask = z.infer<typeof SubmittedTask>;
 
 export const StoredVideo = z.object({
   /** Permanent location (`gs://bucket/name` or `file:///…`). */

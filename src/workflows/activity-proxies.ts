@@ -10,12 +10,16 @@ type Activities = ReturnType<typeof createActivities>;
 /** Only the activity timeouts: adoptVideo has no GenerationPlan, only these. */
 type WithTimeouts = Pick<GenerationPlan, 'activityTimeoutsMs'>;
 
-/** Validation runs before the plan exists, so its timeout comes from the raw options (validation names a malformed one). */
+/**
+ * Validation runs before the plan exists, so its timeout comes from the raw options (validation names a malformed one).
+ * On a re-run of a workflow id it also asks Kling for the tasks earlier runs left (findEarlierRunTask): about a minute
+ * of retries rides out a Kling hiccup instead of failing a generation that has spent nothing.
+ */
 export function validateActivity(input: GenerateVideoInput) {
   return proxyActivities<Activities>({
     summary: 'validate request, estimate credits, lint prompt',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 7, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
   }).validateVideoRequest;
 }
 

@@ -21,11 +21,16 @@ export class CostLedger {
   outcome?: GenerationOutcome;
   submission: NonNullable<CostRecord['submission']> = 'none';
   cancelled?: CostRecord['cancelled'];
+  /** The external id of a create being sent or whose outcome is unknown (cleared once its task is known). */
+  pendingExternalTaskId?: string;
+  /** The request's fingerprint, so a re-run of the workflow id can tell whether these tasks were for its request. */
+  requestSha256?: string;
   readonly tasks: TaskCost[] = [];
 
   /** A task Kling accepted (or one a retry adopted). */
   submitted(klingTaskId: string, externalTaskId: string): void {
     this.submission = 'submitted';
+    this.pendingExternalTaskId = undefined;
     if (!this.tasks.some((t) => t.klingTaskId === klingTaskId)) this.tasks.push({ klingTaskId, externalTaskId });
   }
 
@@ -80,6 +85,8 @@ export class CostLedger {
       klingTaskId: last?.klingTaskId,
       approvedBy: this.approvedBy,
       submission: this.submission,
+      pendingExternalTaskId: this.pendingExternalTaskId,
+      requestSha256: this.requestSha256,
       tasks: this.tasks.length ? this.tasks.map((t) => strip({ ...t })) : undefined,
       cancelled: this.cancelled,
     });

@@ -33,7 +33,7 @@ import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
 import { TaskWatch } from './poll-loop.js';
 import { submitExplicitly } from './submission.js';
-import { toWorkflowFailure } from './workflow-failure.js';
+import { toWorkflowFailure, withTaskReference, type TaskReference } from './workflow-failure.js';
 
 /**
  * Histories recorded before cost accounting (memo upserts, balance guard, the `cancelled` phase) replay on the
@@ -65,6 +65,8 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   let submissions = 0;
   let deadlineAt: number | undefined;
   let outcome: GenerationOutcome | undefined;
+  /** Set once a create may have reached Kling: from then on every failure names the task to collect (withTaskReference). */
+  let pendingCreate: TaskReference | undefined;
   const ledger = new CostLedger();
   const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted), { wakeOnEndHintsOnly: endHintsOnly });
   const gate = new ApprovalGate();
@@ -126,9 +128,12 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     ledger.estimate = plan.estimate;
     ledger.model = plan.model;
     ledger.tolerance = plan.driftTolerance ?? DEFAULT_DRIFT_TOLERANCE;
+    ledger.requestSha256 = plan.requestSha256;
+    // A re-run collects the task an earlier run of this id left for the same request: nothing new is spent.
+    let earlier = plan.earlierTask;
 
     const approval = plan.approval;
-    if (approval && plan.estimate.credits > approval.aboveCredits) {
+    if (approval && !earlier && plan.estimate.credits > approval.aboveCredits) {
       enter('awaiting_approval', `${plan.estimate.credits} credits est. is above the approval threshold of ${approval.aboveCredits}: send the \`approve\` or \`reject\` Update`);
       saveMemo();
       ledger.approvedBy = await timed('approving', () => gate.wait(plan!.estimate.credits, approval.aboveCredits, approval.timeoutMs));
@@ -136,28 +141,10 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     }
 
     for (;;) {
-      submissions++;
-      const externalTaskId = externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions);
-      const holdKey = `${info.workflowId}/${info.firstExecutionRunId}/${submissions}`;
-      enter('submitting', `submission ${submissions} as \`${externalTaskId}\` (${plan.model}, ${plan.estimate.credits} credits est.)`);
-      if (costsV1) {
-        const p = plan;
-        await timed('submitting', async () => {
-          // The balance guard answers at once when the worker has it off; both refuse with BudgetExceeded.
-          await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
-          await holds.reserve(p, holdKey);
-        });
-        saveMemo();
-      }
-      task = await timed('submitting', () =>
-        submitExplicitly(plan!, { request: input.request, externalTaskId }, (round, message) => {
-          holds.submitted(holdKey);
-          ledger.submission = 'unknown';
-          setCurrentDetails(`**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`);
-          saveMemo();
-        }),
-      );
-      holds.submitted(holdKey);
+      const holdKey = `${info.workflowId}/${info.firstExecutionRunId}/${submissions + 1}`;
+      task = earlier ? collectEarlier(earlier) : await submitNew(plan, holdKey);
+      earlier = undefined;
+      pendingCreate = { taskId: task.taskId, externalTaskId: task.externalTaskId, standard: task.standard, kind: task.kind };
       ledger.submitted(task.taskId, task.externalTaskId);
       saveMemo();
       upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
@@ -170,7 +157,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
       const message = done.statusMessage ?? 'no reason given';
       const policy = CONTENT_POLICY.test(message);
-      if (!policy && submissions <= plan.resubmitOnFailure) {
+      if (!policy && ledger.tasks.length <= plan.resubmitOnFailure) {
         log.warn('Kling task failed; resubmitting', { taskId: task.taskId, message, submissions, unitsDeducted: done.unitsDeducted });
         continue;
       }
@@ -203,13 +190,47 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   } catch (err) {
     if (isCancellation(err)) return await onCancelled(err);
     phase = 'failed';
-    const failure = toWorkflowFailure(err);
+    const failure = pendingCreate ? withTaskReference(toWorkflowFailure(err), pendingCreate) : toWorkflowFailure(err);
     await CancellationScope.nonCancellable(async () => {
       upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
       await holds.closeAll();
       finish(outcomeOf(failure, ledger.tasks.length > 0));
     });
     throw failure;
+  }
+
+  /** The next paid submission, under this run's next external id: balance guard, daily budget, then the create. */
+  async function submitNew(p: GenerationPlan, holdKey: string): Promise<SubmittedTask> {
+    submissions++;
+    const externalTaskId = externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions);
+    enter('submitting', `submission ${submissions} as \`${externalTaskId}\` (${p.model}, ${p.estimate.credits} credits est.)`);
+    if (costsV1) {
+      await timed('submitting', async () => {
+        // The balance guard answers at once when the worker has it off; both refuse with BudgetExceeded.
+        await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
+        await holds.reserve(p, holdKey);
+      });
+      // Recorded before the create is sent: a run terminated mid-create still tells a re-run which task to look for.
+      ledger.pendingExternalTaskId = externalTaskId;
+      saveMemo();
+    }
+    pendingCreate = { externalTaskId, standard: p.standard, kind: p.kind };
+    const submitted = await timed('submitting', () =>
+      submitExplicitly(p, { request: input.request, externalTaskId }, (round, message) => {
+        holds.submitted(holdKey);
+        ledger.submission = 'unknown';
+        setCurrentDetails(`**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`);
+        saveMemo();
+      }),
+    );
+    holds.submitted(holdKey);
+    return submitted;
+  }
+
+  /** The task an earlier run of this workflow id left for the same request (plan.earlierTask): collected, not paid again. */
+  function collectEarlier(earlier: NonNullable<GenerationPlan['earlierTask']>): SubmittedTask {
+    enter('submitting', `collecting Kling task \`${earlier.taskId}\` (${earlier.status}) that run ${earlier.fromRunId} of this workflow id left for the same request: nothing new is submitted`);
+    return { taskId: earlier.taskId, externalTaskId: earlier.externalTaskId, standard: earlier.standard, kind: earlier.kind, adopted: true };
   }
 
   async function rehostTask(p: GenerationPlan, t: SubmittedTask): Promise<StoredVideo> {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, log, patched, sleep } from '@temporalio/workflow';
 import { FailureType, SUBMISSION_UNKNOWN } from '../shared/failure-types.js';
 import type { GenerationPlan, SubmittedTask } from '../shared/generation.js';
 import { findTaskActivity, submitActivity } from './activity-proxies.js';
@@ -6,6 +6,8 @@ import { findTaskActivity, submitActivity } from './activity-proxies.js';
 /** How long an unknown submission is looked up (and resubmitted under the same external id) before giving up. */
 const UNKNOWN_GIVE_UP_MS = 30 * 60 * 1000;
 const UNKNOWN_MAX_DELAY_MS = 60_000;
+/** A lookup that fails (Kling unreachable) keeps the submission unknown instead of failing the workflow. */
+export const UNKNOWN_LOOKUP_PATCH = 'kling-unknown-lookup-retry-v1';
 
 /**
  * One submission, made explicit when its outcome is unknown: the create timed out (or lost its connection, or
@@ -31,18 +33,36 @@ export async function submitExplicitly(
       if (!(cause instanceof ApplicationFailure) || cause.type !== SUBMISSION_UNKNOWN) throw err;
       onUnknown(round, cause.message);
       log.warn('Kling submission outcome unknown; looking the external id up again before any resubmission', { externalTaskId: args.externalTaskId, round });
+    }
+    // Look the external id up until Kling answers (found, or shows nothing) or the window closes.
+    for (;;) {
       if (Date.now() >= giveUpAt)
         throw ApplicationFailure.create({
           type: FailureType.KlingUnavailable,
-          message: `the outcome of submitting external id ${args.externalTaskId} stayed unknown for ${UNKNOWN_GIVE_UP_MS / 60_000} minutes; Kling shows no such task. Look it up by that external id before submitting again.`,
+          message:
+            `the outcome of submitting external id ${args.externalTaskId} stayed unknown for ${UNKNOWN_GIVE_UP_MS / 60_000} minutes. ` +
+            `Kling may still have the task (and bill it): collect it with \`kling-video adopt ${args.externalTaskId} --by external-id\` ` +
+            `(or the adoptVideo workflow with the \`adopt\` detail) before submitting again.`,
           nonRetryable: true,
           details: [{ externalTaskId: args.externalTaskId, submission: 'unknown', rounds: round }],
         });
       await sleep(delay);
       delay = Math.min(delay * 2, UNKNOWN_MAX_DELAY_MS);
-      const found = await CancellationScope.nonCancellable(() => findTaskActivity(plan)(args));
+      let found: SubmittedTask | null;
+      try {
+        found = await CancellationScope.nonCancellable(() => findTaskActivity(plan)(args));
+      } catch (lookupErr) {
+        // Histories recorded before this patch failed the workflow here, orphaning a task Kling may have accepted.
+        if (!(lookupErr instanceof ActivityFailure) || !patched(UNKNOWN_LOOKUP_PATCH)) throw lookupErr;
+        // A failed lookup tells nothing about the create: the outcome is still unknown, and the window goes on.
+        const message = lookupErr.cause?.message ?? lookupErr.message;
+        onUnknown(round, `looking it up failed (${message})`);
+        log.warn('looking the unknown submission up failed; its outcome is still unknown', { externalTaskId: args.externalTaskId, round, error: message });
+        continue;
+      }
       if (found) return found;
-      lookupFirst = true;
+      break;
     }
+    lookupFirst = true;
   }
 }

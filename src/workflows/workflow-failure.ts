@@ -11,3 +11,42 @@ export function toWorkflowFailure(err: unknown): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message, nonRetryable: true, cause: err instanceof Error ? err : undefined });
 }
+
+/** What a generation knows of a Kling task that a create may have produced. */
+export interface TaskReference {
+  externalTaskId: string;
+  taskId?: string;
+  standard: 'legacy' | 'new';
+  kind: string;
+}
+
+/**
+ * A failure raised after a create may have reached Kling: the task may exist and be billed, so the failure
+ * carries the external id, the task id when known and a ready adoptVideo input (`details[0].adopt`), and its
+ * message says how to collect the task instead of paying for a new one. Details already there are kept.
+ */
+export function withTaskReference(failure: ApplicationFailure, ref: TaskReference): ApplicationFailure {
+  const first = failure.details?.[0];
+  const own = first !== null && typeof first === 'object' && !Array.isArray(first) ? (first as Record<string, unknown>) : {};
+  const adopt = ref.taskId
+    ? { taskId: ref.taskId, standard: ref.standard, kind: ref.kind }
+    : { externalTaskId: ref.externalTaskId, standard: ref.standard, kind: ref.kind };
+  const details = [
+    { externalTaskId: ref.externalTaskId, ...(ref.taskId ? { taskId: ref.taskId } : {}), adopt, ...own },
+    ...(failure.details ?? []).slice(first === undefined ? 0 : 1),
+  ];
+  // A failed task cannot be collected; a message that already names the adopt command needs no second hint.
+  const hint =
+    failure.type === FailureType.VideoGenerationFailed || failure.message.includes('kling-video adopt')
+      ? ''
+      : ref.taskId
+        ? ` Kling task ${ref.taskId} may still finish and be billed: collect it with \`kling-video adopt ${ref.taskId}\` (or adoptVideo with the \`adopt\` detail) instead of starting a new generation.`
+        : ` A Kling task with external id ${ref.externalTaskId} may exist and be billed: collect it with \`kling-video adopt ${ref.externalTaskId} --by external-id\` (or adoptVideo with the \`adopt\` detail) instead of starting a new generation.`;
+  return ApplicationFailure.create({
+    type: failure.type ?? FailureType.KlingUnavailable,
+    message: `${failure.message}${hint}`,
+    nonRetryable: true,
+    details,
+    cause: failure.cause,
+  });
+}

@@ -105,12 +105,19 @@ export async function objectsFor(gcs: Storage, bucket: string, workflowId: strin
  * The invariant of every resilience test: one task created (one create request), one stored object for the
  * workflow, holding exactly the bytes the simulator's CDN serves for that task.
  */
-export async function expectExactlyOnce(sim: Simulator, gcs: Storage, bucket: string, workflowId: string, result: GenerateVideoResult): Promise<void> {
+export async function expectExactlyOnce(
+  sim: Simulator,
+  gcs: Storage,
+  bucket: string,
+  workflowId: string,
+  result: GenerateVideoResult,
+  expected: { submissions?: number } = {},
+): Promise<void> {
   const tasks = tasksFor(sim, workflowId);
   expect(tasks, `tasks for ${workflowId}`).toHaveLength(1);
   expect(tasks[0]!.id).toBe(result.klingTaskId);
   expect(tasks[0]!.createRequestCount, `create requests for ${workflowId}`).toBe(1);
-  expect(result.submissions).toBe(1);
+  expect(result.submissions).toBe(expected.submissions ?? 1);
   const objects = await objectsFor(gcs, bucket, workflowId);
   expect(objects.map((o) => o.name)).toEqual([`videos/${result.objectName}`]);
   const [bytes] = await objects[0]!.download();

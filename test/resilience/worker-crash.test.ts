@@ -69,6 +69,10 @@ interface CrashOptions {
   holdUpload?: boolean;
   /** The first worker freezes inside request validation (worker-process.ts). */
   blockInValidation?: boolean;
+  /** Submissions the completed run made itself (0: it collected a task an earlier run of the id left). Default 1. */
+  submissions?: number;
+  /** Every scripted fault must have been used by the end. */
+  allFaultsUsed?: boolean;
 }
 
 /**
@@ -99,7 +103,8 @@ async function crashDuring(
     await afterKill(run);
     workers.push(await startWorkerProcess({ taskQueue, simUrl: sim.url, bucket, bundlePath, resumableUpload }));
     const result = await videos.result(workflowId);
-    await expectExactlyOnce(sim, gcs, bucket, workflowId, result);
+    await expectExactlyOnce(sim, gcs, bucket, workflowId, result, { submissions: options.submissions });
+    if (options.allFaultsUsed) expect(sim.faults.pending()).toBe(0);
   } finally {
     await Promise.all(workers.map((w) => w.stop(1_000)));
     // The workers' output, for the run-wide secret sweep (test/security/secret-sweep.test.ts).
@@ -116,6 +121,35 @@ async function runningActivity(workflowId: string): Promise<string | undefined> 
   const pending = raw.pendingActivities?.find((a) => a.state === STARTED);
   return pending?.activityType?.name ?? undefined;
 }
+
+describe('SIGKILL while a create is accepted but unanswered, and Kling lookups failing afterwards', () => {
+  const ACCEPTED_THEN_LOOKUPS_FAIL: FaultInput[] = [
+    { route: 'create', kind: 'accept-then-hang' },
+    { route: 'query', kind: 'http-5001', times: 6 },
+  ];
+  const accepted = async ({ sim, workflowId }: CrashRun) => {
+    await waitFor('the accepted create', () => tasksFor(sim, workflowId).length === 1);
+    expect((await videos.getProgress(workflowId)).phase).toBe('submitting');
+  };
+
+  describe.concurrent('', () => {
+    it('the next worker keeps looking the external id up until Kling answers: one task, one object', async () => {
+      await crashDuring({ faults: ACCEPTED_THEN_LOOKUPS_FAIL, allFaultsUsed: true }, accepted, async ({ sim }) => {
+        // Every failing lookup happens after the kill, on the next worker.
+        expect(sim.faults.pending()).toBe(6);
+      });
+    });
+
+    it('the run is terminated meanwhile and the workflow id re-run: the re-run collects the orphaned task instead of paying again', async () => {
+      // Three failing lookups: the re-run's validation retries its check of the earlier run's task (1 s, 2 s, 4 s).
+      const faults: FaultInput[] = [{ route: 'create', kind: 'accept-then-hang' }, { route: 'query', kind: 'http-5001', times: 3 }];
+      await crashDuring({ faults, allFaultsUsed: true, submissions: 0 }, accepted, async ({ workflowId }) => {
+        await env.client.workflow.getHandle(workflowId).terminate('operator gave up on the stuck run');
+        await videos.startVideoGeneration(INPUT().request, { workflowId, taskQueue: (await env.client.workflow.getHandle(workflowId).describe()).taskQueue, options: INPUT().options });
+      });
+    });
+  });
+});
 
 describe('SIGKILL of the worker process in each phase; a new worker process completes the workflow', () => {
   // The three phases run side by side (each with its own simulator and worker processes); the runs follow each other.

@@ -159,4 +159,80 @@ describe('submission with an unknown outcome', () => {
       expect(tasksOf(workflowId)[0]!.id).toBe(result.klingTaskId);
     });
   });
+
+  it('a create accepted but unanswered, then lookups failing six times: still unknown, looked up until Kling answers; one task', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('lost-lookups');
+      // One lookup inside the submit activity, five attempts of the workflow's lookup activity: all answered 503.
+      stack.sim.faults.script([{ route: 'create', kind: 'accept-then-reset' }, { route: 'query', kind: 'http-5001', times: 6 }]);
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const result = await videos.result(workflowId);
+      expect(creates(workflowId)).toBe(1);
+      expect(tasksOf(workflowId)).toHaveLength(1);
+      expect(result.klingTaskId).toBe(tasksOf(workflowId)[0]!.id);
+      expect(stack.sim.faults.pending()).toBe(0); // every failing lookup really happened
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const events = history.events ?? [];
+      const typeOf = new Map(events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
+      const failed = events.flatMap((e) => (e.activityTaskFailedEventAttributes ? [typeOf.get(String(e.activityTaskFailedEventAttributes.scheduledEventId))] : []));
+      // The submit ended unknown; the lookup activity ran out of attempts once, and the workflow looked again.
+      expect(failed).toEqual(['submitVideoTask', 'findVideoTask']);
+      expect(await memoOf(workflowId)).toMatchObject({ submission: 'submitted', outcome: 'succeeded' });
+      expect((await memoOf(workflowId)).pendingExternalTaskId).toBeUndefined();
+    });
+  });
+
+  it('a re-run of a workflow id whose run ended while its create was unknown collects that task instead of paying again', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('rerun-unknown');
+      stack.sim.faults.script([{ route: 'create', kind: 'accept-then-reset' }, { route: 'query', kind: 'http-5001', times: 1_000 }]);
+      const firstRunId = (await (await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } })).describe()).runId;
+      const memo = await until('the memo to record the unknown submission', async () => {
+        const m = await memoOf(workflowId).catch(() => undefined);
+        return m?.submission === 'unknown' ? m : undefined;
+      });
+      expect(memo.pendingExternalTaskId).toMatch(new RegExp(`^${workflowId}-r[0-9a-f]{12}-1$`));
+      expect(memo.requestSha256).toMatch(/^[0-9a-f]{64}$/);
+      // The operator gives up on the run (Kling is down); the task it created lives on and will be billed.
+      await env.client.workflow.getHandle(workflowId, firstRunId).terminate('Kling looked down');
+      stack.sim.faults.clear();
+      const [orphan] = tasksOf(workflowId);
+      expect(orphan?.externalTaskId).toBe(memo.pendingExternalTaskId);
+
+      const second = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      expect((await second.describe()).runId).not.toBe(firstRunId);
+      const result = await videos.result(workflowId);
+      expect(creates(workflowId)).toBe(1);
+      expect(tasksOf(workflowId)).toHaveLength(1);
+      expect(result).toMatchObject({ klingTaskId: orphan!.id, externalTaskId: memo.pendingExternalTaskId, submissions: 0 });
+      expect(await storedObjectsOf(workflowId)).toHaveLength(1);
+    });
+  });
+
+  it('a run that timed out while Kling processed names the task and the adopt input; a re-run with the same request collects it, a changed request pays for its own', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('rerun-timeout');
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, deadline: 1_000 } });
+      const err = await videos.result(workflowId).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const failure = (err as WorkflowFailedError).cause as { type?: string; details?: unknown[] };
+      expect(failure.type).toBe('VideoGenerationTimedOut');
+      const [task] = tasksOf(workflowId);
+      expect(failure.details?.[0]).toMatchObject({ taskId: task!.id, externalTaskId: task!.externalTaskId, adopt: { taskId: task!.id, standard: 'new', kind: 'text-to-video' } });
+
+      // Same id, another prompt: not the earlier run's request, so its task is not taken.
+      const changed = uniqueId('rerun-changed');
+      await videos.startVideoGeneration(T2V, { workflowId: changed, options: { poll: FAST_POLL, deadline: 1_000 } });
+      await videos.result(changed).catch(() => undefined);
+      await videos.startVideoGeneration({ ...T2V, prompt: `${PROMPT}, at dusk` }, { workflowId: changed, options: { poll: FAST_POLL } });
+      const own = await videos.result(changed);
+      expect(creates(changed)).toBe(2);
+      expect(own.klingTaskId).not.toBe(tasksOf(changed)[0]!.id);
+
+      await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+      const result = await videos.result(workflowId);
+      expect(creates(workflowId)).toBe(1);
+      expect(result).toMatchObject({ klingTaskId: task!.id, externalTaskId: task!.externalTaskId, submissions: 0 });
+    });
+  });
 });
