@@ -10,6 +10,7 @@ import {
   SeedLoopResult,
   type RawCopyCommand,
   type SeedLoopCommand,
+  type StartFloorWorkerCommand,
   type StartWorkerCommand,
 } from './agent-protocol.js';
 
@@ -86,6 +87,10 @@ export class Agent {
 
   async startWorker(command: StartWorkerCommand): Promise<void> {
     await this.call('POST', '/worker', z.unknown(), command);
+  }
+
+  async startFloorWorker(command: StartFloorWorkerCommand): Promise<void> {
+    await this.call('POST', '/floor-worker', z.unknown(), command);
   }
 
   rawCopy(command: RawCopyCommand): Promise<RawCopyResult> {

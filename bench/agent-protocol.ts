@@ -24,6 +24,22 @@ export const StartWorkerCommand = AgentEndpoints.extend({
 });
 export type StartWorkerCommand = z.infer<typeof StartWorkerCommand>;
 
+/** POST /floor-worker: start one bare worker for the floor row's workflows (bench/floor-workflows.ts). */
+export const StartFloorWorkerCommand = z.object({
+  simulatorUrl: z.url(),
+  simulatorApiKey: z.string().min(1),
+  temporalAddress: z.string().min(1),
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  /** The floor workflows' bundle, written once by the main process. */
+  workflowBundlePath: z.string().min(1),
+  maxConcurrentWorkflowTaskExecutions: z.number().int().positive(),
+  /** Regular and local activity slots alike. */
+  maxConcurrentActivityTaskExecutions: z.number().int().positive(),
+  maxCachedWorkflows: z.number().int().positive(),
+});
+export type StartFloorWorkerCommand = z.infer<typeof StartFloorWorkerCommand>;
+
 /** POST /raw-copy: GET `url` with undici and pipe the body into one fake-gcs-server object. */
 export const RawCopyCommand = AgentEndpoints.extend({
   url: z.url(),

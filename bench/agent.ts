@@ -1,8 +1,9 @@
 // The benchmark's measured child process: `node --import tsx bench/agent.ts <control-port>`.
 // It runs what is being measured - one generateVideo worker, a raw stream copy, or the seed's plain loop - in
 // a process of its own, so its CPU seconds and peak memory are its own and not the simulator's or the
-// client's. The main process (bench/run.ts) drives it over a loopback HTTP control port:
-//   POST /worker  POST /raw-copy  POST /seed-loop  POST /reset-peak  GET /stats  POST /shutdown
+// client's; or the floor row's bare worker (bench/floor-workflows.ts). The main process (bench/run.ts) drives it
+// over a loopback HTTP control port:
+//   POST /worker  POST /floor-worker  POST /raw-copy  POST /seed-loop  POST /reset-peak  GET /stats  POST /shutdown
 // It stops its worker and exits on SIGTERM (ManagedProcess.stop) or POST /shutdown.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -10,7 +11,7 @@ import { Storage } from '@google-cloud/storage';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { request } from 'undici';
 import type { z } from 'zod';
-import { AgentStats, RawCopyCommand, SeedLoopCommand, StartWorkerCommand } from './agent-protocol.js';
+import { AgentStats, RawCopyCommand, SeedLoopCommand, StartFloorWorkerCommand, StartWorkerCommand } from './agent-protocol.js';
 import { peakRssBytes, resetPeakRss } from './proc-stats.js';
 import { runSeedLoop } from './seed-loop.js';
 
@@ -71,6 +72,39 @@ async function startWorker(command: StartWorkerCommand): Promise<void> {
   worker = { worker: created, running, connection };
 }
 
+/**
+ * The floor row: a bare Worker.create with the floor's three workflows and its three activities, nothing else (no
+ * interceptors, sinks, metrics or storage). Its tuning comes with the command (issue 16's floor: 200 workflow-task
+ * slots, 400 activity slots, a cache of N + 100).
+ */
+async function startFloorWorker(command: StartFloorWorkerCommand): Promise<void> {
+  if (worker) throw new Error('a worker is running already');
+  const [{ DefaultLogger, NativeConnection, Runtime, Worker }, { KlingClient }, { createFloorActivities }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../src/kling/index.js'),
+    import('./floor-activities.js'),
+  ]);
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const connection = await NativeConnection.connect({ address: command.temporalAddress });
+  const created = await Worker.create({
+    connection,
+    namespace: command.namespace,
+    taskQueue: command.taskQueue,
+    workflowBundle: { codePath: command.workflowBundlePath },
+    activities: createFloorActivities(new KlingClient({ baseUrl: command.simulatorUrl, credentials: { apiKey: command.simulatorApiKey }, requestTimeoutMs: 60_000 })),
+    maxConcurrentWorkflowTaskExecutions: command.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: command.maxConcurrentActivityTaskExecutions,
+    maxConcurrentLocalActivityExecutions: command.maxConcurrentActivityTaskExecutions,
+    maxCachedWorkflows: command.maxCachedWorkflows,
+  });
+  const running = created.run();
+  running.catch((err: unknown) => {
+    console.error(`[bench agent] floor worker stopped: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+  worker = { worker: created, running, connection };
+}
+
 /** The comparison for the rehost: the same bytes from the same URL to the same server, nothing else. */
 async function rawCopy(command: RawCopyCommand): Promise<{ bytes: number; ms: number }> {
   const gcs = new Storage({ projectId: 'bench', apiEndpoint: command.gcsUrl, useAuthWithCustomEndpoint: false });
@@ -118,6 +152,8 @@ const server = createServer((req, res) => {
         return stats();
       case 'POST /worker':
         return startWorker(await readJson(req, StartWorkerCommand));
+      case 'POST /floor-worker':
+        return startFloorWorker(await readJson(req, StartFloorWorkerCommand));
       case 'POST /raw-copy':
         return rawCopy(await readJson(req, RawCopyCommand));
       case 'POST /seed-loop':

@@ -2,7 +2,8 @@
 // the four targets with PASS/MISS and, for a miss, the measured reason.
 import type { SeedRow } from './baseline.js';
 import type { CallsRow } from './calls.js';
-import type { ScaleRow } from './scale.js';
+import { FLOOR_LABELS, FLOOR_VARIANTS } from './floor.js';
+import type { ScaleRow, ScaleSubject } from './scale.js';
 import type { TransferRow } from './transfer.js';
 
 export interface Table {
@@ -60,14 +61,19 @@ export function scaleTable(rows: ScaleRow[]): Table {
           '',
           'Where the time goes (means; phases from the workflow result, the rest from the sampled histories\' server timestamps, summed per workflow):',
           '',
-          ...rows.map(
-            (r) =>
-              `- N=${r.n}: phases validate ${s(r.phasesMs.validating, 2)} s, submit ${s(r.phasesMs.submitting, 2)} s, generate ${s(r.phasesMs.generating, 2)} s, rehost ${s(r.phasesMs.rehosting, 2)} s; history span ${s(r.breakdown.totalMs)} s = timers ${s(r.breakdown.timerMs)} s + ${r.breakdown.workflowTasks.toFixed(0)} workflow tasks waiting ${s(r.breakdown.workflowTaskQueueMs)} s and running ${s(r.breakdown.workflowTaskRunMs)} s + activities waiting ${s(r.breakdown.activityQueueMs)} s and running ${s(r.breakdown.activityRunMs)} s; worker ${(r.workerCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores, Temporal server ${r.temporalCpuSeconds === undefined ? 'n/a' : (r.temporalCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores, bench process (simulator + client) ${(r.mainCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores.`,
-          ),
+          ...rows.map((r) => `- N=${r.n}: ${whereTimeGoes(r)}`),
           ...rows.filter((r) => r.firstError).map((r) => `N=${r.n}: first failure: ${r.firstError ?? ''}`),
         ]
       : [],
   };
+}
+
+/** One row's "where the time goes" line (phases for the project only). */
+function whereTimeGoes(r: ScaleRow): string {
+  const phases = r.phasesMs
+    ? `phases validate ${s(r.phasesMs.validating, 2)} s, submit ${s(r.phasesMs.submitting, 2)} s, generate ${s(r.phasesMs.generating, 2)} s, rehost ${s(r.phasesMs.rehosting, 2)} s; `
+    : '';
+  return `${phases}history span ${s(r.breakdown.totalMs)} s = timers ${s(r.breakdown.timerMs)} s + ${r.breakdown.workflowTasks.toFixed(0)} workflow tasks waiting ${s(r.breakdown.workflowTaskQueueMs)} s and running ${s(r.breakdown.workflowTaskRunMs)} s + activities waiting ${s(r.breakdown.activityQueueMs)} s and running ${s(r.breakdown.activityRunMs)} s; worker ${(r.workerCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores, Temporal server ${r.temporalCpuSeconds === undefined ? 'n/a' : (r.temporalCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores, bench process (simulator + client) ${(r.mainCpuSeconds / (r.wallMs / 1000)).toFixed(2)} cores.`;
 }
 
 export function transferTable(rows: TransferRow[]): Table {
@@ -164,7 +170,7 @@ export function evaluateTargets(scale: ScaleRow[], transfer: TransferRow[]): Tar
       verdict: pass ? 'PASS' : 'MISS',
       why: pass
         ? undefined
-        : `starting all workflows took ${(largest.startMs / 1000).toFixed(1)} s; the worker used ${(largest.workerCpuSeconds / wall).toFixed(2)} CPU cores on average and the Temporal server ${largest.temporalCpuSeconds === undefined ? 'n/a' : (largest.temporalCpuSeconds / wall).toFixed(2)} (of ${'the machine\'s'} cores); per workflow ${(largest.breakdown.workflowTaskQueueMs / 1000).toFixed(1)} s of workflow tasks waiting for the worker and ${(largest.breakdown.activityQueueMs / 1000).toFixed(1)} s of activities waiting; mean rehost phase ${largest.phasesMs.rehosting.toFixed(0)} ms; p95 completion ${(largest.completionMs.p95 / 1000).toFixed(1)} s${largest.failed > 0 ? `; ${largest.failed} failed: ${largest.firstError ?? ''}` : ''}`,
+        : `starting all workflows took ${(largest.startMs / 1000).toFixed(1)} s; the worker used ${(largest.workerCpuSeconds / wall).toFixed(2)} CPU cores on average and the Temporal server ${largest.temporalCpuSeconds === undefined ? 'n/a' : (largest.temporalCpuSeconds / wall).toFixed(2)} (of ${'the machine\'s'} cores); per workflow ${(largest.breakdown.workflowTaskQueueMs / 1000).toFixed(1)} s of workflow tasks waiting for the worker and ${(largest.breakdown.activityQueueMs / 1000).toFixed(1)} s of activities waiting; mean rehost phase ${(largest.phasesMs?.rehosting ?? 0).toFixed(0)} ms; p95 completion ${(largest.completionMs.p95 / 1000).toFixed(1)} s${largest.failed > 0 ? `; ${largest.failed} failed: ${largest.firstError ?? ''}` : ''}`,
     });
   }
 
@@ -295,6 +301,166 @@ export function callsTargets(rows: CallsRow[]): TargetResult[] {
             .filter((r) => !passes(r))
             .map((r) => `N=${r.n}: a tick made ${r.ticks!.maxCalls} lookups for ${r.ticks!.maxIds} ids`)
             .join('; '),
+    });
+  }
+  return out;
+}
+
+const subjectLabel = (subject: ScaleSubject) => (subject === 'project' ? 'generateVideo (project)' : FLOOR_LABELS[subject]);
+const subjectOrder = (subject: ScaleSubject) => (subject === 'project' ? -1 : FLOOR_VARIANTS.indexOf(subject));
+const times = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : 'n/a');
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+const activitiesPerVideo = (r: ScaleRow) => Object.values(r.commands.activities).reduce((a, b) => a + b, 0);
+/** "validateVideoRequest 1, getVideoTaskStatus 4, …" from the sampled histories. */
+const commandsLabel = (r: ScaleRow) =>
+  [
+    ...Object.entries(r.commands.activities).map(([type, count]) => `${type} ${count.toFixed(1).replace(/\.0$/, '')}`),
+    `${r.commands.timers.toFixed(1).replace(/\.0$/, '')} timers`,
+    `${r.commands.markers.toFixed(1).replace(/\.0$/, '')} markers (local activities, patches)`,
+    `${r.breakdown.workflowTasks.toFixed(1).replace(/\.0$/, '')} workflow tasks`,
+  ].join(', ');
+
+/** The floor rows (issue 16) next to the project's at each N, and project ÷ floor (a). */
+export function floorTable(project: ScaleRow[], floor: ScaleRow[]): Table {
+  const ns = [...new Set([...project, ...floor].map((r) => r.n))].sort((a, b) => a - b);
+  const rows: string[][] = [];
+  for (const n of ns) {
+    const here = [...project, ...floor].filter((r) => r.n === n).sort((a, b) => subjectOrder(a.subject) - subjectOrder(b.subject));
+    for (const r of here)
+      rows.push([
+        String(n),
+        subjectLabel(r.subject),
+        `${r.ok}/${r.n}`,
+        s(r.wallMs),
+        (r.wallMs / r.idealMs).toFixed(2),
+        (r.workerCpuSeconds / r.n).toFixed(3),
+        `${r.historyEvents.mean.toFixed(0)}, ${r.historyEvents.max}`,
+        mb(r.workerPeakRssBytes),
+        mb(r.workerIdleRssBytes),
+        (r.klingCalls / r.n).toFixed(1),
+        r.breakdown.workflowTasks.toFixed(1),
+        `${s(r.completionMs.p50)} / ${s(r.completionMs.p95)}`,
+      ]);
+    const p = project.find((r) => r.n === n);
+    const a = floor.find((r) => r.n === n && r.subject === 'a');
+    if (p && a)
+      rows.push([
+        String(n),
+        'project ÷ floor (a)',
+        '',
+        times(p.wallMs, a.wallMs),
+        signed(p.wallMs / p.idealMs - a.wallMs / a.idealMs),
+        times(p.workerCpuSeconds, a.workerCpuSeconds),
+        times(p.historyEvents.mean, a.historyEvents.mean),
+        times(p.workerPeakRssBytes, a.workerPeakRssBytes),
+        times(p.workerIdleRssBytes, a.workerIdleRssBytes),
+        times(p.klingCalls, a.klingCalls),
+        times(p.breakdown.workflowTasks, a.breakdown.workflowTasks),
+        '',
+      ]);
+  }
+  const first = project[0] ?? floor[0];
+  const pw = project[0]?.worker;
+  const rehost = project.filter((r) => r.phasesMs);
+  return {
+    title: 'Floor: generateVideo vs the cheapest Temporal poll loop, same N, generation time and poll schedule (issue 16)',
+    headers: ['N', 'row', 'ok', 'wall s', 'wall/ideal', 'worker CPU s/video', 'history events/video (mean, max)', 'peak worker RSS MB', 'idle worker RSS MB', 'Kling calls/video', 'workflow tasks/video', 'p50 / p95 done s'],
+    rows,
+    notes: first
+      ? [
+          'Floor = a bare poll loop in place of generateVideo (bench/floor-workflows.ts): per workflow one create on the simulator, then status checks on the same poll schedule until `succeeded`, then done. No validation, balance or budget checks, search attributes, memo, queries or rehost. Each floor row runs right after the project row of its N, against the same Temporal server, a fresh simulator with the same generation time, a fresh agent process, and is measured the same way (worker CPU and VmHWM of the agent, histories sampled, wall from first start to last close).',
+          '(a) a regular status activity after each workflow timer: THE floor, the one the ratios use. (b) one status activity that throws a retryable "not done yet" (BENIGN) and is retried on the poll schedule (first retry after the first interval, × the backoff up to the cap, attempts unlimited, scheduleToClose = the deadline); it also checks once at submission, and its wait shows as activity waiting in the breakdown below (scheduled → started of its last attempt). (c) a local activity after each timer (the create is local too). (a) and (c) check at the same moments as generateVideo.',
+          `Floor worker: a bare Worker.create (no interceptors, sinks or metrics), 200 workflow-task slots, 400 activity and 400 local-activity slots, maxCachedWorkflows N + 100 (issue 16's floor). Project worker: createKlingWorker, ${pw?.maxConcurrentWorkflowTaskExecutions || pw?.maxConcurrentActivityTaskExecutions ? `maxConcurrentWorkflowTaskExecutions ${pw.maxConcurrentWorkflowTaskExecutions ?? 'default'}, maxConcurrentActivityTaskExecutions ${pw.maxConcurrentActivityTaskExecutions ?? 'default'}` : "the SDK's defaults (40 workflow-task slots, 100 activity slots, cache sized from the heap)"}. Both call the simulator with the project's Kling client; both run with tsx in a child process.`,
+          `Not in the floor: the project row also rehosts every video (${sizeLabel(first.videoBytes)}: a fresh-URL query, the download from the simulator and the upload to fake-gcs-server)${rehost.length > 0 ? `, a mean rehost phase of ${rehost.map((r) => `${s(r.phasesMs?.rehosting ?? 0, 2)} s at N=${r.n}`).join(', ')}` : ''}. Part of the project's wall, CPU, RSS, events and Kling calls is that transfer, which the floor (like issue 16's) does not do.`,
+          "Ratio row: project ÷ floor (a) at the same N; in the wall/ideal column the project's wall/ideal minus the floor's (issue 16 allows +0.05).",
+          '',
+          'Per video (means over the sampled histories):',
+          '',
+          ...ns.flatMap((n) =>
+            [...project, ...floor]
+              .filter((r) => r.n === n)
+              .sort((a, b) => subjectOrder(a.subject) - subjectOrder(b.subject))
+              .map((r) => `- N=${n} ${subjectLabel(r.subject)}: ${commandsLabel(r)}; ${whereTimeGoes(r)}`),
+          ),
+          ...floor.filter((r) => r.firstError).map((r) => `N=${r.n} ${subjectLabel(r.subject)}: first failure: ${r.firstError ?? ''}`),
+        ]
+      : [],
+  };
+}
+
+/**
+ * Issue 16's targets, judged against floor (a) at the largest N that has both rows: wall ≤ 1.10 × ideal and ≤ the
+ * floor's + 0.05; worker CPU per video ≤ the floor's; ≤ 40 history events per video (the longest sampled project
+ * history, every N); peak worker RSS ≤ 1.2 × the floor's.
+ */
+export function floorTargets(project: ScaleRow[], floor: ScaleRow[]): TargetResult[] {
+  const pair = project
+    .map((p) => ({ p, a: floor.find((f) => f.subject === 'a' && f.n === p.n) }))
+    .filter((x): x is { p: ScaleRow; a: ScaleRow } => x.a !== undefined)
+    .sort((x, y) => y.p.n - x.p.n)[0];
+  const at = pair ? (pair.p.n === 1000 ? '1,000' : `N=${pair.p.n} (not 1,000)`) : '1,000';
+  const names = {
+    wall: `floor: ${at} concurrent within 1.10 × ideal and floor (a) + 0.05`,
+    cpu: `floor: ${at}: worker CPU per video ≤ floor (a)'s`,
+    events: 'floor: ≤ 40 history events per video',
+    rss: `floor: ${at}: peak worker RSS ≤ 1.2 × floor (a)'s`,
+  };
+  const out: TargetResult[] = [];
+  if (!pair) {
+    out.push(...[names.wall, names.cpu].map((target) => ({ target, measured: '-', verdict: 'NOT RUN' as const })));
+  } else {
+    const { p, a } = pair;
+    const pRatio = p.wallMs / p.idealMs;
+    const aRatio = a.wallMs / a.idealMs;
+    const wallPass = pRatio <= 1.1 && pRatio <= aRatio + 0.05 && p.ok === p.n;
+    out.push({
+      target: names.wall,
+      measured: `project ${pRatio.toFixed(2)} × ideal, floor (a) ${aRatio.toFixed(2)} × (${signed(pRatio - aRatio)}); ${s(p.wallMs)} s vs ${s(a.wallMs)} s, ideal ${s(p.idealMs)} s; ${p.ok}/${p.n} ok`,
+      verdict: wallPass ? 'PASS' : 'MISS',
+      why: wallPass
+        ? undefined
+        : `per workflow the project's workflow tasks waited ${s(p.breakdown.workflowTaskQueueMs)} s for the worker (floor ${s(a.breakdown.workflowTaskQueueMs)} s) over ${p.breakdown.workflowTasks.toFixed(1)} workflow tasks (floor ${a.breakdown.workflowTasks.toFixed(1)}), its activities waited ${s(p.breakdown.activityQueueMs)} s (floor ${s(a.breakdown.activityQueueMs)} s) and ran ${s(p.breakdown.activityRunMs)} s (floor ${s(a.breakdown.activityRunMs)} s); starting all took ${s(p.startMs)} s (floor ${s(a.startMs)} s)${p.phasesMs ? `; mean rehost phase ${s(p.phasesMs.rehosting, 2)} s, which the floor does not do` : ''}; p95 done ${s(p.completionMs.p95)} s (floor ${s(a.completionMs.p95)} s)${p.failed > 0 ? `; ${p.failed} failed: ${p.firstError ?? ''}` : ''}`,
+    });
+    const pCpu = p.workerCpuSeconds / p.n;
+    const aCpu = a.workerCpuSeconds / a.n;
+    out.push({
+      target: names.cpu,
+      measured: `${pCpu.toFixed(3)} s vs ${aCpu.toFixed(3)} s (${times(pCpu, aCpu)})`,
+      verdict: pCpu <= aCpu ? 'PASS' : 'MISS',
+      why:
+        pCpu <= aCpu
+          ? undefined
+          : `per video the project's worker ran ${activitiesPerVideo(p).toFixed(1)} activities and ${p.breakdown.workflowTasks.toFixed(1)} workflow tasks (${commandsLabel(p)}) against the floor's ${activitiesPerVideo(a).toFixed(1)} and ${a.breakdown.workflowTasks.toFixed(1)} (${commandsLabel(a)}), and ${(p.klingCalls / p.n).toFixed(1)} Kling calls against ${(a.klingCalls / a.n).toFixed(1)}; the rehost of a ${sizeLabel(p.videoBytes)} video per video is part of it`,
+    });
+  }
+
+  if (project.length === 0) out.push({ target: names.events, measured: '-', verdict: 'NOT RUN' });
+  else {
+    const worst = project.reduce((x, y) => (y.historyEvents.max > x.historyEvents.max ? y : x));
+    const max = worst.historyEvents.max;
+    const bare = floor.filter((f) => f.n === worst.n).sort((x, y) => subjectOrder(x.subject) - subjectOrder(y.subject));
+    out.push({
+      target: names.events,
+      measured: `max ${max} in ${project.reduce((t, r) => t + r.historyEvents.sampled, 0)} sampled histories (mean ${worst.historyEvents.mean.toFixed(0)} at N=${worst.n}, ${worst.polls.toFixed(1)} polls)${bare.length > 0 ? `; ${bare.map((f) => `${subjectLabel(f.subject)} ${f.historyEvents.mean.toFixed(0)}`).join(', ')}` : ''}`,
+      verdict: max <= 40 ? 'PASS' : 'MISS',
+      why:
+        max <= 40
+          ? undefined
+          : `a status check after a workflow timer costs about 11 events (timer started and fired, a workflow task, the activity scheduled, started and completed, a workflow task), ${worst.polls.toFixed(1)} per video with this schedule; the project's sampled history holds ${commandsLabel(worst)}${bare.some((f) => f.subject === 'a') ? `; floor (a), the same loop bare, already needs ${bare.find((f) => f.subject === 'a')?.historyEvents.mean.toFixed(0) ?? '?'}: 40 needs waiting in activity retries (b) or local activities (c)` : ''}`,
+    });
+  }
+
+  if (!pair) out.push({ target: names.rss, measured: '-', verdict: 'NOT RUN' });
+  else {
+    const { p, a } = pair;
+    const pass = p.workerPeakRssBytes <= 1.2 * a.workerPeakRssBytes;
+    out.push({
+      target: names.rss,
+      measured: `${mb(p.workerPeakRssBytes)} MB vs ${mb(a.workerPeakRssBytes)} MB (${times(p.workerPeakRssBytes, a.workerPeakRssBytes)})`,
+      verdict: pass ? 'PASS' : 'MISS',
+      why: pass
+        ? undefined
+        : `before the run the project's worker process held ${mb(p.workerIdleRssBytes)} MB against the floor's ${mb(a.workerIdleRssBytes)} MB (the project's activities, Kling client, storage client, metrics and its larger workflow bundle are loaded; both under tsx); during the run it grew by ${mb(p.workerPeakRssBytes - p.workerIdleRssBytes)} MB against ${mb(a.workerPeakRssBytes - a.workerIdleRssBytes)} MB with ${p.n} workflows in flight (the project's cache: the SDK default; the floor's: N + 100)`,
     });
   }
   return out;

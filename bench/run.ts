@@ -2,14 +2,16 @@
 // simulator, a Temporal dev server and fake-gcs-server; prints markdown tables and the targets.
 //   npm run bench -- --quick                    a two-minute rehearsal (N=20, 5 s generations, 10 MiB)
 //   npm run bench -- --n 100,1000 --generation-seconds 30 --only scale
+//   npm run bench -- --only scale --floor-variants all     the floor rows (b) and (c) too (issue 16)
 //   npm run bench -- --help
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Agent } from './agent-client.js';
 import { runSeedBaseline, type SeedRow } from './baseline.js';
 import { runCalls, WAIT_MODES, type CallsRow } from './calls.js';
-import { baselineTable, callsTable, callsTargets, evaluateTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
+import { parseFloorVariants, type FloorVariant } from './floor.js';
+import { baselineTable, callsTable, callsTargets, evaluateTargets, floorTable, floorTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
 import { runScale, type ScaleRow } from './scale.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { runTransfer, type TransferRow } from './transfer.js';
@@ -49,6 +51,7 @@ interface Flags {
   sequentialN?: number;
   baselineGenerationSeconds?: number;
   historySample: number;
+  floorVariants: FloorVariant[];
   callsN?: number[];
   callsGenerationSeconds?: number;
   callsBatchIntervalSeconds: number;
@@ -77,6 +80,14 @@ const program = new Command('bench')
   .option('--calls-n <list>', 'calls: videos per waiting mode, one run per N (default 20,100; 20 with --quick)', positiveList)
   .option('--calls-generation-seconds <s>', 'calls: generation time (default 20; 5 with --quick)', positive)
   .option('--calls-batch-interval-seconds <s>', "calls: the batch's lookup interval (default 5, the first poll of per-video polling)", positive, 5)
+  .addOption(
+    new Option(
+      '--floor-variants <list>',
+      "scale: the floor rows run after the project's at each N (issue 16): a = regular activity + timer (the floor the ratios use), b = activity retries, c = local activity + timer; `all`, `none`, or a list (a always runs unless none)",
+    )
+      .argParser(parseFloorVariants)
+      .default(['a'], 'a'),
+  )
   .option('--history-sample <n>', 'histories fetched per scale run for events/video', positive, 20)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(', ')}`, sections, [...SECTIONS])
   .option('--markdown-out <file>', 'also write the tables (markdown) to this file');
@@ -116,6 +127,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   const scaleRows: ScaleRow[] = [];
+  const floorRows: ScaleRow[] = [];
   const transferRows: TransferRow[] = [];
   const seedRows: SeedRow[] = [];
   const callsRows: CallsRow[] = [];
@@ -123,7 +135,8 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   try {
     log('starting the Temporal dev server and fake-gcs-server, bundling the workflows…');
-    const servers = await startBenchStack(log);
+    const floorVariants = only.has('scale') ? flags.floorVariants : [];
+    const servers = await startBenchStack(log, { floor: floorVariants.length > 0 });
     stack = servers;
     log(`Temporal ${servers.temporalAddress}, fake-gcs-server ${servers.gcsUrl}`);
     const scaleParams = (n: number, g: number) => ({ n, generationMs: g, poll, videoBytes: flags.scaleVideoBytes, historySample: Math.min(flags.historySample, n),
@@ -142,7 +155,13 @@ async function main(): Promise<void> {
       }
     };
     const push = <T>(list: T[], row: T | undefined) => void (row !== undefined && list.push(row));
-    if (only.has('scale')) for (const n of ns) push(scaleRows, await attempt(`scale N=${n}`, () => runScale(servers, scaleParams(n, generationMs), log)));
+    // Each N: the project's row, then the floor's rows right after it (same stack, same run).
+    if (only.has('scale'))
+      for (const n of ns) {
+        push(scaleRows, await attempt(`scale N=${n}`, () => runScale(servers, scaleParams(n, generationMs), log)));
+        for (const subject of floorVariants)
+          push(floorRows, await attempt(`floor (${subject}) N=${n}`, () => runScale(servers, { ...scaleParams(n, generationMs), subject }, log)));
+      }
     if (only.has('transfer'))
       for (const sizeBytes of sizes) push(transferRows, await attempt(`transfer ${sizeBytes} bytes`, () => runTransfer(servers, { sizeBytes, repeats }, log)));
     if (only.has('baseline')) {
@@ -172,6 +191,7 @@ async function main(): Promise<void> {
 
   const tables: Table[] = [];
   if (scaleRows.length > 0) tables.push(scaleTable(scaleRows));
+  if (floorRows.length > 0) tables.push(floorTable(scaleRows, floorRows));
   if (transferRows.length > 0) tables.push(transferTable(transferRows));
   if (seedRows.length > 0) {
     const baseline = baselineTable(seedRows, baselineWorkflowRows);
@@ -183,7 +203,13 @@ async function main(): Promise<void> {
     tables.push(baseline);
   }
   if (callsRows.length > 0) tables.push(callsTable(callsRows));
-  tables.push(targetsTable([...evaluateTargets(scaleRows, transferRows), ...(only.has('calls') ? callsTargets(callsRows) : [])]));
+  tables.push(
+    targetsTable([
+      ...evaluateTargets(scaleRows, transferRows),
+      ...(only.has('scale') && flags.floorVariants.length > 0 ? floorTargets(scaleRows, floorRows) : []),
+      ...(only.has('calls') ? callsTargets(callsRows) : []),
+    ]),
+  );
 
   const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
   const header = [

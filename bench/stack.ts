@@ -1,10 +1,11 @@
 // The servers the benchmark measures against, started once per run: a Temporal dev server (src/dev's
 // startTemporalDevServer, in memory), fake-gcs-server (in memory) and the workflow bundle (built once, loaded
-// by every measured worker). Everything started here is stopped by `close()`, and by an orphan reaper if
-// this process dies first.
+// by every measured worker; the floor row's workflows in a bundle of their own). Everything started here is
+// stopped by `close()`, and by an orphan reaper if this process dies first.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -24,6 +25,8 @@ export interface BenchStack {
   gcsPid: number;
   gcs: Storage;
   workflowBundlePath: string;
+  /** bench/floor-workflows.ts bundled, when the stack was started with `floor`. */
+  floorBundlePath?: string;
   close(): Promise<void>;
   /** Synchronous last resort for process.on('exit'). */
   killNow(): void;
@@ -45,8 +48,8 @@ async function waitForFakeGcs(url: string, proc: ManagedProcess): Promise<void> 
   }
 }
 
-/** Starts the Temporal dev server and fake-gcs-server, and bundles the workflows. */
-export async function startBenchStack(log: (line: string) => void): Promise<BenchStack> {
+/** Starts the Temporal dev server and fake-gcs-server, and bundles the workflows (and the floor's, with `floor`). */
+export async function startBenchStack(log: (line: string) => void, options: { floor?: boolean } = {}): Promise<BenchStack> {
   const procs: ManagedProcess[] = [];
   let stopReaper = (): void => undefined;
   const cleanups: (() => Promise<void>)[] = [];
@@ -77,6 +80,12 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
     const bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundleLogger });
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, bundle.code);
+    let floorBundlePath: string | undefined;
+    if (options.floor) {
+      const floor = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)), logger: quietBundleLogger });
+      floorBundlePath = path.join(dir, 'floor-bundle.js');
+      await writeFile(floorBundlePath, floor.code);
+    }
 
     return {
       temporalAddress: temporal.address,
@@ -87,6 +96,7 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
       gcsPid: gcsProc.pid,
       gcs: new Storage({ projectId: 'bench', apiEndpoint: gcsUrl, useAuthWithCustomEndpoint: false }),
       workflowBundlePath,
+      floorBundlePath,
       close,
       killNow: () => procs.forEach((p) => p.killNow()),
     };
