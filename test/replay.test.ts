@@ -18,6 +18,8 @@ const REQUIRED = [
   'batch-polled', 'batch-slot-release', 'batch-item-slot-release', 'batch-mixed',
   // A callback announcing processing wakes nothing ('kling-end-hints-v1'); before it, every callback woke the loop.
   'callback-end-hints', 'callback-woken',
+  // A callback's end the status query contradicted is re-checked after 1 s, 2 s, … ('kling-callback-recheck-v1').
+  'callback-recheck',
   // adoptVideo, and the two phase deadlines.
   'adopt-succeeded', 'deadline-queued-too-long', 'deadline-processing-too-long',
 ];

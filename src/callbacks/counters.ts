@@ -7,9 +7,9 @@ import { Counter, type Registry } from 'prom-client';
 export const CALLBACK_OUTCOMES = [
   /** Verified, parsed, new: the workflow was signalled. */
   'signalled',
-  /** Same webhook id, or a status already seen for the task: acknowledged, nobody woken. */
+  /** Same webhook id (a redelivery), or a progress status already seen for the task: acknowledged, nobody woken. */
   'duplicate',
-  /** A status behind one already seen (e.g. `processing` after `succeeded`): acknowledged, nobody woken. */
+  /** A progress status behind one already seen (e.g. `processing` after `succeeded`): acknowledged, nobody woken. */
   'out_of_order',
   /** No external id, or one this project did not derive (another client on the account; the console's test callback). */
   'unknown_task',
@@ -19,6 +19,8 @@ export const CALLBACK_OUTCOMES = [
   'rejected_signature',
   /** Not a Kling task object: 400. */
   'malformed',
+  /** Not sent as JSON (Content-Type other than `application/json`): 415. */
+  'unsupported_media_type',
   /** Temporal could not be reached: 503, so a retrying sender tries again; polling covers it otherwise. */
   'signal_failed',
 ] as const;

@@ -1,13 +1,24 @@
 /**
  * Which callbacks are worth a signal. Kling's retry policy is undocumented (kling-api-new-standard.md §4), so
- * the receiver assumes at-least-once, unordered delivery: a repeated `webhook-id`, a status already seen for the
- * task, or a status behind one already seen (an out-of-order delivery) wakes nobody. Memory is bounded: the
- * oldest entries are forgotten first, which at worst costs one extra (harmless) wake-up.
+ * the receiver assumes at-least-once, unordered delivery, and that a callback may run ahead of Kling's own task
+ * query (a `succeeded` the query does not confirm yet). So:
+ *
+ * - a repeated `webhook-id` is a redelivery of one message and wakes nobody: the first copy already did;
+ * - a callback announcing an end (`succeeded`, `failed`) is never dropped for its status. The receiver cannot
+ *   know whether the workflow's query confirmed an earlier one; if it did not (a premature or forged callback),
+ *   the next one may be the genuine completion, and dropping it would leave the workflow to its slow fallback poll;
+ * - a progress report (`submitted`, `processing`) repeating or behind a status already delivered for the task is
+ *   dropped: since 'kling-end-hints-v1' it wakes no workflow anyway (see TaskWatch.onUpdate), so dropping it
+ *   can delay nothing.
+ *
+ * Memory is bounded: the oldest entries are forgotten first, which at worst costs one extra (harmless) wake-up.
  */
 import type { TaskStatus } from '../kling/index.js';
 
 /** Lifecycle order; both terminal statuses rank last (kling-api.md §4.3). */
 const RANK: Record<TaskStatus, number> = { submitted: 0, processing: 1, succeeded: 2, failed: 2 };
+
+const announcesEnd = (status: TaskStatus): boolean => status === 'succeeded' || status === 'failed';
 
 export type DedupeVerdict = 'new' | 'duplicate' | 'out-of-order';
 
@@ -21,10 +32,11 @@ export class CallbackDeduper {
   /** Classifies a callback without remembering it (see `remember`, called once the signal was delivered). */
   check(webhookId: string | undefined, taskId: string, status: TaskStatus): DedupeVerdict {
     if (webhookId !== undefined && this.#webhookIds.has(webhookId)) return 'duplicate';
+    if (announcesEnd(status)) return 'new';
     const last = this.#lastStatus.get(taskId);
     if (last === undefined) return 'new';
     if (last === status) return 'duplicate';
-    return RANK[status] <= RANK[last] ? 'out-of-order' : 'new';
+    return RANK[status] < RANK[last] ? 'out-of-order' : 'new';
   }
 
   /** Records a callback that was acted on (or that needs no action again). */

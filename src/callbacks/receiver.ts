@@ -4,8 +4,8 @@
  * the workflow that submitted it and turned into one `klingTaskUpdated` signal. `GET /healthz` answers 200.
  *
  * Answers: 200 for everything handled, harmless or not (duplicates, out-of-order, unknown tasks and workflows);
- * 401 bad or missing signature; 400 not a task object; 413 too large; 503 Temporal unreachable (a retrying
- * sender tries again, and the workflow's fallback poll covers a sender that does not).
+ * 401 bad or missing signature; 415 not sent as JSON; 400 not a task object; 413 too large; 503 Temporal
+ * unreachable (a retrying sender tries again, and the workflow's fallback poll covers a sender that does not).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +88,7 @@ export async function startCallbackReceiver(options: CallbackReceiverOptions): P
   else
     logger.warn(
       `Kling callback receiver on ${url} accepts UNSIGNED callbacks: no webhook secret is configured (KLING_WEBHOOK_SECRETS). ` +
-        'Anyone who can reach it can wake workflows early (each wake-up costs one status query, never a wrong result); configure the secret from the Kling console.',
+        'Anyone who can reach it can wake workflows early (each wake-up costs a few status queries at most, never a wrong result); configure the secret from the Kling console.',
     );
   return {
     url,
@@ -133,6 +133,10 @@ function handler({ verify, signal, counters, deduper, logger }: HandlerDeps) {
       }
     }
 
+    // After the signature, so an unauthenticated sender learns nothing but 401. Kling sends JSON; anything else
+    // is not one of its callbacks (or a proxy rewrote it), and parsing it as JSON anyway would hide that.
+    if (!isJsonContentType(req.headers['content-type'])) return done(res, 'unsupported_media_type', 415, 'Content-Type must be application/json');
+
     let callback;
     try {
       callback = parseCallbackBody(body);
@@ -166,6 +170,11 @@ function handler({ verify, signal, counters, deduper, logger }: HandlerDeps) {
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`), in any letter case. */
+function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && value.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
 }
 
 function reply(res: ServerResponse, status: number, text: string): void {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../shared/failure-types.js';
 import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
 import { KlingStatus } from '../shared/search-attributes.js';
@@ -14,6 +14,16 @@ const READABLE = new Set<string>(['processing', 'succeeded', 'failed']);
 
 /** Which deadline ended a wait: the overall cap, or one of the two phase deadlines. */
 export type DeadlineKind = 'overall' | 'queued' | 'processing';
+
+/**
+ * Histories recorded before the poll loop re-checked a callback's unconfirmed end replay without the re-checks.
+ * TaskWatch asks for it itself, at the first disagreement (a point every replay reaches identically: a signal
+ * and a status query, both in the history), so histories without one never record the marker.
+ */
+export const CALLBACK_RECHECK_PATCH = 'kling-callback-recheck-v1';
+
+/** First re-check after a callback's end was not confirmed; each further one waits twice as long. */
+export const CALLBACK_RECHECK_INITIAL_MS = 1_000;
 
 const FAILURE_OF: Record<DeadlineKind, FailureType> = {
   overall: FailureType.VideoGenerationTimedOut,
@@ -33,6 +43,11 @@ export class TaskWatch {
   /** The task the snapshot belongs to (a resubmission starts a new task). */
   snapshotOf: string | undefined;
   #wakeUp = false;
+  /**
+   * Tasks a callback said had ended (`undefined`: a hint naming no task), since the last wait consumed them.
+   * Kling may call back before its own task query says so; a claim the query then contradicts is re-checked soon.
+   */
+  readonly #endClaims = new Set<string | undefined>();
   /** A batch watcher's reading, used instead of the next status query when it is about the task being waited on. */
   #reported: { taskId: string; snapshot: TaskSnapshot } | undefined;
 
@@ -52,11 +67,13 @@ export class TaskWatch {
 
   /**
    * The `klingTaskUpdated` signal: a reading from a batch's watcher is kept for the next check and wakes the wait;
-   * a callback's hint wakes it (only when it announces an end, with `wakeOnEndHintsOnly`).
+   * a callback's hint wakes it (only when it announces an end, with `wakeOnEndHintsOnly`), and an announced end
+   * is remembered so that a status query contradicting it is followed by quick re-checks (see waitForTerminal).
    */
   onUpdate(update: TaskUpdate | undefined): void {
     const snapshot = update?.snapshot;
     if (update?.taskId !== undefined && snapshot !== undefined && READABLE.has(snapshot.status)) this.#reported = { taskId: update.taskId, snapshot };
+    else if (update?.status === 'succeeded' || update?.status === 'failed') this.#endClaims.add(update.taskId);
     else if (this.options.wakeOnEndHintsOnly && (update?.status === 'submitted' || update?.status === 'processing')) return;
     this.wake();
   }
@@ -77,9 +94,17 @@ export class TaskWatch {
    * the overall cap), with VideoQueuedTooLong when the task is still `submitted` (or not visible yet)
    * `queuedDeadlineMs` after this wait began, and with VideoProcessingTooLong when it is still `processing`
    * `processingDeadlineMs` after it was first seen processing.
+   *
+   * A callback announcing an end that the status query does not confirm (Kling's query can lag its callbacks)
+   * starts re-checks at CALLBACK_RECHECK_INITIAL_MS, doubling, for as long as they come sooner than the normal
+   * schedule would: without them the real end would wait for the next (slow, with callbacks) fallback poll,
+   * since the callback that would have announced it may already have been spent. Doubling bounds the extra queries
+   * a forged or mistaken callback can cause to a handful per normal interval.
    */
   async waitForTerminal(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
     let interval = settings.poll.initialMs;
+    /** The next re-check's wait while a callback's end is unconfirmed; undefined: the normal schedule. */
+    let recheckMs: number | undefined;
     const waitStartedAt = Date.now();
     let processingSince: number | undefined;
     const nearest = (): { at: number; kind: DeadlineKind } => {
@@ -99,9 +124,13 @@ export class TaskWatch {
       const limit = nearest();
       const remaining = limit.at - Date.now();
       if (remaining <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings);
-      await condition(() => this.#wakeUp, Math.min(interval, remaining));
+      await condition(() => this.#wakeUp, Math.min(recheckMs ?? interval, remaining));
       // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at once.
       this.#wakeUp = false;
+      // Likewise for end claims: one arriving during the status query below may postdate its answer, so it is
+      // weighed against the next query instead.
+      const endClaimed = this.#endClaims.has(submitted.taskId) || this.#endClaims.has(undefined);
+      this.#endClaims.clear();
       interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
 
       const reported = this.#reported?.taskId === submitted.taskId ? this.#reported.snapshot : undefined;
@@ -125,7 +154,20 @@ export class TaskWatch {
       this.observe(current, submitted);
       if (current.status === 'processing' && processingSince === undefined) processingSince = Date.now();
       if (current.status === 'succeeded' || current.status === 'failed') return current;
+      recheckMs = this.#nextRecheck(recheckMs, endClaimed, interval);
     }
+  }
+
+  /**
+   * The wait after a query that found the task unfinished: a re-check sooner than `interval` while an end a callback
+   * announced is unconfirmed (a new claim does not restart the doubling), else undefined (the normal schedule).
+   * patched() is asked only at the first disagreement, so histories without one replay unchanged.
+   */
+  #nextRecheck(recheckMs: number | undefined, endClaimed: boolean, interval: number): number | undefined {
+    let next: number | undefined;
+    if (recheckMs !== undefined) next = recheckMs * 2;
+    else if (endClaimed && patched(CALLBACK_RECHECK_PATCH)) next = CALLBACK_RECHECK_INITIAL_MS;
+    return next !== undefined && next < interval ? next : undefined;
   }
 
   #timedOut(submitted: SubmittedTask, kind: DeadlineKind, at: number, settings: PollSettings, cause?: Error): ApplicationFailure {

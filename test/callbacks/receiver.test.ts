@@ -54,6 +54,22 @@ async function signals(workflowId: string): Promise<unknown[]> {
     });
 }
 
+/** A receiver of its own whose signaller records what it was asked to deliver (no Temporal needed). */
+async function recordingReceiver(secrets: string[]): Promise<{ own: CallbackReceiver; delivered: Array<{ workflowId: string; status: string; taskId: string }> }> {
+  const delivered: Array<{ workflowId: string; status: string; taskId: string }> = [];
+  const own = await startCallbackReceiver({
+    signal: async (workflowId, update) => {
+      delivered.push({ workflowId, ...update });
+      return 'signalled';
+    },
+    secrets,
+    port: 0,
+    host: '127.0.0.1',
+    logger: { info: () => undefined, warn: (m) => warnings.push(m) },
+  });
+  return { own, delivered };
+}
+
 const newBody = (externalTaskId: string | undefined, status: string, id = '930831534075682845') =>
   JSON.stringify({ id, status, message: '', create_time: 1, update_time: 2, ...(externalTaskId ? { external_id: externalTaskId } : {}), outputs: [] });
 
@@ -143,6 +159,63 @@ describe('callback receiver', () => {
     const metrics = await registry.getSingleMetricAsString('kling_callbacks_total');
     expect(metrics).toContain(`kling_callbacks_total{outcome="unknown_workflow"} ${after.unknown_workflow}`);
     expect(metrics).toContain(`kling_callbacks_total{outcome="rejected_signature"} ${after.rejected_signature}`);
+  });
+
+  // Issue 13: a signed `succeeded` arrived before Kling's task query agreed; the genuine one after it was dropped
+  // as a repeated status, and the workflow waited for its fallback poll.
+  it('passes a genuine end after a premature one (another webhook id); drops only the same webhook id again', async () => {
+    const { own, delivered } = await recordingReceiver([SECRET]);
+    try {
+      const ext = externalTaskIdFor('premature-wf', '0190f3a2-7b1c-7def-8123-456789abcdef', 1);
+      const body = newBody(ext, 'succeeded', '930831534075682847');
+      expect(await post(body, { id: 'premature', url: own.url })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(await post(body, { id: 'genuine', url: own.url })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(await post(body, { id: 'genuine', url: own.url })).toMatchObject({ status: 200, text: expect.stringMatching(/duplicate/) });
+      expect(delivered).toEqual([
+        { workflowId: 'premature-wf', status: 'succeeded', taskId: '930831534075682847' },
+        { workflowId: 'premature-wf', status: 'succeeded', taskId: '930831534075682847' },
+      ]);
+      expect(own.counters()).toMatchObject({ signalled: 2, duplicate: 1 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('without webhook ids (unsigned), a repeated end is signalled each time', async () => {
+    const { own, delivered } = await recordingReceiver([]);
+    try {
+      const body = newBody(externalTaskIdFor('unsigned-wf', '0190f3a2-7b1c-7def-8123-456789abcdef', 1), 'succeeded');
+      expect(await post(body, { secrets: [], url: own.url })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(await post(body, { secrets: [], url: own.url })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(delivered).toHaveLength(2);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('answers 415 to a callback not sent as JSON, counts it and signals nothing', async () => {
+    const { own, delivered } = await recordingReceiver([SECRET]);
+    try {
+      const body = newBody(externalTaskIdFor('media-wf', '0190f3a2-7b1c-7def-8123-456789abcdef', 1), 'succeeded');
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'multipart/form-data; boundary=x'])
+        expect(await post(body, { url: own.url, headers: { 'content-type': contentType } }), contentType).toMatchObject({ status: 415, text: expect.stringMatching(/application\/json/) });
+      // No Content-Type at all (fetch sends none for a Uint8Array body).
+      const id = uniqueId('msg');
+      const ts = Math.floor(Date.now() / 1000);
+      const bare = await fetch(`${own.url}/`, {
+        method: 'POST',
+        headers: { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook([SECRET], id, ts, body) },
+        body: new TextEncoder().encode(body),
+      });
+      expect(bare.status).toBe(415);
+      expect(delivered).toEqual([]);
+      expect(own.counters()).toMatchObject({ unsupported_media_type: 5, signalled: 0 });
+      // JSON with parameters, in any letter case, is JSON.
+      expect(await post(body, { url: own.url, headers: { 'content-type': 'Application/JSON ; charset=UTF-8' } })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(delivered).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
   });
 
   it('answers 503 when the signal cannot be delivered, and lets the redelivery through', async () => {

@@ -147,7 +147,7 @@ describe('parseCallbackBody', () => {
 });
 
 describe('CallbackDeduper', () => {
-  it('flags a repeated webhook id, a repeated status and a status behind the last one', () => {
+  it('flags a repeated webhook id, and a progress status repeating or behind the last one', () => {
     const d = new CallbackDeduper();
     expect(d.check('w1', 't', 'processing')).toBe('new');
     d.remember('w1', 't', 'processing');
@@ -157,8 +157,31 @@ describe('CallbackDeduper', () => {
     expect(d.check('w4', 't', 'succeeded')).toBe('new');
     d.remember('w4', 't', 'succeeded');
     expect(d.check('w5', 't', 'processing')).toBe('out-of-order');
-    expect(d.check('w6', 't', 'failed')).toBe('out-of-order');
     expect(d.check(undefined, 'other', 'processing')).toBe('new');
+  });
+
+  // Issue 13: Kling called back `succeeded` before its task query said so; the genuine `succeeded` that followed
+  // was dropped as a repeat, and the workflow waited for its fallback poll (33 s and 61 s observed).
+  it('never drops an end for its status: a premature succeeded does not swallow the genuine one', () => {
+    const d = new CallbackDeduper();
+    expect(d.check('premature', 't', 'succeeded')).toBe('new');
+    d.remember('premature', 't', 'succeeded');
+    expect(d.check('genuine', 't', 'succeeded')).toBe('new');
+    d.remember('genuine', 't', 'succeeded');
+    // A failure after an unconfirmed (possibly forged) success is news too.
+    expect(d.check('w3', 't', 'failed')).toBe('new');
+    // The same delivery again is still a redelivery.
+    expect(d.check('genuine', 't', 'succeeded')).toBe('duplicate');
+  });
+
+  it('without webhook ids (unsigned callbacks), a repeated end still gets through every time', () => {
+    const d = new CallbackDeduper();
+    for (let i = 0; i < 3; i++) {
+      expect(d.check(undefined, 't', 'succeeded')).toBe('new');
+      d.remember(undefined, 't', 'succeeded');
+    }
+    // Progress reports are still dropped behind it: they wake no workflow.
+    expect(d.check(undefined, 't', 'processing')).toBe('out-of-order');
   });
 
   it('stays bounded, forgetting the oldest entries first', () => {
