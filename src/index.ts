@@ -1,0 +1,39 @@
+// `kling-temporal`: the typed client a backend service starts and follows generations with, the request, option
+// and result types, and the failure types a generation ends with (plus guards for them).
+// Other entry points: `kling-temporal/worker`, `kling-temporal/workflows`, `kling-temporal/kling`, `kling-temporal/testing`.
+export { VideoGenerationClient, type StartOptions } from './client.js';
+
+import type { GenerateVideoInput } from './shared/generation.js';
+export type {
+  AdoptVideoInput,
+  AdoptVideoOptions,
+  AdoptVideoResult,
+  GenerateVideoInput,
+  GenerateVideoOptions,
+  GenerateVideoResult,
+  GenerationPhase,
+  GenerationProgress,
+  StoredVideo,
+} from './shared/generation.js';
+/** The workflow options as a caller writes them (every field optional; GenerateVideoOptions is the parsed form, defaults filled in). */
+export type GenerateVideoOptionsInput = NonNullable<GenerateVideoInput['options']>;
+export type {
+  BatchItemEstimate,
+  BatchItemOutcome,
+  BatchOptions,
+  BatchProgress,
+  GenerateBatchInput,
+  GenerateBatchResult,
+} from './shared/batch.js';
+export type { CostRecord } from './shared/costs.js';
+export type { GenerationOutcome } from './shared/outcome.js';
+export type { ApprovalDecision, ApproveInput, RejectInput } from './workflows/messages.js';
+export { BATCH_MEMO_KEY, COST_MEMO_KEY, DEFAULT_TASK_QUEUE } from './shared/constants.js';
+export { KlingModel, KlingPhase, KlingStatus, KlingTaskId, SEARCH_ATTRIBUTES } from './shared/search-attributes.js';
+
+// The Kling request (what `startVideoGeneration` validates) and the errors the client throws before starting anything.
+export type { ApiStandard, CameraControl, CreditEstimate, PromptLintReport, Resolution, ValidationIssue, VideoKind, VideoRequest, VideoRequestInput } from './kling/index.js';
+export { KlingError, KlingValidationError } from './kling/index.js';
+
+export { FailureType, NON_RETRYABLE_FAILURES } from './shared/failure-types.js';
+export { isFailureType, isKlingFailure, klingFailureOf, type KlingFailure } from './shared/failure-guards.js';

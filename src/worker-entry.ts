@@ -1,0 +1,14 @@
+// `kling-temporal/worker`: run this package's workflows and activities in your own worker.
+//   const worker = await createKlingWorker({ connection, taskQueue, deps: { kling, storage } });
+// or, with the configuration from the environment (README "Configuration"): `await runWorker()`.
+// A worker that bundles itself: Worker.create({ workflowsPath: workflowsPath(), interceptors: { workflowModules:
+// workflowInterceptorModules() }, activities: createActivities(deps) }) (createKlingWorker also registers the sinks).
+export { createKlingWorker, runWorker, workerDepsFromConfig, workerMetrics, workflowInterceptorModules, workflowsPath } from './worker.js';
+export { createActivities, type ActivityDeps } from './activities/index.js';
+export type { VideoHostPolicy } from './activities/video-source.js';
+export { workerConfigFromEnv, type WorkerConfig } from './config.js';
+export { KlingMetrics, type KlingMetricsOptions } from './metrics/kling-metrics.js';
+export { klingMetricsSinks } from './metrics/sink.js';
+export { klingActivityLogAttributes } from './logging/activity-log-attributes.js';
+export { createGcsStorage, createLocalStorage, createStorageFromConfig, type GcsStorageOptions, type LocalStorageConfig, type StorageConfig, type VideoStorage } from './storage/index.js';
+export { SEARCH_ATTRIBUTES } from './shared/search-attributes.js';
