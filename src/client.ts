@@ -5,65 +5,135 @@ import {
   defaultPayloadConverter,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { createModelCatalog, resolveWithoutCredentials, type ModelCatalog } from './kling/index.js';
+import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
+import { checkGenerationInput, type CheckedGeneration } from './activities/generation-check.js';
 import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
 import { KlingModel, KlingPhase } from './shared/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
 import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './shared/batch.js';
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
+import { assertSameRequest, batchIdentity, REQUEST_MEMO_KEY, requestIdentity, type RequestIdentity } from './idempotency.js';
 import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
 
 export interface StartOptions {
-  /** The caller's idempotency key: starting the same id again returns the existing generation. */
+  /**
+   * The caller's idempotency key: starting the same id again with the same request joins (or returns) the existing
+   * generation; with a different request it throws IdempotencyConflictError and starts nothing.
+   */
   workflowId: string;
   taskQueue?: string;
   /** Workflow options (deadline, poll schedule, maxCredits, resubmitOnFailure, destination, lint). */
   options?: GenerateVideoInput['options'];
 }
 
+/** What local validation checks against; give the worker's catalog, prices and image-URL policy when it has its own. */
+export interface LocalValidationOptions {
+  /** Default: the built-in catalog (the worker's unless it sets KLING_CATALOG_FILE). */
+  catalog?: ModelCatalog;
+  /** Prices for the estimate and `maxCredits`. Default: the built-in table (the worker's unless it sets KLING_PRICING_FILE). */
+  pricing?: PricingTable;
+  /** Which image URLs may be sent. Default: public https only, like a worker without KLING_MEDIA_URL_ALLOW_*. */
+  mediaUrlPolicy?: MediaUrlPolicy;
+}
+
 /**
- * Typed API for backend services. Requests are validated locally first (same rules as the worker, with the
- * default catalog), so a bad request fails at the call site with field-named errors and starts nothing.
+ * The client's local validation of a generation: the very function the worker's validate activity runs
+ * (checkGenerationInput: schemas, durations, no `externalTaskId`, catalog, estimate, `maxCredits`, lint), minus
+ * what needs the workflow id or credentials (both standards are assumed reachable). Anything it accepts, a worker
+ * with the same catalog, prices and image policy accepts. Request issues name the field as the caller wrote it
+ * (`duration`), option issues `options.<field>`. Throws KlingValidationError, KlingBudgetExceededError or
+ * PromptLintError; starts and sends nothing.
+ */
+export function validateGenerationLocally(
+  request: unknown,
+  options: GenerateVideoInput['options'],
+  config: LocalValidationOptions = {},
+): CheckedGeneration {
+  try {
+    return checkGenerationInput(options === undefined ? { request } : { request, options }, {
+      resolve: (r) => resolveWithoutCredentials(r, config.catalog, { mediaUrlPolicy: config.mediaUrlPolicy }),
+      pricing: config.pricing,
+    });
+  } catch (err) {
+    if (err instanceof KlingValidationError) throw new KlingValidationError(err.issues.map((i) => ({ ...i, field: relativeToRequest(i.field) })));
+    throw err;
+  }
+}
+
+/** `request.duration` → `duration`, `request["odd key"]` → `["odd key"]`, `request` → `(request)`; `options.…` unchanged. */
+function relativeToRequest(field: string): string {
+  if (field === 'request') return '(request)';
+  if (field.startsWith('request.')) return field.slice('request.'.length);
+  if (field.startsWith('request[')) return field.slice('request'.length);
+  return field;
+}
+
+/**
+ * Typed API for backend services. Requests are validated locally first, by the same function as the worker's
+ * validation (validateGenerationLocally), so a bad request fails at the call site with field-named errors and
+ * starts nothing.
  */
 export class VideoGenerationClient {
   readonly #client: Client;
   readonly #catalog: ModelCatalog;
   readonly #taskQueue: string;
+  readonly #validation: LocalValidationOptions;
 
-  constructor(client: Client, options: { catalog?: ModelCatalog; taskQueue?: string } = {}) {
+  constructor(client: Client, options: LocalValidationOptions & { taskQueue?: string } = {}) {
     this.#client = client;
     this.#catalog = options.catalog ?? createModelCatalog();
     this.#taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    this.#validation = { catalog: this.#catalog, pricing: options.pricing, mediaUrlPolicy: options.mediaUrlPolicy };
   }
 
-  /** Starts (or joins) a generation. Throws KlingValidationError before starting anything when the request is invalid. */
+  /**
+   * Starts (or joins) a generation. Throws KlingValidationError before starting anything when the request is
+   * invalid (KlingBudgetExceededError / PromptLintError when over `options.maxCredits` / below a strict lint: see
+   * validateGenerationLocally), and IdempotencyConflictError when the workflow id is already used by a different request.
+   */
   async startVideoGeneration(request: Record<string, unknown>, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId))
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
-    const resolved = resolveWithoutCredentials(request, this.#catalog);
+    // Local validation is the worker's (estimate, maxCredits and lint included): see validateGenerationLocally.
+    const { resolved } = validateGenerationLocally(request, start.options, this.#validation);
     const input: GenerateVideoInput = { request, options: start.options };
     const prompt = resolved.request.prompt ?? '';
-    try {
-      return await this.#client.workflow.start(generateVideo, {
+    const identity = requestIdentity(resolved.request as Record<string, unknown>);
+    return this.#startOrJoin(start.workflowId, identity, () =>
+      this.#client.workflow.start(generateVideo, {
         args: [input],
         workflowId: start.workflowId,
         taskQueue: start.taskQueue ?? this.#taskQueue,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        memo: { [REQUEST_MEMO_KEY]: identity },
         typedSearchAttributes: [
           { key: KlingModel, value: resolved.model.id },
           { key: KlingPhase, value: 'validating' },
         ],
         staticSummary: truncate(`${resolved.model.id} ${resolved.request.kind}, ${resolved.duration}s ${resolved.resolution}: ${prompt}`, 200),
         staticDetails: `**Model** ${resolved.model.id} (${resolved.standard} standard)  \n**Kind** ${resolved.request.kind}  \n**Prompt** ${truncate(prompt, 2000)}`,
-      });
+      }),
+    );
+  }
+
+  /**
+   * Starts a workflow under an idempotency key, or joins the run that holds it (running, or closed and not
+   * restartable): the joined run must have been started for the same request (its memo), else
+   * IdempotencyConflictError, and the caller's start had no effect (USE_EXISTING keeps the existing run as is).
+   */
+  async #startOrJoin<H extends WorkflowHandle>(workflowId: string, identity: RequestIdentity, start: () => Promise<H>): Promise<H> {
+    let handle: H;
+    try {
+      handle = await start();
     } catch (err) {
-      // A completed generation with this id: same request → same job.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.#client.workflow.getHandle<typeof generateVideo>(start.workflowId);
-      throw err;
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      handle = this.#client.workflow.getHandle(workflowId) as H;
     }
+    assertSameRequest(workflowId, await handle.describe(), identity);
+    return handle;
   }
 
   /**
@@ -112,29 +182,31 @@ export class VideoGenerationClient {
     if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error).map((i) => ({ ...i, field: i.field.replace(/^items\.(\d+)/, 'items[$1]') })));
     const issues: Array<{ field: string; message: string }> = [];
     const models = new Set<string>();
+    const resolvedItems: Array<Record<string, unknown>> = [];
     input.items.forEach((item, i) => {
       try {
-        models.add(resolveWithoutCredentials(item.request, this.#catalog).model.id);
+        const resolved = resolveWithoutCredentials(item.request, this.#catalog, { mediaUrlPolicy: this.#validation.mediaUrlPolicy });
+        models.add(resolved.model.id);
+        resolvedItems.push(resolved.request as Record<string, unknown>);
       } catch (err) {
         if (!(err instanceof KlingValidationError)) throw err;
         for (const issue of err.issues) issues.push({ field: `items[${i}].request.${issue.field}`, message: issue.message });
       }
     });
     if (issues.length) throw new KlingValidationError(issues);
-    try {
-      return await this.#client.workflow.start(generateBatch, {
+    const identity = batchIdentity(resolvedItems, input.options);
+    return this.#startOrJoin(start.workflowId, identity, () =>
+      this.#client.workflow.start(generateBatch, {
         args: [input],
         workflowId: start.workflowId,
         taskQueue: start.taskQueue ?? this.#taskQueue,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        memo: { [REQUEST_MEMO_KEY]: identity },
         typedSearchAttributes: [{ key: KlingPhase, value: 'batch_estimating' }],
         staticSummary: truncate(`batch of ${input.items.length}: ${[...models].join(', ')}`, 200),
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.#client.workflow.getHandle<typeof generateBatch>(start.workflowId);
-      throw err;
-    }
+      }),
+    );
   }
 
   /** A batch's counters: succeeded, failed, skipped, in flight, waiting, slots per bucket, credits. */

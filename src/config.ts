@@ -9,6 +9,7 @@ import {
   ModelCapabilities,
   PriceRow,
   type KlingCredentialsConfig,
+  type MediaUrlPolicy,
   type ModelCatalog,
   type PricingTable,
 } from './kling/index.js';
@@ -59,6 +60,10 @@ export const WorkerEnv = z.object({
   KLING_VIDEO_ALLOW_HTTP: flag,
   /** Accept video hosts resolving to private/loopback addresses. Default false. */
   KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES: flag,
+  /** Send http image URLs to Kling (the simulator, local test servers). Default false: https only. */
+  KLING_MEDIA_URL_ALLOW_HTTP: flag,
+  /** Send image URLs naming loopback/private/link-local addresses or `localhost`-style hosts. Default false. */
+  KLING_MEDIA_URL_ALLOW_PRIVATE_ADDRESSES: flag,
   GCS_BUCKET: z.preprocess(blank, z.string().optional()),
   GCS_PREFIX: z.preprocess(blank, z.string().optional()),
   GCS_URL_MODE: z.preprocess(blank, z.enum(['public', 'signed']).default('signed')),
@@ -114,6 +119,8 @@ export interface WorkerConfig {
   objectPrefix: string;
   maxVideoBytes?: number;
   videoHosts: VideoHostPolicy;
+  /** Which image URLs requests may send to Kling (KLING_MEDIA_URL_ALLOW_HTTP, KLING_MEDIA_URL_ALLOW_PRIVATE_ADDRESSES). */
+  mediaUrlPolicy: MediaUrlPolicy;
   storage: StorageConfig;
   catalog: ModelCatalog;
   pricing: PricingTable;
@@ -150,6 +157,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     objectPrefix: e.KLING_OBJECT_PREFIX,
     maxVideoBytes: e.KLING_MAX_VIDEO_BYTES,
     videoHosts: { allow: e.KLING_VIDEO_HOSTS, allowHttp: e.KLING_VIDEO_ALLOW_HTTP, allowPrivateAddresses: e.KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES },
+    mediaUrlPolicy: { allowHttp: e.KLING_MEDIA_URL_ALLOW_HTTP, allowPrivateAddresses: e.KLING_MEDIA_URL_ALLOW_PRIVATE_ADDRESSES },
     storage,
     catalog: createModelCatalog(
       e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],

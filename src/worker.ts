@@ -75,6 +75,7 @@ export function workerDepsFromConfig(config: WorkerConfig, metrics?: KlingMetric
     preferredStandard: config.preferredStandard,
     requestTimeoutMs: config.requestTimeoutMs,
     catalog: config.catalog,
+    mediaUrlPolicy: config.mediaUrlPolicy,
     onHttpEvent: metrics?.observeKlingCall,
   });
   return {

@@ -42,7 +42,9 @@ function places(standard: ApiStandard | undefined, kind: VideoKind | undefined):
  * adoptVideo's first step: validates the input (issues name the field), finds the task where it can be, resolves
  * the durations and derives the object name from the adopting workflow (like generateVideo's: a hash of its id and
  * first run id, no user text). Never creates anything. Fails with KlingTaskNotFound naming the field when Kling
- * knows no such task. Places the worker has no credentials for are skipped.
+ * knows no such task. Places the worker has no credentials for are skipped (a place named by `standard` is not:
+ * that fails with KlingCredentialsRejected). A task found through the new standard's query keeps the standard and
+ * kind it was created with (see below).
  */
 export async function planAdoption(
   deps: AdoptDeps,
@@ -72,28 +74,49 @@ export async function planAdoption(
   const id = input[field]!;
   const lookups: Array<{ by: 'taskId' | 'externalTaskId' }> = field === 'id' ? [{ by: 'taskId' }, { by: 'externalTaskId' }] : [{ by: field }];
   const lookedIn: string[] = [];
+  const skipped: string[] = [];
   let found: KlingTask | undefined;
   search: for (const place of places(input.standard, input.kind)) {
     for (const { by } of lookups) {
       const ref: TaskRef = { standard: place.standard, kind: place.kind, [by]: id };
-      lookedIn.push(`${place.standard}${place.standard === 'legacy' ? ` ${place.kind}` : ''} by ${by}`);
+      const where = `${place.standard}${place.standard === 'legacy' ? ` ${place.kind}` : ''}`;
       try {
         found = await deps.kling.getTask(ref, { signal });
       } catch (err) {
-        // No credentials for this standard: the task cannot be there for this worker.
-        if (err instanceof KlingCredentialsError && !input.standard) continue;
+        // No credentials for this standard (refused before anything was sent): this worker cannot look there.
+        if (err instanceof KlingCredentialsError && !input.standard) {
+          skipped.push(`${where} (no credentials for it)`);
+          continue search;
+        }
         throw toActivityFailure(err);
       }
+      lookedIn.push(`${where} by ${by}`);
       if (found) break search;
     }
   }
   if (!found)
     throw ApplicationFailure.create({
       type: FailureType.KlingTaskNotFound,
-      message: `${field}: Kling knows no task "${id}" (looked in: ${lookedIn.join('; ')})`,
+      message: `${field}: Kling knows no task "${id}" (looked in: ${lookedIn.join('; ')}${skipped.length ? `; not looked in: ${skipped.join('; ')}` : ''})`,
       nonRetryable: true,
-      details: [{ issues: [{ field, message: `Kling knows no task "${id}"` }], lookedIn }],
+      details: [{ issues: [{ field, message: `Kling knows no task "${id}"` }], lookedIn, ...(skipped.length ? { skipped } : {}) }],
     });
+  // `GET /tasks` lists legacy-created tasks too and names neither standard nor kind: unless the caller said `new`,
+  // ask the legacy families, whose answer does tell. Only a task none of them knows is a new-standard one.
+  if (found.standard === 'new' && !input.standard) {
+    for (const place of places('legacy', input.kind)) {
+      let legacy: KlingTask | undefined;
+      try {
+        legacy = await deps.kling.getTask({ standard: 'legacy', kind: place.kind, taskId: found.taskId }, { signal });
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+      if (legacy) {
+        found = legacy;
+        break;
+      }
+    }
+  }
 
   const hash = createHash('sha256').update(`${workflow.workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
   const timeouts = Object.keys(opts.activityTimeouts).length > 0;

@@ -31,7 +31,7 @@ export function toActivityFailure(err: unknown, delays: LimitRetryDelays = DEFAU
       type: FailureType.BudgetExceeded,
       message: err.message,
       nonRetryable: true,
-      details: [{ issues: [{ field: 'maxCredits', message: err.message }], estimatedCredits: err.estimatedCredits, maxCredits: err.maxCredits }],
+      details: [{ issues: [err.issue], estimatedCredits: err.estimatedCredits, maxCredits: err.maxCredits }],
     });
   if (err instanceof PriceNotFoundError)
     return ApplicationFailure.create({

@@ -69,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (!plan.requestSha256 || !execution) return plan;
       const earlierTask = await findEarlierRunTask(
-        { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal },
+        { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal, log: context.log },
         { workflowId: execution.workflowId, runId: execution.runId, requestSha256: plan.requestSha256, standard: plan.standard, kind: plan.kind },
       );
       if (earlierTask) context.log.info('an earlier run of this workflow id left a Kling task for the same request; collecting it instead of paying again', { ...earlierTask });

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
-import type { z } from 'zod';
-import { assertWithinBudget, estimateCredits, requestFingerprint, lintPrompt, resolvedSummary, zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
+import { KlingValidationError, requestFingerprint, resolvedSummary, type KlingClient, type PricingTable } from '../kling/index.js';
 import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
 import { FailureType } from '../shared/failure-types.js';
-import { GenerateVideoInput, GenerateVideoOptions, type GenerationPlan } from '../shared/generation.js';
+import { checkGenerationInput } from './generation-check.js';
+import type { GenerationPlan } from '../shared/generation.js';
 import { toActivityFailure } from './failures.js';
 
 export interface ValidateDeps {
@@ -24,10 +23,6 @@ function invalid(issues: Array<{ field: string; message: string }>): Application
   });
 }
 
-/** `request.duration`, `request["odd key"]`: a nested field under its input key (see formatFieldPath). */
-const under = (prefix: string, field: string) => (field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`);
-const prefixed = (prefix: string, error: z.ZodError) => zodIssues(error).map((i) => ({ ...i, field: under(prefix, i.field) }));
-
 /**
  * Everything decided before submission: schema, catalog, exclusivity, budget and lint, with the same rules
  * as the client; the object name is derived from the workflow id and its first run id (a hash, no user text):
@@ -39,32 +34,17 @@ export function validateGeneration(
   workflow: { workflowId: string; firstExecutionRunId: string },
 ): GenerationPlan {
   const { workflowId } = workflow;
-  const parsed = GenerateVideoInput.safeParse(input);
-  if (!parsed.success) throw invalid(zodIssues(parsed.error));
-  const options = GenerateVideoOptions.safeParse(parsed.data.options ?? {});
-  if (!options.success) throw invalid(prefixed('options', options.error));
-  const opts = options.data;
-  const issues: Array<{ field: string; message: string }> = [];
-  if (!WORKFLOW_ID_PATTERN.test(workflowId))
-    issues.push({ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} (it becomes part of Kling's external_task_id)` });
-  if ('externalTaskId' in parsed.data.request)
-    issues.push({ field: 'request.externalTaskId', message: 'derived from the workflow id; do not set it' });
-  const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
-  if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
-  if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
-  for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
-  if (opts.approval) durations['approval.timeout'] = opts.approval.timeout;
-  const ms: Record<string, number> = {};
-  // Each is a positive duration already (DurationInput checked it).
-  for (const [field, value] of Object.entries(durations)) ms[field] = msToNumber(value as never);
-  if (issues.length) throw invalid(issues);
-
+  const workflowIdIssues = WORKFLOW_ID_PATTERN.test(workflowId)
+    ? []
+    : [{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} (it becomes part of Kling's external_task_id)` }];
   try {
-    const resolved = deps.kling.resolve(parsed.data.request);
-    const estimate = estimateCredits(resolved, deps.pricing);
-    assertWithinBudget(estimate, opts.maxCredits);
+    // The same checks as the client's local validation (src/client.ts): one function, so they cannot drift apart.
+    const { resolved, options: opts, durationsMs: ms, estimate, lint } = checkGenerationInput(input, {
+      resolve: (request) => deps.kling.resolve(request),
+      pricing: deps.pricing,
+    });
+    if (workflowIdIssues.length) throw invalid(workflowIdIssues);
     const prompt = resolved.request.prompt;
-    const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
     const hash = createHash('sha256').update(`${workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
     return {
       ...resolvedSummary(resolved),
@@ -95,11 +75,10 @@ export function validateGeneration(
       collectAfterCancel: opts.collectAfterCancel,
     };
   } catch (err) {
+    if (err instanceof ApplicationFailure) throw err; // the workflow-id refusal above
+    if (err instanceof KlingValidationError) throw invalid([...workflowIdIssues, ...err.issues]);
+    if (workflowIdIssues.length) throw invalid(workflowIdIssues);
     const failure = toActivityFailure(err);
-    if (failure.type === FailureType.InvalidVideoRequest) {
-      const inner = (failure.details?.[0] as { issues: Array<{ field: string; message: string }> }).issues;
-      throw invalid(inner.map((i) => ({ ...i, field: under('request', i.field) })));
-    }
     if (failure.type === FailureType.BudgetExceeded) {
       // Name the budget in the details too, like the daily budget and the balance guard do.
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { KlingValidationError, type ValidationIssue } from '../kling/index.js';
+import { KlingBudgetExceededError, KlingValidationError, PromptLintError, type ValidationIssue } from '../kling/index.js';
 import { FailureType } from '../shared/failure-types.js';
+import { isIdempotencyConflict } from '../idempotency.js';
 
 /** Process exit codes of `kling-video` (documented in docs/cli.md). */
 export const ExitCode = {
@@ -19,6 +20,8 @@ export const ExitCode = {
   Infrastructure: 5,
   /** The workflow was cancelled or terminated. */
   Cancelled: 6,
+  /** The workflow id (the idempotency key) is already used by a different request. Nothing was started or submitted. */
+  IdempotencyConflict: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -96,6 +99,25 @@ function isFailureType(type: string | undefined | null): type is FailureType {
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof KlingValidationError) return CliError.invalid(err.issues);
+  // The client's local validation refuses an estimate over `maxCredits` before starting anything: the same type,
+  // exit code, issue and details as the workflow's BudgetExceeded failure.
+  if (err instanceof KlingBudgetExceededError)
+    return new CliError(FAILURE_EXIT_CODES[FailureType.BudgetExceeded], FailureType.BudgetExceeded, err.message, [err.issue], {
+      budget: 'maxCredits',
+      estimatedCredits: err.estimatedCredits,
+      maxCredits: err.maxCredits,
+    });
+  // Strict lint refuses the prompt locally too (the client runs the worker's validation): the workflow's PromptRejected.
+  if (err instanceof PromptLintError)
+    return new CliError(FAILURE_EXIT_CODES[FailureType.PromptRejected], FailureType.PromptRejected, err.message, [
+      { field: 'prompt', message: err.message.replace(/^prompt: /, '') },
+    ], { score: err.report.score, minScore: err.minScore, suggestions: err.report.suggestions });
+  if (isIdempotencyConflict(err))
+    return new CliError(ExitCode.IdempotencyConflict, 'IdempotencyConflict', err.message, undefined, {
+      workflowId: err.workflowId,
+      differingFields: err.differingFields,
+      existingStatus: err.existingStatus,
+    });
   if (err instanceof WorkflowNotFoundError) return new CliError(ExitCode.InvalidInput, 'WorkflowNotFound', err.message);
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;

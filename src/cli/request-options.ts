@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import { resolvedSummary, resolveWithoutCredentials, type ResolvedRequest, type ValidationIssue } from '../kling/index.js';
 import { CliError } from './exit-codes.js';
@@ -71,16 +72,24 @@ function readRequestFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** A local file becomes raw base64 (Kling accepts no `data:` prefix); URLs and base64 pass through. */
-function imageValue(value: string, field: string): string {
+const IMAGE_FORMS = 'give an http(s) URL, raw base64, or the path of an existing image file';
+
+/**
+ * A local file becomes raw base64 (Kling accepts no `data:` prefix); URLs and base64 pass through. A value that is
+ * neither a URL, nor an existing file, nor base64 (`foo.png`: base64 has no ".") is taken for a missing file, so the
+ * error says so instead of the request schema's "must be an http(s) URL or raw base64". Issues name the flag.
+ */
+function imageValue(value: string, flag: string): string {
   if (/^https?:\/\//i.test(value)) return value;
   if (value.length < 4096 && existsSync(value)) {
     try {
       return readFileSync(value).toString('base64');
     } catch (err) {
-      throw CliError.invalid([{ field, message: `cannot read ${value}: ${(err as Error).message}` }]);
+      throw CliError.invalid([{ field: flag, message: `cannot read ${value}: ${(err as Error).message}; ${IMAGE_FORMS}` }]);
     }
   }
+  if (!/^data:/i.test(value) && !/^[A-Za-z0-9+/]+={0,2}$/.test(value))
+    throw CliError.invalid([{ field: flag, message: `file not found: ${isAbsolute(value) ? value : `${value} (in ${process.cwd()})`}; ${IMAGE_FORMS}` }]);
   return value;
 }
 
@@ -105,8 +114,8 @@ export function buildRequest(flags: RequestFlags): Record<string, unknown> {
   set('aspectRatio', flags.aspectRatio);
   set('audio', flags.audio);
   set('multiShot', flags.multiShot);
-  set('image', flags.image === undefined ? undefined : imageValue(flags.image, 'image'));
-  set('imageTail', flags.imageTail === undefined ? undefined : imageValue(flags.imageTail, 'imageTail'));
+  set('image', flags.image === undefined ? undefined : imageValue(flags.image, '--image'));
+  set('imageTail', flags.imageTail === undefined ? undefined : imageValue(flags.imageTail, '--image-tail'));
   set('standard', flags.standard);
   set('voices', flags.voice?.map((voiceId) => ({ voiceId })));
   set('elements', flags.element?.map((elementId) => ({ elementId })));

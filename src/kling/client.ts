@@ -4,6 +4,7 @@ import { KlingAccountApi, type AccountCosts, type AccountCostsQuery, type TaskDe
 import { createModelCatalog, type ApiStandard, type ModelCatalog, type VideoKind } from './catalog.js';
 import { KlingAuth, type KlingCredentialsConfig } from './credentials.js';
 import { KlingApiError, KlingValidationError } from './errors.js';
+import type { MediaUrlPolicy } from './media-url.js';
 import { callKling, type HttpEvent, type HttpOptions } from './http.js';
 import type { Clock } from './jwt-provider.js';
 import { resolveRequest, type ResolvedRequest } from './resolve-request.js';
@@ -44,6 +45,11 @@ export interface KlingClientOptions {
    * the cache. Requests are spaced ≥ 1 s apart regardless.
    */
   accountCostsCacheTtlMs?: number;
+  /**
+   * Which image URLs may be sent (Kling fetches them). Default: https only, never an internal address or a
+   * `localhost`-style name. Loosen it only for the simulator or local test servers.
+   */
+  mediaUrlPolicy?: MediaUrlPolicy;
 }
 
 /**
@@ -58,12 +64,14 @@ export class KlingClient {
   readonly #preferred: ApiStandard;
   readonly #externalIdLookup: 'path' | 'query';
   readonly #account: KlingAccountApi;
+  readonly #mediaUrlPolicy: MediaUrlPolicy | undefined;
 
   constructor(options: KlingClientOptions) {
     this.catalog = options.catalog ?? createModelCatalog();
     this.#auth = new KlingAuth(options.credentials, { now: options.now, legacyAuth: options.legacyAuth });
     this.#preferred = options.preferredStandard ?? 'new';
     this.#externalIdLookup = options.legacyExternalIdLookup ?? 'path';
+    this.#mediaUrlPolicy = options.mediaUrlPolicy;
     this.#http = {
       baseUrl: options.baseUrl ?? DEFAULT_KLING_BASE_URL,
       auth: this.#auth,
@@ -97,6 +105,7 @@ export class KlingClient {
       catalog: this.catalog,
       availableStandards: this.#auth.availableStandards,
       preferredStandard: this.#preferred,
+      mediaUrlPolicy: this.#mediaUrlPolicy,
     });
   }
 
@@ -121,7 +130,7 @@ export class KlingClient {
       return fromLegacyTask(data, kind);
     }
     const data = await callKling(this.#http, { operation: 'create', method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal }, NewCreateData);
-    return fromNewTask({ ...data, status: 'submitted' }, kind);
+    return fromNewTask({ ...data, status: 'submitted' }, { standard: 'new', kind });
   }
 
   /** One task, or `undefined` when Kling does not know it (legacy 400/1201 "not found", new an empty list). */
@@ -130,7 +139,7 @@ export class KlingClient {
     if (!id) throw new KlingValidationError([{ field: 'taskId', message: 'a task id or external task id is required' }]);
     if (ref.standard === 'new') {
       const by = ref.taskId ? 'taskId' : 'externalTaskId';
-      const [task] = await this.getTasks([id], { by, kind: ref.kind, signal: options.signal });
+      const [task] = await this.getTasks([id], { by, standard: ref.standard, kind: ref.kind, signal: options.signal });
       return task;
     }
     const byQuery = !ref.taskId && this.#externalIdLookup === 'query';
@@ -155,10 +164,15 @@ export class KlingClient {
     }
   }
 
-  /** Up to 20 tasks in one call (new standard `GET /tasks`). Unknown ids are absent from the result. */
+  /**
+   * Up to 20 tasks in one call (new standard `GET /tasks`, API key only). Unknown ids are absent from the result.
+   * Kling's answer names neither the standard a task was created on nor its kind, and lists legacy-created tasks
+   * too (kling-api-new-standard.md §3.6): pass what you know in `standard` and `kind`. Without them the tasks are
+   * labelled `new` (where they were found, and can be queried again) and `text-to-video`.
+   */
   async getTasks(
     ids: string[],
-    options: { by?: 'taskId' | 'externalTaskId'; kind?: VideoKind; signal?: AbortSignal } = {},
+    options: { by?: 'taskId' | 'externalTaskId'; standard?: ApiStandard; kind?: VideoKind; signal?: AbortSignal } = {},
   ): Promise<KlingTask[]> {
     if (ids.length === 0) return [];
     if (ids.length > NEW_TASKS_QUERY_MAX_IDS)
@@ -169,7 +183,8 @@ export class KlingClient {
       { operation: 'query', method: 'GET', path: '/tasks', standard: 'new', query: { [param]: ids.join(',') }, signal: options.signal },
       z.array(NewTaskData),
     );
-    return data.map((t) => fromNewTask(t, options.kind ?? 'text-to-video'));
+    const origin = { standard: options.standard ?? 'new', kind: options.kind ?? 'text-to-video' } as const;
+    return data.map((t) => fromNewTask(t, origin));
   }
 
   /** A page of legacy tasks of one family (`pageNum` 1..1000, `pageSize` 1..500). */
@@ -188,7 +203,11 @@ export class KlingClient {
     return data.map((t) => fromLegacyTask(t, kind));
   }
 
-  /** A page of tasks across products (new standard `POST /tasks`, cursor based). */
+  /**
+   * A page of tasks across products (new standard `POST /tasks`, cursor based, API key only). Legacy-created
+   * tasks are listed too and Kling names neither standard nor kind: tasks are labelled `new` (where they were
+   * found) and `text-to-video`; look a task up by its family to learn more.
+   */
   async listTasks(
     query: { cursor?: string; limit?: number; startTime?: number; endTime?: number; status?: string[] } = {},
   ): Promise<{ tasks: KlingTask[]; nextCursor?: string; hasMore: boolean }> {
@@ -209,7 +228,7 @@ export class KlingClient {
       },
       z.object({ result: z.array(NewTaskData).optional(), next_cursor: z.string().optional(), has_more: z.boolean().default(false) }),
     );
-    return { tasks: (data.result ?? []).map((t) => fromNewTask(t, 'text-to-video')), nextCursor: data.next_cursor, hasMore: data.has_more };
+    return { tasks: (data.result ?? []).map((t) => fromNewTask(t, { standard: 'new', kind: 'text-to-video' })), nextCursor: data.next_cursor, hasMore: data.has_more };
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiStandard } from './catalog.js';
+import { KlingCredentialsError } from './errors.js';
 import { JwtProvider, type Clock } from './jwt-provider.js';
 
 /**
@@ -54,9 +55,18 @@ export class KlingAuth {
     return standard === 'legacy' && this.preferJwtOnLegacy && this.#jwt !== undefined;
   }
 
+  /**
+   * Throws KlingCredentialsError (not retryable) when these credentials cannot call `standard`: callers resolve
+   * the header before sending, so the refusal is known to have sent nothing.
+   */
   async header(standard: ApiStandard, { fresh = false } = {}): Promise<string> {
     if (this.usesJwt(standard)) return `Bearer ${fresh ? await this.#jwt!.refresh() : await this.#jwt!.token()}`;
-    if (!this.#apiKey) throw new Error(`no credentials for the ${standard} standard`);
+    if (!this.#apiKey)
+      throw new KlingCredentialsError(
+        standard === 'new'
+          ? "Kling's new API standard needs an API key (KLING_API_KEY); access/secret keys work only on the legacy standard: set KLING_API_KEY, or use the legacy standard"
+          : 'no credentials for the legacy standard: set KLING_API_KEY, or KLING_ACCESS_KEY and KLING_SECRET_KEY',
+      );
     return `Bearer ${this.#apiKey}`;
   }
 

@@ -28,8 +28,17 @@ export class KlingBudgetExceededError extends KlingError {
     readonly estimatedCredits: number,
     readonly maxCredits: number,
   ) {
-    super(`maxCredits: estimated cost ${estimatedCredits} credits exceeds the budget of ${maxCredits}`);
+    super(`maxCredits: ${budgetExceededReason(estimatedCredits, maxCredits)}`);
   }
+
+  /** The issue under the field `maxCredits`: its message leaves the field out, so no rendering names it twice. */
+  get issue(): ValidationIssue {
+    return { field: 'maxCredits', message: budgetExceededReason(this.estimatedCredits, this.maxCredits) };
+  }
+}
+
+function budgetExceededReason(estimatedCredits: number, maxCredits: number): string {
+  return `estimated cost ${estimatedCredits} credits exceeds the budget of ${maxCredits}; raise the budget or ask for a cheaper video (shorter, lower resolution, no audio)`;
 }
 
 /** Kling answered with a non-zero business code (or a non-2xx status). */

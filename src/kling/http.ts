@@ -64,12 +64,15 @@ async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, s
   for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const started = performance.now();
   const event: HttpEvent = { operation: call.operation, standard: call.standard, method: call.method, path: url.pathname, durationMs: 0 };
+  // Before the try: credentials that cannot call this standard are a KlingCredentialsError (never retried), not
+  // a network error that claims the request may have reached Kling. Nothing has been sent, so no event either.
+  const authorization = await http.auth.header(call.standard, { fresh: freshToken });
   const timeout = AbortSignal.timeout(http.timeoutMs);
   try {
     const res = await request(url, {
       method: call.method,
       headers: {
-        authorization: await http.auth.header(call.standard, { fresh: freshToken }),
+        authorization,
         'content-type': 'application/json',
         accept: 'application/json',
       },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution } from './catalog.js';
 import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
+import { mediaUrlProblem, STRICT_MEDIA_URL_POLICY, type MediaUrlPolicy } from './media-url.js';
 import { VideoRequest } from './request.js';
 
 /** A request checked against the catalog, with every default decided and the standard chosen. */
@@ -19,14 +20,21 @@ export interface ResolveOptions {
   availableStandards: readonly ApiStandard[];
   /** Which standard to use when the model is served by both. */
   preferredStandard: ApiStandard;
+  /** Which image URLs may be sent to Kling. Default: public https URLs only. */
+  mediaUrlPolicy?: MediaUrlPolicy;
 }
 
 /**
  * Validation where no credentials are at hand (a backend calling the Temporal client, the CLI): both
- * standards are assumed reachable; the worker, which holds the credentials, checks the rest.
+ * standards are assumed reachable; the worker, which holds the credentials, checks the rest. The image-URL
+ * policy defaults to the strictest, so nothing accepted here is refused by a worker for its URLs.
  */
-export function resolveWithoutCredentials(request: unknown, catalog: ModelCatalog = createModelCatalog()): ResolvedRequest {
-  return resolveRequest(request, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+export function resolveWithoutCredentials(
+  request: unknown,
+  catalog: ModelCatalog = createModelCatalog(),
+  options: { mediaUrlPolicy?: MediaUrlPolicy } = {},
+): ResolvedRequest {
+  return resolveRequest(request, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new', mediaUrlPolicy: options.mediaUrlPolicy });
 }
 
 /** The decisions validation made, in a flat JSON-friendly shape (workflow plan, CLI output). */
@@ -105,6 +113,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   if (request.aspectRatio !== undefined && request.kind === 'image-to-video')
     refuse('aspectRatio', 'image-to-video takes its aspect ratio from the image');
   checkVoicesAndElements(request, model, standard, audio, refuse);
+  checkMediaUrls(request, options.mediaUrlPolicy ?? STRICT_MEDIA_URL_POLICY, refuse);
   if (request.multiShot !== undefined && !(model.multiShot && standard === 'new'))
     refuse('multiShot', `not available for ${model.id} on the ${standard} standard`);
 
@@ -121,20 +130,36 @@ function chooseStandard(
   const served: ApiStandard[] = (['new', 'legacy'] as const).filter((s) => model.standards[s]);
   if (request.standard) {
     if (!served.includes(request.standard)) refuse('standard', `${model.id} is not served by the ${request.standard} standard`);
-    else if (!options.availableStandards.includes(request.standard)) throw credentialsError(model, request.standard);
+    else if (!options.availableStandards.includes(request.standard)) throw credentialsError(model, request.standard, served, options, true);
     return request.standard;
   }
   const ordered = [...served].sort((a, b) => Number(b === options.preferredStandard) - Number(a === options.preferredStandard));
   const usable = ordered.find((s) => options.availableStandards.includes(s));
-  if (!usable) throw credentialsError(model, ordered[0] ?? 'new');
+  if (!usable) throw credentialsError(model, ordered[0] ?? 'new', served, options, false);
   return usable;
 }
 
-function credentialsError(model: ModelCapabilities, standard: ApiStandard): KlingCredentialsError {
-  return new KlingCredentialsError(
+/**
+ * The credentials cannot call `standard`. When the request forced a standard and another standard serving the
+ * model is usable, say so: the fix is then to drop `standard`, not to change credentials or model.
+ */
+function credentialsError(model: ModelCapabilities, standard: ApiStandard, served: readonly ApiStandard[], options: ResolveOptions, forced: boolean): KlingCredentialsError {
+  const usableOther = served.find((s) => s !== standard && options.availableStandards.includes(s));
+  const needs =
     standard === 'new'
-      ? `${model.id} is served only by Kling's new API standard, which needs an API key (KLING_API_KEY); access/secret keys work only on the legacy standard`
-      : `${model.id} needs credentials for the legacy standard: an API key or access/secret keys`,
+      ? "Kling's new API standard needs an API key (KLING_API_KEY), and the configured credentials have none (access/secret keys work only on the legacy standard)"
+      : "Kling's legacy standard needs an API key or access/secret keys, and the configured credentials have neither";
+  if (forced && usableOther)
+    return new KlingCredentialsError(`standard: ${needs}; ${model.id} is also served by the ${usableOther} standard: drop \`standard\` or set it to "${usableOther}"`);
+  if (forced) return new KlingCredentialsError(`standard: ${needs}; configure KLING_API_KEY`);
+  if (served.length === 1)
+    return new KlingCredentialsError(
+      standard === 'new'
+        ? `${model.id} is served only by Kling's new API standard, which needs an API key (KLING_API_KEY); access/secret keys work only on the legacy standard: configure KLING_API_KEY or choose a model the legacy standard serves`
+        : `${model.id} is served only by Kling's legacy standard: ${needs}; configure KLING_API_KEY, or KLING_ACCESS_KEY and KLING_SECRET_KEY`,
+    );
+  return new KlingCredentialsError(
+    `${model.id} is served by both standards, and the configured credentials can call neither: configure KLING_API_KEY (both standards), or KLING_ACCESS_KEY and KLING_SECRET_KEY (legacy)`,
   );
 }
 
@@ -274,6 +299,20 @@ function checkVoicesAndElements(
   }
   const ids = [...(request.voices ?? []), ...(request.elements ?? [])].map((x, i) => x.id ?? String(i + 1));
   if (new Set(ids).size !== ids.length) refuse('voices', 'voice and element ids must be unique within a task');
+}
+
+/** Every image URL against the policy, before anything is sent (Kling would fetch it). */
+function checkMediaUrls(request: VideoRequest, policy: MediaUrlPolicy, refuse: (f: string, m: string) => void): void {
+  const images: Array<[PropertyKey[], string | undefined]> = [
+    [['image'], request.image],
+    [['imageTail'], request.imageTail],
+    [['staticMask'], request.staticMask],
+    ...(request.dynamicMasks ?? []).map((m, i): [PropertyKey[], string] => [['dynamicMasks', i, 'mask'], m.mask]),
+  ];
+  for (const [path, value] of images) {
+    const problem = value === undefined ? undefined : mediaUrlProblem(value, policy);
+    if (problem) refuse(formatFieldPath(path), problem);
+  }
 }
 
 function formatRange(values: number[]): string {

@@ -51,6 +51,7 @@ export function toLegacyBody({ request: r, model, resolution, duration, audio }:
     duration: String(duration),
     // Explicit "off" where the model could add audio (v3's default is unknown); v2-6 std is silent and takes no sound field.
     sound: model.audio === 'optional' && (audio || !model.audioResolution || resolution === model.audioResolution) ? (audio ? 'on' : 'off') : undefined,
+    // No multi_shot: on kling-v3 the legacy field defaults to false (REF §3.1 [3P]), so single shot is already the default.
     voice_list: r.voices?.map((v) => ({ voice_id: v.voiceId })),
     camera_control: r.cameraControl,
     image: r.image,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VideoKind } from './catalog.js';
+import type { ApiStandard, VideoKind } from './catalog.js';
 import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask } from './task.js';
 
@@ -51,7 +51,8 @@ export function toNewBody({ request: r, model, resolution, duration, audio }: Re
     duration,
     // kling-3.0-turbo always has audio and no field for it.
     audio: model.audio === 'optional' ? (audio ? 'native' : 'off') : undefined,
-    multi_shot: r.multiShot,
+    // NEW §1.3/§8: `multi_shot` defaults to true on models that have it; a single-shot request says so explicitly.
+    multi_shot: model.multiShot ? (r.multiShot ?? false) : undefined,
   };
   const contents =
     r.kind === 'image-to-video'
@@ -110,13 +111,17 @@ export const NewTaskData = z.object({
 });
 export type NewTaskData = z.infer<typeof NewTaskData>;
 
-export function fromNewTask(data: NewTaskData, kind: VideoKind): KlingTask {
+/**
+ * Normalises a new-shape task. `origin` is what the caller knows of it: the answer names neither the standard the
+ * task was created on (`GET /tasks` lists legacy-created tasks too, §3.6) nor its kind.
+ */
+export function fromNewTask(data: NewTaskData, origin: { standard: ApiStandard; kind: VideoKind }): KlingTask {
   const units = (data.billing ?? []).filter((b) => b.charge_type === 'unit' && b.amount !== undefined);
   return {
     taskId: data.id,
     externalTaskId: data.external_id || undefined,
-    standard: 'new',
-    kind,
+    standard: origin.standard,
+    kind: origin.kind,
     status: data.status === 'succeed' ? 'succeeded' : data.status,
     statusMessage: data.message || undefined,
     createdAt: data.create_time,

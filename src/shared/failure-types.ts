@@ -32,7 +32,8 @@ export const FailureType = {
   VideoProcessingTooLong: 'VideoProcessingTooLong',
   /**
    * adoptVideo: Kling knows no task with the given id where it looked. `details[0].issues` names the field
-   * (`taskId`, `externalTaskId` or `id`), `details[0].lookedIn` lists the standards and families searched.
+   * (`taskId`, `externalTaskId` or `id`), `details[0].lookedIn` lists the standards and families searched, and
+   * `details[0].skipped` (when present) those the worker has no credentials for (e.g. the new standard with only AK/SK).
    */
   KlingTaskNotFound: 'KlingTaskNotFound',
   /** Kling's CDN answered 403/404: the temporary video URL expired before it could be downloaded. */

@@ -195,15 +195,15 @@ describe('kling-video batch against a kling-video worker process', () => {
     for (const line of following) expect(counters.test(line) || noWorkerYet.test(line), line).toBe(true);
     // … and the summary with one line per item.
     expect(lines.slice(-3)[0]).toBe(`  1 succeeded, 1 failed, 0 skipped of 2; credits ${CREDITS_5S} actual, ${CREDITS_5S} estimated`);
-    expect(lines.slice(-3)[1]).toMatch(/^ {2}#0 succeeded file:\/\/\S+\.mp4$/);
-    expect(lines.slice(-3)[2]).toMatch(/^ {2}#1 failed BudgetExceeded: .*maxCredits: estimated cost 15 credits exceeds the budget of 1/);
+    expect(lines.slice(-3)[1]).toMatch(/^ {2}line 1 \(item 0\) succeeded file:\/\/\S+\.mp4$/);
+    expect(lines.slice(-3)[2]).toMatch(/^ {2}line 3 \(item 1\) failed BudgetExceeded: .*maxCredits: estimated cost 15 credits exceeds the budget of 1/);
     expect(run.stderr).toBe('');
     expect(createsOf(batchId).map(([id]) => id)).toEqual([`${batchId}-0`]);
   });
 
   it.each([
-    ['an unknown model', { ...text2video(21), model: 'kling-9.9' }, 'items[1].request.model'],
-    ['a deadline that is not a duration', { request: text2video(21), options: { deadline: 'whenever' } }, 'items[1].options.deadline'],
+    ['an unknown model', { ...text2video(21), model: 'kling-9.9' }, 'line 3 (item 1) model'],
+    ['a deadline that is not a duration', { request: text2video(21), options: { deadline: 'whenever' } }, 'line 3 (item 1) options.deadline'],
   ])('a line the CLI can refuse itself (%s) exits 2 naming its item, and nothing starts', async (_, line, field) => {
     const batchId = uniqueId('cli-batch-bad');
     const file = requestsFile('bad-line', [text2video(20), line]);

@@ -85,6 +85,16 @@ describe('generate, status, result, list, cancel', () => {
     expect(out.result).toMatchObject({ model: 'kling-2.6', credits: { estimated: 15, actual: 15 } });
   });
 
+  it('generate with the workflow id of the completed generation but another request exits 7 naming the fields; nothing is submitted', async () => {
+    const creates = sim.requests.filter((r) => r.routeKind === 'create').length;
+    const run = await cli(['generate', '-m', 'kling-3.0', '-p', 'A whale breaches at sunset', '-d', '5', '--workflow-id', okId, '--prefix', 'cli', '--json']);
+    expect(run.code, run.stderr).toBe(7);
+    const out = json<{ error: { type: string; message: string; details: { workflowId: string; differingFields: string[]; existingStatus: string } } }>(run);
+    expect(out.error).toMatchObject({ type: 'IdempotencyConflict', details: { workflowId: okId, existingStatus: 'COMPLETED' } });
+    expect(out.error.details.differingFields).toEqual(expect.arrayContaining(['model', 'prompt']));
+    expect(sim.requests.filter((r) => r.routeKind === 'create').length).toBe(creates);
+  });
+
   it('generate --wait without --json shows progress lines (not a TTY: one line per change) and the result', async () => {
     const id = uniqueId('cli-text');
     const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, ...FAST, '--wait']);
@@ -124,7 +134,7 @@ describe('generate, status, result, list, cancel', () => {
 
   it('a budget the estimate exceeds exits 2 (BudgetExceeded from the workflow)', async () => {
     const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--max-credits', '5', '--workflow-id', uniqueId('cli-budget'), '--wait', '--json']);
-    expect(run.code).toBe(2);
+    expect(run.code, run.stdout + run.stderr).toBe(2);
     expect(json<{ error: { type: string } }>(run).error.type).toBe('BudgetExceeded');
   });
 

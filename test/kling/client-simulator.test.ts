@@ -194,6 +194,35 @@ describe('Kling client against the simulator', () => {
     }
   });
 
+  it('refuses new-standard calls at once with only access/secret keys: a KlingCredentialsError, nothing sent', async () => {
+    const client = akskClient();
+    const before = sim.requests.length;
+    const calls = [
+      () => client.getTasks(['1']),
+      () => client.listTasks(),
+      () => client.getTask({ standard: 'new', kind: 'text-to-video', taskId: '1' }),
+    ];
+    for (const call of calls) {
+      const err = await call().catch((e: unknown) => e);
+      // Not a retryable KlingNetworkError claiming the request may have reached Kling.
+      expect(err).toBeInstanceOf(KlingCredentialsError);
+      expect(err).toMatchObject({ retryable: false });
+      expect((err as Error).message).toContain('KLING_API_KEY');
+      expect((err as Error).message).not.toContain('sim-sk');
+    }
+    expect(sim.requests.length).toBe(before);
+  });
+
+  it('a legacy task found through GET /tasks keeps the standard and kind the caller knows', async () => {
+    const client = apiKeyClient();
+    const request = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5, standard: 'legacy' };
+    const created = await client.createTask(request);
+    expect(created).toMatchObject({ standard: 'legacy', kind: 'image-to-video' });
+    const [viaTasks] = await client.getTasks([created.taskId], { standard: 'legacy', kind: 'image-to-video' });
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'GET', path: '/tasks' });
+    expect(viaTasks).toMatchObject({ taskId: created.taskId, standard: 'legacy', kind: 'image-to-video' });
+  });
+
   it('refuses a duplicate external id with a non-retryable 1201 and creates nothing more', async () => {
     const client = apiKeyClient();
     await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' });
@@ -227,5 +256,93 @@ describe('Kling client against the simulator', () => {
     }
     const reset = await client.createTask(request).catch((e: unknown) => e);
     expect(reset).toMatchObject({ name: 'KlingNetworkError', retryable: true, mayHaveReachedServer: true });
+  });
+
+  // Issue 13 point 7: kling-3.0 defaults `settings.multi_shot` to true (NEW §1.3); a single shot must say false (NEW §8).
+  it('kling-3.0 single shots send settings.multi_shot: false on both kinds; multiShot: true sends true; models without it send none', async () => {
+    const client = apiKeyClient();
+    const i2v = { model: 'kling-3.0', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png' };
+    const cases: Array<[Record<string, unknown>, boolean | undefined]> = [
+      [{ model: 'kling-3.0', kind: 'text-to-video', prompt: PROMPT }, false],
+      [i2v, false],
+      [{ model: 'kling-3.0', kind: 'text-to-video', prompt: PROMPT, multiShot: true }, true],
+      [{ ...i2v, multiShot: false }, false],
+      [{ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, undefined],
+      [{ model: 'kling-3.0-turbo', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png' }, undefined],
+      [{ model: 'kling-3.0', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' }, undefined],
+    ];
+    for (const [request, expected] of cases) {
+      const settings = (client.wireRequest(request).body as { settings?: Record<string, unknown> }).settings ?? {};
+      expect(settings.multi_shot, JSON.stringify(request)).toBe(expected);
+      await client.createTask(request);
+      const sent = creates().at(-1)!;
+      expect(sent.status, JSON.stringify(request)).toBe(200);
+      const body = sent.body as { settings?: Record<string, unknown>; multi_shot?: unknown };
+      expect(body.settings?.multi_shot ?? body.multi_shot).toBe(expected);
+      clock.advance(10_000); // the account has 5 slots
+    }
+  });
+
+  // Issue 13 point 4: Kling fetches image URLs; internal addresses and plain http must never be sent.
+  it.each([
+    ['image', 'http://127.0.0.1:8080/a.png', /internal address \(127\.0\.0\.1\)/],
+    ['image', 'https://169.254.169.254/latest/meta-data/', /internal address/],
+    ['image', 'http://[::ffff:169.254.169.254]/a.png', /internal address \(::ffff:a9fe:a9fe\)/],
+    ['image', 'https://[::ffff:127.0.0.1]/a.png', /internal address/],
+    ['image', 'https://[::127.0.0.1]/a.png', /internal address/],
+    ['image', 'https://[::1]/a.png', /internal address/],
+    ['image', 'https://[fd00::1]/a.png', /internal address/],
+    ['image', 'https://[fe80::1]/a.png', /internal address/],
+    ['image', 'https://0.0.0.0/a.png', /internal address/],
+    ['image', 'https://10.1.2.3/a.png', /internal address/],
+    ['image', 'https://192.168.0.10/a.png', /internal address/],
+    ['image', 'https://2130706433/a.png', /internal address \(127\.0\.0\.1\)/],
+    ['image', 'https://0x7f.1/a.png', /internal address \(127\.0\.0\.1\)/],
+    ['image', 'https://localhost/a.png', /internal address \(localhost\)/],
+    ['image', 'https://LOCALHOST./a.png', /internal address/],
+    ['image', 'https://api.localhost/a.png', /internal address/],
+    ['image', 'https://metadata.google.internal/a.png', /internal address/],
+    ['image', 'https://metadata/a.png', /internal address/],
+    ['image', 'http://example.com/a.png', /must be an https URL, got http:/],
+    ['imageTail', 'http://127.0.0.1/b.png', /internal address/],
+  ])('refuses %s %s before any request, naming the field', async (field, url, why) => {
+    const request = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', resolution: '1080p', [field]: url };
+    for (const standard of ['new', 'legacy'] as const) {
+      const err = await apiKeyClient().createTask({ ...request, standard }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KlingValidationError);
+      const issue = (err as KlingValidationError).issues.find((i) => i.field === field);
+      expect(issue?.message).toMatch(why);
+    }
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('refuses internal mask URLs on the legacy motion brush, naming dynamicMasks.<i>.mask', async () => {
+    const masks = { model: 'kling-v1-5', kind: 'image-to-video', image: 'https://example.com/a.png', mode: 'pro', duration: 5 };
+    const err = await akskClient()
+      .createTask({ ...masks, staticMask: 'https://192.168.1.1/m.png', dynamicMasks: [{ mask: 'https://example.com/m.png', trajectories: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }, { mask: 'http://[::1]/m.png', trajectories: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }] })
+      .catch((e: unknown) => e);
+    expect((err as KlingValidationError).issues.map((i) => i.field)).toEqual(expect.arrayContaining(['staticMask', 'dynamicMasks.1.mask']));
+    expect((err as KlingValidationError).issues.map((i) => i.field)).not.toContain('dynamicMasks.0.mask');
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('sends public https and base64 images; mediaUrlPolicy lets local testing send http and loopback URLs', async () => {
+    const base = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT };
+    const strict = apiKeyClient();
+    await strict.createTask({ ...base, image: 'https://8.8.8.8/a.png' });
+    await strict.createTask({ ...base, image: 'https://[2606:4700:4700::1111]/a.png' });
+    await strict.createTask({ ...base, image: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' });
+    const lax = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } });
+    await lax.createTask({ ...base, image: 'http://127.0.0.1:8080/a.png' });
+    await lax.createTask({ ...base, image: 'http://localhost/a.png', standard: 'legacy' });
+    expect(creates().map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    clock.advance(10_000); // the account has 5 slots: let these finish
+    // Each switch lifts only its own rule.
+    const httpOnly = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true } });
+    await expect(httpOnly.createTask({ ...base, image: 'http://example.com/a.png' })).resolves.toMatchObject({ status: 'submitted' });
+    await expect(httpOnly.createTask({ ...base, image: 'http://127.0.0.1/a.png' })).rejects.toThrow(/image: points at an internal address/);
+    const privateOnly = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowPrivateAddresses: true } });
+    await expect(privateOnly.createTask({ ...base, image: 'https://127.0.0.1/a.png' })).resolves.toMatchObject({ status: 'submitted' });
+    await expect(privateOnly.createTask({ ...base, image: 'http://127.0.0.1/a.png' })).rejects.toThrow(/image: must be an https URL/);
   });
 });

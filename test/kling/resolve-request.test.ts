@@ -37,6 +37,22 @@ describe('resolveRequest', () => {
     expect(() => resolve({ ...t2v, model: 'kling-3.0-turbo' }, ['legacy'])).toThrow(/API key/);
   });
 
+  it('forcing the new standard without an API key for a model both standards serve: says so and points at the legacy standard', () => {
+    let error: unknown;
+    try {
+      resolve({ ...t2v, standard: 'new' }, ['legacy']);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(KlingCredentialsError);
+    const message = (error as Error).message;
+    // kling-2.6 is served by both standards (catalog): "served only by" would send the user after the wrong fix.
+    expect(message).not.toMatch(/served only by/);
+    expect(message).toMatch(/^standard: /);
+    expect(message).toMatch(/new API standard needs an API key \(KLING_API_KEY\), and the configured credentials have none/);
+    expect(message).toMatch(/kling-2\.6 is also served by the legacy standard: drop `standard` or set it to "legacy"/);
+  });
+
   it('accepts duration as 5 or "5" alike', () => {
     expect(resolve({ ...t2v, duration: '10' }).duration).toBe(10);
     expect(resolve({ ...t2v, duration: 10 }).duration).toBe(10);

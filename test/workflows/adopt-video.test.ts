@@ -115,6 +115,27 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
     });
   });
 
+  it('a legacy task found through the new standard\'s GET /tasks keeps its standard and kind (no standard given)', async () => {
+    await stack.run(async () => {
+      const created = await stack.kling.createTask({
+        model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5, standard: 'legacy',
+      });
+      stack.sim.completeTask(created.taskId);
+      const before = creates().length;
+
+      const result = await (await adopt({ taskId: created.taskId, options: { poll: FAST_POLL } })).result();
+
+      expect(creates()).toHaveLength(before);
+      await expectStoredVideoOf(result, created.taskId);
+      // `GET /tasks` found it first, but Kling's answer names no standard or kind: it is not relabelled `new`.
+      expect(result).toMatchObject({ klingTaskId: created.taskId, standard: 'legacy', adopted: true });
+      expect((await stack.storage.stat(result.objectName))?.metadata).toMatchObject({ klingStandard: 'legacy' });
+      // Its real kind: the rehost's fresh lookup went to the image2video family, not text2video or /tasks.
+      const lookups = stack.sim.requests.filter((r) => r.method === 'GET' && (r.path.endsWith(`/${created.taskId}`) || r.path === '/tasks'));
+      expect(lookups.at(-1)?.path).toBe(`/v1/videos/image2video/${created.taskId}`);
+    });
+  });
+
   it('an unknown id fails with KlingTaskNotFound naming the field; nothing is created', async () => {
     await stack.run(async () => {
       const before = creates().length;
@@ -180,6 +201,68 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       expect(out).toMatchObject({ workflowId: `adopt-${externalTaskId}`, status: 'completed', result: { klingTaskId: created.taskId, externalTaskId, adopted: true } });
       await expectStoredVideoOf(out.result, created.taskId);
       expect(creates()).toHaveLength(before);
+    });
+  });
+});
+
+describe('adoptVideo on a worker with only access/secret keys (no API key)', () => {
+  let akskStack: GenerationStack;
+  beforeAll(async () => {
+    akskStack = await createGenerationStack(env, { kling: { credentials: { accessKey: SIM_CREDENTIALS.accessKey, secretKey: SIM_CREDENTIALS.secretKey } } });
+  });
+  afterAll(async () => akskStack?.close());
+
+  it('finds a legacy task id given without a standard on the legacy standard, skipping the new one without sending anything', async () => {
+    await akskStack.run(async () => {
+      const created = await akskStack.kling.createTask({
+        model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5,
+      });
+      expect(created.standard).toBe('legacy');
+      akskStack.sim.completeTask(created.taskId);
+
+      const handle = await env.client.workflow.start(adoptVideo, {
+        args: [{ taskId: created.taskId, options: { poll: FAST_POLL } }],
+        workflowId: uniqueId('adopt-aksk'),
+        taskQueue: akskStack.taskQueue,
+      });
+      const result = await handle.result();
+
+      expect(result).toMatchObject({ klingTaskId: created.taskId, standard: 'legacy', submissions: 0, adopted: true });
+      // No credentials for the new standard: nothing was sent there (no retried "network error" either).
+      expect(akskStack.sim.requests.filter((r) => r.standard === 'new')).toEqual([]);
+      // Looked up and fetched again under its real kind's family.
+      const lookups = akskStack.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${created.taskId}`));
+      expect(lookups.at(-1)?.path).toBe(`/v1/videos/image2video/${created.taskId}`);
+    });
+  });
+
+  it('an unknown id fails at once with KlingTaskNotFound, saying the new standard was not looked in', async () => {
+    await akskStack.run(async () => {
+      const failure = await failureOf((await env.client.workflow.start(adoptVideo, {
+        args: [{ taskId: '999999999999999999' }],
+        workflowId: uniqueId('adopt-aksk'),
+        taskQueue: akskStack.taskQueue,
+      })).result());
+      expect(failure.type).toBe(FailureType.KlingTaskNotFound);
+      expect(failure.details?.[0]).toMatchObject({
+        lookedIn: ['legacy text-to-video by taskId', 'legacy image-to-video by taskId'],
+        skipped: ['new (no credentials for it)'],
+      });
+    });
+  });
+
+  it('standard `new` named explicitly fails with a non-retryable KlingCredentialsRejected; nothing is sent', async () => {
+    await akskStack.run(async () => {
+      const before = akskStack.sim.requests.length;
+      const failure = await failureOf((await env.client.workflow.start(adoptVideo, {
+        args: [{ taskId: '999999999999999999', standard: 'new' }],
+        workflowId: uniqueId('adopt-aksk'),
+        taskQueue: akskStack.taskQueue,
+      })).result());
+      expect(failure.type).toBe(FailureType.KlingCredentialsRejected);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('KLING_API_KEY');
+      expect(akskStack.sim.requests.length).toBe(before);
     });
   });
 });

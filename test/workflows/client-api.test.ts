@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
+import { IdempotencyConflictError, isIdempotencyConflict } from '../../src/idempotency.js';
 import { KlingValidationError } from '../../src/kling/index.js';
 import { FailureType } from '../../src/shared/failure-types.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
@@ -45,6 +46,12 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
     expect((err as KlingValidationError).issues[0]?.field).toBe('duration');
     await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
     await expect(videos.startVideoGeneration(T2V, { workflowId: 'has spaces/and slashes' })).rejects.toThrow(/workflowId/);
+    // Issue 13 point 5: refused by the worker's own rules, locally (the same function), so nothing starts.
+    const ext = await videos.startVideoGeneration({ ...T2V, externalTaskId: 'mine-1' }, { workflowId }).catch((e: unknown) => e);
+    expect((ext as KlingValidationError).issues).toEqual([{ field: 'externalTaskId', message: 'derived from the workflow id; do not set it' }]);
+    const opts = await videos.startVideoGeneration(T2V, { workflowId, options: { deadline: 'soon' } }).catch((e: unknown) => e);
+    expect((opts as KlingValidationError).issues.map((i) => i.field)).toEqual(['options.deadline']);
+    await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
   });
 
   it('starts, reports progress with bytes while rehosting, and returns the result; the same id joins the same job', async () => {
@@ -114,6 +121,63 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       expect(err.cause).toBeInstanceOf(ApplicationFailure);
       expect((err.cause as ApplicationFailure).type).toBe(FailureType.VideoGenerationFailed);
       expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(policyId))).toHaveLength(1);
+    });
+  });
+
+  describe('the workflow id is an idempotency key for one request', () => {
+    it('the same request joins, also written differently; a different request on a running id is refused naming the fields, and nothing starts', async () => {
+      await stack.run(async () => {
+        const workflowId = uniqueId('idem-run');
+        const handle = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+        const runId = (await handle.describe()).runId;
+        // Key order and a default spelled out do not make another request.
+        const same = await videos.startVideoGeneration({ prompt: PROMPT, kind: 'text-to-video', model: 'kling-2.6' }, { workflowId });
+        expect((await same.describe()).runId).toBe(runId);
+
+        const err = await videos.startVideoGeneration({ ...T2V, model: 'kling-3.0', prompt: 'A whale breaches at sunset' }, { workflowId }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(IdempotencyConflictError);
+        expect(isIdempotencyConflict(err)).toBe(true);
+        const conflict = err as IdempotencyConflictError;
+        expect(conflict.workflowId).toBe(workflowId);
+        expect(conflict.differingFields).toEqual(['model', 'prompt']);
+        expect(conflict.existingStatus).toBe('RUNNING');
+        expect(conflict.message).toContain(workflowId);
+        expect(conflict.message).not.toContain('whale'); // values stay out of errors: only field names
+        await videos.result(workflowId);
+        const runs = [];
+        for await (const run of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run.runId);
+        expect(runs).toEqual([runId]);
+        expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
+      });
+    });
+
+    it('a completed id started with another request is refused instead of returning the earlier video', async () => {
+      await stack.run(async () => {
+        const workflowId = uniqueId('idem-done');
+        await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
+        await videos.result(workflowId);
+        const err = await videos.startVideoGeneration({ ...T2V, duration: 10 }, { workflowId }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(IdempotencyConflictError);
+        expect((err as IdempotencyConflictError).differingFields).toEqual(['duration']);
+        expect((err as IdempotencyConflictError).existingStatus).toBe('COMPLETED');
+      });
+    });
+
+    it('a batch id started again with a changed item is refused naming the item; the same batch joins', async () => {
+      const workflowId = uniqueId('idem-batch');
+      const items = [{ request: T2V }, { request: { ...T2V, prompt: `${PROMPT}, wide shot` } }];
+      // The batch's approval gate keeps it waiting, so it is still running when started again.
+      const options = { approval: { aboveCredits: 1 } };
+      const handle = await videos.startBatch({ items, options }, { workflowId });
+      const runId = (await handle.describe()).runId;
+      const same = await videos.startBatch({ items, options }, { workflowId });
+      expect((await same.describe()).runId).toBe(runId);
+      const changed = [items[0]!, { request: { ...T2V, prompt: 'A different second item' } }];
+      const err = await videos.startBatch({ items: changed, options }, { workflowId }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IdempotencyConflictError);
+      expect((err as IdempotencyConflictError).differingFields).toContain('items[1]');
+      expect((err as IdempotencyConflictError).differingFields).not.toContain('items[0]');
+      await env.client.workflow.getHandle(workflowId, runId).terminate('test done');
     });
   });
 });

@@ -208,8 +208,14 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
   });
 
   it('kling-video batch reads JSONL: bare requests or {request, options}; a bad line is named', () => {
-    const items = parseRequestsJsonl('{"model":"kling-2.6","prompt":"a","duration":5}\n\n{"request":{"model":"kling-2.6","prompt":"b"},"options":{"maxCredits":20}}\n');
-    expect(items).toEqual([{ request: { model: 'kling-2.6', prompt: 'a', duration: 5 } }, { request: { model: 'kling-2.6', prompt: 'b' }, options: { maxCredits: 20 } }]);
-    expect(() => parseRequestsJsonl('{"model":"kling-2.6"}\nnot json\n[1]')).toThrow(/line 2: not JSON.*line 3: expected a JSON object/);
+    const { items, lines } = parseRequestsJsonl(
+      '{"model":"kling-2.6","kind":"text-to-video","prompt":"a","duration":5}\n\n{"request":{"model":"kling-2.6","kind":"text-to-video","prompt":"b"},"options":{"maxCredits":20}}\n',
+    );
+    expect(items).toEqual([
+      { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'a', duration: 5 } },
+      { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'b' }, options: { maxCredits: 20 } },
+    ]);
+    expect(lines).toEqual([1, 3]);
+    expect(() => parseRequestsJsonl('{"model":"kling-2.6"}\nnot json\n[1]')).toThrow(/line 1 \(item 0\) kind: .*line 2 \(item 1\): not JSON.*line 3 \(item 2\): expected a JSON object/);
   });
 });

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BatchOptions, type GenerateBatchInput, type GenerateBatchResult } from '../../shared/batch.js';
-import { zodIssues } from '../../kling/index.js';
+import { GenerateVideoInput } from '../../shared/generation.js';
+import { KlingValidationError, resolveWithoutCredentials, zodIssues, type ValidationIssue } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode, toCliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -25,32 +26,82 @@ interface BatchFlags {
 
 const numberOrText = (value: string): number | string => (value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value);
 
+/** The items of a requests file, and the 1-based line each came from (`lines[i]` is item i's line). */
+export interface BatchFile {
+  items: GenerateBatchInput['items'];
+  lines: number[];
+}
+
+/**
+ * How the CLI names an item of a requests file, in every error and result line: its line counted from 1 (what an
+ * editor shows) and its item index counted from 0 (the batch's `items[i]`, the `<batch id>-<i>` workflow id and the
+ * result's `index`). Blank lines are skipped, so the two do not always differ by one.
+ */
+export function itemAt(line: number | undefined, index: number): string {
+  return line === undefined ? `item ${index}` : `line ${line} (item ${index})`;
+}
+
 /**
  * One item per non-empty line: `{"request": {...}, "options": {...}}` (a generateVideo input) or a bare request
- * object. A line that is not a JSON object is named by its line number.
+ * object. Every line is checked as the client would (JSON, schema, catalog) and every bad one is reported in one
+ * error, named `line N (item i)` and, for a field, the field's path in that line (`duration`, `options.deadline`).
  */
-export function parseRequestsJsonl(text: string): GenerateBatchInput['items'] {
+export function parseRequestsJsonl(text: string): BatchFile {
   const items: GenerateBatchInput['items'] = [];
-  const issues: Array<{ field: string; message: string }> = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
+  const lines: number[] = [];
+  const issues: ValidationIssue[] = [];
+  let index = 0;
+  text.split(/\r?\n/).forEach((content, i) => {
+    if (content.trim() === '') return;
+    const at = itemAt(i + 1, index++);
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(content);
     } catch (err) {
-      issues.push({ field: `line ${i + 1}`, message: `not JSON: ${err instanceof Error ? err.message : String(err)}` });
+      issues.push({ field: at, message: `not JSON: ${err instanceof Error ? err.message : String(err)}` });
       return;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      issues.push({ field: `line ${i + 1}`, message: 'expected a JSON object (a request, or {"request", "options"})' });
+      issues.push({ field: at, message: 'expected a JSON object (a request, or {"request", "options"})' });
       return;
     }
     const record = value as Record<string, unknown>;
-    items.push('request' in record ? (record as GenerateBatchInput['items'][number]) : { request: record });
+    const bare = !('request' in record);
+    const item = (bare ? { request: record } : record) as GenerateBatchInput['items'][number];
+    // A bare line's fields are the request's own: name them as written (`duration`, not `request.duration`).
+    for (const issue of itemIssues(item)) issues.push({ field: `${at} ${bare ? issue.field.replace(/^request\./, '') : issue.field}`, message: issue.message });
+    items.push(item);
+    lines.push(i + 1);
   });
   if (issues.length) throw CliError.invalid(issues);
   if (items.length === 0) throw CliError.invalid([{ field: 'requests', message: 'the file has no requests' }]);
-  return items;
+  return { items, lines };
+}
+
+/** The client's local checks of one item (schema of the generateVideo input, then the request against the catalog). */
+function itemIssues(item: GenerateBatchInput['items'][number]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const parsed = GenerateVideoInput.safeParse(item);
+  if (!parsed.success) issues.push(...zodIssues(parsed.error));
+  const request: unknown = item.request;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return issues;
+  try {
+    resolveWithoutCredentials(request);
+  } catch (err) {
+    if (!(err instanceof KlingValidationError)) throw err;
+    issues.push(...err.issues.map((i) => ({ ...i, field: i.field === '(request)' ? 'request' : `request.${i.field}` })));
+  }
+  return issues;
+}
+
+/** `items[i].…` (how the client names an item) → `line N (item i) …`, so a refusal after parsing reads like one before. */
+function onLines(err: CliError, lines: number[]): CliError {
+  if (!err.issues || err.type !== 'InvalidInput') return err;
+  const issues = err.issues.map((i) => {
+    const m = /^items\[(\d+)\]\.?(.*)$/.exec(i.field);
+    return m ? { ...i, field: `${itemAt(lines[Number(m[1])], Number(m[1]))}${m[2] ? ` ${m[2]}` : ''}` } : i;
+  });
+  return CliError.invalid(issues);
 }
 
 /** Batch options from flags, validated with the workflow's own schema. */
@@ -75,17 +126,19 @@ function flagOf(field: string): string {
   return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function summaryLines(result: GenerateBatchResult): string[] {
+/** The `--wait` summary: the counters, then one line per item named as in the input errors (`line N (item i)`). */
+export function summaryLines(result: GenerateBatchResult, lines: number[]): string[] {
   const p = result.progress;
-  const lines = [
+  const out = [
     `${p.succeeded} succeeded, ${p.failed} failed, ${p.skipped} skipped of ${p.total}; credits ${p.credits.actual} actual, ${p.credits.estimated} estimated${p.credits.budget !== undefined ? `, budget ${p.credits.budget}` : ''}`,
   ];
   for (const o of result.items) {
-    if (o.outcome === 'succeeded') lines.push(`#${o.index} succeeded ${o.uri}`);
-    else if (o.outcome === 'failed') lines.push(`#${o.index} failed ${o.failureType}: ${o.message}`);
-    else lines.push(`#${o.index} skipped: ${o.reason}`);
+    const at = itemAt(lines[o.index], o.index);
+    if (o.outcome === 'succeeded') out.push(`${at} succeeded ${o.uri}`);
+    else if (o.outcome === 'failed') out.push(`${at} failed ${o.failureType}: ${o.message}`);
+    else out.push(`${at} skipped: ${o.reason}`);
   }
-  return lines;
+  return out;
 }
 
 export function registerBatch(program: Command, ctx: CliContext): void {
@@ -122,12 +175,13 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
         } catch (err) {
           throw CliError.invalid([{ field: 'requests.jsonl', message: `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}` }]);
         }
-        const input: GenerateBatchInput = { items: parseRequestsJsonl(text), options: batchOptions(flags) };
+        const requests = parseRequestsJsonl(text);
+        const input: GenerateBatchInput = { items: requests.items, options: batchOptions(flags) };
         const workflowId = flags.workflowId ?? generatedWorkflowId('batch');
         const session = await connectTemporal(flags.taskQueue);
         try {
           const handle = await session.videos.startBatch(input, { workflowId }).catch((err: unknown) => {
-            throw toCliError(err);
+            throw onLines(toCliError(err), requests.lines);
           });
           const runId = 'firstExecutionRunId' in handle ? String(handle.firstExecutionRunId) : (await handle.describe()).runId;
           const ui = workflowUiUrl(process.env.KLING_TEMPORAL_UI_URL, session.namespace, workflowId);
@@ -153,7 +207,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
             throw error;
           }
           if (flags.json) printJson(ctx.output, { workflowId, runId, status: 'completed', result });
-          else for (const line of summaryLines(result)) ctx.output.out(`  ${line}`);
+          else for (const line of summaryLines(result, requests.lines)) ctx.output.out(`  ${line}`);
           if (result.progress.failed > 0 || result.progress.skipped > 0) ctx.exitCode = ExitCode.GenerationFailed;
         } finally {
           await session.close();
