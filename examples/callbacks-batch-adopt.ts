@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startCallbackReceiver } from '../src/callbacks/receiver.js';
 import { temporalSignaller } from '../src/callbacks/signal.js';
-import { VideoGenerationClient } from '../src/client.js';
+import { VideoGenerationClient, type BatchRequest } from '../src/client.js';
 import { KlingClient } from '../src/kling/index.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { createLocalStorage } from '../src/storage/index.js';
@@ -58,7 +58,7 @@ try {
     console.log(`callback: stored ${one.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s after callbacks, status queries: ${one.polls} (one per callback announcing an end); receiver ${JSON.stringify(receiver.counters())}`);
 
     // 2. A batch: slot-aware, within a budget, its new-standard tasks looked up together every 2 s.
-    const items = ['at dawn', 'in fog', 'under stars'].map((when) => ({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, ${when}`, duration: 5, standard: 'new' } }));
+    const items = ['at dawn', 'in fog', 'under stars'].map((when): BatchRequest['items'][number] => ({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, ${when}`, duration: 5, standard: 'new' } }));
     const batch = await (await videos.startBatch({ items, options: { concurrency: 2, maxCredits: 200, batchPolling: { interval: '2s' } } }, { workflowId: `example-batch-${run}` })).result();
     console.log(`batch: ${batch.progress.succeeded} succeeded, ${batch.progress.failed} failed, ${batch.progress.skipped} skipped; ${batch.progress.credits.actual} credits`);
     for (const item of batch.items) console.log(`  #${item.index} ${item.outcome}${item.outcome === 'succeeded' ? ` ${item.uri}` : ''}`);

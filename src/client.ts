@@ -5,7 +5,7 @@ import {
   defaultPayloadConverter,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable } from './kling/index.js';
+import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable, type VideoRequestInput } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
 import { checkGenerationInput, type CheckedGeneration } from './activities/generation-check.js';
 import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
@@ -14,8 +14,22 @@ import { KlingValidationError } from './kling/index.js';
 import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './shared/batch.js';
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
+import { costEntry, costTotals, costsQuery, listEntry, listQuery, type CostEntry, type CostsReport, type LIST_STATUSES, type ListEntry } from './generation-queries.js';
 import { assertSameRequest, batchIdentity, REQUEST_MEMO_KEY, requestIdentity, type RequestIdentity } from './idempotency.js';
 import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
+
+/**
+ * A generation request as a caller writes it: the Kling request model's input type (durations as numbers or
+ * digit strings, every field by its documented name), so a misspelled field or a wrong `kind` does not compile.
+ * `externalTaskId` is left out: the workflow derives it from the workflow id.
+ */
+export type GenerationRequest = Omit<VideoRequestInput, 'externalTaskId'>;
+
+/** A batch as a caller writes it: typed items (GenerationRequest) and the batch options. */
+export interface BatchRequest {
+  items: Array<{ request: GenerationRequest; options?: GenerateVideoInput['options'] }>;
+  options?: GenerateBatchInput['options'];
+}
 
 export interface StartOptions {
   /**
@@ -93,7 +107,7 @@ export class VideoGenerationClient {
    * invalid (KlingBudgetExceededError / PromptLintError when over `options.maxCredits` / below a strict lint: see
    * validateGenerationLocally), and IdempotencyConflictError when the workflow id is already used by a different request.
    */
-  async startVideoGeneration(request: Record<string, unknown>, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
+  async startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId))
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
     // Local validation is the worker's (estimate, maxCredits and lint included): see validateGenerationLocally.
@@ -117,6 +131,70 @@ export class VideoGenerationClient {
         staticDetails: `**Model** ${resolved.model.id} (${resolved.standard} standard)  \n**Kind** ${resolved.request.kind}  \n**Prompt** ${truncate(prompt, 2000)}`,
       }),
     );
+  }
+
+  /**
+   * Starts (or joins) a generation and resolves with its result, as hosted APIs' `subscribe`/`run` do: one call for
+   * services that wait anyway. `onProgress` gets the `progress` query (phase, polls, bytes while rehosting) each
+   * time it changes, polled every `progressIntervalMs` (default 1 s). Aborting `signal` stops waiting (rejecting
+   * with its reason); the generation itself goes on — `cancel(workflowId)` stops it. Rejects like `result()`:
+   * WorkflowFailedError whose `cause.type` is a FailureType; and before starting anything like `startVideoGeneration`.
+   */
+  async generate(
+    request: GenerationRequest,
+    start: StartOptions & { onProgress?: (progress: GenerationProgress) => void; signal?: AbortSignal; progressIntervalMs?: number },
+  ): Promise<GenerateVideoResult> {
+    const { onProgress, signal, progressIntervalMs = 1_000, ...startOptions } = start;
+    signal?.throwIfAborted();
+    const handle = await this.startVideoGeneration(request, startOptions);
+    let settled = false;
+    const result = handle.result().finally(() => (settled = true));
+    const watching = onProgress ? this.#watchProgress(startOptions.workflowId, onProgress, progressIntervalMs, () => settled || signal?.aborted === true) : undefined;
+    try {
+      return await untilAborted(result, signal);
+    } finally {
+      settled = true;
+      await watching;
+    }
+  }
+
+  /** Calls `onProgress` with each new progress until `done()`; a failed query (a worker restarting) is skipped. */
+  async #watchProgress(workflowId: string, onProgress: (p: GenerationProgress) => void, intervalMs: number, done: () => boolean): Promise<void> {
+    let last = '';
+    while (!done()) {
+      const progress = await this.getProgress(workflowId).catch(() => undefined);
+      const seen = progress === undefined ? last : JSON.stringify({ ...progress, elapsedMs: 0 });
+      if (progress !== undefined && seen !== last && !done()) {
+        last = seen;
+        onProgress(progress);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /** Recent generations of this namespace (Temporal visibility), newest first: status, phase, model, Kling task. */
+  async list(options: { status?: keyof typeof LIST_STATUSES; limit?: number; query?: string } = {}): Promise<ListEntry[]> {
+    const limit = options.limit ?? 20;
+    const entries: ListEntry[] = [];
+    for await (const w of this.#client.workflow.list({ query: listQuery(options.status, options.query), pageSize: Math.min(limit, 100) })) {
+      entries.push(listEntry(w));
+      if (entries.length >= limit) break;
+    }
+    return entries;
+  }
+
+  /**
+   * The cost ledger of the generations started since `since`: each one's estimate, what Kling reported deducting,
+   * drift and outcome (from its `klingCosts` memo), and the totals. At most `limit` (default 1,000) generations.
+   */
+  async costs(options: { since: Date; limit?: number; query?: string }): Promise<CostsReport> {
+    const limit = options.limit ?? 1_000;
+    const entries: CostEntry[] = [];
+    for await (const w of this.#client.workflow.list({ query: costsQuery(options.since, options.query), pageSize: Math.min(limit, 100) })) {
+      entries.push(costEntry(w));
+      if (entries.length >= limit) break;
+    }
+    return { since: options.since.toISOString(), entries, totals: costTotals(entries) };
   }
 
   /**
@@ -174,7 +252,7 @@ export class VideoGenerationClient {
    * Validated locally first: a malformed batch or any invalid item throws KlingValidationError naming
    * `items[i].request.<field>` and starts nothing.
    */
-  async startBatch(input: GenerateBatchInput, start: { workflowId: string; taskQueue?: string }): Promise<WorkflowHandle<typeof generateBatch>> {
+  async startBatch(input: BatchRequest, start: { workflowId: string; taskQueue?: string }): Promise<WorkflowHandle<typeof generateBatch>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId) || start.workflowId.length > 110)
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} and be at most 110 characters` }]);
     const parsed = GenerateBatchInputSchema.safeParse(input);
@@ -258,6 +336,16 @@ export class VideoGenerationClient {
   async cancel(workflowId: string): Promise<void> {
     await this.#client.workflow.getHandle(workflowId).cancel();
   }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts (the work behind the promise goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function truncate(text: string, max: number): string {

@@ -1,7 +1,8 @@
 // `kling-temporal`: the typed client a backend service starts and follows generations with, the request, option
 // and result types, and the failure types a generation ends with (plus guards for them).
 // Other entry points: `kling-temporal/worker`, `kling-temporal/workflows`, `kling-temporal/kling`, `kling-temporal/testing`.
-export { VideoGenerationClient, type StartOptions } from './client.js';
+export { VideoGenerationClient, validateGenerationLocally, type BatchRequest, type GenerationRequest, type LocalValidationOptions, type StartOptions } from './client.js';
+export { IdempotencyConflictError, isIdempotencyConflict, REQUEST_MEMO_KEY, type RequestIdentity } from './idempotency.js';
 
 import type { GenerateVideoInput } from './shared/generation.js';
 export type {

@@ -64,8 +64,8 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import {
   COST_MEMO_KEY, DEFAULT_TASK_QUEUE, FailureType, KlingValidationError, NON_RETRYABLE_FAILURES, SEARCH_ATTRIBUTES, VideoGenerationClient,
-  isFailureType, isKlingFailure, klingFailureOf,
-  type GenerateVideoOptionsInput, type GenerateVideoResult, type GenerationProgress, type KlingFailure, type StartOptions, type VideoRequestInput,
+  isFailureType, isKlingFailure, klingFailureOf, IdempotencyConflictError, isIdempotencyConflict,
+  type GenerationRequest, type BatchRequest, type GenerateVideoOptionsInput, type GenerateVideoResult, type GenerationProgress, type KlingFailure, type StartOptions, type VideoRequestInput,
 } from 'kling-temporal';
 import {
   createActivities, createKlingWorker, createLocalStorage, runWorker, workerDepsFromConfig, workflowInterceptorModules, workflowsPath,
@@ -79,8 +79,13 @@ const request: VideoRequestInput = { model: 'kling-2.6', kind: 'text-to-video', 
 const options: GenerateVideoOptionsInput = { maxCredits: 100, poll: { initialInterval: '1s' } };
 const start: StartOptions = { workflowId: 'consumer-check', options };
 const estimate: CreditEstimate = estimateCredits(resolveWithoutCredentials(request));
-// TODO(typed client): once startVideoGeneration takes VideoRequestInput instead of Record<string, unknown>, add a
-// call with a misspelled field under \`// @ts-expect-error\` here, so both tsconfigs prove the request type reaches consumers.
+// The request type reaches consumers under both tsconfigs: a misspelled field and a wrong kind do not compile.
+const typed: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'a fox' };
+// @ts-expect-error: 'promt' is not a request field
+const misspelled: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', promt: 'a fox' };
+// @ts-expect-error: 'text-to-audio' is not a kind
+const wrongKind: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-audio', prompt: 'a fox' };
+const conflict: boolean = isIdempotencyConflict(new IdempotencyConflictError('id-1', ['prompt'], 'RUNNING'));
 const sim: Simulator = await startSimulator();
 const kling = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: sim.credentials.apiKeys[0] ?? '' } });
 const resolved = kling.resolve(request);
@@ -102,6 +107,7 @@ console.log(JSON.stringify({
   lint: lintPrompt(request.prompt ?? '').score,
   simulator: sim.url,
   client: [typeof VideoGenerationClient, typeof Client, typeof Connection, start.workflowId, DEFAULT_TASK_QUEUE, COST_MEMO_KEY, SEARCH_ATTRIBUTES.length],
+  typed: [typed.kind, misspelled.model, wrongKind.model, conflict, typeof ({} as BatchRequest)],
   failures: [FailureType.BudgetExceeded, NON_RETRYABLE_FAILURES.length > 0, isFailureType('BudgetExceeded'), isKlingFailure(new Error('x')), failure ?? null, typeof KlingValidationError],
   worker: [typeof createKlingWorker, typeof createActivities, typeof runWorker, typeof workerDepsFromConfig, typeof deps.storage],
   workflowsPath: workflowsPath(),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VideoGenerationClient } from '../../src/client.js';
+import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
 import type { GenerateVideoInput } from '../../src/shared/generation.js';
 import { startSimulator, type FaultInput, type Simulator } from '../../src/simulator/index.js';
 import type { ManagedProcess } from '../support/processes.js';
@@ -22,7 +22,7 @@ const RUNS_PER_PHASE = 2;
 const VIDEO_BYTES = 256 * 1024;
 
 /** Short timeouts so a dead worker's attempt is retried within seconds (defaults: 2 min, 30 s, 30 s). */
-const INPUT = (): GenerateVideoInput => ({
+const INPUT = (): GenerateVideoInput & { request: GenerationRequest } => ({
   request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
   options: {
     poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },

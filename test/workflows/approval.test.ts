@@ -5,7 +5,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError }
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VideoGenerationClient } from '../../src/client.js';
+import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
 import { COST_MEMO_KEY } from '../../src/shared/costs.js';
 import { FailureType } from '../../src/shared/failure-types.js';
 import { KlingPhase } from '../../src/shared/search-attributes.js';
@@ -17,7 +17,7 @@ import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js
 
 const PROMPT = 'A glassblower shapes a glowing orange vase in a dark workshop, close-up, sparks, shallow depth of field';
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
-const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }; // 15 credits
+const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }; // 15 credits
 
 let env: TestWorkflowEnvironment;
 let stack: GenerationStack;

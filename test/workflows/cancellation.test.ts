@@ -5,7 +5,7 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VideoGenerationClient } from '../../src/client.js';
+import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
 import { COST_MEMO_KEY, CostRecord } from '../../src/shared/costs.js';
 import { KlingPhase } from '../../src/shared/search-attributes.js';
 import { progressQuery } from '../../src/workflows/index.js';
@@ -15,7 +15,7 @@ import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js'
 
 const PROMPT = 'A hummingbird hovers at a red hibiscus flower, slow motion, backlit by the morning sun, macro lens';
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 500 };
-const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 };
+const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 };
 
 let env: TestWorkflowEnvironment;
 let stack: GenerationStack;

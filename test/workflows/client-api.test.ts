@@ -2,7 +2,8 @@ import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VideoGenerationClient } from '../../src/client.js';
+import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
+import type { GenerationProgress } from '../../src/shared/generation.js';
 import { IdempotencyConflictError, isIdempotencyConflict } from '../../src/idempotency.js';
 import { KlingValidationError } from '../../src/kling/index.js';
 import { FailureType } from '../../src/shared/failure-types.js';
@@ -12,7 +13,7 @@ import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js'
 
 const PROMPT = 'An old fisherman slowly mends a net on a foggy harbour pier at dawn, 35mm lens, cinematic film grain';
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
-const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
+const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
 
 let env: TestWorkflowEnvironment;
 let stack: GenerationStack;
@@ -47,7 +48,7 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
     await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
     await expect(videos.startVideoGeneration(T2V, { workflowId: 'has spaces/and slashes' })).rejects.toThrow(/workflowId/);
     // Issue 13 point 5: refused by the worker's own rules, locally (the same function), so nothing starts.
-    const ext = await videos.startVideoGeneration({ ...T2V, externalTaskId: 'mine-1' }, { workflowId }).catch((e: unknown) => e);
+    const ext = await videos.startVideoGeneration({ ...T2V, externalTaskId: 'mine-1' } as GenerationRequest, { workflowId }).catch((e: unknown) => e);
     expect((ext as KlingValidationError).issues).toEqual([{ field: 'externalTaskId', message: 'derived from the workflow id; do not set it' }]);
     const opts = await videos.startVideoGeneration(T2V, { workflowId, options: { deadline: 'soon' } }).catch((e: unknown) => e);
     expect((opts as KlingValidationError).issues.map((i) => i.field)).toEqual(['options.deadline']);
@@ -121,6 +122,37 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       expect(err.cause).toBeInstanceOf(ApplicationFailure);
       expect((err.cause as ApplicationFailure).type).toBe(FailureType.VideoGenerationFailed);
       expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(policyId))).toHaveLength(1);
+    });
+  });
+
+  it('generate() starts, reports each new progress and resolves with the result; list() and costs() show it', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('api-generate');
+      const seen: GenerationProgress[] = [];
+      const result = await videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, onProgress: (p) => seen.push(p), progressIntervalMs: 100 });
+      expect(result.klingTaskId).toBe(stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.id);
+      const phases = seen.map((p) => p.phase);
+      expect(phases).toContain('generating');
+      expect(phases.indexOf('generating')).toBeLessThan(phases.lastIndexOf('rehosting') === -1 ? Infinity : phases.lastIndexOf('rehosting'));
+      for (let i = 1; i < seen.length; i++) expect({ ...seen[i], elapsedMs: 0 }).not.toEqual({ ...seen[i - 1], elapsedMs: 0 }); // changes only
+
+      const listed = await until(async () => (await videos.list({ status: 'completed', limit: 50 })).find((e) => e.workflowId === workflowId));
+      expect(listed).toMatchObject({ status: 'COMPLETED', model: 'kling-2.6', phase: 'completed', klingTaskId: result.klingTaskId });
+      const report = await videos.costs({ since: new Date(Date.now() - 10 * 60_000), query: `WorkflowId = '${workflowId}'` });
+      expect(report.entries).toHaveLength(1);
+      expect(report.entries[0]).toMatchObject({ workflowId, costRecorded: true, outcome: 'succeeded', estimatedCredits: 15, actualCredits: result.credits.actual });
+      expect(report.totals).toMatchObject({ generations: 1, estimatedCredits: 15 });
+    });
+  });
+
+  it('generate() with an aborted signal stops waiting, and the generation goes on', async () => {
+    await stack.run(async () => {
+      const workflowId = uniqueId('api-abort');
+      const controller = new AbortController();
+      const waiting = videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, signal: controller.signal, onProgress: (p) => p.phase === 'generating' && controller.abort(new Error('caller gave up')) });
+      await expect(waiting).rejects.toThrow('caller gave up');
+      const result = await videos.result(workflowId); // not cancelled: it finishes and stores the video
+      expect(result.size).toBeGreaterThan(0);
     });
   });
 

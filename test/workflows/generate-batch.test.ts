@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_MEMO_KEY, type GenerateBatchInput } from '../../src/shared/batch.js';
+import { BATCH_MEMO_KEY } from '../../src/shared/batch.js';
 import { parseRequestsJsonl } from '../../src/cli/commands/batch.js';
-import { VideoGenerationClient } from '../../src/client.js';
+import { VideoGenerationClient, type BatchRequest, type GenerationRequest } from '../../src/client.js';
 import { KlingValidationError } from '../../src/kling/index.js';
 import { FailureType } from '../../src/shared/failure-types.js';
 import { batchProgressQuery, generateBatch } from '../../src/workflows/index.js';
@@ -28,12 +28,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const item = (prompt = PROMPT, extra: Record<string, unknown> = {}) => ({
-  request: { model: 'kling-2.6', kind: 'text-to-video', prompt, duration: 5, ...extra },
+const item = (prompt = PROMPT, extra: Partial<GenerationRequest> = {}) => ({
+  request: { model: 'kling-2.6', kind: 'text-to-video', prompt, duration: 5, ...extra } satisfies GenerationRequest,
   options: { poll: FAST_POLL },
 });
 
-function start(input: GenerateBatchInput, workflowId = uniqueId('batch')) {
+function start(input: BatchRequest, workflowId = uniqueId('batch')) {
   return env.client.workflow.start(generateBatch, { args: [input], workflowId, taskQueue: stack.taskQueue });
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BatchOptions, type GenerateBatchInput, type GenerateBatchResult } from '../../shared/batch.js';
+import type { BatchRequest } from '../../client.js';
 import { GenerateVideoInput } from '../../shared/generation.js';
 import { KlingValidationError, resolveWithoutCredentials, zodIssues, type ValidationIssue } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
@@ -176,7 +177,8 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
           throw CliError.invalid([{ field: 'requests.jsonl', message: `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}` }]);
         }
         const requests = parseRequestsJsonl(text);
-        const input: GenerateBatchInput = { items: requests.items, options: batchOptions(flags) };
+        // parseRequestsJsonl validated every line's request: they are GenerationRequests.
+        const input = { items: requests.items, options: batchOptions(flags) } as BatchRequest;
         const workflowId = flags.workflowId ?? generatedWorkflowId('batch');
         const session = await connectTemporal(flags.taskQueue);
         try {

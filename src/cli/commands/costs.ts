@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { COST_MEMO_KEY, CostRecord } from '../../shared/costs.js';
+import { costTotals, costsQuery, costEntry, roundCredits as round, type CostEntry, type CostsReport } from '../../generation-queries.js';
+
+export { costEntry, costTotals, costsQuery, type CostEntry, type CostsReport, type CostTotals } from '../../generation-queries.js';
 import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -20,96 +22,6 @@ export function parseSince(value: string, now: number = Date.now()): Date {
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw CliError.invalid([{ field: 'since', message: 'must be a duration (90m, 24h, 7d, 2w) or a date (2026-11-27, 2026-11-27T08:00:00Z)' }]);
-}
-
-/** One generation in the ledger: the workflow, and its CostRecord memo when it has one. */
-export interface CostEntry {
-  workflowId: string;
-  runId: string;
-  status: string;
-  startTime: string;
-  closeTime?: string;
-  model?: string;
-  /** False when the workflow has no (valid) `klingCosts` memo: started before costs were recorded, or still early. */
-  costRecorded: boolean;
-  outcome?: string;
-  estimatedCredits?: number;
-  actualCredits?: number;
-  actualUnits?: number;
-  driftCredits?: number;
-  drift: boolean;
-  klingTaskId?: string;
-  approvedBy?: string;
-  /** `none` (nothing sent), `unknown` (a create whose outcome is unknown), `submitted`. */
-  submission?: string;
-  /** `before_submit` or `after_submit` when the generation was cancelled. */
-  cancelled?: string;
-}
-
-/** Sums over the listed entries; `actualCredits` counts only what Kling reported. */
-export interface CostTotals {
-  generations: number;
-  withCostRecord: number;
-  estimatedCredits: number;
-  actualCredits: number;
-  /** Entries whose |actual − estimate| exceeded the workflow's tolerance. */
-  drifted: number;
-}
-
-export interface CostsReport {
-  since: string;
-  entries: CostEntry[];
-  totals: CostTotals;
-}
-
-const round = (n: number): number => Math.round(n * 100) / 100;
-
-/** The visibility query for `costs`. */
-export function costsQuery(since: Date, extra: string | undefined): string {
-  return `WorkflowType='generateVideo' AND StartTime > '${since.toISOString()}'${extra ? ` AND (${extra})` : ''}`;
-}
-
-export function costEntry(w: {
-  workflowId: string;
-  runId: string;
-  status: { name: string };
-  startTime: Date;
-  closeTime?: Date;
-  memo?: Record<string, unknown>;
-  searchAttributes?: unknown;
-}): CostEntry {
-  const parsed = CostRecord.safeParse(w.memo?.[COST_MEMO_KEY]);
-  const record = parsed.success ? parsed.data : undefined;
-  const modelAttribute = (w.searchAttributes as Record<string, unknown[] | undefined> | undefined)?.KlingModel?.[0];
-  return {
-    workflowId: w.workflowId,
-    runId: w.runId,
-    status: w.status.name,
-    startTime: w.startTime.toISOString(),
-    ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
-    model: record?.model ?? (typeof modelAttribute === 'string' ? modelAttribute : undefined),
-    costRecorded: record !== undefined,
-    outcome: record?.outcome,
-    estimatedCredits: record?.estimatedCredits,
-    actualCredits: record?.actualCredits,
-    actualUnits: record?.actualUnits,
-    driftCredits: record?.driftCredits,
-    drift: record?.drift ?? false,
-    klingTaskId: record?.klingTaskId,
-    approvedBy: record?.approvedBy,
-    submission: record?.submission,
-    cancelled: record?.cancelled,
-  };
-}
-
-export function costTotals(entries: readonly CostEntry[]): CostTotals {
-  return {
-    generations: entries.length,
-    withCostRecord: entries.filter((e) => e.costRecorded).length,
-    estimatedCredits: round(entries.reduce((sum, e) => sum + (e.estimatedCredits ?? 0), 0)),
-    actualCredits: round(entries.reduce((sum, e) => sum + (e.actualCredits ?? 0), 0)),
-    drifted: entries.filter((e) => e.drift).length,
-  };
 }
 
 const credits = (n: number | undefined): string => (n === undefined ? '-' : String(round(n)));

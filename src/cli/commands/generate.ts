@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import type { GenerationRequest } from '../../client.js';
 import { GenerateVideoOptions, type GenerateVideoInput } from '../../shared/generation.js';
 import { zodIssues } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
@@ -98,7 +99,8 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
         const workflowId = flags.workflowId ?? generatedWorkflowId();
         const session = await connectTemporal(flags.taskQueue);
         try {
-          const handle = await session.videos.startVideoGeneration(request, { workflowId, options });
+          // resolveLocally above parsed it: it is a GenerationRequest (the client validates it again, as the worker will).
+          const handle = await session.videos.startVideoGeneration(request as GenerationRequest, { workflowId, options });
           const runId = 'firstExecutionRunId' in handle ? String(handle.firstExecutionRunId) : (await handle.describe()).runId;
           const ui = workflowUiUrl(process.env.KLING_TEMPORAL_UI_URL, session.namespace, workflowId);
           if (!flags.wait) {

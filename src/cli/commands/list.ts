@@ -3,43 +3,9 @@ import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { connectTemporal } from '../temporal.js';
+import { listEntry, listQuery, LIST_STATUSES, type ListEntry } from '../../generation-queries.js';
 
-/** --status value → Temporal's ExecutionStatus in visibility queries. */
-export const LIST_STATUSES = {
-  running: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Canceled',
-  canceled: 'Canceled',
-  terminated: 'Terminated',
-  'timed-out': 'TimedOut',
-  'continued-as-new': 'ContinuedAsNew',
-} as const;
-
-export interface ListEntry {
-  workflowId: string;
-  runId: string;
-  status: string;
-  startTime: string;
-  closeTime?: string;
-  taskQueue: string;
-  model?: string;
-  phase?: string;
-  klingTaskId?: string;
-  klingStatus?: string;
-}
-
-/** The visibility query for `list`. */
-export function listQuery(status: string | undefined, extra: string | undefined): string {
-  let query = "WorkflowType='generateVideo'";
-  if (status !== undefined) {
-    const name = LIST_STATUSES[status.toLowerCase() as keyof typeof LIST_STATUSES];
-    if (!name) throw CliError.invalid([{ field: 'status', message: `must be one of ${Object.keys(LIST_STATUSES).join(', ')}` }]);
-    query += ` AND ExecutionStatus='${name}'`;
-  }
-  if (extra) query += ` AND (${extra})`;
-  return query;
-}
+export { LIST_STATUSES, listQuery, type ListEntry } from '../../generation-queries.js';
 
 export function registerList(program: Command, ctx: CliContext): void {
   program
@@ -69,22 +35,7 @@ JSON: [{"workflowId","runId","status","startTime","closeTime"?,"taskQueue","mode
         try {
           const entries: ListEntry[] = [];
           for await (const w of session.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
-            const attribute = (key: string): string | undefined => {
-              const value = (w.searchAttributes as Record<string, unknown[] | undefined>)[key]?.[0];
-              return typeof value === 'string' ? value : undefined;
-            };
-            entries.push({
-              workflowId: w.workflowId,
-              runId: w.runId,
-              status: w.status.name,
-              startTime: w.startTime.toISOString(),
-              ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
-              taskQueue: w.taskQueue,
-              model: attribute('KlingModel'),
-              phase: attribute('KlingPhase'),
-              klingTaskId: attribute('KlingTaskId'),
-              klingStatus: attribute('KlingStatus'),
-            });
+            entries.push(listEntry(w));
             if (entries.length >= limit) break;
           }
           if (opts.json) {
