@@ -70,6 +70,8 @@ export const WorkerEnv = z.object({
   GCS_SIGNED_URL_TTL_SECONDS: optionalNumber,
   GCS_API_ENDPOINT: z.preprocess(blank, z.url().optional()),
   GCS_PROJECT_ID: z.preprocess(blank, z.string().optional()),
+  /** Base of public object URLs (`GCS_URL_MODE=public`) when a CDN, load balancer or a host-reachable emulator address fronts the bucket. */
+  GCS_PUBLIC_BASE_URL: z.preprocess(blank, z.url().optional()),
   LOCAL_STORAGE_DIR: z.preprocess(blank, z.string().default('./data/videos')),
   /** JSON file: an array of model entries that replace (by id) or extend the built-in catalog. */
   KLING_CATALOG_FILE: z.preprocess(blank, z.string().optional()),
@@ -146,6 +148,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     signedUrlTtlSeconds: e.GCS_SIGNED_URL_TTL_SECONDS,
     apiEndpoint: e.GCS_API_ENDPOINT,
     projectId: e.GCS_PROJECT_ID,
+    publicBaseUrl: e.GCS_PUBLIC_BASE_URL,
     localRoot: e.LOCAL_STORAGE_DIR,
   });
   return {

@@ -117,7 +117,11 @@ export async function runWorker(options: { taskQueue?: string; log?: (line: stri
     // KLING_CALLBACK_LISTEN: the callback receiver runs in this process (docs/callbacks.md).
     if (config.callbacks.listen) callbacks = await startCallbackService({ config: config.callbacks, listen: config.callbacks.listen, registry: metrics?.registry, logger });
     if (config.callbacks.url) say(`Kling callbacks requested at ${config.callbacks.url}${callbacks ? '' : ' (receiver not in this process: run `kling-video callbacks` behind that URL)'}`);
-    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics) });
+    const deps = workerDepsFromConfig(config, metrics);
+    // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation
+    // would be paid at Kling and then fail at the upload.
+    await deps.storage.checkReady?.();
+    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps });
     say(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
     await worker.run();
   } finally {

@@ -4,7 +4,14 @@ import type { Dispatcher } from 'undici';
 import type { KlingClient } from '../kling/index.js';
 import { FailureType } from '../shared/failure-types.js';
 import type { GenerationPlan, StoredVideo, SubmittedTask } from '../shared/generation.js';
-import { SizeLimitError, StorageConflictError, ChecksumMismatchError, TruncatedUploadError, type VideoStorage } from '../storage/index.js';
+import {
+  SizeLimitError,
+  StorageBucketNotFoundError,
+  StorageConflictError,
+  ChecksumMismatchError,
+  TruncatedUploadError,
+  type VideoStorage,
+} from '../storage/index.js';
 import { toActivityFailure } from './failures.js';
 import { peekStream, sniffMp4, VIDEO_SNIFF_BYTES } from './video-sniff.js';
 import { DEFAULT_VIDEO_HOST_POLICY, openVideoSource, VideoSourceRefusedError, type LookupAll, type VideoHostPolicy } from './video-source.js';
@@ -152,6 +159,8 @@ function storageFailure(err: unknown): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof SizeLimitError) return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message, nonRetryable: true });
   if (err instanceof StorageConflictError) return ApplicationFailure.create({ type: FailureType.StorageVerificationFailed, message, nonRetryable: true });
+  if (err instanceof StorageBucketNotFoundError)
+    return ApplicationFailure.create({ type: FailureType.StorageBucketNotFound, message, nonRetryable: true, details: [{ bucket: err.bucket }] });
   // A short body or a checksum mismatch stored nothing; a fresh download may succeed.
   if (err instanceof TruncatedUploadError || err instanceof ChecksumMismatchError)
     return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `${message} (will retry)` });

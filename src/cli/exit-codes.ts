@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { KlingBudgetExceededError, KlingValidationError, PromptLintError, type ValidationIssue } from '../kling/index.js';
 import { FailureType } from '../shared/failure-types.js';
+import { StorageBucketNotFoundError } from '../storage/errors.js';
 import { isIdempotencyConflict } from '../idempotency.js';
 
 /** Process exit codes of `kling-video` (documented in docs/cli.md). */
@@ -46,6 +47,7 @@ export const FAILURE_EXIT_CODES: Record<FailureType, ExitCode> = {
   [FailureType.VideoDownloadInvalid]: ExitCode.Infrastructure,
   [FailureType.VideoSourceRefused]: ExitCode.Infrastructure,
   [FailureType.StorageVerificationFailed]: ExitCode.Infrastructure,
+  [FailureType.StorageBucketNotFound]: ExitCode.Infrastructure,
 };
 
 /** The `error` object of every `--json` error output. */
@@ -99,6 +101,9 @@ function isFailureType(type: string | undefined | null): type is FailureType {
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof KlingValidationError) return CliError.invalid(err.issues);
+  // `kling-video worker` refusing to start on a missing bucket: the workflow failure's type and exit code.
+  if (err instanceof StorageBucketNotFoundError)
+    return new CliError(FAILURE_EXIT_CODES[FailureType.StorageBucketNotFound], FailureType.StorageBucketNotFound, err.message, undefined, { bucket: err.bucket });
   // The client's local validation refuses an estimate over `maxCredits` before starting anything: the same type,
   // exit code, issue and details as the workflow's BudgetExceeded failure.
   if (err instanceof KlingBudgetExceededError)

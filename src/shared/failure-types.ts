@@ -52,6 +52,12 @@ export const FailureType = {
   KlingUnavailable: 'KlingUnavailable',
   /** The stored object does not match what was downloaded, or an object with other bytes already holds the name. */
   StorageVerificationFailed: 'StorageVerificationFailed',
+  /**
+   * The storage bucket does not exist (GCS_BUCKET on GCS_API_ENDPOINT): a storage configuration problem, not a Kling
+   * outage, so not retried. `details[0].bucket` names it. The Kling task, already paid, can be collected with
+   * `kling-video adopt <taskId>` once the bucket exists (while its video URL is valid).
+   */
+  StorageBucketNotFound: 'StorageBucketNotFound',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -69,6 +75,7 @@ export const NON_RETRYABLE_FAILURES: FailureType[] = [
   FailureType.ContentPolicyViolation,
   FailureType.KlingCredentialsRejected,
   FailureType.StorageVerificationFailed,
+  FailureType.StorageBucketNotFound,
 ];
 
 /**

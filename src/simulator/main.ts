@@ -10,6 +10,8 @@ import type { SimulatorOptions } from './options.js';
 export const SIMULATOR_USAGE = `Usage: tsx src/simulator/main.ts [options]
   --port <n>                 TCP port (default 8787; 0 = any free port)
   --host <addr>              interface (default 127.0.0.1)
+  --public-url <url>         base of the result video URLs it hands out (default: the listening address),
+                             e.g. http://kling-simulator:8787 when listening on 0.0.0.0 in a container
   --api-key <key>            accepted API key (repeatable; default sim-api-key)
   --access-key <ak:sk>       accepted AK/SK pair (repeatable; default sim-ak:sim-sk)
   --submitted-ms <n>         ms in "submitted" (default 200)
@@ -60,6 +62,7 @@ export async function runSimulatorCli(args: string[] = process.argv.slice(2)): P
     options: {
       port: { type: 'string', default: '8787' },
       host: { type: 'string' },
+      'public-url': { type: 'string' },
       'api-key': { type: 'string', multiple: true },
       'access-key': { type: 'string', multiple: true },
       'submitted-ms': { type: 'string' },
@@ -89,6 +92,7 @@ export async function runSimulatorCli(args: string[] = process.argv.slice(2)): P
   const options: SimulatorOptions = {
     port: integer(values.port, 'port'),
     host: values.host,
+    publicUrl: values['public-url'],
     apiKeys: values['api-key'],
     accessKeys: values['access-key']?.map(parseAccessKey),
     schedule: { submittedMs: integer(values['submitted-ms'], 'submitted-ms'), processingMs: integer(values['processing-ms'], 'processing-ms') },
@@ -108,6 +112,7 @@ export async function runSimulatorCli(args: string[] = process.argv.slice(2)): P
   };
   const sim = await startSimulator(options);
   console.log(`Kling simulator listening on ${sim.url}`);
+  if (options.publicUrl) console.log(`  Videos at:   ${options.publicUrl.replace(/\/+$/, '')}/cdn/…`);
   console.log(`  API keys:    ${sim.credentials.apiKeys.join(', ')}`);
   console.log(`  Access keys: ${sim.credentials.accessKeys.map((pair) => `${pair.accessKey} (secret ${pair.secretKey})`).join(', ')}`);
   console.log(`  Try: curl -s -H 'Authorization: Bearer ${sim.credentials.apiKeys[0] ?? ''}' '${sim.url}/tasks?task_ids=1'`);

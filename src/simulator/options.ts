@@ -35,6 +35,11 @@ export const ConcurrencySchema = z.object({
 export const SimulatorOptionsSchema = z.object({
   /** Interface to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Base of the URLs the simulator hands out for its CDN (result videos), e.g. `http://kling-simulator:8787` when it
+   * listens on 0.0.0.0 in a container. Default: the address it listens on.
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** TCP port; 0 picks a free one. */
   port: z.number().int().min(0).max(65535).default(0),
   /** API keys accepted on both standards (NEW §2). */

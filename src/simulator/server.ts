@@ -103,12 +103,14 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  core.baseUrl = `http://${host}:${address.port}`;
+  const listening = `http://${host}:${address.port}`;
+  // The CDN URLs in task results use the public base (what a client elsewhere can reach), the API the listening one.
+  core.baseUrl = resolved.publicUrl?.replace(/\/+$/, '') ?? listening;
 
   let closing: Promise<void> | undefined;
   const mediaUrl = (token: string) => core.mediaUrl(token);
   return {
-    url: core.baseUrl,
+    url: listening,
     credentials: { apiKeys: resolved.apiKeys, accessKeys: resolved.accessKeys },
     requests: core.requestLog,
     faults: core.faults,

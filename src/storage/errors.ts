@@ -69,3 +69,14 @@ export class InvalidObjectNameError extends Error {
     super(`invalid object name ${JSON.stringify(objectName)}: ${problem}`);
   }
 }
+
+/**
+ * The configured bucket does not exist (or the credentials cannot see it): nothing can be stored until it is
+ * created. Not transient, so not worth retrying; named so an operator knows which bucket to create.
+ */
+export class StorageBucketNotFoundError extends Error {
+  override readonly name = 'StorageBucketNotFoundError';
+  constructor(readonly bucket: string) {
+    super(`storage bucket gs://${bucket} does not exist: create it (or fix GCS_BUCKET / GCS_API_ENDPOINT)`);
+  }
+}

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { abortablePipeline } from './abort.js';
 import { ByteMeter, type BodyDigest } from './byte-meter.js';
 import { convergeOnExisting } from './convergence.js';
-import { ChecksumMismatchError } from './errors.js';
+import {
+  ChecksumMismatchError,
+  InvalidObjectNameError,
+  SizeLimitError,
+  StorageBucketNotFoundError,
+  StorageConflictError,
+  TruncatedUploadError,
+} from './errors.js';
 import { GcsUploadSink } from './gcs-upload-sink.js';
 import { libraryUrlSigner, publicObjectUrl, type UrlSigner } from './gcs-urls.js';
 import { assertValidObjectName, joinPrefix, normalizePrefix } from './object-name.js';
@@ -124,6 +131,32 @@ class GcsVideoStorage implements VideoStorage {
   }
 
   async upload(objectName: string, body: UploadBody, options: UploadOptions): Promise<StoredObject> {
+    try {
+      return await this.#upload(objectName, body, options);
+    } catch (err) {
+      // A missing bucket answers 404 to the upload (stat reads it as "no such object"): say which bucket.
+      const typed = [ChecksumMismatchError, InvalidObjectNameError, SizeLimitError, StorageConflictError, TruncatedUploadError].some((t) => err instanceof t);
+      if (!typed && !options.signal?.aborted && (await this.#bucketMissing()))
+        throw new StorageBucketNotFoundError(this.#config.bucket);
+      throw err;
+    }
+  }
+
+  /** True only when GCS says the bucket does not exist (not when it cannot tell: no permission, network). */
+  async #bucketMissing(): Promise<boolean> {
+    try {
+      const [exists] = await this.#storage.bucket(this.#config.bucket).exists();
+      return !exists;
+    } catch {
+      return false;
+    }
+  }
+
+  async checkReady(): Promise<void> {
+    if (await this.#bucketMissing()) throw new StorageBucketNotFoundError(this.#config.bucket);
+  }
+
+  async #upload(objectName: string, body: UploadBody, options: UploadOptions): Promise<StoredObject> {
     const file = this.#file(objectName);
     const { contentType, metadata, expectedSize, signal, meterOptions } = beginUpload(objectName, options);
     const converged = await convergeIfStored(await this.stat(objectName), body, meterOptions, signal);

@@ -5,6 +5,7 @@ export {
   ChecksumMismatchError,
   InvalidObjectNameError,
   SizeLimitError,
+  StorageBucketNotFoundError,
   StorageConflictError,
   TruncatedUploadError,
 } from './errors.js';

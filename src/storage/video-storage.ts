@@ -71,6 +71,11 @@ export interface VideoStorage {
   stat(objectName: string): Promise<StoredObject | undefined>;
   /** An https (or file:) URL for the object: a public URL or a V4 signed URL, per configuration. */
   url(objectName: string): Promise<string>;
+  /**
+   * Checks that objects can be stored at all (the GCS bucket exists); the worker calls it before polling.
+   * Rejects with StorageBucketNotFoundError when the bucket is missing. Optional: backends with nothing to check omit it.
+   */
+  checkReady?(): Promise<void>;
   /** Streams an object back (used by tests and the CLI). */
   read(objectName: string): NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 }

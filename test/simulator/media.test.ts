@@ -103,6 +103,20 @@ describe('result media (REF §6.2)', () => {
     }
   });
 
+  it('publicUrl: result URLs name the public base (a container listening on 0.0.0.0), served by the same server', async () => {
+    const listening = await startSimulator({ now: env.clock.now, host: '0.0.0.0' });
+    const announced = await startSimulator({ now: env.clock.now, host: '0.0.0.0', publicUrl: 'http://kling-simulator:8787/' });
+    try {
+      expect(new URL((await finishedVideo(listening)).url).host).toBe(`0.0.0.0:${new URL(listening.url).port}`);
+      const { url } = await finishedVideo(announced);
+      expect(url).toMatch(/^http:\/\/kling-simulator:8787\/cdn\/[0-9a-f]+\.mp4$/);
+      expect((await fetch(`http://127.0.0.1:${new URL(announced.url).port}${new URL(url).pathname}`)).status).toBe(200);
+    } finally {
+      await listening.close();
+      await announced.close();
+    }
+  });
+
   it('unknown media tokens → 404', async () => {
     expect((await fetch(`${env.sim.url}/cdn/00112233445566778899aabbccddeeff.mp4`)).status).toBe(404);
   });

@@ -2,7 +2,7 @@
 import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChecksumMismatchError, createGcsStorage, type GcsStorageOptions, type UrlSigner } from '../../src/storage/index.js';
+import { ChecksumMismatchError, createGcsStorage, StorageBucketNotFoundError, type GcsStorageOptions, type UrlSigner } from '../../src/storage/index.js';
 import { gcsStorage, testServers, uniqueBucketName } from '../support/servers.js';
 import { MiB, byteSource, digestOf } from './byte-source.js';
 import { defineVideoStorageContract } from './contract.js';
@@ -105,6 +105,21 @@ describe('GCS object layout', () => {
   it('a server-side failure rejects the upload instead of hanging', async () => {
     const storage = createGcsStorage({ bucket: uniqueBucketName('missing'), urlMode: 'public', storage: gcsStorage(), resumable: false });
     await expect(storage.upload('video.mp4', byteSource(2 * MiB).chunks(), OPTIONS)).rejects.toThrow();
+  });
+});
+
+describe('GCS bucket that does not exist', () => {
+  it('upload rejects at once with StorageBucketNotFoundError naming the bucket; checkReady too; an existing bucket is ready', async () => {
+    const bucket = uniqueBucketName('missing');
+    const storage = createGcsStorage({ bucket, urlMode: 'public', storage: gcsStorage() });
+    const started = Date.now();
+    const upload = storage.upload('a.mp4', byteSource(1024).chunks(), OPTIONS);
+    await expect(upload).rejects.toBeInstanceOf(StorageBucketNotFoundError);
+    await expect(upload).rejects.toThrow(`gs://${bucket} does not exist`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(storage.checkReady?.()).rejects.toMatchObject({ name: 'StorageBucketNotFoundError', bucket });
+    const { storage: ready } = await gcsHarness();
+    await expect(ready.checkReady?.()).resolves.toBeUndefined();
   });
 });
 
