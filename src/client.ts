@@ -14,6 +14,7 @@ import { KlingValidationError } from './kling/index.js';
 import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './shared/batch.js';
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
+import { withWorkerCheck } from './task-queue-check.js';
 import { costEntry, costTotals, costsQuery, listEntry, listQuery, type CostEntry, type CostsReport, type LIST_STATUSES, type ListEntry } from './generation-queries.js';
 import { assertSameRequest, batchIdentity, REQUEST_MEMO_KEY, requestIdentity, type RequestIdentity } from './idempotency.js';
 import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
@@ -300,7 +301,8 @@ export class VideoGenerationClient {
   /** Phase, Kling task, polls, elapsed and, while rehosting, bytes transferred (from the activity's heartbeat). */
   async getProgress(workflowId: string): Promise<GenerationProgress> {
     const handle = this.#client.workflow.getHandle(workflowId);
-    const [progress, description] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+    // No worker polling the workflow's task queue: NoWorkerPollingError within seconds, not a 30 s query timeout.
+    const [progress, description] = await Promise.all([withWorkerCheck(this.#client, workflowId, handle.query(progressQuery)), handle.describe()]);
     for (const activity of description.raw.pendingActivities ?? []) {
       const payload = activity.heartbeatDetails?.payloads?.[0];
       if (!payload) continue;

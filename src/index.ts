@@ -3,6 +3,7 @@
 // Other entry points: `kling-temporal/worker`, `kling-temporal/workflows`, `kling-temporal/kling`, `kling-temporal/testing`.
 export { VideoGenerationClient, validateGenerationLocally, type BatchRequest, type GenerationRequest, type LocalValidationOptions, type StartOptions } from './client.js';
 export { IdempotencyConflictError, isIdempotencyConflict, REQUEST_MEMO_KEY, type RequestIdentity } from './idempotency.js';
+export { NoWorkerPollingError } from './task-queue-check.js';
 
 import type { GenerateVideoInput } from './shared/generation.js';
 export type {

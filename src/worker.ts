@@ -64,7 +64,7 @@ export async function createKlingWorker(
 
 /** Metrics whose model labels are limited to the configured catalog's names. */
 export function workerMetrics(config: Pick<WorkerConfig, 'catalog'>): KlingMetrics {
-  return new KlingMetrics({ isKnownModel: (model) => config.catalog.find(model) !== undefined });
+  return new KlingMetrics({ isKnownModel: (model) => config.catalog.find(model) !== undefined, processMetrics: true });
 }
 
 /** The activities' dependencies from a validated configuration (Kling client, storage, prices, optional metrics). */

@@ -11,6 +11,7 @@ import { registerLint } from './commands/lint.js';
 import { registerCosts } from './commands/costs.js';
 import { registerList } from './commands/list.js';
 import { registerReject } from './commands/reject.js';
+import { registerReplay } from './commands/replay.js';
 import { registerResult } from './commands/result.js';
 import { registerSimulator } from './commands/simulator.js';
 import { registerStatus } from './commands/status.js';
@@ -20,7 +21,7 @@ import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
 
-export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'worker', 'callbacks', 'simulator', 'dev'] as const;
+export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'replay', 'worker', 'callbacks', 'simulator', 'dev'] as const;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kling-video')
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerReject(program, ctx);
   registerList(program, ctx);
   registerCosts(program, ctx);
+  registerReplay(program, ctx);
   registerWorker(program, ctx);
   registerCallbacks(program, ctx);
   registerSimulator(program, ctx);

@@ -1,6 +1,7 @@
 import type { VideoGenerationClient } from '../client.js';
 import type { BatchProgress } from '../shared/batch.js';
 import type { GenerationProgress } from '../shared/generation.js';
+import { NoWorkerPollingError } from '../task-queue-check.js';
 import { toCliError } from './exit-codes.js';
 import { formatBytes, formatMs, printJson, type Output } from './output.js';
 
@@ -78,7 +79,10 @@ export async function watchProgress(
       const progress = await Promise.race([read(), settled.then(() => undefined)]);
       if (progress) ({ line, key } = progress);
     } catch (err) {
-      line = `waiting for a worker… (${formatMs(Date.now() - started)}; ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+      line =
+        err instanceof NoWorkerPollingError
+          ? `waiting (${formatMs(Date.now() - started)}): ${err.message}`
+          : `waiting for a worker… (${formatMs(Date.now() - started)}; ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
       key = 'waiting';
     }
     if (line !== undefined && !finished) {
@@ -109,6 +113,11 @@ export async function awaitAndReport<T>(
   options: { json?: boolean; jsonFields?: Record<string, unknown>; lines: (value: T) => string[] },
 ): Promise<void> {
   if (!options.json) await watchProgress(generationProgress(videos, workflowId), result, ctx.output, { prefix: '  ' });
+  else
+    // No progress lines with --json, but a queue no worker polls is still said (stderr) within seconds, not never.
+    videos.getProgress(workflowId).catch((err: unknown) => {
+      if (err instanceof NoWorkerPollingError) ctx.output.err(`${workflowId}: ${err.message}; still waiting`);
+    });
   try {
     const value = await result;
     if (options.json) printJson(ctx.output, { workflowId, ...options.jsonFields, status: 'completed', result: value });

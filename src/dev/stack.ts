@@ -11,7 +11,9 @@ import { workerConfigFromEnv } from '../config.js';
 import { estimateCredits } from '../kling/index.js';
 import { startSimulator } from '../simulator/index.js';
 import type { GenerateVideoInput, GenerateVideoResult } from '../shared/generation.js';
-import { createKlingWorker, workerDepsFromConfig } from '../worker.js';
+import { createKlingWorker, workerDepsFromConfig, workerMetrics } from '../worker.js';
+import { startMetricsEndpoint } from '../metrics/http-endpoint.js';
+import { freeLoopbackPort } from '../metrics/worker-runtime.js';
 import { toCliError } from '../cli/exit-codes.js';
 import type { Output } from '../cli/output.js';
 import { generationProgress, watchProgress } from '../cli/progress.js';
@@ -150,15 +152,29 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     const storageText = config.storage.bucket
       ? `GCS bucket ${config.storage.bucket}${config.storage.apiEndpoint ? ` at ${config.storage.apiEndpoint}` : ''}`
       : `the local directory ${path.resolve(config.storage.localRoot ?? './data/videos')}`;
+    // KLING_METRICS_PORT: the same endpoint as `kling-video worker` (project, process and Temporal runtime metrics).
+    const metrics = config.metrics ? workerMetrics(config) : undefined;
+    const runtimeMetricsPort = config.metrics ? await freeLoopbackPort() : undefined;
+    let runtimeMetricsUrl: string | undefined;
     try {
-      Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+      Runtime.install({
+        logger: new DefaultLogger('WARN'),
+        shutdownSignals: [],
+        ...(runtimeMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${runtimeMetricsPort}` } } } }),
+      });
+      if (runtimeMetricsPort !== undefined) runtimeMetricsUrl = `http://127.0.0.1:${runtimeMetricsPort}/metrics`;
     } catch {
-      // A Runtime exists already (embedding process); keep it.
+      // A Runtime exists already (embedding process); keep it (its runtime metrics, if any, are not ours to serve).
+    }
+    if (metrics && config.metrics) {
+      const endpoint = await startMetricsEndpoint({ ...config.metrics, registry: metrics.registry, runtimeMetricsUrl });
+      cleanups.push({ name: 'metrics endpoint', fn: () => endpoint.close() });
+      say(`metrics: ${endpoint.url} (KLING_METRICS_PORT)${runtimeMetricsUrl ? '' : '; Temporal runtime metrics not included (a Runtime existed already)'}`);
     }
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     cleanups.push({ name: 'worker connection', fn: () => nativeConnection.close() });
     say(`worker: bundling the workflow code and starting a worker on task queue "${taskQueue}"; videos go to ${storageText}…`);
-    const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config) });
+    const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics) });
     const running = worker.run();
     running.catch(() => undefined);
     cleanups.push({

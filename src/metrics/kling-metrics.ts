@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { HttpEvent } from '../kling/index.js';
 import { GenerationFinishedEvent } from '../shared/outcome.js';
 
@@ -14,6 +14,12 @@ export interface KlingMetricsOptions {
    * names are counted as `other` so a typo cannot create new time series. Default: every name is kept.
    */
   isKnownModel?: (model: string) => boolean;
+  /**
+   * Also register prom-client's default metrics (`process_*`: CPU, resident memory, open file descriptors;
+   * `nodejs_*`: heap, event-loop lag, GC, active handles) on this registry. The worker turns them on; default off,
+   * since they sample the process (and one process should collect them into one registry only).
+   */
+  processMetrics?: boolean;
 }
 
 /**
@@ -27,7 +33,10 @@ export class KlingMetrics {
   readonly adoptions: Counter<'outcome'>;
   readonly creditsEstimated: Counter<'outcome' | 'model'>;
   readonly creditsActual: Counter<'outcome' | 'model'>;
+  /** `kling_credit_drift_runs_total`: generations whose deduction drifted beyond the tolerance (a count of runs). */
   readonly creditDrift: Counter<'model'>;
+  /** `kling_credit_drift_credits_total`: |deduction − estimate| in credits, by direction (over, under). */
+  readonly creditDriftCredits: Counter<'model' | 'direction'>;
   readonly apiCalls: Counter<'operation' | 'standard' | 'http_status' | 'code'>;
   readonly apiCallDuration: Histogram<'operation' | 'standard'>;
   readonly rehostBytes: Counter;
@@ -52,9 +61,15 @@ export class KlingMetrics {
       registers,
     });
     this.creditDrift = new Counter({
-      name: 'kling_credit_drift_total',
-      help: 'Generations whose deducted credits differed from the estimate by more than the tolerance.',
+      name: 'kling_credit_drift_runs_total',
+      help: 'Generations (runs, not credits) whose deducted credits differed from the estimate by more than the tolerance.',
       labelNames: ['model'],
+      registers,
+    });
+    this.creditDriftCredits = new Counter({
+      name: 'kling_credit_drift_credits_total',
+      help: 'Credits by which the delivered task\'s deduction differed from the estimate (absolute, any size), by direction: over (deducted more) or under.',
+      labelNames: ['model', 'direction'],
       registers,
     });
     this.apiCalls = new Counter({
@@ -73,11 +88,12 @@ export class KlingMetrics {
     this.rehostBytes = new Counter({ name: 'kling_rehost_bytes_total', help: 'Video bytes downloaded from Kling and stored.', registers });
     this.phaseDuration = new Histogram({
       name: 'kling_phase_duration_seconds',
-      help: 'Time a finished generation spent per phase (validating, approving, submitting, generating, rehosting).',
+      help: 'Time a finished generation spent per phase it entered (validating, approving, submitting, generating, rehosting); none for phases it never reached.',
       labelNames: ['phase', 'outcome'],
       buckets: PHASE_BUCKETS_SECONDS,
       registers,
     });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Records one finished generation (the worker side of the `klingMetrics.generationFinished` sink). */
@@ -97,6 +113,8 @@ export class KlingMetrics {
     if (event.creditsEstimated !== undefined) this.creditsEstimated.inc(labels, event.creditsEstimated);
     if (event.creditsActual !== undefined) this.creditsActual.inc(labels, event.creditsActual);
     if (event.creditDrift) this.creditDrift.inc({ model: labels.model });
+    if (event.driftCredits !== undefined && event.driftCredits !== 0)
+      this.creditDriftCredits.inc({ model: labels.model, direction: event.driftCredits > 0 ? 'over' : 'under' }, Math.abs(event.driftCredits));
     for (const [phase, ms] of Object.entries(event.phaseDurationsMs))
       if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
   }

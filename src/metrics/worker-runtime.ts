@@ -9,7 +9,7 @@ export interface WorkerRuntimeOptions {
 }
 
 /** A port the OS considers free right now (core's exporter needs a number: it cannot report the port it bound). */
-async function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -40,7 +40,9 @@ export const GenerationFinishedEvent = z.object({
   creditsActual: z.number().optional(),
   /** True when |actual − estimate| exceeded the configured tolerance. */
   creditDrift: z.boolean().optional(),
-  /** Time spent per phase (validating, approving, submitting, generating, rehosting). */
+  /** The delivered task's deduction minus the estimate, in credits (signed), when both are known. */
+  driftCredits: z.number().optional(),
+  /** Time spent per phase (validating, approving, submitting, generating, rehosting): only the phases the run entered. */
   phaseDurationsMs: z.record(z.string(), z.number()),
   /**
    * An adoptVideo run: counted in `kling_adoptions_total` only, not in `kling_videos_total` nor the credit counters

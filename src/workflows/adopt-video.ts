@@ -1,10 +1,10 @@
-import { ApplicationFailure, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../shared/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
 import type { GenerationOutcome } from '../shared/outcome.js';
 import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
-import { announcePhase, storedLocation, timedInto } from './phase.js';
+import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
@@ -46,7 +46,12 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     phase = next;
     announcePhase(next, details);
   };
-  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => timedInto(timings, name, fn);
+  /** Phases the run entered: the metrics sink gets durations for these only. */
+  const reached = new Set<string>();
+  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => {
+    reached.add(name);
+    return timedInto(timings, name, fn);
+  };
   /** Every end reports once to the metrics sink (not on replay), as an adoption: no model, no estimate. */
   const finish = (outcome: GenerationOutcome) => {
     timings.total = Date.now() - startedAt;
@@ -54,7 +59,7 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
       outcome,
       standard: plan?.task.standard,
       creditsActual: plan && unitsDeducted !== undefined ? unitsDeducted * plan.creditsPerUnit : undefined,
-      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => k !== 'total')),
+      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => reached.has(k))),
       adopted: true,
     });
   };
@@ -113,12 +118,19 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
     // Cancelled: nothing of ours to clean up (the task was not ours to stop, and Kling cannot stop one anyway).
     if (isCancellation(err)) {
       finish(plan ? 'abandoned_billed' : 'cancelled_before_submit');
+      setCurrentDetails(
+        plan
+          ? `**cancelled** — the adoption stopped; Kling task \`${plan.task.taskId}\` runs on and is billed to the account (adopt it again to collect it)`
+          : '**cancelled** — before the Kling task was found: nothing was adopted',
+      );
       throw err;
     }
     const failure = toWorkflowFailure(err);
     phase = 'failed';
     upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
-    finish(outcomeOf(failure, plan !== undefined));
+    const outcome = outcomeOf(failure, plan !== undefined);
+    finish(outcome);
+    setCurrentDetails(failureDetails(failure, outcome, info.workflowId));
     throw failure;
   }
 }

@@ -61,6 +61,19 @@ const ESTIMATE_CHUNK = 50;
  * (`BATCH_MEMO_KEY`), the current details and the KlingPhase search attribute.
  */
 export async function generateBatch(input: GenerateBatchInput): Promise<GenerateBatchResult> {
+  try {
+    return await runBatch(input);
+  } catch (err) {
+    // Every end explains itself in the UI (a cancelled batch has shown its counts already).
+    if (!isCancellation(err)) {
+      const cause = err instanceof ApplicationFailure ? err : undefined;
+      setCurrentDetails(`**failed** — ${cause?.type ?? (err instanceof Error ? err.name : 'Error')}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    throw err;
+  }
+}
+
+async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult> {
   const info = workflowInfo();
   const batchId = info.workflowId;
   const items = input.items ?? [];
@@ -258,6 +271,11 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
       phase = 'completed';
       upsertSearchAttributes([{ key: KlingPhase, value: 'batch_cancelled' }]);
       saveMemo(true);
+      const p = progress();
+      setCurrentDetails(
+        `**cancelled** — ${p.succeeded} succeeded, ${p.failed} failed (cancelled items included), ${p.skipped} skipped (never started) of ${p.total}  \n` +
+          `credits: ${p.credits.actual} actual; each item's memo says whether it was billed`,
+      );
     });
     throw err;
   }

@@ -27,7 +27,7 @@ import { ApprovalGate } from './approval-gate.js';
 import { tellBatchTaskEnded } from './batch-item.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
-import { announcePhase, storedLocation, timedInto } from './phase.js';
+import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from './messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
@@ -92,7 +92,12 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     phase = next;
     announcePhase(next, details);
   };
-  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => timedInto(timings, name, fn);
+  /** Phases the run entered: the metrics sink gets durations for these only (none for phases never reached). */
+  const reached = new Set<string>();
+  const timed = <T>(name: keyof typeof timings, fn: () => Promise<T>): Promise<T> => {
+    reached.add(name);
+    return timedInto(timings, name, fn);
+  };
   const saveMemo = () => {
     if (costsV1) upsertMemo({ [COST_MEMO_KEY]: ledger.record() });
   };
@@ -110,14 +115,17 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     saveMemo();
     klingMetrics.generationFinished({
       outcome: how,
-      model: plan?.model,
+      // Known from the plan, or (validation refused before one existed) the model the request named.
+      model: plan?.model ?? requestedModel,
       standard: plan?.standard,
       creditsEstimated: plan?.estimate.credits,
       creditsActual: ledger.actualCredits,
       creditDrift: ledger.drift,
-      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => k !== 'total')),
+      driftCredits: ledger.driftCredits,
+      phaseDurationsMs: Object.fromEntries(Object.entries(timings).filter(([k]) => reached.has(k))),
     });
   };
+  const requestedModel = typeof input.request?.model === 'string' && input.request.model.length <= 100 ? input.request.model : undefined;
   const creditsOf = (units: number | undefined) => (units === undefined || !plan ? undefined : units * plan.estimate.creditsPerUnit);
   const terminal = () => watch.terminal(task?.taskId);
 
@@ -194,7 +202,9 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     await CancellationScope.nonCancellable(async () => {
       upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
       await holds.closeAll();
-      finish(outcomeOf(failure, ledger.tasks.length > 0));
+      const how = outcomeOf(failure, ledger.tasks.length > 0);
+      finish(how);
+      setCurrentDetails(failureDetails(failure, how, info.workflowId));
     });
     throw failure;
   }
@@ -266,6 +276,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     return CancellationScope.nonCancellable(async () => {
       if (!costsV1) {
         finish(task ? 'abandoned_billed' : 'cancelled_before_submit');
+        setCurrentDetails(task ? `**cancelled** — after submission: Kling task \`${task.taskId}\` cannot be stopped and is billed` : '**cancelled** — before submission: nothing is charged');
         throw cancellation;
       }
       if (!task && ledger.submission === 'unknown' && plan) {

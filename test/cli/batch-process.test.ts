@@ -178,6 +178,12 @@ describe('kling-video batch against a kling-video worker process', () => {
     expect(creates).toEqual(succeeded.map((o) => [`${batchId}-${o.index}`, o.klingTaskId]));
     // The 10-second item reached Kling as such.
     expect(sim.task(succeeded[1]!.klingTaskId)).toMatchObject({ durationSeconds: 10, createRequestCount: 1 });
+
+    // status of the batch: its counts, not only batch_completed.
+    const status = await runCli(['status', batchId, '--json'], { env, timeoutMs: 60_000 });
+    expect(status.code, runOutput(status)).toBe(0);
+    expect(json<{ status: string; batch?: unknown }>(status)).toMatchObject({ status: 'COMPLETED', batch: { total: 5, succeeded: 3, failed: 1, skipped: 1, inFlight: 0 } });
+    expect((await runCli(['status', batchId], { env, timeoutMs: 60_000 })).stdout).toContain('3 succeeded · 1 failed · 1 skipped · 0 in flight');
   });
 
   it('without --json (not a TTY): the start line, the counters and one line per item; exit 3', async () => {

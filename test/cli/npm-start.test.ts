@@ -104,4 +104,32 @@ describe('kling-video dev', () => {
     expect(alive(pid)).toBe(false);
     expect(processesMentioning(`--port ${port} `)).toEqual([]);
   });
+
+  it('honours KLING_METRICS_PORT: the embedded worker serves the same metrics endpoint as `kling-video worker`', async () => {
+    const [metricsPort] = (await freePorts(1)) as [number];
+    const child = spawn(TSX, [CLI_MAIN, 'dev', '--no-sample', '--task-queue', `dev-metrics-${process.pid}`], {
+      cwd: projectRoot,
+      env: cleanEnv({ TEMPORAL_ADDRESS: testServers().temporalAddress, KLING_METRICS_PORT: String(metricsPort), KLING_METRICS_HOST: '127.0.0.1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!output.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      expect(output, output).toContain(`metrics: http://127.0.0.1:${metricsPort}/metrics`);
+      const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(scrape.status).toBe(200);
+      const text = await scrape.text();
+      expect(text).toContain('# TYPE kling_videos_total counter');
+      expect(text).toContain('process_resident_memory_bytes');
+      expect(text).toContain('nodejs_heap_size_used_bytes');
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });

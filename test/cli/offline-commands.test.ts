@@ -1,5 +1,5 @@
 // validate, estimate, lint and --help: no server, no credentials. The CLI runs as a child process.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,5 +142,34 @@ describe('--help', () => {
       expect(run.stdout, name).toContain(`Usage: kling-video ${name}`);
       expect(run.stdout, name).toMatch(/Examples:/);
     }
-  });
+  }, 180_000); // 19 CLI processes one after another, about 3 s each on a loaded 2-core machine
+});
+
+describe('replay', () => {
+  const histories = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'histories');
+  it('replays committed histories (exit 0), and names a history that no longer replays (exit 3)', async () => {
+    const good = path.join(dir, 'good');
+    const bad = path.join(dir, 'bad');
+    for (const d of [good, bad]) mkdirSync(d, { recursive: true });
+    copyFileSync(path.join(histories, 't2v-succeeded.json'), path.join(good, 't2v-succeeded.json'));
+    copyFileSync(path.join(histories, 'kling-failed.json'), path.join(good, 'kling-failed.json'));
+    // The same history with its first activity renamed: what a non-deterministic change looks like on replay.
+    const text = readFileSync(path.join(histories, 't2v-succeeded.json'), 'utf8');
+    writeFileSync(path.join(bad, 'renamed.json'), text.replace('"validateVideoRequest"', '"someOtherActivity"'));
+
+    const ok = await runCli(['replay', good, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(json(ok)).toMatchObject({ replayed: 2, failed: 0 });
+
+    const broken = await runCli(['replay', good, path.join(bad, 'renamed.json'), '--json']);
+    expect(broken.code).toBe(3);
+    const out = json<{ error: { type: string; message: string; details: { replayed: number; failed: number } } }>(broken);
+    expect(out.error.type).toBe('ReplayFailed');
+    expect(out.error.details).toMatchObject({ replayed: 3, failed: 1 });
+    expect(out.error.message).toContain('renamed');
+    expect(out.error.message).not.toContain('t2v-succeeded');
+
+    const missing = await runCli(['replay', path.join(dir, 'nope'), '--json']);
+    expect(missing.code).toBe(2);
+  }, 120_000);
 });

@@ -13,7 +13,7 @@ import { createLocalStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
 import { installQuietTemporalRuntime, testServers, uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
-import { cleanEnv, json, runCli, type CliRun } from './cli-process.js';
+import { CLI_MAIN, cleanEnv, json, runCli, runCommand, type CliRun } from './cli-process.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
 const FAST = ['--poll-interval', '300', '--poll-max-interval', '1000'];
@@ -117,6 +117,52 @@ describe('generate, status, result, list, cancel', () => {
     const result = await cli(['result', failId, '--json']);
     expect(result.code).toBe(3);
     expect(json<{ error: { type: string } }>(result).error.type).toBe('VideoGenerationFailed');
+    // status explains the end too: the failure's type and message, not only FAILED.
+    const status = await cli(['status', failId, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(json<{ status: string; failure?: { type: string; message: string } }>(status)).toMatchObject({
+      status: 'FAILED',
+      failure: { type: 'VideoGenerationFailed', message: expect.stringContaining('gpu melted') },
+    });
+    expect((await cli(['status', failId])).stdout).toMatch(/failure VideoGenerationFailed: .*gpu melted/);
+  });
+
+  it('status of a generation whose upload is being retried shows the attempt and the last failure', async () => {
+    const id = uniqueId('cli-retry');
+    sim.faults.script([{ route: 'download', kind: 'connection-reset', times: 1_000 }]);
+    try {
+      const start = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, ...FAST, '--json']);
+      expect(start.code, start.stderr).toBe(0);
+      type Status = { status: string; pendingActivities?: Array<{ activityType: string; attempt: number; lastFailure?: string }> };
+      const retrying = await eventually(
+        async () => json<Status>(await cli(['status', id, '--json'])),
+        (s) => (s.pendingActivities ?? []).some((a) => a.attempt >= 2 && a.lastFailure !== undefined),
+        40_000,
+      );
+      const activity = retrying.pendingActivities?.find((a) => a.attempt >= 2);
+      expect(activity, JSON.stringify(retrying)).toMatchObject({ attempt: expect.any(Number), lastFailure: expect.stringMatching(/\S/) });
+      expect((await cli(['status', id])).stdout).toMatch(new RegExp(`activity ${activity!.activityType} \\w+, attempt \\d+, last failure: `));
+    } finally {
+      sim.faults.clear();
+    }
+    const result = await cli(['result', id, '--json']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+
+  it('no worker polling the task queue: generate --wait and status say so within seconds, naming the queue', async () => {
+    const typo = `${taskQueue}-typo`;
+    const id = uniqueId('cli-noworker');
+    const started = Date.now();
+    // Never ends by itself (nothing runs the workflow): node itself runs the CLI (tsx as a loader), so the kill reaches it.
+    const run = await runCommand(process.execPath, ['--import', 'tsx', CLI_MAIN, 'generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, '--wait'], {
+      env: { ...env, KLING_TASK_QUEUE: typo },
+      timeoutMs: 15_000,
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(run.stdout + run.stderr).toContain(`no worker is polling task queue "${typo}"`);
+    expect(run.stdout + run.stderr).toContain('kling-video worker');
+    const status = await runCli(['status', id, '--json'], { env: { ...env, KLING_TASK_QUEUE: typo }, timeoutMs: 30_000 });
+    expect(json<{ status: string; noWorker?: string }>(status)).toMatchObject({ status: 'RUNNING', noWorker: expect.stringContaining(`"${typo}"`) });
   });
 
   it('invalid input exits 2 naming the fields, before contacting Temporal', async () => {

@@ -139,6 +139,38 @@ describe('worker metrics from real generations', () => {
     });
   });
 
+  it('a budget refusal: counted under its model, with a duration for validating only (no phase it never reached)', async () => {
+    await stack.run(async () => {
+      const phases = ['validating', 'approving', 'submitting', 'generating', 'rehosting'] as const;
+      const observed = async () =>
+        Object.fromEntries(await Promise.all(phases.map(async (phase) => [phase, await total(metrics.phaseDuration, { phase, outcome: 'budget_refused' })] as const)));
+      const before = { videos: await total(metrics.videos, { outcome: 'budget_refused', model: 'kling-2.6' }), phases: await observed() };
+      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { maxCredits: 1 } });
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect(await total(metrics.videos, { outcome: 'budget_refused', model: 'kling-2.6' })).toBe(before.videos + 1);
+      const after = await observed();
+      expect(Object.fromEntries(phases.map((p) => [p, after[p]! - before.phases[p]!]))).toEqual({ validating: 1, approving: 0, submitting: 0, generating: 0, rehosting: 0 });
+      // The Web UI's current details explain the end: outcome, type and message.
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toMatch(/^\*\*failed\*\* — outcome `budget_refused`, BudgetExceeded: /);
+    });
+  });
+
+  it('a failed Kling task: no approving nor rehosting observation, and the current details name the failure', async () => {
+    await stack.run(async () => {
+      const count = (phase: string) => total(metrics.phaseDuration, { phase, outcome: 'failed' });
+      const before = { approving: await count('approving'), rehosting: await count('rehosting'), generating: await count('generating') };
+      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` }, options: { poll: FAST_POLL } });
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      expect(await count('generating')).toBe(before.generating + 1);
+      expect(await count('approving')).toBe(before.approving);
+      expect(await count('rehosting')).toBe(before.rehosting);
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toMatch(/^\*\*failed\*\* — outcome `failed`, VideoGenerationFailed: Kling task \S+ failed: Image pixel is invalid/);
+      expect(metadata.currentDetails).toContain('next: `kling-video result');
+    });
+  });
+
   it('adoptions count apart from generations: kling_adoptions_total by outcome, never in the video or credit counters', async () => {
     await stack.run(async () => {
       const before = {
@@ -151,7 +183,10 @@ describe('worker metrics from real generations', () => {
       const adopt = (taskId: string) =>
         env.client.workflow.start(adoptVideo, { args: [{ taskId, options: { poll: FAST_POLL } }], workflowId: uniqueId('metrics-adopt'), taskQueue: stack.taskQueue });
       const result = await (await adopt(created.taskId)).result();
-      await expect((await adopt('999999999999999999')).result()).rejects.toThrow();
+      const notFound = await adopt('999999999999999999');
+      await expect(notFound.result()).rejects.toThrow();
+      const metadata = await notFound.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toMatch(/^\*\*failed\*\* — outcome `invalid`, KlingTaskNotFound: /);
 
       expect(await total(metrics.adoptions, { outcome: 'succeeded' })).toBe(before.adopted + 1);
       expect(await total(metrics.adoptions, { outcome: 'invalid' })).toBe(before.notFound + 1);

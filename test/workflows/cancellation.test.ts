@@ -219,6 +219,10 @@ describe('submission with an unknown outcome', () => {
       expect(failure.type).toBe('VideoGenerationTimedOut');
       const [task] = tasksOf(workflowId);
       expect(failure.details?.[0]).toMatchObject({ taskId: task!.id, externalTaskId: task!.externalTaskId, adopt: { taskId: task!.id, standard: 'new', kind: 'text-to-video' } });
+      // The Web UI's current details say how it ended and what to do next: the adopt command.
+      const { currentDetails } = await env.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(currentDetails).toMatch(/^\*\*failed\*\* — outcome `timed_out`, VideoGenerationTimedOut: /);
+      expect(currentDetails).toContain(`next: collect the task instead of paying for a new one: \`kling-video adopt ${task!.id}\``);
 
       // Same id, another prompt: not the earlier run's request, so its task is not taken.
       const changed = uniqueId('rerun-changed');

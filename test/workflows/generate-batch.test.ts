@@ -144,6 +144,8 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
       const err = await videos.batchResult(rejectedId).catch((e: unknown) => e as { cause?: { type?: string; message?: string } });
       expect(err).toMatchObject({ cause: { type: FailureType.ApprovalRejected } });
       expect((err as { cause: { message: string } }).cause.message).toContain('rejected by bob: not this month');
+      const { currentDetails } = await env.client.workflow.getHandle(rejectedId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(currentDetails).toMatch(/^\*\*failed\*\* — ApprovalRejected: .*rejected by bob: not this month/);
       expect(creates()).toHaveLength(before);
       await expect(env.client.workflow.getHandle(`${rejectedId}-0`).describe()).rejects.toThrow(/not found/i);
     });

@@ -18,7 +18,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
       `
 Environment: TEMPORAL_ADDRESS (default localhost:7233: reused if it answers, else a dev server is started there;
 the UI on port+1000 or KLING_TEMPORAL_UI_PORT), KLING_API_KEY / KLING_ACCESS_KEY+KLING_SECRET_KEY (real Kling,
-costs credits; unset: the simulator), GCS_BUCKET (else LOCAL_STORAGE_DIR, default ./data/videos).
+costs credits; unset: the simulator), GCS_BUCKET (else LOCAL_STORAGE_DIR, default ./data/videos),
+KLING_METRICS_PORT (the worker's Prometheus endpoint, as with \`kling-video worker\`; unset: none).
 
 Examples:
   $ npm start                    # = kling-video dev --once
