@@ -22,6 +22,9 @@ const REQUIRED = [
   'callback-recheck',
   // adoptVideo, and the two phase deadlines.
   'adopt-succeeded', 'deadline-queued-too-long', 'deadline-processing-too-long',
+  // Lookups failing after an unknown submission keep looking ('kling-unknown-lookup-retry-v1'); a re-run collects
+  // the task its earlier run left (plan.earlierTask: recorded data, no patch).
+  'submission-unknown-lookups-failing', 'rerun-collects-earlier-task',
 ];
 
 interface HistoryJson {

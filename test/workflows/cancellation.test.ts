@@ -170,6 +170,7 @@ describe('submission with an unknown outcome', () => {
       expect(creates(workflowId)).toBe(1);
       expect(tasksOf(workflowId)).toHaveLength(1);
       expect(result.klingTaskId).toBe(tasksOf(workflowId)[0]!.id);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'submission-unknown-lookups-failing');
       expect(stack.sim.faults.pending()).toBe(0); // every failing lookup really happened
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
       const events = history.events ?? [];
@@ -204,6 +205,7 @@ describe('submission with an unknown outcome', () => {
       const result = await videos.result(workflowId);
       expect(creates(workflowId)).toBe(1);
       expect(tasksOf(workflowId)).toHaveLength(1);
+      await captureHistory(env.client.workflow.getHandle(workflowId), 'rerun-collects-earlier-task');
       expect(result).toMatchObject({ klingTaskId: orphan!.id, externalTaskId: memo.pendingExternalTaskId, submissions: 0 });
       expect(await storedObjectsOf(workflowId)).toHaveLength(1);
     });
