@@ -14,17 +14,41 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no activity implementations.
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no activity implementations
+    // (activities are imported as types only), nothing of the rooms that do I/O.
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [...builtinModules.filter((m) => m !== 'assert'), ...builtinModules.map((m) => `node:${m}`)],
-          patterns: [{ group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', 'undici'], message: 'Not allowed in workflow code.' }],
+          patterns: [
+            { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', 'undici'], message: 'Not allowed in workflow code.' },
+            { group: ['../activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only (import type).' },
+            { group: ['../cli/*', '../callbacks/*', '../storage/*', '../simulator/*', '../client.js', '../worker.js'], message: 'Workflows depend on src/contract only (docs/architecture.md).' },
+          ],
         },
       ],
     },
   },
+  // The rooms of docs/architecture.md: who may import whom. src/contract is what every room shares and imports
+  // no room but the Kling request model; activities never import workflow code; the Kling wire format and the
+  // simulator stand alone.
+  ...rooms({
+    'src/contract/**/*.ts': ['../activities/*', '../workflows/*', '../cli/*', '../callbacks/*', '../storage/*', '../metrics/*', '../logging/*', '../simulator/*', '../client.js', '../worker.js', '../idempotency.js'],
+    'src/activities/**/*.ts': ['../workflows/*', '../cli/*', '../client.js', '../worker.js'],
+    'src/callbacks/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*'],
+    'src/storage/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*', '../callbacks/*', '../contract/*'],
+    'src/kling/**/*.ts': ['../*'],
+    'src/simulator/**/*.ts': ['../*'],
+  }),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );
+
+/** One flat-config block per room: `group` patterns its files must not import (relative specifiers). */
+function rooms(forbidden) {
+  return Object.entries(forbidden).map(([files, group]) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message: 'Crosses a room boundary (docs/architecture.md, "Rooms").' }] }] },
+  }));
+}

@@ -2,8 +2,8 @@
 // (own process group, SIGTERM then SIGKILL on stop, orphan reaper if this process dies), driven over HTTP.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ManagedProcess, freePort, sleep, startOrphanReaper } from '../src/dev/processes.js';
-import { projectRoot } from '../src/dev/temporal-server.js';
+import { ManagedProcess, freePort, sleep, startOrphanReaper } from '../src/cli/dev/processes.js';
+import { projectRoot } from '../src/cli/dev/temporal-server.js';
 import {
   AgentStats,
   RawCopyResult,

@@ -4,8 +4,8 @@
 // generateVideo: same N, generation time, poll schedule, stack and measurements.
 import { randomBytes } from 'node:crypto';
 import { generateVideo } from '../src/workflows/index.js';
-import type { GenerateVideoResult } from '../src/shared/generation.js';
-import { sleep } from '../src/dev/processes.js';
+import type { GenerateVideoResult } from '../src/contract/generation.js';
+import { sleep } from '../src/cli/dev/processes.js';
 import { Agent } from './agent-client.js';
 import { FLOOR_WORKER, FLOOR_WORKFLOW_TYPES, type FloorVariant } from './floor.js';
 import type { FloorInput, FloorResult } from './floor-workflows.js';

@@ -1,4 +1,4 @@
-// The servers the benchmark measures against, started once per run: a Temporal dev server (src/dev's
+// The servers the benchmark measures against, started once per run: a Temporal dev server (src/cli/dev's
 // startTemporalDevServer, in memory), fake-gcs-server (in memory) and the workflow bundle (built once, loaded
 // by every measured worker; the floor row's workflows in a bundle of their own). Everything started here is
 // stopped by `close()`, and by an orphan reaper if this process dies first.
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { ManagedProcess, freePort, sleep, startOrphanReaper } from '../src/dev/processes.js';
-import { startTemporalDevServer, temporalCli } from '../src/dev/temporal-server.js';
+import { ManagedProcess, freePort, sleep, startOrphanReaper } from '../src/cli/dev/processes.js';
+import { startTemporalDevServer, temporalCli } from '../src/cli/dev/temporal-server.js';
 import { workflowsPath } from '../src/worker.js';
 import { locateBinary } from '../test/support/binaries.js';
 

@@ -1,8 +1,8 @@
 // The benchmark's workload: one cheap text-to-video request (the `npm start` sample), a simulator whose
 // tasks take a fixed generation time, and the arithmetic of the "ideal" wall time.
-import { SAMPLE_REQUEST } from '../src/dev/stack.js';
+import { SAMPLE_REQUEST } from '../src/cli/dev/stack.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
-import type { GenerateVideoInput } from '../src/shared/generation.js';
+import type { GenerateVideoInput } from '../src/contract/generation.js';
 import { nextPollInterval } from '../src/workflows/poll-schedule.js';
 
 /** The request every benchmarked generation sends (kling-2.6, 5 s, 720p, silent). */

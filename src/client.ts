@@ -6,12 +6,12 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable, type VideoRequestInput } from './kling/index.js';
-import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './shared/constants.js';
+import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './contract/constants.js';
 import { checkGenerationInput, type CheckedGeneration } from './activities/generation-check.js';
-import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './shared/generation.js';
-import { KlingModel, KlingPhase } from './shared/search-attributes.js';
+import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './contract/generation.js';
+import { KlingModel, KlingPhase } from './contract/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
-import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './shared/batch.js';
+import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './contract/batch.js';
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
 import { withWorkerCheck } from './task-queue-check.js';

@@ -16,7 +16,7 @@ import {
 import type { BalanceGuardConfig } from './activities/balance.js';
 import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './activities/video-source.js';
 import { CallbackEnv, callbackConfigFromEnv, type CallbackConfig } from './callbacks/config.js';
-import { DEFAULT_TASK_QUEUE } from './shared/constants.js';
+import { DEFAULT_TASK_QUEUE } from './contract/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);

@@ -1,7 +1,7 @@
 // Generations as Temporal's visibility lists them: the rows of `list` and the cost ledger of `costs`, shared by
 // VideoGenerationClient (list(), costs()) and the CLI commands of the same names.
 import { KlingValidationError } from './kling/index.js';
-import { COST_MEMO_KEY, CostRecord } from './shared/costs.js';
+import { COST_MEMO_KEY, CostRecord } from './contract/costs.js';
 
 /** --status value → Temporal's ExecutionStatus in visibility queries. */
 export const LIST_STATUSES = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, requestFingerprint } from './kling/index.js';
-import { COST_MEMO_KEY } from './shared/constants.js';
+import { COST_MEMO_KEY } from './contract/constants.js';
 
 /** Memo key under which the client records the request a workflow id was started for (never a value: hashes only). */
 export const REQUEST_MEMO_KEY = 'klingRequest';

@@ -5,7 +5,7 @@ export { VideoGenerationClient, validateGenerationLocally, type BatchRequest, ty
 export { IdempotencyConflictError, isIdempotencyConflict, REQUEST_MEMO_KEY, type RequestIdentity } from './idempotency.js';
 export { NoWorkerPollingError } from './task-queue-check.js';
 
-import type { GenerateVideoInput } from './shared/generation.js';
+import type { GenerateVideoInput } from './contract/generation.js';
 export type {
   AdoptVideoInput,
   AdoptVideoOptions,
@@ -16,7 +16,7 @@ export type {
   GenerationPhase,
   GenerationProgress,
   StoredVideo,
-} from './shared/generation.js';
+} from './contract/generation.js';
 /** The workflow options as a caller writes them (every field optional; GenerateVideoOptions is the parsed form, defaults filled in). */
 export type GenerateVideoOptionsInput = NonNullable<GenerateVideoInput['options']>;
 export type {
@@ -26,16 +26,16 @@ export type {
   BatchProgress,
   GenerateBatchInput,
   GenerateBatchResult,
-} from './shared/batch.js';
-export type { CostRecord } from './shared/costs.js';
-export type { GenerationOutcome } from './shared/outcome.js';
-export type { ApprovalDecision, ApproveInput, RejectInput } from './workflows/messages.js';
-export { BATCH_MEMO_KEY, COST_MEMO_KEY, DEFAULT_TASK_QUEUE } from './shared/constants.js';
-export { KlingModel, KlingPhase, KlingStatus, KlingTaskId, SEARCH_ATTRIBUTES } from './shared/search-attributes.js';
+} from './contract/batch.js';
+export type { CostRecord } from './contract/costs.js';
+export type { GenerationOutcome } from './contract/outcome.js';
+export type { ApprovalDecision, ApproveInput, RejectInput } from './contract/messages.js';
+export { BATCH_MEMO_KEY, COST_MEMO_KEY, DEFAULT_TASK_QUEUE } from './contract/constants.js';
+export { KlingModel, KlingPhase, KlingStatus, KlingTaskId, SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 
 // The Kling request (what `startVideoGeneration` validates) and the errors the client throws before starting anything.
 export type { ApiStandard, CameraControl, CreditEstimate, PromptLintReport, Resolution, ValidationIssue, VideoKind, VideoRequest, VideoRequestInput } from './kling/index.js';
 export { KlingError, KlingValidationError } from './kling/index.js';
 
-export { FailureType, NON_RETRYABLE_FAILURES } from './shared/failure-types.js';
-export { isFailureType, isKlingFailure, klingFailureOf, type KlingFailure } from './shared/failure-guards.js';
+export { FailureType, NON_RETRYABLE_FAILURES } from './contract/failure-types.js';
+export { isFailureType, isKlingFailure, klingFailureOf, type KlingFailure } from './contract/failure-guards.js';

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker, type ReplayWorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { klingMetricsSinks } from './metrics/sink.js';
-import { workflowIdFromExternalTaskId } from './shared/constants.js';
+import { workflowIdFromExternalTaskId } from './contract/constants.js';
 import { workflowInterceptorModules, workflowsPath } from './worker.js';
 
 export * from './simulator/index.js';

@@ -11,4 +11,4 @@ export { KlingMetrics, type KlingMetricsOptions } from './metrics/kling-metrics.
 export { klingMetricsSinks } from './metrics/sink.js';
 export { klingActivityLogAttributes } from './logging/activity-log-attributes.js';
 export { createGcsStorage, createLocalStorage, createStorageFromConfig, type GcsStorageOptions, type LocalStorageConfig, type StorageConfig, type VideoStorage } from './storage/index.js';
-export { SEARCH_ATTRIBUTES } from './shared/search-attributes.js';
+export { SEARCH_ATTRIBUTES } from './contract/search-attributes.js';

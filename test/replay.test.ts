@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowIdFromExternalTaskId } from '../src/shared/constants.js';
+import { workflowIdFromExternalTaskId } from '../src/contract/constants.js';
 import { SIM_CREDENTIALS } from './support/generation-stack.js';
 import { HISTORIES_DIR } from './support/histories.js';
 import { installQuietTemporalRuntime } from './support/servers.js';

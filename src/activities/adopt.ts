@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { KlingCredentialsError, zodIssues, type ApiStandard, type KlingClient, type KlingTask, type TaskRef, type VideoKind } from '../kling/index.js';
-import { FailureType } from '../shared/failure-types.js';
-import { AdoptVideoInput, AdoptVideoOptions, type AdoptionPlan } from '../shared/generation.js';
+import { FailureType } from '../contract/failure-types.js';
+import { AdoptVideoInput, AdoptVideoOptions, type AdoptionPlan } from '../contract/generation.js';
 import { toActivityFailure } from './failures.js';
 
 export interface AdoptDeps {

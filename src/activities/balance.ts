@@ -8,7 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { onlineUnits, type KlingClient } from '../kling/index.js';
-import { FailureType } from '../shared/failure-types.js';
+import { FailureType } from '../contract/failure-types.js';
 import { toActivityFailure, type LimitRetryDelays } from './failures.js';
 
 /** Worker configuration of the guard (`KLING_BALANCE_GUARD`, `KLING_BALANCE_PACK_NAME`). */

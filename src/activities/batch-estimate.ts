@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { zodIssues, type KlingClient, type PricingTable } from '../kling/index.js';
-import { BatchOptions, batchItemWorkflowId, MAX_BATCH_ITEMS, type BatchItemEstimate } from '../shared/batch.js';
-import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerateVideoInput } from '../shared/generation.js';
+import { BatchOptions, batchItemWorkflowId, MAX_BATCH_ITEMS, type BatchItemEstimate } from '../contract/batch.js';
+import { WORKFLOW_ID_PATTERN } from '../contract/constants.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerateVideoInput } from '../contract/generation.js';
 import { validateGeneration } from './validate.js';
 
 /** Every simulated and real video task draws on the video pack (NEW §6 "resource package type"). */

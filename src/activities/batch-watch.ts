@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { NEW_TASKS_QUERY_MAX_IDS, type KlingClient, type KlingTask } from '../kling/index.js';
-import { batchTrackedTasksQuery, type TrackedBatchTask } from '../workflows/batch-messages.js';
-import { taskUpdatedSignal } from '../workflows/messages.js';
+import { batchTrackedTasksQuery, type TrackedBatchTask } from '../contract/batch-messages.js';
+import { taskUpdatedSignal } from '../contract/messages.js';
 import { taskSnapshot } from './task-snapshot.js';
 
 export interface WatchBatchInput {

@@ -7,7 +7,7 @@ import {
   reserveCreditsUpdate,
   type CreditDecision,
   type CreditReservation,
-} from '../workflows/credit-budget-messages.js';
+} from '../contract/credit-budget-messages.js';
 
 /**
  * Reserves credits in the task queue's rolling budget: Update-with-Start on the `creditBudget` entity workflow

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NEW_TASKS_QUERY_MAX_IDS, type KlingClient, type KlingTask, type VideoKind, type ApiStandard } from '../kling/index.js';
-import { COST_MEMO_KEY, CostRecord } from '../shared/costs.js';
-import type { GenerationPlan } from '../shared/generation.js';
+import { COST_MEMO_KEY, CostRecord } from '../contract/costs.js';
+import type { GenerationPlan } from '../contract/generation.js';
 import { toActivityFailure } from './failures.js';
 
 /** How many earlier runs of one workflow id are searched (newest first). */

@@ -8,7 +8,7 @@ import {
   PriceNotFoundError,
   PromptLintError,
 } from '../kling/index.js';
-import { FailureType } from '../shared/failure-types.js';
+import { FailureType } from '../contract/failure-types.js';
 
 /** Delay before retrying a rate (1302) or concurrency (1303) limit; Kling asks for backoff from ≥ 1 s (kling-api.md §5). */
 export interface LimitRetryDelays {

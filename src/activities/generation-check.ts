@@ -6,7 +6,7 @@ import { KlingValidationError, type ValidationIssue } from '../kling/errors.js';
 import { assertWithinBudget, estimateCredits, PriceNotFoundError, type CreditEstimate, type PricingTable } from '../kling/pricing.js';
 import { lintPrompt, type PromptLintReport } from '../kling/prompt-lint.js';
 import { zodIssues, type ResolvedRequest } from '../kling/resolve-request.js';
-import { GenerateVideoInput, GenerateVideoOptions } from '../shared/generation.js';
+import { GenerateVideoInput, GenerateVideoOptions } from '../contract/generation.js';
 
 export interface GenerationCheckDeps {
   /**

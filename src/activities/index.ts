@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
-import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../callbacks/request-options.js';
+import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
 import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
 import type { KlingMetrics } from '../metrics/kling-metrics.js';
-import type { AdoptionPlan, AdoptVideoInput, GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
+import type { AdoptionPlan, AdoptVideoInput, GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../contract/generation.js';
 import type { VideoStorage } from '../storage/index.js';
 import { estimateBatchItems, validateBatchOptions } from './batch-estimate.js';
 import { planAdoption } from './adopt.js';

@@ -2,8 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import type { KlingClient } from '../kling/index.js';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerationPlan, StoredVideo, SubmittedTask } from '../shared/generation.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerationPlan, StoredVideo, SubmittedTask } from '../contract/generation.js';
 import {
   SizeLimitError,
   StorageBucketNotFoundError,

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { KlingApiError, KlingNetworkError, type KlingClient, type KlingTask, type TaskRef } from '../kling/index.js';
-import { SUBMISSION_UNKNOWN } from '../shared/failure-types.js';
-import type { SubmittedTask } from '../shared/generation.js';
+import { SUBMISSION_UNKNOWN } from '../contract/failure-types.js';
+import type { SubmittedTask } from '../contract/generation.js';
 import { toActivityFailure, type LimitRetryDelays } from './failures.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { KlingClient, KlingTask } from '../kling/index.js';
-import type { TaskSnapshot } from '../shared/generation.js';
+import type { TaskSnapshot } from '../contract/generation.js';
 
 /**
  * What a workflow learns from one task query. A finished new-standard task whose query carries no `billing` gets

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { KlingValidationError, requestFingerprint, resolvedSummary, type KlingClient, type PricingTable } from '../kling/index.js';
-import { WORKFLOW_ID_PATTERN } from '../shared/constants.js';
-import { FailureType } from '../shared/failure-types.js';
+import { WORKFLOW_ID_PATTERN } from '../contract/constants.js';
+import { FailureType } from '../contract/failure-types.js';
 import { checkGenerationInput } from './generation-check.js';
-import type { GenerationPlan } from '../shared/generation.js';
+import type { GenerationPlan } from '../contract/generation.js';
 import { toActivityFailure } from './failures.js';
 
 export interface ValidateDeps {

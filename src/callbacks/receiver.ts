@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { workflowIdFromExternalTaskId } from '../shared/constants.js';
+import { workflowIdFromExternalTaskId } from '../contract/constants.js';
 import { CallbackCounters, type CallbackCountersSnapshot, type CallbackOutcome } from './counters.js';
 import { CallbackDeduper } from './dedupe.js';
 import { MalformedCallbackError, parseCallbackBody } from './parse.js';

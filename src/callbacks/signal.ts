@@ -1,7 +1,7 @@
 /** Delivering a callback to its workflow: the `klingTaskUpdated` signal, by workflow id (no side database). */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TaskStatus } from '../kling/index.js';
-import { taskUpdatedSignal } from '../workflows/messages.js';
+import { taskUpdatedSignal } from '../contract/messages.js';
 
 /** `signalled`, or `not-found` when the workflow does not exist or has already closed. Other errors are thrown. */
 export type SignalOutcome = 'signalled' | 'not-found';

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { KlingBudgetExceededError, KlingValidationError, PromptLintError, type ValidationIssue } from '../kling/index.js';
-import { FailureType } from '../shared/failure-types.js';
+import { FailureType } from '../contract/failure-types.js';
 import { StorageBucketNotFoundError } from '../storage/errors.js';
 import { isIdempotencyConflict } from '../idempotency.js';
 

@@ -1,6 +1,6 @@
 import type { VideoGenerationClient } from '../client.js';
-import type { BatchProgress } from '../shared/batch.js';
-import type { GenerationProgress } from '../shared/generation.js';
+import type { BatchProgress } from '../contract/batch.js';
+import type { GenerationProgress } from '../contract/generation.js';
 import { NoWorkerPollingError } from '../task-queue-check.js';
 import { toCliError } from './exit-codes.js';
 import { formatBytes, formatMs, printJson, type Output } from './output.js';

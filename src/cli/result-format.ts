@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { GenerateVideoResult } from '../shared/generation.js';
+import type { GenerateVideoResult } from '../contract/generation.js';
 import { formatBytes, formatMs } from './output.js';
 
 /** The local path of a `file://` result, else undefined. */

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { VideoGenerationClient } from '../client.js';
-import { DEFAULT_TASK_QUEUE } from '../shared/constants.js';
+import { DEFAULT_TASK_QUEUE } from '../contract/constants.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export interface TemporalSession {

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { HttpEvent } from '../kling/index.js';
-import { GenerationFinishedEvent } from '../shared/outcome.js';
+import { GenerationFinishedEvent } from '../contract/outcome.js';
 
 /** Phase durations range from milliseconds (validation) to the deadline (10 minutes by default) and beyond. */
 const PHASE_BUCKETS_SECONDS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600];

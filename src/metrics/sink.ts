@@ -1,7 +1,7 @@
 import type { Logger } from '@temporalio/common';
 import type { InjectedSinks } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { KlingTaskId } from '../shared/search-attributes.js';
+import { KlingTaskId } from '../contract/search-attributes.js';
 import type { KlingMetricsSinks } from '../workflows/metrics-sink.js';
 import type { KlingMetrics } from './kling-metrics.js';
 

@@ -3,8 +3,8 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { NON_RETRYABLE_FAILURES } from '../shared/failure-types.js';
-import type { AdoptVideoInput, GenerateVideoInput, GenerationPlan } from '../shared/generation.js';
+import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
+import type { AdoptVideoInput, GenerateVideoInput, GenerationPlan } from '../contract/generation.js';
 
 type Activities = ReturnType<typeof createActivities>;
 /** Only the activity timeouts: adoptVideo has no GenerationPlan, only these. */

@@ -1,11 +1,11 @@
 import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
-import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../shared/generation.js';
-import type { GenerationOutcome } from '../shared/outcome.js';
-import { KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../contract/generation.js';
+import type { GenerationOutcome } from '../contract/outcome.js';
+import { KlingPhase, KlingTaskId } from '../contract/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
 import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
-import { progressQuery, taskUpdatedSignal } from './messages.js';
+import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
 import { TaskWatch } from './poll-loop.js';

@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerationProgress } from '../shared/generation.js';
-import { approveUpdate, rejectUpdate, type ApprovalDecision } from './messages.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerationProgress } from '../contract/generation.js';
+import { approveUpdate, rejectUpdate, type ApprovalDecision } from '../contract/messages.js';
 
 type ApprovalState = NonNullable<GenerationProgress['approval']>;
 

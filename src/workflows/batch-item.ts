@@ -1,5 +1,5 @@
 import { getExternalWorkflowHandle, log, patched, workflowInfo } from '@temporalio/workflow';
-import { batchItemTaskEndedSignal } from './batch-messages.js';
+import { batchItemTaskEndedSignal } from '../contract/batch-messages.js';
 
 /** Histories recorded before items told their batch about an ended task replay without the signal. */
 const SLOT_RELEASE_PATCH = 'kling-slot-release-v1';

@@ -1,4 +1,4 @@
-import type { BatchItemEstimate, BatchItemOutcome, BatchOptions } from '../shared/batch.js';
+import type { BatchItemEstimate, BatchItemOutcome, BatchOptions } from '../contract/batch.js';
 
 type Admitted = Extract<BatchItemEstimate, { ok: true }>;
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerationPlan } from '../shared/generation.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerationPlan } from '../contract/generation.js';
 import { reserveCredits } from './activity-proxies.js';
-import { creditBudgetWorkflowId, releaseCreditsSignal, settleCreditsSignal } from './credit-budget-messages.js';
+import { creditBudgetWorkflowId, releaseCreditsSignal, settleCreditsSignal } from '../contract/credit-budget-messages.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

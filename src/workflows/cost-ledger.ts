@@ -1,6 +1,6 @@
-import type { CostRecord } from '../shared/costs.js';
+import type { CostRecord } from '../contract/costs.js';
 import type { CreditEstimate } from '../kling/pricing.js';
-import type { GenerationOutcome } from '../shared/outcome.js';
+import type { GenerationOutcome } from '../contract/outcome.js';
 
 /** Default drift tolerance for plans recorded before `creditDriftTolerance` existed. */
 export const DEFAULT_DRIFT_TOLERANCE = 0.05;

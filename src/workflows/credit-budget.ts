@@ -7,7 +7,7 @@ import {
   type CreditBudgetEntry,
   type CreditBudgetState,
   type CreditDecision,
-} from './credit-budget-messages.js';
+} from '../contract/credit-budget-messages.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Continue-as-new well before Temporal's history limits (also when the server suggests it). */

@@ -16,13 +16,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { BatchItemEstimate, BatchItemOutcome, BatchProgress, GenerateBatchInput, GenerateBatchResult } from '../shared/batch.js';
-import { NON_RETRYABLE_FAILURES } from '../shared/failure-types.js';
-import { BATCH_MEMO_KEY, batchItemWorkflowId, externalTaskIdFor } from '../shared/constants.js';
-import { withFallbackPoll } from '../callbacks/request-options.js';
-import { KlingPhase } from '../shared/search-attributes.js';
+import type { BatchItemEstimate, BatchItemOutcome, BatchProgress, GenerateBatchInput, GenerateBatchResult } from '../contract/batch.js';
+import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
+import { BATCH_MEMO_KEY, batchItemWorkflowId, externalTaskIdFor } from '../contract/constants.js';
+import { withFallbackPoll } from '../contract/callback-input-policy.js';
+import { KlingPhase } from '../contract/search-attributes.js';
 import { ApprovalGate } from './approval-gate.js';
-import { batchItemTaskEndedSignal, batchProgressQuery, batchTrackedTasksQuery, type TrackedBatchTask } from './batch-messages.js';
+import { batchItemTaskEndedSignal, batchProgressQuery, batchTrackedTasksQuery, type TrackedBatchTask } from '../contract/batch-messages.js';
 import { admitWithinBudget, BucketSlots, round } from './batch-slots.js';
 import { generateVideo } from './generate-video.js';
 

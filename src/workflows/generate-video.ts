@@ -10,8 +10,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { COST_MEMO_KEY, externalTaskIdFor } from '../shared/constants.js';
-import { FailureType } from '../shared/failure-types.js';
+import { COST_MEMO_KEY, externalTaskIdFor } from '../contract/constants.js';
+import { FailureType } from '../contract/failure-types.js';
 import type {
   GenerateVideoInput,
   GenerateVideoResult,
@@ -19,16 +19,16 @@ import type {
   GenerationPlan,
   StoredVideo,
   SubmittedTask,
-} from '../shared/generation.js';
-import type { GenerationOutcome } from '../shared/outcome.js';
-import { KlingModel, KlingPhase, KlingTaskId } from '../shared/search-attributes.js';
+} from '../contract/generation.js';
+import type { GenerationOutcome } from '../contract/outcome.js';
+import { KlingModel, KlingPhase, KlingTaskId } from '../contract/search-attributes.js';
 import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { tellBatchTaskEnded } from './batch-item.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
 import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
-import { progressQuery, taskUpdatedSignal } from './messages.js';
+import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
 import { TaskWatch } from './poll-loop.js';

@@ -1,8 +1,8 @@
 // The only workflowsPath entry: every workflow the worker runs is exported here.
 export * from './generate-video.js';
 export * from './adopt-video.js';
-export * from './messages.js';
+export * from '../contract/messages.js';
 export * from './credit-budget.js';
-export * from './credit-budget-messages.js';
+export * from '../contract/credit-budget-messages.js';
 export * from './generate-batch.js';
-export * from './batch-messages.js';
+export * from '../contract/batch-messages.js';

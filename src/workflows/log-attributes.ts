@@ -1,5 +1,5 @@
 import { workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
-import { KlingTaskId } from '../shared/search-attributes.js';
+import { KlingTaskId } from '../contract/search-attributes.js';
 
 /**
  * A workflow interceptor module: every line the workflow logs through `log` (and the SDK's own workflow lines)

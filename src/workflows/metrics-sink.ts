@@ -1,5 +1,5 @@
 import { proxySinks, type Sinks } from '@temporalio/workflow';
-import type { GenerationFinishedEvent } from '../shared/outcome.js';
+import type { GenerationFinishedEvent } from '../contract/outcome.js';
 
 /**
  * Workflow → worker metrics, through a Temporal sink: called once per generation when it ends, and not

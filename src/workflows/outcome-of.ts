@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerationOutcome } from '../shared/outcome.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerationOutcome } from '../contract/outcome.js';
 
 /** The outcome a workflow failure records. `submitted`: a Kling task of this generation exists. */
 export function outcomeOf(failure: ApplicationFailure, submitted: boolean): GenerationOutcome {

@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { StoredVideo } from '../shared/generation.js';
-import { KlingPhase } from '../shared/search-attributes.js';
+import type { StoredVideo } from '../contract/generation.js';
+import { KlingPhase } from '../contract/search-attributes.js';
 
 /** Shows a phase in the Temporal UI: the KlingPhase search attribute and the current details. */
 export function announcePhase(phase: string, details: string): void {

@@ -1,9 +1,9 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
-import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../shared/generation.js';
-import { KlingStatus } from '../shared/search-attributes.js';
+import { FailureType } from '../contract/failure-types.js';
+import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../contract/generation.js';
+import { KlingStatus } from '../contract/search-attributes.js';
 import { statusActivity } from './activity-proxies.js';
-import type { TaskUpdate } from './messages.js';
+import type { TaskUpdate } from '../contract/messages.js';
 import { nextPollInterval } from './poll-schedule.js';
 
 /** What the poll loop needs from a plan: the schedule, the status activity's timeout and the optional phase deadlines. */

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, log, patched, sleep } from '@temporalio/workflow';
-import { FailureType, SUBMISSION_UNKNOWN } from '../shared/failure-types.js';
-import type { GenerationPlan, SubmittedTask } from '../shared/generation.js';
+import { FailureType, SUBMISSION_UNKNOWN } from '../contract/failure-types.js';
+import type { GenerationPlan, SubmittedTask } from '../contract/generation.js';
 import { findTaskActivity, submitActivity } from './activity-proxies.js';
 
 /** How long an unknown submission is looked up (and resubmitted under the same external id) before giving up. */

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../shared/failure-types.js';
+import { FailureType } from '../contract/failure-types.js';
 
 /** Surfaces an activity's typed failure as the workflow's own, so callers read `err.cause.type` directly. */
 export function toWorkflowFailure(err: unknown): ApplicationFailure {

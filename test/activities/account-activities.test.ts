@@ -8,8 +8,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../src/activities/index.js';
 import { KlingClient } from '../../src/kling/index.js';
-import { FailureType } from '../../src/shared/failure-types.js';
-import type { SubmittedTask } from '../../src/shared/generation.js';
+import { FailureType } from '../../src/contract/failure-types.js';
+import type { SubmittedTask } from '../../src/contract/generation.js';
 import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, temporalSignaller, type CallbackReceiver } from '../../src/callbacks/index.js';
 import { VideoGenerationClient } from '../../src/client.js';
-import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';

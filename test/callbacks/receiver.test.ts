@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, temporalSignaller, type CallbackReceiver, type WorkflowSignaller } from '../../src/callbacks/index.js';
-import { externalTaskIdFor } from '../../src/shared/constants.js';
+import { externalTaskIdFor } from '../../src/contract/constants.js';
 import { signWebhook } from '../../src/simulator/index.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';
 

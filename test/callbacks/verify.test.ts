@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callbackConfigFromEnv, parseListenAddress } from '../../src/callbacks/config.js';
 import { CallbackDeduper } from '../../src/callbacks/dedupe.js';
 import { MalformedCallbackError, parseCallbackBody } from '../../src/callbacks/parse.js';
-import { withCallbackUrl, withFallbackPoll } from '../../src/callbacks/request-options.js';
+import { withCallbackUrl, withFallbackPoll } from '../../src/contract/callback-input-policy.js';
 import { createWebhookVerifier } from '../../src/callbacks/verify.js';
 import { signWebhook } from '../../src/simulator/index.js';
 

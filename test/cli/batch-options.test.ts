@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { batchOptions } from '../../src/cli/commands/batch.js';
 import { CliError } from '../../src/cli/exit-codes.js';
 import { batchProgressLine } from '../../src/cli/progress.js';
-import { BatchOptions } from '../../src/shared/batch.js';
+import { BatchOptions } from '../../src/contract/batch.js';
 
 const refusal = (fn: () => unknown): CliError => {
   try {

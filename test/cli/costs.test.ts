@@ -1,10 +1,10 @@
 // `kling-video costs` as a child process against the shared Temporal dev server. The ledger rows are generateVideo
 // executions started with a `klingCosts` memo (what the workflow writes), on a task queue no worker polls, so the
-// test depends only on the memo contract (src/shared/costs.ts), not on the workflow's progress.
+// test depends only on the memo contract (src/contract/costs.ts), not on the workflow's progress.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSince, type CostsReport } from '../../src/cli/commands/costs.js';
-import { COST_MEMO_KEY, type CostRecord } from '../../src/shared/costs.js';
+import { COST_MEMO_KEY, type CostRecord } from '../../src/contract/costs.js';
 import { testServers, uniqueId } from '../support/servers.js';
 import { cleanEnv, json, runCli, type CliRun } from './cli-process.js';
 

@@ -11,7 +11,7 @@ import { reportError, type Output } from '../../src/cli/output.js';
 import { buildRequest } from '../../src/cli/request-options.js';
 import { KlingBudgetExceededError, KlingClient } from '../../src/kling/index.js';
 import { validateGenerationLocally } from '../../src/client.js';
-import { FailureType } from '../../src/shared/failure-types.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 
 const PROMPT = 'A red fox trots through fresh snow at dawn, low tracking shot, soft golden light, cinematic';
 const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 };

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePorts } from '../../src/dev/processes.js';
+import { freePorts } from '../../src/cli/dev/processes.js';
 import { projectRoot } from '../support/binaries.js';
 import { testServers } from '../support/servers.js';
 import { alive, cleanEnv, CLI_MAIN, runCommand, TSX } from './cli-process.js';

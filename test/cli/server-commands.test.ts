@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { KlingClient } from '../../src/kling/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
 import { installQuietTemporalRuntime, testServers, uniqueId } from '../support/servers.js';

@@ -6,7 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelCatalog } from '../../src/kling/index.js';
 import { KlingMetrics } from '../../src/metrics/kling-metrics.js';
-import type { GenerateVideoInput } from '../../src/shared/generation.js';
+import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { createDevServerEnv, uniqueId } from '../support/servers.js';

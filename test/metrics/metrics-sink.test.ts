@@ -8,7 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelCatalog, KlingClient } from '../../src/kling/index.js';
 import { KlingMetrics } from '../../src/metrics/kling-metrics.js';
-import type { GenerationFinishedEvent } from '../../src/shared/outcome.js';
+import type { GenerationFinishedEvent } from '../../src/contract/outcome.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
 import { SIM_CREDENTIALS } from '../support/generation-stack.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
-import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { projectRoot } from '../support/binaries.js';
 import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';

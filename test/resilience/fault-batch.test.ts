@@ -3,7 +3,7 @@
 import type { Storage } from '@google-cloud/storage';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateVideoInput } from '../../src/shared/generation.js';
+import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';

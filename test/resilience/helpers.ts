@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import { expect } from 'vitest';
-import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { projectRoot } from '../support/binaries.js';
 import { ManagedProcess, sleep } from '../support/processes.js';

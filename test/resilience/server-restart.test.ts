@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateVideoInput } from '../../src/shared/generation.js';
+import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import { locateBinary } from '../support/binaries.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';

@@ -3,7 +3,7 @@
 // `nbf` on that clock. The clock jumps past the token's expiry while generations wait: no request is refused.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateVideoInput } from '../../src/shared/generation.js';
+import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { ManualClock } from '../../src/simulator/index.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';

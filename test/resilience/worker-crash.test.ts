@@ -9,7 +9,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
-import type { GenerateVideoInput } from '../../src/shared/generation.js';
+import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { startSimulator, type FaultInput, type Simulator } from '../../src/simulator/index.js';
 import type { ManagedProcess } from '../support/processes.js';
 import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';

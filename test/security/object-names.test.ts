@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateGeneration } from '../../src/activities/validate.js';
 import { KlingClient } from '../../src/kling/index.js';
-import { WORKFLOW_ID_PATTERN } from '../../src/shared/constants.js';
-import { FailureType } from '../../src/shared/failure-types.js';
+import { WORKFLOW_ID_PATTERN } from '../../src/contract/constants.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { assertValidObjectName } from '../../src/storage/index.js';
 
 const kling = new KlingClient({ baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'k', accessKey: 'a', secretKey: 's' } });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { validateGeneration } from '../../src/activities/validate.js';
 import { validateGenerationLocally } from '../../src/client.js';
 import { KlingBudgetExceededError, KlingClient, KlingValidationError, PromptLintError } from '../../src/kling/index.js';
-import { FailureType } from '../../src/shared/failure-types.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { catalogCore, GOOD_PROMPT, junk, plausibleRequest } from '../support/request-arbitraries.js';
 
 const SEED = Number(process.env.KT_FUZZ_SEED ?? 20261128);

@@ -21,8 +21,8 @@ import {
 } from '../../src/activities/video-source.js';
 import { workerConfigFromEnv } from '../../src/config.js';
 import type { KlingClient } from '../../src/kling/index.js';
-import { FailureType } from '../../src/shared/failure-types.js';
-import type { StoredVideo } from '../../src/shared/generation.js';
+import { FailureType } from '../../src/contract/failure-types.js';
+import type { StoredVideo } from '../../src/contract/generation.js';
 import { buildMp4 } from '../../src/simulator/mp4.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { externalTaskIdFor, workflowIdFromExternalTaskId } from '../../src/shared/constants.js';
+import { externalTaskIdFor, workflowIdFromExternalTaskId } from '../../src/contract/constants.js';
 
 describe('external task ids', () => {
   // Two UUIDv7 run ids minted in the same millisecond share their first 12 hex digits (the timestamp).

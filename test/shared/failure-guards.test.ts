@@ -1,8 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { FailureType } from '../../src/shared/failure-types.js';
-import { isFailureType, isKlingFailure, klingFailureOf } from '../../src/shared/failure-guards.js';
+import { FailureType } from '../../src/contract/failure-types.js';
+import { isFailureType, isKlingFailure, klingFailureOf } from '../../src/contract/failure-guards.js';
 
 const budget = ApplicationFailure.create({ message: 'over budget', type: FailureType.BudgetExceeded, nonRetryable: true, details: [{ budget: 'maxCredits' }] });
 const failed = (cause: Error) => new WorkflowFailedError('Workflow execution failed', cause, RetryState.NON_RETRYABLE_FAILURE);

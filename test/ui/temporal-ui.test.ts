@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
-import { startTemporalDevServer, type StartedTemporal } from '../../src/dev/temporal-server.js';
+import { startTemporalDevServer, type StartedTemporal } from '../../src/cli/dev/temporal-server.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { installQuietTemporalRuntime, uniqueId } from '../support/servers.js';
 

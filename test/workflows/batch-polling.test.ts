@@ -1,8 +1,8 @@
 // Batched status queries and early slot release in generateBatch, on the dev server, the simulator and fake-gcs.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateBatchInput } from '../../src/shared/batch.js';
-import type { GenerateVideoResult } from '../../src/shared/generation.js';
+import type { GenerateBatchInput } from '../../src/contract/batch.js';
+import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { batchProgressQuery, generateBatch } from '../../src/workflows/index.js';
 import { captureHistory } from '../support/histories.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';

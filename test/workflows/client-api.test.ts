@@ -3,12 +3,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
-import type { GenerationProgress } from '../../src/shared/generation.js';
+import type { GenerationProgress } from '../../src/contract/generation.js';
 import { IdempotencyConflictError, isIdempotencyConflict } from '../../src/idempotency.js';
 import { KlingValidationError } from '../../src/kling/index.js';
-import { FailureType } from '../../src/shared/failure-types.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { KlingModel, KlingPhase, KlingTaskId } from '../../src/shared/search-attributes.js';
+import { KlingModel, KlingPhase, KlingTaskId } from '../../src/contract/search-attributes.js';
 import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
 
 const PROMPT = 'An old fisherman slowly mends a net on a foggy harbour pier at dawn, 35mm lens, cinematic film grain';

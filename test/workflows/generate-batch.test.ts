@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_MEMO_KEY } from '../../src/shared/batch.js';
+import { BATCH_MEMO_KEY } from '../../src/contract/batch.js';
 import { parseRequestsJsonl } from '../../src/cli/commands/batch.js';
 import { VideoGenerationClient, type BatchRequest, type GenerationRequest } from '../../src/client.js';
 import { KlingValidationError } from '../../src/kling/index.js';
-import { FailureType } from '../../src/shared/failure-types.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { batchProgressQuery, generateBatch } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';

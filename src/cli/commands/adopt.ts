@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiStandard, VideoKind, zodIssues } from '../../kling/index.js';
-import { AdoptVideoOptions, type AdoptVideoInput, type AdoptVideoResult } from '../../shared/generation.js';
+import { AdoptVideoOptions, type AdoptVideoInput, type AdoptVideoResult } from '../../contract/generation.js';
 import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';
 import { formatBytes, formatMs, printJson } from '../output.js';

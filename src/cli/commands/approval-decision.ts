@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { ApprovalDecision } from '../../workflows/messages.js';
+import type { ApprovalDecision } from '../../contract/messages.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { printJson } from '../output.js';

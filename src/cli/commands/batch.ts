@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { BatchOptions, type GenerateBatchInput, type GenerateBatchResult } from '../../shared/batch.js';
+import { BatchOptions, type GenerateBatchInput, type GenerateBatchResult } from '../../contract/batch.js';
 import type { BatchRequest } from '../../client.js';
-import { GenerateVideoInput } from '../../shared/generation.js';
+import { GenerateVideoInput } from '../../contract/generation.js';
 import { KlingValidationError, resolveWithoutCredentials, zodIssues, type ValidationIssue } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode, toCliError } from '../exit-codes.js';

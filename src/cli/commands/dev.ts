@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDevStack } from '../../dev/stack.js';
+import { runDevStack } from '../dev/stack.js';
 import { action, type CliContext } from '../context.js';
 
 export function registerDev(program: Command, ctx: CliContext): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { GenerationRequest } from '../../client.js';
-import { GenerateVideoOptions, type GenerateVideoInput } from '../../shared/generation.js';
+import { GenerateVideoOptions, type GenerateVideoInput } from '../../contract/generation.js';
 import { zodIssues } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { BatchProgress } from '../../shared/batch.js';
-import { BATCH_MEMO_KEY } from '../../shared/constants.js';
-import type { GenerationProgress } from '../../shared/generation.js';
+import type { BatchProgress } from '../../contract/batch.js';
+import { BATCH_MEMO_KEY } from '../../contract/constants.js';
+import type { GenerationProgress } from '../../contract/generation.js';
 import { workflowPollers } from '../../task-queue-check.js';
 import { action, type CliContext } from '../context.js';
 import { toCliError } from '../exit-codes.js';

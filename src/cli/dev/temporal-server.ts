@@ -6,10 +6,10 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../../contract/search-attributes.js';
 import { ManagedProcess, freePorts, sleep } from './processes.js';
 
-export const projectRoot: string = fileURLToPath(new URL('../../', import.meta.url));
+export const projectRoot: string = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Names of the custom search attributes the workflow upserts (all Keyword). */
 export const KLING_SEARCH_ATTRIBUTE_NAMES: string[] = SEARCH_ATTRIBUTES.map((k) => k.name);

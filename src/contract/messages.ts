@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GenerationProgress, TaskSnapshot } from '../shared/generation.js';
+import type { GenerationProgress, TaskSnapshot } from './generation.js';
 
 /** Current phase, Kling task, polls, elapsed time (bytes come from the transfer activity's heartbeats). */
 export const progressQuery = defineQuery<GenerationProgress>('progress');

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { BatchProgress } from '../shared/batch.js';
+import type { BatchProgress } from './batch.js';
 
 /** Counters of a generateBatch run: succeeded, failed, skipped, in flight, waiting, slots per bucket, credits. */
 export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
