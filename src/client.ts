@@ -4,7 +4,10 @@ import {
   type WorkflowHandle,
   defaultPayloadConverter,
 } from '@temporalio/client';
+import type { Storage } from '@google-cloud/storage';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import { signedVideoUrl } from './signed-url.js';
 import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable, type VideoRequestInput } from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './contract/constants.js';
 import { checkGenerationInput, type CheckedGeneration } from './activities/generation-check.js';
@@ -171,6 +174,18 @@ export class VideoGenerationClient {
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
+  }
+
+  /**
+   * A fresh read URL for a stored video (a result, or anything with its `uri`): a V4 signed URL valid for
+   * `expiresIn` (ms or a duration string like '15 minutes'; default 1 hour, at most 7 days) for `gs://` objects,
+   * signed with `storage` (an @google-cloud/storage client; default: Application Default Credentials), or the
+   * `file:` URL of local storage. Results keep only the permanent `uri` when the worker's URLs would expire, so a
+   * signed URL never enters a workflow history, memo or log: ask for one when you hand the video out.
+   */
+  async signedUrl(stored: { uri: string }, options: { expiresIn?: number | string; storage?: Storage } = {}): Promise<string> {
+    const expiresInSeconds = options.expiresIn === undefined ? undefined : msToNumber(options.expiresIn as never) / 1000;
+    return signedVideoUrl(stored.uri, { expiresInSeconds, storage: options.storage });
   }
 
   /** Recent generations of this namespace (Temporal visibility), newest first: status, phase, model, Kling task. */

@@ -61,7 +61,7 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
   const existing = await storage.stat(input.objectName);
   if (existing?.metadata.klingTaskId === input.task.taskId) {
     ctx.log.info('video already stored by an earlier attempt', { objectName: input.objectName });
-    return { ...existing, url: await storage.url(input.objectName), created: false };
+    return { ...existing, ...(await permanentUrl(storage, input.objectName)), created: false };
   }
 
   // Fetch a fresh URL: CDN links are temporary and hotlink-protected, and never kept in workflow history.
@@ -145,7 +145,7 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
       onProgress: (bytes) => ctx.heartbeat({ phase: 'rehosting', bytes, total } satisfies TransferProgress),
     });
     deps.onStored?.(stored.size);
-    return { ...stored, url: await storage.url(input.objectName) };
+    return { ...stored, ...(await permanentUrl(storage, input.objectName)) };
   } catch (err) {
     // Nobody reads the rest: swallow the AbortError that destroying an unread body emits.
     res.body.on('error', () => undefined).destroy();
@@ -165,4 +165,9 @@ function storageFailure(err: unknown): ApplicationFailure {
   if (err instanceof TruncatedUploadError || err instanceof ChecksumMismatchError)
     return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `${message} (will retry)` });
   return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `transfer failed: ${message}` });
+}
+
+/** The object's URL when it is permanent (public, file:); none for expiring signed URLs, which must not enter history. */
+async function permanentUrl(storage: VideoStorage, objectName: string): Promise<{ url?: string }> {
+  return storage.urlsExpire ? {} : { url: await storage.url(objectName) };
 }

@@ -12,6 +12,7 @@ import { registerCosts } from './commands/costs.js';
 import { registerList } from './commands/list.js';
 import { registerReject } from './commands/reject.js';
 import { registerReplay } from './commands/replay.js';
+import { registerUrl } from './commands/url.js';
 import { registerResult } from './commands/result.js';
 import { registerSimulator } from './commands/simulator.js';
 import { registerStatus } from './commands/status.js';
@@ -21,7 +22,7 @@ import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
 
-export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'replay', 'worker', 'callbacks', 'simulator', 'dev'] as const;
+export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'url', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'replay', 'worker', 'callbacks', 'simulator', 'dev'] as const;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kling-video')
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerValidate(program, ctx);
   registerStatus(program, ctx);
   registerResult(program, ctx);
+  registerUrl(program, ctx);
   registerAdopt(program, ctx);
   registerBatch(program, ctx);
   registerCancel(program, ctx);

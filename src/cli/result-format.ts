@@ -19,7 +19,7 @@ export function resultLines(result: GenerateVideoResult): string[] {
   return [
     `stored:    ${result.uri}`,
     ...(file ? [`file:      ${file}`] : []),
-    `url:       ${result.url}`,
+    `url:       ${result.url ?? `signed on request: kling-video url <workflow-id>`}`,
     `size:      ${formatBytes(result.size)} (${result.size} bytes, md5 ${result.md5Base64})`,
     `model:     ${result.model} (${result.standard} standard), Kling task ${result.klingTaskId}`,
     `credits:   ${result.credits.estimated} estimated${result.credits.actual !== undefined ? `, ${result.credits.actual} actual` : ''}`,

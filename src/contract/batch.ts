@@ -95,7 +95,7 @@ export const BatchItemOutcome = z.discriminatedUnion('outcome', [
     outcome: z.literal('succeeded'),
     workflowId: z.string(),
     uri: z.string(),
-    url: z.string(),
+    url: z.string().optional(),
     klingTaskId: z.string(),
     model: z.string(),
     estimatedCredits: z.number(),

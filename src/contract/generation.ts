@@ -179,8 +179,11 @@ export type TaskSnapshot = z.infer<typeof TaskSnapshot>;
 export const StoredVideo = z.object({
   /** Permanent location (`gs://bucket/name` or `file:///…`). */
   uri: z.string(),
-  /** https URL (public or signed, per worker configuration). */
-  url: z.string(),
+  /**
+   * A permanent URL: public (GCS_URL_MODE=public) or `file:`. Absent with signed URLs (GCS_URL_MODE=signed): they
+   * expire, so none enters history; ask VideoGenerationClient.signedUrl (or `kling-video url`) for a fresh one.
+   */
+  url: z.string().optional(),
   objectName: z.string(),
   size: z.number(),
   md5Base64: z.string(),

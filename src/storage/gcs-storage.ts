@@ -80,6 +80,8 @@ function customMetadata(metadata: FileMetadata['metadata']): Record<string, stri
 /** Google Cloud Storage backend. Create with createGcsStorage. */
 class GcsVideoStorage implements VideoStorage {
   readonly location: string;
+  /** Signed mode: URLs expire, so results carry the gs:// location only. */
+  readonly urlsExpire: boolean;
   readonly #storage: Storage;
   readonly #config: z.output<typeof gcsStorageConfigSchema>;
   readonly #prefix: string;
@@ -90,6 +92,7 @@ class GcsVideoStorage implements VideoStorage {
     this.#config = config;
     this.#prefix = normalizePrefix(config.prefix);
     this.#signer = signer;
+    this.urlsExpire = config.urlMode === 'signed';
     this.location = `gs://${config.bucket}${this.#prefix === '' ? '' : `/${this.#prefix}`}`;
   }
 

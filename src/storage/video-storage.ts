@@ -72,6 +72,11 @@ export interface VideoStorage {
   /** An https (or file:) URL for the object: a public URL or a V4 signed URL, per configuration. */
   url(objectName: string): Promise<string>;
   /**
+   * True when `url()` hands out URLs that expire (signed URLs): the rehost then keeps them out of its result, so no
+   * signed URL enters a workflow history; callers ask for a fresh one (VideoGenerationClient.signedUrl). Default false.
+   */
+  readonly urlsExpire?: boolean;
+  /**
    * Checks that objects can be stored at all (the GCS bucket exists); the worker calls it before polling.
    * Rejects with StorageBucketNotFoundError when the bucket is missing. Optional: backends with nothing to check omit it.
    */

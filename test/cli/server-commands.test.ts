@@ -190,6 +190,19 @@ describe('generate, status, result, list, cancel', () => {
     expect(json<{ error: { type: string; message: string } }>(run).error).toMatchObject({ type: 'Infrastructure' });
   });
 
+  it('url of the completed generation: the file URL for local storage; a bad --expires-in exits 2', async () => {
+    const run = await cli(['url', okId, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = json<{ workflowId: string; uri: string; url: string; expiresAt?: string }>(run);
+    expect(out).toMatchObject({ workflowId: okId });
+    expect(out.uri).toMatch(/^file:\/\//);
+    expect(out.url).toBe(out.uri);
+    expect(out.expiresAt).toBeUndefined();
+    const bad = await cli(['url', okId, '--expires-in', '9d', '--json']);
+    expect(bad.code).toBe(2);
+    expect(json<{ error: { issues: Array<{ field: string }> } }>(bad).error.issues[0]?.field).toBe('expires-in');
+  });
+
   it('status and result of the completed generation', async () => {
     const status = await cli(['status', okId, '--json']);
     expect(status.code, status.stderr).toBe(0);

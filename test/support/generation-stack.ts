@@ -1,5 +1,6 @@
 // A generateVideo stack on real servers: the shared Temporal dev server (or a time-skipping one), the Kling
 // simulator over HTTP and fake-gcs-server, wired through the same code a deployment uses.
+import type { Storage } from '@google-cloud/storage';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities/index.js';
@@ -44,14 +45,16 @@ export async function createGenerationStack(
     metrics?: KlingMetrics;
     /** Callbacks: the URL put into every create and the fallback poll schedule (test/callbacks). */
     callbacks?: Pick<ActivityDeps, 'callbackUrl' | 'callbackFallbackPoll'>;
+    /** Object URLs: public (default) or signed with `gcs`'s credentials (a Storage client holding a key). */
+    urls?: { mode: 'public' | 'signed'; gcs?: Storage };
   } = {},
 ): Promise<GenerationStack> {
   const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
   const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, onHttpEvent: options.metrics?.observeKlingCall, ...options.kling });
   const bucket = uniqueBucketName('kt');
-  const gcs = gcsStorage();
+  const gcs = options.urls?.gcs ?? gcsStorage();
   await gcs.createBucket(bucket);
-  const storage = createGcsStorage({ bucket, prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcs.apiEndpoint });
+  const storage = createGcsStorage({ bucket, prefix: 'videos', urlMode: options.urls?.mode ?? 'public', storage: gcs, apiEndpoint: gcs.apiEndpoint });
   const taskQueue = uniqueId('tq');
   const worker = await createKlingWorker({
     connection: env.nativeConnection,
