@@ -25,6 +25,8 @@ const REQUIRED = [
   // Lookups failing after an unknown submission keep looking ('kling-unknown-lookup-retry-v1'); a re-run collects
   // the task its earlier run left (plan.earlierTask: recorded data, no patch).
   'submission-unknown-lookups-failing', 'rerun-collects-earlier-task',
+  // Issue 20: an omni-video and a motion-control generation (new kinds, same workflow code).
+  'omni-succeeded', 'motion-control-succeeded',
 ];
 
 interface HistoryJson {

@@ -23,6 +23,12 @@ export interface RequestFlags {
   standard?: string;
   voice?: string[];
   element?: string[];
+  referImage?: string[];
+  featureVideo?: string;
+  baseVideo?: string;
+  motionVideo?: string;
+  characterOrientation?: string;
+  audioMode?: string;
   callbackUrl?: string;
   watermark?: boolean;
 }
@@ -33,7 +39,10 @@ export function addRequestOptions(cmd: Command): Command {
   return cmd
     .option('--request <file>', 'read the request from a JSON file (camelCase fields, as in the README); flags override its fields')
     .option('-m, --model <id>', 'model id or alias, e.g. kling-2.6, kling-3.0, kling-3.0-turbo, kling-v1-6')
-    .option('-k, --kind <kind>', 'text-to-video | image-to-video (default: image-to-video when --image is given, else text-to-video)')
+    .option(
+      '-k, --kind <kind>',
+      'text-to-video | image-to-video | omni-video | motion-control (default: motion-control with --motion-video, omni-video with --refer-image/--feature-video/--base-video, image-to-video with --image, else text-to-video)',
+    )
     .option('-p, --prompt <text>', 'the prompt')
     .option('--negative-prompt <text>', 'negative prompt (legacy standard only)')
     .option('--cfg-scale <n>', 'cfg scale in [0, 1] (legacy kling-v1.x only)')
@@ -48,7 +57,13 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--image-tail <url|base64|file>', 'last frame (same forms as --image)')
     .option('--standard <standard>', 'force the API standard: new | legacy (default: new where both serve the model)')
     .option('--voice <voiceId>', 'voice control (repeatable, at most 2; needs --audio)', collect)
-    .option('--element <elementId>', 'element (repeatable, at most 3; kling-3.0 image-to-video, new standard)', collect)
+    .option('--element <elementId>', 'element (repeatable; kling-3.0 image-to-video ≤ 3, omni-video, motion-control ≤ 1)', collect)
+    .option('--refer-image <url|base64|file>', 'omni-video reference image (repeatable; the prompt names them @image_1, @image_2, …)', collect)
+    .option('--feature-video <url>', 'omni-video reference video (URL only; @video_1; forces audio off)')
+    .option('--base-video <url>', 'omni-video video to edit (URL only; @video_1; no frames, no native audio)')
+    .option('--motion-video <url>', 'motion-control: the video whose motion the character (--image) follows (URL only)')
+    .option('--character-orientation <from>', 'motion-control (required): image | video')
+    .option('--audio-mode <mode>', 'native | original | off (original: the reference/motion video\'s sound; omni-video, motion-control)')
     .option('--callback-url <url>', "Kling's callback URL")
     .option('--watermark', 'ask for a watermarked result')
     .option('--no-watermark', 'no watermark');
@@ -119,10 +134,24 @@ export function buildRequest(flags: RequestFlags): Record<string, unknown> {
   set('standard', flags.standard);
   set('voices', flags.voice?.map((voiceId) => ({ voiceId })));
   set('elements', flags.element?.map((elementId) => ({ elementId })));
+  set('referImages', flags.referImage?.map((url, i) => ({ url: imageValue(url, `--refer-image[${i}]`) })));
+  set('featureVideo', flags.featureVideo === undefined ? undefined : { url: flags.featureVideo });
+  set('baseVideo', flags.baseVideo === undefined ? undefined : { url: flags.baseVideo });
+  set('motionVideo', flags.motionVideo);
+  set('characterOrientation', flags.characterOrientation);
+  set('audio', flags.audioMode);
   set('callbackUrl', flags.callbackUrl);
   set('watermark', flags.watermark);
   set('kind', flags.kind);
-  if (request.kind === undefined) request.kind = request.image !== undefined ? 'image-to-video' : 'text-to-video';
+  if (request.kind === undefined)
+    request.kind =
+      request.motionVideo !== undefined
+        ? 'motion-control'
+        : request.referImages !== undefined || request.featureVideo !== undefined || request.baseVideo !== undefined
+          ? 'omni-video'
+          : request.image !== undefined
+            ? 'image-to-video'
+            : 'text-to-video';
   return request;
 }
 

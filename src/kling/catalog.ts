@@ -4,11 +4,37 @@ import { z } from 'zod';
 export const ApiStandard = z.enum(['legacy', 'new']);
 export type ApiStandard = z.infer<typeof ApiStandard>;
 
-export const VideoKind = z.enum(['text-to-video', 'image-to-video']);
+export const VideoKind = z.enum(['text-to-video', 'image-to-video', 'omni-video', 'motion-control']);
 export type VideoKind = z.infer<typeof VideoKind>;
 
 export const Resolution = z.enum(['720p', '1080p', '4k']);
 export type Resolution = z.infer<typeof Resolution>;
+
+/**
+ * Omni-video limits (kling-api-new-standard.md §1.3, §3.3 [OFFICIAL OVG, O1]). Where the references are silent or
+ * disagree, the field is a switch and its default is named in README's table of unsure references.
+ */
+export const OmniCapabilities = z.object({
+  /** Reference images + multi-image elements per task, without and with a reference video (OVG: 7 and 4). */
+  maxReferences: z.object({ withoutVideo: z.number().int().min(0), withVideo: z.number().int().min(0) }),
+  /** Video-character elements are accepted (O1: "only multi-image elements"). */
+  videoCharacterElements: z.boolean(),
+  /** Audio `original` (keep the reference video's sound) is accepted. */
+  originalAudio: z.boolean(),
+  /** Durations allowed when a first frame is the only input besides the prompt (O1: 5 or 10). */
+  firstFrameOnlyDurations: z.array(z.number().int().positive()).optional(),
+  /** With first and last frame, no reference images and no elements (O1). */
+  bothFramesExclusive: z.boolean().default(false),
+  /**
+   * NEW §9 item 16: `aspect_ratio` is "required" without a first frame and a reference video per the note, optional per
+   * the table, and omitted by the vendor's own example. `send-default`: send the documented default `16:9` explicitly
+   * in that case (valid under both readings); `require`: refuse the request without one; `optional`: send nothing.
+   */
+  aspectRatio: z.enum(['send-default', 'require', 'optional']).default('send-default'),
+  /** Whether the multi-shot prompt syntax ("shot n, m, words;") is checked client-side when `multiShot` is true. */
+  multiShotPromptSyntax: z.boolean().default(true),
+});
+export type OmniCapabilities = z.infer<typeof OmniCapabilities>;
 
 /** One model's capabilities. Data, not code: the whole table can be replaced from configuration. */
 export const ModelCapabilities = z.object({
@@ -53,7 +79,27 @@ export const ModelCapabilities = z.object({
   voiceControl: z.object({ legacy: z.array(VideoKind).default([]), new: z.array(VideoKind).default([]) }).optional(),
   /** New-standard `element` contents per image-to-video request (0: none). */
   maxElements: z.number().int().min(0).default(0),
-  promptMaxChars: z.object({ 'text-to-video': z.number().int(), 'image-to-video': z.number().int() }),
+  promptMaxChars: z.object({
+    'text-to-video': z.number().int(),
+    'image-to-video': z.number().int(),
+    'omni-video': z.number().int().optional(),
+    'motion-control': z.number().int().optional(),
+  }),
+  /**
+   * Motion control (`/motion-control/<model>`, NEW §1.3/§3.3 [OFFICIAL MC]): a character image + a motion video (+ ≤
+   * `maxElements` elements), `character_orientation` required, no duration (the output follows the video).
+   */
+  motionControl: z
+    .object({
+      resolutions: z.array(Resolution).min(1),
+      maxElements: z.number().int().min(0),
+      /** Motion-video length limits: ≥ 3 s; ≤ 30 s with orientation `video`, ≤ 10 s with `image`. */
+      minVideoSeconds: z.number().int().positive().default(3),
+      maxVideoSeconds: z.object({ image: z.number().int().positive(), video: z.number().int().positive() }).default({ image: 10, video: 30 }),
+    })
+    .optional(),
+  /** Omni-video (`/omni-video/<model>`) limits; present on the omni models only (kling-api-new-standard.md §1.3, §3.3). */
+  omni: OmniCapabilities.optional(),
   /** Kling has switched this model off; requests are refused before submission. */
   discontinued: z.boolean().default(false),
   /** Where these facts come from and how sure they are. */
@@ -64,6 +110,7 @@ export type ModelCapabilitiesInput = z.input<typeof ModelCapabilities>;
 
 const BOTH: VideoKind[] = ['text-to-video', 'image-to-video'];
 const I2V_ONLY: VideoKind[] = ['image-to-video'];
+const OMNI: VideoKind[] = ['omni-video'];
 const P2500 = { 'text-to-video': 2500, 'image-to-video': 2500 };
 const FIVE_TEN = [5, 10];
 const THREE_TO_FIFTEEN = Array.from({ length: 13 }, (_, i) => i + 3);
@@ -89,7 +136,7 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     id: 'kling-3.0',
     aliases: ['kling-v3'],
     standards: { new: { pathId: 'kling-3.0' }, legacy: { modelName: 'kling-v3' } },
-    kinds: BOTH,
+    kinds: [...BOTH, 'motion-control'],
     resolutions: ['720p', '1080p', '4k'],
     durations: THREE_TO_FIFTEEN,
     audio: 'optional',
@@ -97,14 +144,51 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     multiShot: true,
     voiceControl: { legacy: BOTH, new: [] },
     maxElements: 3,
+    // Motion control on the new standard only: REF's legacy /v1/videos/motion-control body names no model_name.
+    motionControl: { resolutions: ['720p', '1080p'], maxElements: 1 },
     promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072 },
     source: 'NEW §1.3 (OFFICIAL T30/I30); legacy kling-v3 OBSERVED live, its durations 3P',
+  },
+  {
+    // The legacy `kling-v3-omni` on `/v1/videos/omni-video` exists (REF §1.2, OBSERVED create), but no reference documents
+    // its body: the legacy name is an alias and requests go to the new standard, whose contract OVG documents.
+    id: 'kling-3.0-omni',
+    aliases: ['kling-v3-omni'],
+    standards: { new: { pathId: 'kling-3.0-omni' } },
+    kinds: OMNI,
+    resolutions: ['720p', '1080p', '4k'],
+    durations: THREE_TO_FIFTEEN,
+    audio: 'optional',
+    lastFrameResolutions: ['720p', '1080p', '4k'],
+    multiShot: true,
+    omni: { maxReferences: { withoutVideo: 7, withVideo: 4 }, videoCharacterElements: true, originalAudio: true },
+    promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072, 'omni-video': 3072 },
+    source: 'NEW §1.2/§1.3/§3.3 (OFFICIAL OVG); legacy kling-v3-omni body undocumented (REF §1.2), so new standard only',
+  },
+  {
+    id: 'kling-o1',
+    aliases: ['kling-video-o1'],
+    standards: { new: { pathId: 'kling-o1' } },
+    kinds: OMNI,
+    resolutions: ['720p', '1080p'],
+    durations: [3, 4, 5, 6, 7, 8, 9, 10],
+    audio: 'none',
+    lastFrameResolutions: ['720p', '1080p'],
+    omni: {
+      maxReferences: { withoutVideo: 7, withVideo: 4 },
+      videoCharacterElements: false,
+      originalAudio: true,
+      firstFrameOnlyDurations: [5, 10],
+      bothFramesExclusive: true,
+    },
+    promptMaxChars: { 'text-to-video': 2500, 'image-to-video': 2500, 'omni-video': 2500 },
+    source: 'NEW §1.2/§1.3/§3.3 (OFFICIAL O1; missing from UPD 07/15, §9 item 3); legacy kling-video-o1 body undocumented, so new standard only',
   },
   {
     id: 'kling-2.6',
     aliases: ['kling-v2-6'],
     standards: { new: { pathId: 'kling-2.6' }, legacy: { modelName: 'kling-v2-6' } },
-    kinds: BOTH,
+    kinds: [...BOTH, 'motion-control'],
     resolutions: ['720p', '1080p'],
     durations: FIVE_TEN,
     audio: 'optional',
@@ -113,6 +197,7 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     lastFrameResolutions: ['1080p'],
     lastFrameSilentOnly: true,
     voiceControl: { legacy: BOTH, new: I2V_ONLY },
+    motionControl: { resolutions: ['720p', '1080p'], maxElements: 0 },
     promptMaxChars: P2500,
     source: 'NEW §1.3 (OFFICIAL T26/I26, MAP); legacy: REF §3.5 (sound pro only = 1080p), voice_list REF §3.1/§3.2',
   },

@@ -10,6 +10,10 @@ export const PriceRow = z.object({
   audio: z.boolean(),
   /** Voice control (voices referenced in the prompt) is priced separately where Kling lists it. */
   voiceControl: z.boolean().default(false),
+  /** Omni-video with a reference video (`featureVideo`/`baseVideo`) is priced separately ("With Video Input", §7.1). */
+  videoInput: z.boolean().default(false),
+  /** Motion control is priced on its own rows (§7.1 "Motion Control"), per second of output. */
+  motionControl: z.boolean().default(false),
   /** `per-second`: units × requested seconds. `per-task`: units for exactly `duration` seconds. */
   basis: z.enum(['per-second', 'per-task']),
   duration: z.number().int().optional(),
@@ -30,11 +34,14 @@ export const PricingTable = z.object({
 export type PricingTable = z.infer<typeof PricingTable>;
 
 const OFFICIAL = 'kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
-const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number, voiceControl = false): PriceRow => ({
-  model, resolution, audio, voiceControl, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
+const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number, voiceControl = false, videoInput = false): PriceRow => ({
+  model, resolution, audio, voiceControl, videoInput, motionControl: false, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
 });
+/** Omni rows: "With Video Input" (a feature or base video) is its own row; §7.1 has none with video input and native audio. */
+const withVideo = (model: string, resolution: Resolution, units: number) => perSecond(model, resolution, false, units, false, true);
+const motion = (model: string, resolution: Resolution, units: number): PriceRow => ({ ...perSecond(model, resolution, false, units), motionControl: true });
 const perTask = (model: string, resolution: Resolution, duration: number, units: number): PriceRow => ({
-  model, resolution, audio: false, voiceControl: false, basis: 'per-task', duration, units, confidence: 'inferred',
+  model, resolution, audio: false, voiceControl: false, videoInput: false, motionControl: false, basis: 'per-task', duration, units, confidence: 'inferred',
   source: 'kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
 });
 const legacyFamily = (model: string, std5: number, pro5: number) => [
@@ -47,6 +54,12 @@ export const DEFAULT_PRICE_ROWS: PriceRow[] = [
   perSecond('kling-3.0-turbo', '720p', true, 0.8), perSecond('kling-3.0-turbo', '1080p', true, 1.0),
   perSecond('kling-3.0', '720p', false, 0.6), perSecond('kling-3.0', '1080p', false, 0.8), perSecond('kling-3.0', '4k', false, 3.0),
   perSecond('kling-3.0', '720p', true, 0.9), perSecond('kling-3.0', '1080p', true, 1.2), perSecond('kling-3.0', '4k', true, 3.0),
+  perSecond('kling-3.0-omni', '720p', false, 0.6), perSecond('kling-3.0-omni', '1080p', false, 0.8), perSecond('kling-3.0-omni', '4k', false, 3.0),
+  perSecond('kling-3.0-omni', '720p', true, 0.8), perSecond('kling-3.0-omni', '1080p', true, 1.0), perSecond('kling-3.0-omni', '4k', true, 3.0),
+  withVideo('kling-3.0-omni', '720p', 0.9), withVideo('kling-3.0-omni', '1080p', 1.2), withVideo('kling-3.0-omni', '4k', 3.0),
+  perSecond('kling-o1', '720p', false, 0.6), perSecond('kling-o1', '1080p', false, 0.8),
+  withVideo('kling-o1', '720p', 0.9), withVideo('kling-o1', '1080p', 1.2),
+  motion('kling-3.0', '720p', 0.9), motion('kling-3.0', '1080p', 1.2), motion('kling-2.6', '720p', 0.5), motion('kling-2.6', '1080p', 0.8),
   perSecond('kling-2.6', '720p', false, 0.3), perSecond('kling-2.6', '1080p', false, 0.5), perSecond('kling-2.6', '1080p', true, 1.0),
   perSecond('kling-2.6', '1080p', true, 1.2, true),
   perSecond('kling-2.5-turbo', '720p', false, 0.3), perSecond('kling-2.5-turbo', '1080p', false, 0.5),
@@ -59,7 +72,9 @@ export function createPricingTable(overrides: { creditsPerUnit?: number; perTask
   const rows = [...DEFAULT_PRICE_ROWS];
   for (const row of z.array(PriceRow).parse(overrides.rows ?? [])) {
     const i = rows.findIndex(
-      (r) => r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.voiceControl === row.voiceControl && r.duration === row.duration,
+      (r) =>
+        r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.voiceControl === row.voiceControl &&
+        r.videoInput === row.videoInput && r.motionControl === row.motionControl && r.duration === row.duration,
     );
     if (i >= 0) rows[i] = row;
     else rows.push(row);
@@ -77,6 +92,14 @@ export const CreditEstimate = z.object({
   resolution: Resolution,
   durationSeconds: z.number(),
   audio: z.boolean(),
+  /** Omni-video priced with a reference video ("With Video Input"); absent for other kinds. */
+  videoInput: z.boolean().optional(),
+  /**
+   * Motion control: Kling bills the output's seconds, rounded (MC; UPD 12/22/2025), and the output follows the motion
+   * video, so `durationSeconds` is an assumption (the caller's `duration`, else the longest the orientation allows);
+   * the deduction Kling reports is the actual cost.
+   */
+  assumedOutputDuration: z.boolean().optional(),
   /** Multiplier of the audio price over the silent price for this request (1 when silent). */
   audioMultiplier: z.number(),
   basis: z.enum(['per-second', 'per-task']),
@@ -94,7 +117,9 @@ export class PriceNotFoundError extends Error {
 export function estimateCredits(resolved: ResolvedRequest, table: PricingTable = createPricingTable()): CreditEstimate {
   const { model, resolution, duration, audio } = resolved;
   const voice = (resolved.request.voices?.length ?? 0) > 0;
-  const units = (withAudio: boolean) => priceUnits(table, model.id, resolution, duration, withAudio, withAudio && voice);
+  const videoInput = resolved.request.kind === 'omni-video' && (resolved.request.featureVideo ?? resolved.request.baseVideo) !== undefined;
+  const motionControl = resolved.request.kind === 'motion-control';
+  const units = (withAudio: boolean) => priceUnits(table, model.id, resolution, duration, withAudio, withAudio && voice, videoInput, motionControl);
   const chosen = units(audio);
   const silent = audio ? (tryUnits(() => units(false)) ?? chosen.units) : chosen.units;
   const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -106,6 +131,8 @@ export function estimateCredits(resolved: ResolvedRequest, table: PricingTable =
     resolution,
     durationSeconds: duration,
     audio,
+    ...(resolved.request.kind === 'omni-video' ? { videoInput } : {}),
+    ...(motionControl ? { assumedOutputDuration: true } : {}),
     audioMultiplier: silent > 0 ? round(chosen.units / silent) : 1,
     basis: chosen.row.basis,
     confidence: chosen.row.confidence,
@@ -128,21 +155,27 @@ function priceUnits(
   duration: number,
   audio: boolean,
   voiceControl: boolean,
+  videoInput = false,
+  motionControl = false,
 ): { units: number; row: PriceRow } {
   const perSecondRow = table.rows.find(
-    (r) => r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio && r.voiceControl === voiceControl,
+    (r) =>
+      r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio && r.voiceControl === voiceControl &&
+      r.videoInput === videoInput && r.motionControl === motionControl,
   );
   if (perSecondRow) return { units: perSecondRow.units * duration, row: perSecondRow };
   const taskRow = (withAudio: boolean) =>
     table.rows.find(
-      (r) => r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.voiceControl === voiceControl && r.duration === duration,
+      (r) =>
+        r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.voiceControl === voiceControl &&
+        r.videoInput === videoInput && r.motionControl === motionControl && r.duration === duration,
     );
   const exact = taskRow(audio);
   if (exact) return { units: exact.units, row: exact };
   const silentRow = audio ? taskRow(false) : undefined;
   if (silentRow) return { units: silentRow.units * table.perTaskAudioMultiplier, row: { ...silentRow, audio: true, confidence: 'seed' } };
   throw new PriceNotFoundError(
-    `no price for ${model} at ${resolution}, ${duration} s, audio ${audio ? 'on' : 'off'}${voiceControl ? ' with voice control' : ''}; add a pricing row (KLING_PRICING_FILE)`,
+    `no price for ${model} at ${resolution}, ${duration} s, audio ${audio ? 'on' : 'off'}${voiceControl ? ' with voice control' : ''}${videoInput ? ' with video input' : ''}${motionControl ? ' (motion control)' : ''}; add a pricing row (KLING_PRICING_FILE)`,
   );
 }
 

@@ -51,6 +51,21 @@ export const ImageInput = z
   .refine((s) => (/^https?:\/\//i.test(s) ? isHttpUrl(s) : isRawBase64(s)), 'must be an http(s) URL with a host, or raw base64')
   .refine((s) => /^https?:\/\//i.test(s) || (s.length * 3) / 4 <= 10 * 1024 * 1024, 'base64 image exceeds 10 MB');
 
+/**
+ * A video input (omni `feature_video` / `base_video`): an http(s) URL only — the new standard has no upload and takes no
+ * base64 video (kling-api-new-standard.md §1.3 "Video inputs … are URL only").
+ */
+export const VideoUrlInput = z
+  .string()
+  .min(1)
+  .refine((s) => /^https?:\/\//i.test(s) && isHttpUrl(s), 'must be an http(s) URL with a host (video inputs are URL only)');
+
+/** A content id (`@image_1`, `@video_1`, an element's name): what the prompt refers to with `@`. */
+const ContentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"');
+
+/** An omni reference video: `feature` (style/motion reference) or `base` (the video to edit). */
+const OmniVideo = z.object({ url: VideoUrlInput, id: ContentId.optional() }).strict();
+
 const DynamicMask = z
   .object({
     mask: ImageInput,
@@ -86,9 +101,12 @@ export const VideoRequest = z
     mode: z.enum(['std', 'pro', '4k']).optional(),
     aspectRatio: z.enum(['16:9', '9:16', '1:1']).optional(),
     duration: Duration.optional(),
-    /** Native audio: legacy `sound: on|off`, new `settings.audio: native|off`. */
-    audio: z.boolean().optional(),
-    /** New standard, kling-3.0 only. */
+    /**
+     * Native audio: legacy `sound: on|off`, new `settings.audio: native|off`. `true`/`false` mean `native`/`off`;
+     * `original` (omni-video only) keeps the reference video's sound.
+     */
+    audio: z.union([z.boolean(), z.enum(['native', 'original', 'off'])]).optional(),
+    /** New standard, kling-3.0 and kling-3.0-omni. */
     multiShot: z.boolean().optional(),
     /** Legacy image-to-video only. */
     cameraControl: CameraControl.optional(),
@@ -105,12 +123,34 @@ export const VideoRequest = z
       .min(1)
       .max(2)
       .optional(),
-    /** New-standard `element` contents (kling-3.0 image-to-video, ≤ 3). */
+    /**
+     * New-standard `element` contents (kling-3.0 image-to-video ≤ 3; omni-video, counted with `referImages`). `type`
+     * (omni only) says whether the element is a multi-image one (counted against the reference limit; the default,
+     * since Kling alone knows an element's type) or a video-character one (not on kling-o1).
+     */
     elements: z
-      .array(z.object({ elementId: z.string().min(1), id: z.string().min(1).optional() }).strict())
+      .array(
+        z
+          .object({ elementId: z.string().min(1), id: z.string().min(1).optional(), type: z.enum(['multi-image', 'video-character']).optional() })
+          .strict(),
+      )
       .min(1)
-      .max(3)
+      .max(7)
       .optional(),
+    /** Omni-video `refer_image` contents; the prompt refers to them as `@<id>` (default ids `image_1`, `image_2`, …). */
+    referImages: z
+      .array(z.object({ url: ImageInput, id: ContentId.optional() }).strict())
+      .min(1)
+      .max(7)
+      .optional(),
+    /** Omni-video `feature_video`: a reference video (URL only); forces audio off. Default id `video_1`. */
+    featureVideo: OmniVideo.optional(),
+    /** Omni-video `base_video`: the video to edit (URL only); no frames, no native audio. Default id `video_1`. */
+    baseVideo: OmniVideo.optional(),
+    /** Motion control: the video whose motion the character (`image`) follows (URL only). */
+    motionVideo: VideoUrlInput.optional(),
+    /** Motion control (required): the output's orientation follows the character `image` or the motion `video`. */
+    characterOrientation: z.enum(['image', 'video']).optional(),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Unique per Kling account; the workflow derives one from its id. */
     externalTaskId: z.string().min(1).max(256).optional(),
@@ -119,3 +159,28 @@ export const VideoRequest = z
   .strict();
 export type VideoRequest = z.infer<typeof VideoRequest>;
 export type VideoRequestInput = z.input<typeof VideoRequest>;
+
+/** Audio as the new wire names it: `true`/`native` → native, `false`/`off`/absent → off, `original` → original. */
+export function audioModeOf(audio: VideoRequest['audio']): 'native' | 'original' | 'off' {
+  if (audio === true || audio === 'native') return 'native';
+  if (audio === 'original') return 'original';
+  return 'off';
+}
+
+/**
+ * The content ids an omni-video request sends, defaults filled in: reference images `image_1`, `image_2`, …, the
+ * reference video `video_1`, elements `element_1`, … (Kling requires an id on elements; the prompt refers to any of
+ * them as `@<id>`).
+ */
+export function omniContentIds(r: VideoRequest): {
+  referImages: string[];
+  video: string | undefined;
+  elements: string[];
+} {
+  const video = r.featureVideo ?? r.baseVideo;
+  return {
+    referImages: (r.referImages ?? []).map((img, i) => img.id ?? `image_${i + 1}`),
+    video: video ? (video.id ?? 'video_1') : undefined,
+    elements: (r.elements ?? []).map((e, i) => e.id ?? `element_${i + 1}`),
+  };
+}

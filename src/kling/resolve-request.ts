@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution } from './catalog.js';
 import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
 import { mediaUrlProblem, STRICT_MEDIA_URL_POLICY, type MediaUrlPolicy } from './media-url.js';
-import { VideoRequest } from './request.js';
+import { audioModeOf, omniContentIds, VideoRequest } from './request.js';
 
 /** A request checked against the catalog, with every default decided and the standard chosen. */
 export interface ResolvedRequest {
@@ -11,7 +11,10 @@ export interface ResolvedRequest {
   standard: ApiStandard;
   resolution: Resolution;
   duration: number;
+  /** Native audio (what prices differ on); `original` audio is not native. */
   audio: boolean;
+  /** Audio as the new wire names it (omni-video sends it explicitly). */
+  audioMode?: 'native' | 'original' | 'off';
 }
 
 export interface ResolveOptions {
@@ -46,6 +49,7 @@ export function resolvedSummary(resolved: ResolvedRequest) {
     resolution: resolved.resolution,
     durationSeconds: resolved.duration,
     audio: resolved.audio,
+    ...(resolved.audioMode === undefined ? {} : { audioMode: resolved.audioMode }),
   };
 }
 
@@ -98,27 +102,43 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
 
   const standard = chooseStandard(request, model, options, refuse);
   const resolution = chooseResolution(request, model, standard, refuse);
-  const duration = request.duration ?? model.defaultDuration;
-  if (!model.durations.includes(duration))
+  const motion = request.kind === 'motion-control';
+  const duration = motion ? motionDuration(request, model, refuse) : (request.duration ?? model.defaultDuration);
+  if (!motion && !model.durations.includes(duration))
     refuse('duration', `${model.id} supports ${formatRange(model.durations)} seconds, not ${duration}`);
-  const audio = checkAudio(request, model, resolution, refuse);
+  // Motion control: "original" (the motion video's sound) by default, or off; never native (NEW §1.3).
+  const audio = motion ? false : checkAudio(request, model, resolution, refuse);
+  const audioMode = motion && request.audio === undefined ? 'original' : audioModeOf(request.audio);
 
   checkPrompt(request, model, standard, refuse);
   checkLegacyOnlyFields(request, model, standard, refuse);
   if (request.kind === 'image-to-video') checkImageToVideo(request, model, standard, resolution, duration, audio, refuse);
-  else
+  else if (request.kind === 'text-to-video')
     for (const field of ['image', 'imageTail', 'staticMask', 'dynamicMasks', 'cameraControl'] as const)
       if (request[field] !== undefined && !(field === 'cameraControl' && model.cameraControl?.kinds.includes('text-to-video')))
         refuse(field, 'only available for image-to-video');
-  if (request.aspectRatio !== undefined && request.kind === 'image-to-video')
-    refuse('aspectRatio', 'image-to-video takes its aspect ratio from the image');
+  if (request.kind === 'omni-video') checkOmniVideo(request, model, standard, duration, audioMode, refuse);
+  if (motion) checkMotionControl(request, model, standard, resolution, audioMode, refuse);
+  else
+    for (const field of ['motionVideo', 'characterOrientation'] as const)
+      if (request[field] !== undefined) refuse(field, 'only available for motion-control');
+  if (request.kind !== 'omni-video') {
+    for (const field of ['referImages', 'featureVideo', 'baseVideo'] as const)
+      if (request[field] !== undefined) refuse(field, 'only available for omni-video');
+    if (audioMode === 'original' && !motion) refuse('audio', '"original" (the reference video\'s sound) is only available for omni-video and motion-control');
+    request.elements?.forEach((e, i) => {
+      if (e.type !== undefined) refuse(`elements.${i}.type`, 'element types are only given for omni-video');
+    });
+  }
+  if (request.aspectRatio !== undefined && (request.kind === 'image-to-video' || motion))
+    refuse('aspectRatio', `${request.kind} takes its aspect ratio from the image`);
   checkVoicesAndElements(request, model, standard, audio, refuse);
   checkMediaUrls(request, options.mediaUrlPolicy ?? STRICT_MEDIA_URL_POLICY, refuse);
-  if (request.multiShot !== undefined && !(model.multiShot && standard === 'new'))
+  if (request.multiShot !== undefined && !(model.multiShot && standard === 'new' && !motion))
     refuse('multiShot', `not available for ${model.id} on the ${standard} standard`);
 
   if (issues.length > 0) throw new KlingValidationError(issues);
-  return { request, model, standard, resolution, duration, audio };
+  return { request, model, standard, resolution, duration, audio, ...(request.kind === 'omni-video' || motion ? { audioMode } : {}) };
 }
 
 function chooseStandard(
@@ -182,7 +202,7 @@ function chooseResolution(
   }
   // Without an explicit choice, take the cheapest resolution that the requested features allow.
   const needs = [
-    request.audio && model.audioResolution,
+    audioModeOf(request.audio) === 'native' && model.audioResolution,
     request.imageTail !== undefined && model.lastFrameResolutions?.length === 1 && model.lastFrameResolutions[0],
   ].filter((r): r is Resolution => typeof r === 'string');
   return needs[0] ?? model.resolutions[0]!;
@@ -194,11 +214,12 @@ function checkAudio(
   resolution: Resolution,
   refuse: (f: string, m: string) => void,
 ): boolean {
+  const mode = audioModeOf(request.audio);
   if (model.audio === 'always') {
-    if (request.audio === false) refuse('audio', `${model.id} always generates native audio; it cannot be turned off`);
+    if (request.audio !== undefined && mode !== 'native') refuse('audio', `${model.id} always generates native audio; it cannot be turned off`);
     return true;
   }
-  if (!request.audio) return false;
+  if (mode !== 'native') return false;
   if (model.audio === 'none') refuse('audio', `${model.id} has no native audio`);
   else if (model.audioResolution && resolution !== model.audioResolution)
     refuse('audio', `native audio on ${model.id} requires resolution ${model.audioResolution}`);
@@ -211,8 +232,8 @@ function checkPrompt(
   standard: ApiStandard,
   refuse: (f: string, m: string) => void,
 ): void {
-  const max = Math.min(model.promptMaxChars[request.kind], standard === 'legacy' ? LEGACY_PROMPT_MAX : Infinity);
-  if (request.kind === 'text-to-video' && !request.prompt?.trim()) refuse('prompt', 'required for text-to-video');
+  const max = Math.min(model.promptMaxChars[request.kind] ?? LEGACY_PROMPT_MAX, standard === 'legacy' ? LEGACY_PROMPT_MAX : Infinity);
+  if ((request.kind === 'text-to-video' || request.kind === 'omni-video') && !request.prompt?.trim()) refuse('prompt', `required for ${request.kind}`);
   if (request.prompt && request.prompt.length > max)
     refuse('prompt', `${request.prompt.length} characters exceeds the limit of ${max}`);
 }
@@ -292,11 +313,12 @@ function checkVoicesAndElements(
       refuse('voices', `voice control is not available for ${model.id} ${request.kind} on the ${standard} standard`);
     else if (!audio) refuse('voices', 'voice control needs audio: true');
   }
-  if (request.elements) {
+  if (request.elements && request.kind !== 'omni-video' && request.kind !== 'motion-control') {
     if (standard !== 'new' || request.kind !== 'image-to-video' || model.maxElements === 0)
-      refuse('elements', `elements are available only for new-standard image-to-video on models that take them (not ${model.id} ${request.kind} on the ${standard} standard)`);
+      refuse('elements', `elements are available only for new-standard image-to-video and omni-video on models that take them (not ${model.id} ${request.kind} on the ${standard} standard)`);
     else if (request.elements.length > model.maxElements) refuse('elements', `${model.id} takes at most ${model.maxElements} elements`);
   }
+  if (request.kind === 'omni-video') return; // omni ids are checked with the other omni contents
   const ids = [...(request.voices ?? []), ...(request.elements ?? [])].map((x, i) => x.id ?? String(i + 1));
   if (new Set(ids).size !== ids.length) refuse('voices', 'voice and element ids must be unique within a task');
 }
@@ -308,6 +330,11 @@ function checkMediaUrls(request: VideoRequest, policy: MediaUrlPolicy, refuse: (
     [['imageTail'], request.imageTail],
     [['staticMask'], request.staticMask],
     ...(request.dynamicMasks ?? []).map((m, i): [PropertyKey[], string] => [['dynamicMasks', i, 'mask'], m.mask]),
+    ...(request.referImages ?? []).map((m, i): [PropertyKey[], string] => [['referImages', i, 'url'], m.url]),
+    // Video inputs are URL-only, with the same host policy as images: Kling fetches them too.
+    [['featureVideo', 'url'], request.featureVideo?.url],
+    [['baseVideo', 'url'], request.baseVideo?.url],
+    [['motionVideo'], request.motionVideo],
   ];
   for (const [path, value] of images) {
     const problem = value === undefined ? undefined : mediaUrlProblem(value, policy);
@@ -318,4 +345,143 @@ function checkMediaUrls(request: VideoRequest, policy: MediaUrlPolicy, refuse: (
 function formatRange(values: number[]): string {
   const contiguous = values.every((v, i) => i === 0 || v === values[i - 1]! + 1);
   return contiguous && values.length > 2 ? `${values[0]}–${values.at(-1)}` : values.join(' or ');
+}
+
+/** Multi-shot prompt syntax (NEW §1.3): `shot n, m, words;` — 1–6 shots, each m ≥ 1 s, summing to the duration, words ≤ 512. */
+const SHOT = /^\s*shot\s*(\d+)\s*,\s*(\d+)\s*,\s*([^;]*?)\s*$/i;
+const MAX_SHOTS = 6;
+const MAX_SHOT_CHARS = 512;
+
+/** Why a multi-shot prompt breaks the documented syntax, or undefined when it follows it. */
+export function multiShotPromptProblem(prompt: string, duration: number): string | undefined {
+  const parts = prompt.split(';').map((p) => p.trim());
+  if (parts.at(-1) === '') parts.pop();
+  const syntax = '"shot n, m, words; shot n, m, words;" (m seconds per shot)';
+  if (parts.length === 0) return `multiShot needs the prompt syntax ${syntax}`;
+  if (parts.length > MAX_SHOTS) return `${parts.length} shots; at most ${MAX_SHOTS}`;
+  let total = 0;
+  for (const [i, part] of parts.entries()) {
+    const m = SHOT.exec(part);
+    if (!m) return `shot ${i + 1} ("${part.slice(0, 40)}") does not follow the syntax ${syntax}`;
+    const [, n, seconds, words] = m;
+    if (Number(n) !== i + 1) return `shot ${i + 1} is numbered ${n}; number the shots 1, 2, … in order`;
+    if (Number(seconds) < 1) return `shot ${n} lasts ${seconds} s; each shot lasts at least 1 s`;
+    if (!words) return `shot ${n} has no description`;
+    if (words.length > MAX_SHOT_CHARS) return `shot ${n} has ${words.length} characters; at most ${MAX_SHOT_CHARS}`;
+    total += Number(seconds);
+  }
+  if (total !== duration) return `the shots last ${total} s in all, but duration is ${duration} s; they must add up to it`;
+  return undefined;
+}
+
+/** `@image_1`, `@video_1`, `@element_1` tokens the prompt uses (an `@` after a letter or digit, as in an e-mail address, is not one). */
+function promptReferences(prompt: string): string[] {
+  return [...prompt.matchAll(/(?<![A-Za-z0-9_])@((?:image|video|element)_\d+)\b/g)].map((m) => m[1]!);
+}
+
+/** Omni-video contents (NEW §1.3, §3.3 [OFFICIAL OVG, O1]): every documented limit, each naming its field. */
+function checkOmniVideo(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  duration: number,
+  audioMode: 'native' | 'original' | 'off',
+  refuse: (f: string, m: string) => void,
+): void {
+  const omni = model.omni;
+  if (!omni) return; // the kind check has refused it
+  if (standard === 'legacy')
+    refuse('standard', 'omni-video is sent on the new standard only: no reference documents the legacy /v1/videos/omni-video body');
+  const { featureVideo, baseVideo, image, imageTail, referImages = [], elements = [] } = request;
+  const video = featureVideo ?? baseVideo;
+  if (featureVideo && baseVideo) refuse('baseVideo', 'at most one reference video per task: give featureVideo or baseVideo, not both');
+  if (baseVideo) {
+    if (image !== undefined) refuse('image', 'a base video (the video to edit) takes no first frame');
+    if (imageTail !== undefined) refuse('imageTail', 'a base video (the video to edit) takes no last frame');
+  }
+  if (imageTail !== undefined && image === undefined) refuse('imageTail', `${model.id} needs a first frame (image) with a last frame`);
+  if (omni.bothFramesExclusive && image !== undefined && imageTail !== undefined) {
+    if (referImages.length > 0) refuse('referImages', `${model.id} takes no reference images with both a first and a last frame`);
+    if (elements.length > 0) refuse('elements', `${model.id} takes no elements with both a first and a last frame`);
+  }
+  elements.forEach((e, i) => {
+    if (e.type === 'video-character' && !omni.videoCharacterElements)
+      refuse(`elements.${i}.type`, `${model.id} supports only multi-image elements`);
+  });
+  const counted = referImages.length + elements.filter((e) => e.type !== 'video-character').length;
+  const max = video ? omni.maxReferences.withVideo : omni.maxReferences.withoutVideo;
+  if (counted > max)
+    refuse(
+      referImages.length > 0 ? 'referImages' : 'elements',
+      `${counted} reference images and multi-image elements; ${model.id} takes at most ${max} ${video ? 'with' : 'without'} a reference video`,
+    );
+  const firstFrameOnly = image !== undefined && imageTail === undefined && counted === 0 && elements.length === 0 && !video;
+  if (firstFrameOnly && omni.firstFrameOnlyDurations && !omni.firstFrameOnlyDurations.includes(duration))
+    refuse('duration', `${model.id} with a first frame and no other reference supports ${omni.firstFrameOnlyDurations.join(' or ')} seconds, not ${duration}`);
+
+  if (featureVideo && audioMode !== 'off') refuse('audio', 'a feature video forces audio off');
+  else if (baseVideo && audioMode === 'native') refuse('audio', 'a base video rules out native audio (use "original" or "off")');
+  if (audioMode === 'original') {
+    if (!omni.originalAudio) refuse('audio', `${model.id} has no "original" audio`);
+    else if (!baseVideo) refuse('audio', '"original" keeps the base video\'s sound: it needs baseVideo');
+  }
+
+  const ids = omniContentIds(request);
+  const all = [...ids.referImages, ...(ids.video ? [ids.video] : []), ...ids.elements];
+  const seen = new Set<string>();
+  for (const id of all) {
+    if (seen.has(id)) refuse(ids.elements.includes(id) ? 'elements' : 'referImages', `content id "${id}" is used twice; ids must be unique within a task`);
+    seen.add(id);
+  }
+  for (const ref of new Set(promptReferences(request.prompt ?? '')))
+    if (!seen.has(ref)) refuse('prompt', `refers to @${ref}, but no reference image, video or element has the id "${ref}"`);
+
+  if (request.multiShot === true && omni.multiShotPromptSyntax && request.prompt) {
+    const problem = multiShotPromptProblem(request.prompt, duration);
+    if (problem) refuse('prompt', problem);
+  }
+  if (omni.aspectRatio === 'require' && request.aspectRatio === undefined && image === undefined && !video)
+    refuse('aspectRatio', `required for ${model.id} without a first frame or a reference video`);
+}
+
+/**
+ * Motion control has no duration field: the output follows the motion video (NEW §1.3), and Kling bills the output's
+ * seconds, rounded (MC, UPD 12/22/2025). `duration` is the caller's expected output length, used for the estimate
+ * only; without it, the longest video the orientation allows (10 s / 30 s) is assumed, so a budget is never
+ * under-estimated.
+ */
+function motionDuration(request: VideoRequest, model: ModelCapabilities, refuse: (f: string, m: string) => void): number {
+  const mc = model.motionControl;
+  if (!mc) return model.defaultDuration; // the kind check has refused it
+  const orientation = request.characterOrientation ?? 'video';
+  const max = mc.maxVideoSeconds[orientation];
+  if (request.duration === undefined) return max;
+  if (request.duration < mc.minVideoSeconds || request.duration > max)
+    refuse('duration', `the output follows the motion video, which must last ${mc.minVideoSeconds}–${max} s with characterOrientation "${orientation}", not ${request.duration}`);
+  return request.duration;
+}
+
+/** Motion control (NEW §1.3, §3.3 [OFFICIAL MC]): each documented limit, naming its field. */
+function checkMotionControl(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  resolution: Resolution,
+  audioMode: 'native' | 'original' | 'off',
+  refuse: (f: string, m: string) => void,
+): void {
+  const mc = model.motionControl;
+  if (!mc) return;
+  if (standard === 'legacy') refuse('standard', 'motion-control is sent on the new standard only (the legacy body names no model)');
+  if (request.image === undefined) refuse('image', 'required for motion-control (the character)');
+  if (request.motionVideo === undefined) refuse('motionVideo', 'required for motion-control (the motion to follow)');
+  if (request.characterOrientation === undefined)
+    refuse('characterOrientation', 'required for motion-control: "image" (motion video ≤ 10 s) or "video" (≤ 30 s)');
+  if (!mc.resolutions.includes(resolution)) refuse('resolution', `motion control on ${model.id} supports ${mc.resolutions.join(', ')}, not ${resolution}`);
+  if (audioMode === 'native') refuse('audio', 'motion control keeps the motion video\'s sound ("original", the default) or none ("off"); no native audio');
+  if (request.elements) {
+    if (mc.maxElements === 0) refuse('elements', `motion control on ${model.id} takes no elements`);
+    else if (request.elements.length > mc.maxElements) refuse('elements', `motion control on ${model.id} takes at most ${mc.maxElements} element`);
+  }
+  if (request.imageTail !== undefined) refuse('imageTail', 'not available for motion-control');
 }

@@ -3,10 +3,16 @@ import type { VideoKind } from './catalog.js';
 import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask, TaskStatus } from './task.js';
 
-/** Legacy create paths (kling-api.md §1.2). Queries must use the family the task was created in. */
+/**
+ * Legacy create paths (kling-api.md §1.2). Queries must use the family the task was created in. `omni-video` is listed
+ * so a legacy-created omni task can be looked up (`GET /v1/videos/omni-video/{id}`, REF §1.2); the client creates omni
+ * tasks on the new standard only, since no reference documents the legacy omni body.
+ */
 export const LEGACY_FAMILY: Record<VideoKind, string> = {
   'text-to-video': 'text2video',
   'image-to-video': 'image2video',
+  'omni-video': 'omni-video',
+  'motion-control': 'motion-control',
 };
 export const legacyCreatePath = (kind: VideoKind) => `/v1/videos/${LEGACY_FAMILY[kind]}`;
 export const legacyTaskPath = (kind: VideoKind, id: string) => `/v1/videos/${LEGACY_FAMILY[kind]}/${encodeURIComponent(id)}`;
@@ -40,6 +46,7 @@ export type LegacyCreateBody = z.infer<typeof LegacyCreateBody>;
 export function toLegacyBody({ request: r, model, resolution, duration, audio }: ResolvedRequest): LegacyCreateBody {
   const legacy = model.standards.legacy;
   if (!legacy) throw new Error(`${model.id} has no legacy model name`);
+  if (r.kind === 'omni-video' || r.kind === 'motion-control') throw new Error(`${r.kind} is sent on the new standard only`);
   return LegacyCreateBody.parse({
     // Always sent: the server default is kling-v1, which is discontinued.
     model_name: legacy.modelName,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ApiStandard, VideoKind } from './catalog.js';
+import { audioModeOf, omniContentIds, type VideoRequest } from './request.js';
 import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask } from './task.js';
 
-/** New-standard create paths: the model is in the path (kling-api-new-standard.md §3.1–§3.2). */
+/** New-standard create paths: the model is in the path (kling-api-new-standard.md §3.1–§3.3). */
 export const newCreatePath = (kind: VideoKind, pathId: string) => `/${kind}/${encodeURIComponent(pathId)}`;
 /** Batch lookup cap, observed live (kling-api-new-standard.md §3.6). */
 export const NEW_TASKS_QUERY_MAX_IDS = 20;
@@ -12,8 +13,9 @@ const Settings = z
   .object({
     resolution: z.enum(['720p', '1080p', '4k']).optional(),
     aspect_ratio: z.string().optional(),
-    duration: z.number().int(),
-    audio: z.enum(['native', 'off']).optional(),
+    duration: z.number().int().optional(),
+    audio: z.enum(['native', 'original', 'off']).optional(),
+    character_orientation: z.enum(['image', 'video']).optional(),
     multi_shot: z.boolean().optional(),
   })
   .strict();
@@ -28,17 +30,25 @@ const Content = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prompt'), text: z.string() }),
   z.object({ type: z.literal('first_frame'), url: z.string() }),
   z.object({ type: z.literal('last_frame'), url: z.string() }),
+  z.object({ type: z.literal('refer_image'), url: z.string(), id: z.string() }),
+  z.object({ type: z.literal('feature_video'), url: z.string(), id: z.string() }),
+  z.object({ type: z.literal('base_video'), url: z.string(), id: z.string() }),
+  z.object({ type: z.literal('image'), url: z.string() }),
+  z.object({ type: z.literal('video'), url: z.string() }),
   z.object({ type: z.literal('voice'), voice_id: z.string(), id: z.string() }),
   z.object({ type: z.literal('element'), element_id: z.string(), id: z.string() }),
 ]);
 
-/** New-standard body: T2V `prompt` + settings + options; I2V `contents[]` + settings + options. */
+/** New-standard body: T2V `prompt` + settings + options; I2V and omni `contents[]` + settings + options. */
 export const NewCreateBody = z
   .object({ prompt: z.string().optional(), contents: z.array(Content).optional(), settings: Settings, options: Options.optional() })
   .strict();
 export type NewCreateBody = z.infer<typeof NewCreateBody>;
 
-export function toNewBody({ request: r, model, resolution, duration, audio }: ResolvedRequest): NewCreateBody {
+export function toNewBody(resolved: ResolvedRequest): NewCreateBody {
+  if (resolved.request.kind === 'omni-video') return toOmniBody(resolved);
+  if (resolved.request.kind === 'motion-control') return toMotionBody(resolved);
+  const { request: r, model, resolution, duration, audio } = resolved;
   const options = {
     callback_url: r.callbackUrl,
     external_task_id: r.externalTaskId,
@@ -75,6 +85,65 @@ export function toNewBody({ request: r, model, resolution, duration, audio }: Re
     settings,
     options: Object.values(options).some((v) => v !== undefined) ? options : undefined,
   });
+}
+
+/**
+ * `POST /omni-video/<model>` (§1.3, §3.3 [OFFICIAL OVG, O1]). `audio` and `multi_shot` are always sent (multi_shot
+ * defaults to true on kling-3.0-omni). `aspect_ratio` defaults to `16:9`, sent explicitly where the note calls it
+ * required (no first frame, no reference video) unless the catalog's `omni.aspectRatio` switch says otherwise.
+ */
+function toOmniBody({ request: r, model, resolution, duration, audioMode }: ResolvedRequest): NewCreateBody {
+  const ids = omniContentIds(r);
+  const video = r.featureVideo ?? r.baseVideo;
+  const aspectRatioNeeded = r.image === undefined && !video && model.omni?.aspectRatio === 'send-default';
+  const contents: Array<z.input<typeof Content>> = [
+    { type: 'prompt', text: r.prompt ?? '' },
+    ...(r.image ? [{ type: 'first_frame' as const, url: r.image }] : []),
+    ...(r.imageTail ? [{ type: 'last_frame' as const, url: r.imageTail }] : []),
+    ...(r.referImages ?? []).map((img, i) => ({ type: 'refer_image' as const, url: img.url, id: ids.referImages[i]! })),
+    ...(r.featureVideo ? [{ type: 'feature_video' as const, url: r.featureVideo.url, id: ids.video! }] : []),
+    ...(r.baseVideo ? [{ type: 'base_video' as const, url: r.baseVideo.url, id: ids.video! }] : []),
+    ...(r.elements ?? []).map((e, i) => ({ type: 'element' as const, element_id: e.elementId, id: ids.elements[i]! })),
+  ];
+  return NewCreateBody.parse({
+    contents,
+    settings: {
+      resolution,
+      aspect_ratio: r.aspectRatio ?? (aspectRatioNeeded ? '16:9' : undefined),
+      duration,
+      audio: audioMode ?? audioModeOf(r.audio),
+      multi_shot: model.multiShot ? (r.multiShot ?? false) : undefined,
+    },
+    options: newOptions(r),
+  });
+}
+
+/**
+ * `POST /motion-control/<model>` (§1.3, §3.3 [OFFICIAL MC]): `contents[]` of `prompt`, `image`, `video` (+ `element` on
+ * 3.0), `settings.character_orientation` (required), `resolution`, `audio` (`original` by default, sent explicitly).
+ * No `duration`: the output follows the motion video.
+ */
+function toMotionBody({ request: r, resolution, audioMode }: ResolvedRequest): NewCreateBody {
+  const contents: Array<z.input<typeof Content>> = [
+    ...(r.prompt ? [{ type: 'prompt' as const, text: r.prompt }] : []),
+    { type: 'image', url: r.image! },
+    { type: 'video', url: r.motionVideo! },
+    ...(r.elements ?? []).map((e, i) => ({ type: 'element' as const, element_id: e.elementId, id: e.id ?? `element_${i + 1}` })),
+  ];
+  return NewCreateBody.parse({
+    contents,
+    settings: { resolution, character_orientation: r.characterOrientation, audio: audioMode ?? 'original' },
+    options: newOptions(r),
+  });
+}
+
+function newOptions(r: VideoRequest) {
+  const options = {
+    callback_url: r.callbackUrl,
+    external_task_id: r.externalTaskId,
+    watermark_info: r.watermark === undefined ? undefined : { enabled: r.watermark },
+  };
+  return Object.values(options).some((v) => v !== undefined) ? options : undefined;
 }
 
 /** Create response data (§3.4). */

@@ -10,6 +10,7 @@ import type { DeductionRecord } from './deductions.js';
 import { invalidParameter } from './errors.js';
 import { successResponse, type SimResponse } from './http-response.js';
 import type { RouteContext } from './route-context.js';
+import type { TaskSpec } from './task-spec.js';
 import { dropNulls, objectSchema, parseJsonObject, zodErrorToKlingError } from './validation-errors.js';
 
 const MAX_LIMIT = 500;
@@ -98,19 +99,28 @@ function matches(record: DeductionRecord, filters: Record<string, string[]>): bo
   return Object.entries(filters).every(([key, values]) => values.includes(fields[key as FilterKey]));
 }
 
+// Only "Image to Video" appears in NEW §7.2's example; the others are inferred from Kling's product names.
+const PRODUCT_FUNCTION: Record<TaskSpec['product'], string> = {
+  'text-to-video': 'Text to Video',
+  'image-to-video': 'Image to Video',
+  'omni-video': 'Omni Video',
+  'motion-control': 'Motion Control',
+};
+
 /** NEW §7.2 `detail` of the package ledger; the unit numbers are numbers, `duration` and `deduction_time` strings. */
 function detailOf(record: DeductionRecord): Record<string, unknown> {
   const { spec } = record.task;
   return {
     task_id: record.taskId,
     api_key_name: record.apiKeyName,
-    product_function: spec.product === 'text-to-video' ? 'Text to Video' : 'Image to Video',
+    // "Omni Video" is inferred: the ledger's only documented example is "Image to Video" (NEW §7.2).
+    product_function: PRODUCT_FUNCTION[spec.product],
     model_name: spec.model,
     resolution: spec.resolution,
     // The output's duration once there is one (e.g. "5.041"), else the requested seconds.
     duration: record.task.videos[0]?.duration ?? String(spec.durationSeconds),
-    refer_video_input: false,
-    video_sound: spec.audio ? 'native' : 'off',
+    refer_video_input: spec.videoInput === true,
+    video_sound: spec.audioMode ?? (spec.audio ? 'native' : 'off'),
     voice_control: spec.voiceControl,
     deduction_time: String(record.deductionTime),
     package_id: SIMULATED_PACK_ID,

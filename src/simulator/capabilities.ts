@@ -191,8 +191,8 @@ export interface NewModelCapabilities {
   readonly nativeAudioResolutions: readonly Resolution[] | null;
   /** NEW §1.3: `settings.multi_shot` exists only on kling-3.0. */
   readonly multiShot: boolean;
-  /** NEW §1.3 prompt limits, per product. */
-  readonly promptMaxChars: Readonly<Record<Product, number>>;
+  /** NEW §1.3 prompt limits, per product (omni-video models live in omni-validation.ts). */
+  readonly promptMaxChars: Readonly<Record<Exclude<Product, 'omni-video' | 'motion-control'>, number>>;
   /** NEW §3.2 `contents[].type` enum. */
   readonly contentTypes: readonly ContentType[];
   /** Resolutions at which first + last frame is allowed; null = all. */

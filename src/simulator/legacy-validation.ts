@@ -29,6 +29,8 @@ const COMMON_FIELDS = [
 const FAMILY_FIELDS: Record<LegacyFamily, readonly string[]> = {
   text2video: [...COMMON_FIELDS, 'aspect_ratio'],
   image2video: [...COMMON_FIELDS, 'image', 'image_tail', 'static_mask', 'dynamic_masks'],
+  'omni-video': [], // not routed: the legacy omni body is undocumented (REF §1.2 names only the path)
+  'motion-control': [], // not routed: legacy motion control is not simulated
 };
 
 const text = (max: number) =>

@@ -5,15 +5,17 @@ import { invalidParameter, KlingApiError } from './errors.js';
 import { successResponse, type SimResponse } from './http-response.js';
 import { newCreateData, newTaskObject } from './new-presenter.js';
 import { validateNewCreate } from './new-validation.js';
+import { motionModel, validateMotionCreate } from './motion-validation.js';
+import { omniModel, validateOmniCreate } from './omni-validation.js';
 import type { RouteContext } from './route-context.js';
-import type { Product } from './task-spec.js';
+import type { FrameProduct } from './new-validation.js';
 import type { SimTask } from './tasks.js';
 import { dropNulls, objectSchema, parseJsonObject, zodErrorToKlingError } from './validation-errors.js';
 
 const MAX_BATCH_IDS = 20; // NEW §3.6: observed cap (20 → 200, 21 → 400/1201)
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function asProduct(value: string | undefined): Product {
+function asProduct(value: string | undefined): FrameProduct {
   if (value === 'text-to-video' || value === 'image-to-video') return value;
   throw new Error(`not a simulated product: ${String(value)}`);
 }
@@ -29,6 +31,46 @@ export function newCreate(context: RouteContext): SimResponse {
   }
   const { options } = context.core;
   const spec = validateNewCreate(product, modelId, caps, parseJsonObject(context.rawBody), {
+    strictCapabilities: options.strictCapabilities,
+    rejectUnknownFields: options.rejectUnknownFields,
+    acceptStringDuration: options.newStringDuration === 'accept',
+    acceptDataUriImages: options.newDataUriImages === 'accept',
+  });
+  const task = context.core.createTask(spec, context.caller);
+  context.log.createdTaskId = task.id;
+  return successResponse(newCreateData(task));
+}
+
+/** `POST /omni-video/{model}` — NEW §3.3 (kling-3.0-omni, kling-o1); an unknown model as for the other products. */
+export function omniCreate(context: RouteContext): SimResponse {
+  const modelId = context.params.model ?? '';
+  const caps = omniModel(modelId);
+  if (caps === undefined) {
+    const message = `Model '${modelId}' does not exist for omni-video`;
+    throw context.core.options.unknownNewModel === '404/1203' ? new KlingApiError(404, 1203, message) : invalidParameter(message);
+  }
+  const { options } = context.core;
+  const spec = validateOmniCreate(modelId, caps, parseJsonObject(context.rawBody), {
+    strictCapabilities: options.strictCapabilities,
+    rejectUnknownFields: options.rejectUnknownFields,
+    acceptStringDuration: options.newStringDuration === 'accept',
+    acceptDataUriImages: options.newDataUriImages === 'accept',
+  });
+  const task = context.core.createTask(spec, context.caller);
+  context.log.createdTaskId = task.id;
+  return successResponse(newCreateData(task));
+}
+
+/** `POST /motion-control/{model}` — NEW §3.3 (kling-3.0, kling-2.6). */
+export function motionCreate(context: RouteContext): SimResponse {
+  const modelId = context.params.model ?? '';
+  const caps = motionModel(modelId);
+  if (caps === undefined) {
+    const message = `Model '${modelId}' does not exist for motion-control`;
+    throw context.core.options.unknownNewModel === '404/1203' ? new KlingApiError(404, 1203, message) : invalidParameter(message);
+  }
+  const { options } = context.core;
+  const spec = validateMotionCreate(modelId, caps, parseJsonObject(context.rawBody), {
     strictCapabilities: options.strictCapabilities,
     rejectUnknownFields: options.rejectUnknownFields,
     acceptStringDuration: options.newStringDuration === 'accept',

@@ -10,6 +10,9 @@ import type { NewModelCapabilities } from './capabilities.js';
 import { invalidParameter } from './errors.js';
 import { imageInputSchema } from './image-input.js';
 import type { Product, Resolution, TaskSpec } from './task-spec.js';
+
+/** The products this file validates; omni-video and motion-control have their own (omni-validation.ts, motion-validation.ts). */
+export type FrameProduct = Exclude<Product, 'omni-video' | 'motion-control'>;
 import { dropNulls, httpUrlSchema, objectSchema, zodErrorToKlingError } from './validation-errors.js';
 
 export interface NewValidationSettings {
@@ -91,7 +94,7 @@ function schemasFor(settings: NewValidationSettings): Schemas {
 
 /** Validates a new-standard create body for an existing model, or throws a 400/1201 `KlingApiError`. */
 export function validateNewCreate(
-  product: Product,
+  product: FrameProduct,
   modelId: string,
   caps: NewModelCapabilities,
   rawBody: Record<string, unknown>,
@@ -121,7 +124,7 @@ class NewCreateChecker {
   private audio = false;
 
   constructor(
-    private readonly product: Product,
+    private readonly product: FrameProduct,
     private readonly modelId: string,
     private readonly caps: NewModelCapabilities,
     private readonly settings: NewValidationSettings,

@@ -33,6 +33,8 @@ interface PerSecondRates {
   readonly silent: PerSecond;
   readonly audio: PerSecond;
   readonly audioWithVoice: PerSecond;
+  /** Omni "With Video Input" (NEW §7.1; no row combines it with native audio). */
+  readonly videoInput?: PerSecond;
 }
 
 // NEW §7.1 [OFFICIAL PRICE], units per second.
@@ -46,7 +48,22 @@ const KLING_2_6: PerSecondRates = {
   audio: { '1080p': 1.0 },
   audioWithVoice: { '1080p': 1.2 }, // UPD 12/16/2025: "2.6 with voice = 6 units per 5 s"
 };
+// NEW §7.1 [OFFICIAL PRICE]: Kling 3.0 Omni and Kling O1 (omni-video).
+const KLING_3_0_OMNI: PerSecondRates = {
+  silent: { '720p': 0.6, '1080p': 0.8, '4k': 3.0 },
+  audio: { '720p': 0.8, '1080p': 1.0, '4k': 3.0 },
+  audioWithVoice: {},
+  videoInput: { '720p': 0.9, '1080p': 1.2, '4k': 3.0 },
+};
+const KLING_O1: PerSecondRates = {
+  silent: { '720p': 0.6, '1080p': 0.8 },
+  audio: {},
+  audioWithVoice: {},
+  videoInput: { '720p': 0.9, '1080p': 1.2 },
+};
 const PER_SECOND: Readonly<Record<string, PerSecondRates>> = {
+  'kling-3.0-omni': KLING_3_0_OMNI,
+  'kling-o1': KLING_O1,
   // NEW §7.1: Turbo only has the "With Native Audio" row — it is always billed at the audio rate.
   'kling-3.0-turbo': { silent: { '720p': 0.8, '1080p': 1.0 }, audio: { '720p': 0.8, '1080p': 1.0 }, audioWithVoice: { '720p': 0.8, '1080p': 1.0 } },
   'kling-3.0': KLING_3_0,
@@ -59,11 +76,29 @@ const PER_SECOND: Readonly<Record<string, PerSecondRates>> = {
 const V2_6_PRO_SOUND: Readonly<Record<string, number>> = { '5': 5, '10': 10 };
 const V2_6_PRO_SOUND_VOICE: Readonly<Record<string, number>> = { '5': 6, '10': 12 };
 
+// NEW §7.1 "Motion Control" rows, per second of output (MC: billed on the output duration, rounded).
+const MOTION_CONTROL: Readonly<Record<string, PerSecond>> = {
+  'kling-3.0': { '720p': 0.9, '1080p': 1.2 },
+  'kling-2.6': { '720p': 0.5, '1080p': 0.8 },
+};
+
 /** Units a task costs when it succeeds. Throws if the table has no entry (a validator bug). */
 export function unitPrice(spec: TaskSpec): number {
+  if (spec.product === 'motion-control') {
+    const rate = MOTION_CONTROL[spec.model]?.[spec.resolution];
+    if (rate === undefined) throw new Error(`no motion-control unit price for ${spec.model} at ${spec.resolution}`);
+    return roundUnits(rate * Math.round(spec.durationSeconds));
+  }
   const perSecond = PER_SECOND[spec.model];
   if (perSecond !== undefined) {
-    const table = spec.audio ? (spec.voiceControl ? perSecond.audioWithVoice : perSecond.audio) : perSecond.silent;
+    const table =
+      spec.videoInput === true && perSecond.videoInput !== undefined
+        ? perSecond.videoInput
+        : spec.audio
+          ? spec.voiceControl
+            ? perSecond.audioWithVoice
+            : perSecond.audio
+          : perSecond.silent;
     const rate = table[spec.resolution];
     if (rate === undefined) throw new Error(`no unit price for ${spec.model} at ${spec.resolution} (audio=${spec.audio})`);
     return roundUnits(rate * spec.durationSeconds);

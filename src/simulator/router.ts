@@ -5,7 +5,7 @@ import { serveMedia } from './cdn-routes.js';
 import { resourceNotFound } from './errors.js';
 import type { RouteKind } from './faults.js';
 import { legacyCreate, legacyListOrLookup, legacyQueryOne } from './legacy-routes.js';
-import { getTasks, listTasks, newCreate } from './new-routes.js';
+import { getTasks, listTasks, motionCreate, newCreate, omniCreate } from './new-routes.js';
 import type { RouteHandler } from './route-context.js';
 
 export type AuthScheme = 'legacy' | 'new' | 'none';
@@ -41,8 +41,8 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
     // NEW §7.2: the unit ledger. The cash ledger (`/account/billing/balance`) is not simulated: the account is pack-only.
     { methods: ['POST'], pattern: /^\/account\/billing\/package$/, kind: 'account', standard: 'legacy', auth: 'legacy', handler: billingPackage },
     { methods: ['POST'], pattern: /^\/(?<product>text-to-video|image-to-video)\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: newCreate },
-    // NEW §3.3: omni-video and motion-control exist but are not simulated.
-    { methods: ['POST'], pattern: /^\/(?:omni-video|motion-control)\/[^/]+$/, kind: 'other', standard: 'new', auth: 'new', handler: notSimulated },
+    { methods: ['POST'], pattern: /^\/omni-video\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: omniCreate },
+    { methods: ['POST'], pattern: /^\/motion-control\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: motionCreate },
     { methods: ['GET'], pattern: /^\/tasks$/, kind: 'query', standard: 'new', auth: 'new', handler: getTasks },
     { methods: ['POST'], pattern: /^\/tasks$/, kind: 'query', standard: 'new', auth: 'new', handler: listTasks },
     { methods: ['GET', 'HEAD'], pattern: /^\/cdn\/(?<token>[0-9a-f]+)\.mp4$/, kind: 'download', standard: undefined, auth: 'none', handler: serveMedia },

@@ -2,21 +2,27 @@
 export type ApiStandard = 'legacy' | 'new';
 
 /** New-standard product path segment. */
-export type Product = 'text-to-video' | 'image-to-video';
+export type Product = 'text-to-video' | 'image-to-video' | 'omni-video' | 'motion-control';
 
 /** Legacy family path segment (REF §1.2); tasks are scoped to the family they were created in. */
-export type LegacyFamily = 'text2video' | 'image2video';
+export type LegacyFamily = 'text2video' | 'image2video' | 'omni-video' | 'motion-control';
 
 export type Resolution = '720p' | '1080p' | '4k';
 
 export const familyOfProduct: Record<Product, LegacyFamily> = {
   'text-to-video': 'text2video',
   'image-to-video': 'image2video',
+  // REF §1.2: `/v1/videos/omni-video` (legacy omni creates are not simulated: no reference documents the body).
+  'omni-video': 'omni-video',
+  // REF §1.2: `/v1/videos/motion-control` (legacy motion creates are not simulated).
+  'motion-control': 'motion-control',
 };
 
 export const productOfFamily: Record<LegacyFamily, Product> = {
   text2video: 'text-to-video',
   image2video: 'image-to-video',
+  'omni-video': 'omni-video',
+  'motion-control': 'motion-control',
 };
 
 /**
@@ -37,6 +43,10 @@ export interface TaskSpec {
   readonly audio: boolean;
   /** Voice control (legacy `voice_list`, new `voice` contents) — priced higher (NEW §7.1). */
   readonly voiceControl: boolean;
+  /** Omni-video with a `feature_video`/`base_video` ("With Video Input", NEW §7.1; ledger `refer_video_input`). */
+  readonly videoInput?: boolean;
+  /** Omni-video `settings.audio` (ledger `video_sound`: native, original or off). */
+  readonly audioMode?: 'native' | 'original' | 'off';
   readonly prompt: string | undefined;
   readonly externalId: string | undefined;
   readonly callbackUrl: string | undefined;

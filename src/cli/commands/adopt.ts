@@ -33,7 +33,7 @@ export function adoptInput(id: string, flags: AdoptFlags): { ref: Omit<AdoptVide
   const standard = flags.standard === undefined ? undefined : ApiStandard.safeParse(flags.standard);
   if (standard && !standard.success) issues.push({ field: 'standard', message: 'must be new or legacy' });
   const kind = flags.kind === undefined ? undefined : VideoKind.safeParse(flags.kind);
-  if (kind && !kind.success) issues.push({ field: 'kind', message: 'must be text-to-video or image-to-video' });
+  if (kind && !kind.success) issues.push({ field: 'kind', message: `must be one of ${VideoKind.options.join(', ')}` });
   const options: Record<string, unknown> = {};
   if (flags.deadline !== undefined) options.deadline = msOrText(flags.deadline);
   if (flags.queuedDeadline !== undefined) options.queuedDeadline = msOrText(flags.queuedDeadline);
