@@ -8,7 +8,8 @@ import { validateNewCreate } from './new-validation.js';
 import { motionModel, validateMotionCreate } from './motion-validation.js';
 import { omniModel, validateOmniCreate } from './omni-validation.js';
 import type { RouteContext } from './route-context.js';
-import type { FrameProduct } from './new-validation.js';
+import type { FrameProduct, NewValidationSettings } from './new-validation.js';
+import type { TaskSpec } from './task-spec.js';
 import type { SimTask } from './tasks.js';
 import { dropNulls, objectSchema, parseJsonObject, zodErrorToKlingError } from './validation-errors.js';
 
@@ -23,54 +24,40 @@ function asProduct(value: string | undefined): FrameProduct {
 /** `POST /{product}/{model}` — NEW §3.1/§3.2; an unknown model id answers ERR's "resource does not exist" (404/1203). */
 export function newCreate(context: RouteContext): SimResponse {
   const product = asProduct(context.params.product);
-  const modelId = context.params.model ?? '';
-  const caps = newModel(modelId);
-  if (caps === undefined || !caps.products.includes(product)) {
-    const message = `Model '${modelId}' does not exist for ${product}`;
-    throw context.core.options.unknownNewModel === '404/1203' ? new KlingApiError(404, 1203, message) : invalidParameter(message);
-  }
-  const { options } = context.core;
-  const spec = validateNewCreate(product, modelId, caps, parseJsonObject(context.rawBody), {
-    strictCapabilities: options.strictCapabilities,
-    rejectUnknownFields: options.rejectUnknownFields,
-    acceptStringDuration: options.newStringDuration === 'accept',
-    acceptDataUriImages: options.newDataUriImages === 'accept',
-  });
-  const task = context.core.createTask(spec, context.caller);
-  context.log.createdTaskId = task.id;
-  return successResponse(newCreateData(task));
+  return createTask(context, product, (id) => {
+    const caps = newModel(id);
+    return caps?.products.includes(product) ? caps : undefined;
+  }, (id, caps, body, settings) => validateNewCreate(product, id, caps, body, settings));
 }
 
 /** `POST /omni-video/{model}` — NEW §3.3 (kling-3.0-omni, kling-o1); an unknown model as for the other products. */
 export function omniCreate(context: RouteContext): SimResponse {
-  const modelId = context.params.model ?? '';
-  const caps = omniModel(modelId);
-  if (caps === undefined) {
-    const message = `Model '${modelId}' does not exist for omni-video`;
-    throw context.core.options.unknownNewModel === '404/1203' ? new KlingApiError(404, 1203, message) : invalidParameter(message);
-  }
-  const { options } = context.core;
-  const spec = validateOmniCreate(modelId, caps, parseJsonObject(context.rawBody), {
-    strictCapabilities: options.strictCapabilities,
-    rejectUnknownFields: options.rejectUnknownFields,
-    acceptStringDuration: options.newStringDuration === 'accept',
-    acceptDataUriImages: options.newDataUriImages === 'accept',
-  });
-  const task = context.core.createTask(spec, context.caller);
-  context.log.createdTaskId = task.id;
-  return successResponse(newCreateData(task));
+  return createTask(context, 'omni-video', omniModel, validateOmniCreate);
 }
 
 /** `POST /motion-control/{model}` — NEW §3.3 (kling-3.0, kling-2.6). */
 export function motionCreate(context: RouteContext): SimResponse {
+  return createTask(context, 'motion-control', motionModel, validateMotionCreate);
+}
+
+/**
+ * Every product's create: the model must serve the product (else 404/1203 or 400/1201, per the switch), the body is
+ * validated from the references with the simulator's settings, and the task starts its lifecycle.
+ */
+function createTask<C>(
+  context: RouteContext,
+  product: string,
+  lookUp: (modelId: string) => C | undefined,
+  validate: (modelId: string, caps: C, body: Record<string, unknown>, settings: NewValidationSettings) => TaskSpec,
+): SimResponse {
   const modelId = context.params.model ?? '';
-  const caps = motionModel(modelId);
+  const caps = lookUp(modelId);
   if (caps === undefined) {
-    const message = `Model '${modelId}' does not exist for motion-control`;
+    const message = `Model '${modelId}' does not exist for ${product}`;
     throw context.core.options.unknownNewModel === '404/1203' ? new KlingApiError(404, 1203, message) : invalidParameter(message);
   }
   const { options } = context.core;
-  const spec = validateMotionCreate(modelId, caps, parseJsonObject(context.rawBody), {
+  const spec = validate(modelId, caps, parseJsonObject(context.rawBody), {
     strictCapabilities: options.strictCapabilities,
     rejectUnknownFields: options.rejectUnknownFields,
     acceptStringDuration: options.newStringDuration === 'accept',
