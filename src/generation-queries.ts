@@ -51,16 +51,9 @@ export function listEntry(w: {
   taskQueue: string;
   searchAttributes?: unknown;
 }): ListEntry {
-  const attribute = (key: string): string | undefined => {
-    const value = (w.searchAttributes as Record<string, unknown[] | undefined> | undefined)?.[key]?.[0];
-    return typeof value === 'string' ? value : undefined;
-  };
+  const attribute = (key: string) => keywordAttribute(w, key);
   return {
-    workflowId: w.workflowId,
-    runId: w.runId,
-    status: w.status.name,
-    startTime: w.startTime.toISOString(),
-    ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
+    ...runFields(w),
     taskQueue: w.taskQueue,
     model: attribute('KlingModel'),
     phase: attribute('KlingPhase'),
@@ -129,14 +122,9 @@ export function costEntry(w: {
 }): CostEntry {
   const parsed = CostRecord.safeParse(w.memo?.[COST_MEMO_KEY]);
   const record = parsed.success ? parsed.data : undefined;
-  const modelAttribute = (w.searchAttributes as Record<string, unknown[] | undefined> | undefined)?.KlingModel?.[0];
   return {
-    workflowId: w.workflowId,
-    runId: w.runId,
-    status: w.status.name,
-    startTime: w.startTime.toISOString(),
-    ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
-    model: record?.model ?? (typeof modelAttribute === 'string' ? modelAttribute : undefined),
+    ...runFields(w),
+    model: record?.model ?? keywordAttribute(w, 'KlingModel'),
     costRecorded: record !== undefined,
     outcome: record?.outcome,
     estimatedCredits: record?.estimatedCredits,
@@ -159,4 +147,21 @@ export function costTotals(entries: readonly CostEntry[]): CostTotals {
     actualCredits: round(entries.reduce((sum, e) => sum + (e.actualCredits ?? 0), 0)),
     drifted: entries.filter((e) => e.drift).length,
   };
+}
+
+/** What every row says of its run: ids, Temporal's status and the times (ISO 8601). */
+function runFields(w: { workflowId: string; runId: string; status: { name: string }; startTime: Date; closeTime?: Date }) {
+  return {
+    workflowId: w.workflowId,
+    runId: w.runId,
+    status: w.status.name,
+    startTime: w.startTime.toISOString(),
+    ...(w.closeTime ? { closeTime: w.closeTime.toISOString() } : {}),
+  };
+}
+
+/** A Keyword search attribute's value (the untyped visibility map), when set. */
+function keywordAttribute(w: { searchAttributes?: unknown }, key: string): string | undefined {
+  const value = (w.searchAttributes as Record<string, unknown[] | undefined> | undefined)?.[key]?.[0];
+  return typeof value === 'string' ? value : undefined;
 }

@@ -3,7 +3,8 @@ import { action, type CliContext } from '../context.js';
 import { toCliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { resultLines } from '../result-format.js';
-import { connectTemporal } from '../temporal.js';
+import type { GenerateVideoResult } from '../../contract/generation.js';
+import { connectTemporal, type TemporalSession } from '../temporal.js';
 
 export function registerResult(program: Command, ctx: CliContext): void {
   program
@@ -25,11 +26,7 @@ JSON: {"workflowId","status":"completed","result":GenerateVideoResult} (exit 0)
       action(ctx, async (workflowId: string, opts: { json?: boolean }) => {
         const session = await connectTemporal();
         try {
-          const result = await session.videos.result(workflowId).catch((err: unknown) => {
-            const error = toCliError(err);
-            error.workflowId = workflowId;
-            throw error;
-          });
+          const result = await resultOrCliError(session, workflowId);
           if (opts.json) printJson(ctx.output, { workflowId, status: 'completed', result });
           else {
             ctx.output.out(`completed ${workflowId}`);
@@ -40,4 +37,13 @@ JSON: {"workflowId","status":"completed","result":GenerateVideoResult} (exit 0)
         }
       }),
     );
+}
+
+/** The completed generation's result, or its failure as the CliError (with the workflow id) the command exits with. */
+export async function resultOrCliError(session: TemporalSession, workflowId: string): Promise<GenerateVideoResult> {
+  return session.videos.result(workflowId).catch((err: unknown) => {
+    const error = toCliError(err);
+    error.workflowId = workflowId;
+    throw error;
+  });
 }

@@ -2,7 +2,8 @@ import { Storage } from '@google-cloud/storage';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.js';
-import { CliError, toCliError } from '../exit-codes.js';
+import { CliError } from '../exit-codes.js';
+import { resultOrCliError } from './result.js';
 import { printJson } from '../output.js';
 import { connectTemporal } from '../temporal.js';
 
@@ -40,11 +41,7 @@ JSON: {"workflowId","uri","url","expiresAt"?}`,
         if (!(ms > 0) || ms > 7 * 24 * 3_600_000) throw CliError.invalid([{ field: 'expires-in', message: 'must be a duration from 1s to 7d (e.g. 15m, 1h)' }]);
         const session = await connectTemporal();
         try {
-          const result = await session.videos.result(workflowId).catch((err: unknown) => {
-            const error = toCliError(err);
-            error.workflowId = workflowId;
-            throw error;
-          });
+          const result = await resultOrCliError(session, workflowId);
           const storage = new Storage(process.env.GCS_API_ENDPOINT ? { apiEndpoint: process.env.GCS_API_ENDPOINT } : {});
           const url = await session.videos.signedUrl(result, { expiresIn: ms, storage });
           const signed = result.uri.startsWith('gs://');
