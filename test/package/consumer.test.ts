@@ -162,13 +162,24 @@ const worker = await createKlingWorker({
 const connection = await Connection.connect({ address });
 const videos = new VideoGenerationClient(new Client({ connection, namespace }), { taskQueue: id });
 let result: GenerateVideoResult;
+const phases: string[] = [];
+let viaBin: { status?: string; result?: GenerateVideoResult } = {};
 try {
-  result = await worker.runUntil(async () => {
-    const handle = await videos.startVideoGeneration(
+  [result, viaBin] = await worker.runUntil(async () => {
+    // The library: start, progress, result in one call.
+    const generated = await videos.generate(
       { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A paper boat drifting down a rain-soaked street gutter, macro lens, overcast light', duration: 5 },
-      { workflowId: id, options: { poll: { initialInterval: 200, maxInterval: 500 } } },
+      { workflowId: id, options: { poll: { initialInterval: 200, maxInterval: 500 } }, onProgress: (p) => phases.push(p.phase), progressIntervalMs: 100 },
     );
-    return await handle.result();
+    // The installed bin under plain node: one more real generation on the same worker.
+    const bin = path.join(process.cwd(), 'node_modules', '.bin', 'kling-video');
+    const cli = await promisify(execFile)(process.execPath, [bin, 'generate', '-m', 'kling-2.6', '-p', 'A lighthouse beam sweeps over a stormy sea at night, wide shot', '-d', '5', '--workflow-id', id + '-bin', '--poll-interval', '200', '--poll-max-interval', '500', '--wait', '--json'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, KLING_TASK_QUEUE: id, KLING_DOTENV: 'off' },
+      maxBuffer: 16 << 20,
+    });
+    // --json prints one (indented) document; a runtime log line may come first.
+    const at = cli.stdout.startsWith('{') ? 0 : cli.stdout.indexOf('\\n{') + 1;
+    return [generated, JSON.parse(cli.stdout.slice(at))] as const;
   });
 } finally {
   await connection.close();
@@ -182,6 +193,8 @@ await writeFile(historyFile, history.stdout);
 const replayed = await replayHistories(historyFile);
 console.log(JSON.stringify({
   result,
+  phases,
+  viaBin,
   storedSha256: createHash('sha256').update(stored).digest('hex'),
   simulatorSha256: sim.videoSha256(result.klingTaskId),
   replayed: replayed.map((r) => ({ name: r.name, workflowId: r.workflowId, error: r.error ? String(r.error) : null })),
@@ -300,9 +313,16 @@ describe('the packed package, installed in a fresh project', () => {
     expect(estimate.stdout).toMatch(/credits/);
   });
 
-  it('generates one video through the installed package (simulator, worker, VideoGenerationClient) and replays its history', async () => {
+  it('generates a video through the installed package (generate() with progress) and one through the installed bin, and replays the history', async () => {
     const { temporalAddress, temporalNamespace, temporalCliPath } = testServers();
-    const out = lastJson<{ result: Record<string, unknown>; storedSha256: string; simulatorSha256: string; replayed: Array<{ error: string | null }> }>(
+    const out = lastJson<{
+      result: Record<string, unknown>;
+      phases: string[];
+      viaBin: { status?: string; result?: { uri?: string; model?: string } };
+      storedSha256: string;
+      simulatorSha256: string;
+      replayed: Array<{ error: string | null }>;
+    }>(
       ok(
         'node dist/generate.js',
         await timed('generation + replay', () =>
@@ -313,6 +333,9 @@ describe('the packed package, installed in a fresh project', () => {
     expect(out.result).toMatchObject({ model: 'kling-2.6', contentType: 'video/mp4', submissions: 1 });
     expect(out.result.uri).toMatch(/^file:\/\//);
     expect(out.storedSha256).toBe(out.simulatorSha256);
+    expect(out.phases).toContain('generating'); // progress reached the caller while it waited
+    expect(out.viaBin).toMatchObject({ status: 'completed', result: { model: 'kling-2.6' } });
+    expect(out.viaBin.result?.uri).toMatch(/^file:\/\//);
     expect(out.replayed).toEqual([expect.objectContaining({ name: 'generation', error: null })]);
   }, 120_000);
 });
