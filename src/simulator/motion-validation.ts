@@ -8,10 +8,9 @@
  */
 import { z } from 'zod';
 import { invalidParameter } from './errors.js';
-import { imageInputSchema } from './image-input.js';
-import type { NewValidationSettings } from './new-validation.js';
+import { newBodyParts, type NewValidationSettings } from './new-validation.js';
 import type { Resolution, TaskSpec } from './task-spec.js';
-import { dropNulls, httpUrlSchema, objectSchema, zodErrorToKlingError } from './validation-errors.js';
+import { dropNulls, httpUrlSchema, zodErrorToKlingError } from './validation-errors.js';
 
 export interface MotionModelCapabilities {
   readonly resolutions: readonly Resolution[];
@@ -32,13 +31,10 @@ export function motionModel(id: string): MotionModelCapabilities | undefined {
   return Object.hasOwn(MOTION_MODELS, id) ? MOTION_MODELS[id] : undefined;
 }
 
-const NEW_IMAGE_MAX_BYTES = 50 * 1024 * 1024;
 const PROMPT_MAX = 2500; // NEW §1.3: 2500 unless stated otherwise
 
 function buildSchema(settings: NewValidationSettings) {
-  const obj = <T extends z.ZodRawShape>(shape: T) => objectSchema(shape, settings.rejectUnknownFields);
-  const nonEmpty = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
-  const image = imageInputSchema({ maxBytes: NEW_IMAGE_MAX_BYTES, allowDataUri: settings.acceptDataUriImages });
+  const { obj, nonEmpty, image } = newBodyParts(settings);
   const content = z.discriminatedUnion(
     'type',
     [

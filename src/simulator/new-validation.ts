@@ -27,16 +27,26 @@ export interface NewValidationSettings {
 const NEW_IMAGE_MAX_BYTES = 50 * 1024 * 1024; // NEW §1.3: "≤ 50MB (legacy: 10 MB)"
 const CONTENT_TYPES = ['prompt', 'first_frame', 'last_frame', 'element', 'voice'] as const;
 
-function buildSchemas(settings: NewValidationSettings) {
+/**
+ * The pieces every new-standard create body is built from, per the simulator's settings: objects that refuse
+ * unknown fields (or not), a non-empty string, the integer duration (NEW §8 pitfall 1 reversed: a string is
+ * rejected unless configured otherwise) and an image input (URL, raw base64 or, when accepted, a data URI).
+ */
+export function newBodyParts(settings: NewValidationSettings) {
   const obj = <T extends z.ZodRawShape>(shape: T) => objectSchema(shape, settings.rejectUnknownFields);
   const nonEmpty = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
   const integerDuration = z
     .number({ error: (issue) => (typeof issue.input === 'string' ? 'must be an integer such as 5, not a string' : 'must be an integer') })
     .int({ error: 'must be an integer' });
-  // NEW §8 pitfall 1 reversed: the new standard takes an int; a string is rejected unless configured otherwise.
   const duration = settings.acceptStringDuration
     ? z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), integerDuration)
     : integerDuration;
+  const image = imageInputSchema({ maxBytes: NEW_IMAGE_MAX_BYTES, allowDataUri: settings.acceptDataUriImages });
+  return { obj, nonEmpty, duration, image };
+}
+
+function buildSchemas(settings: NewValidationSettings) {
+  const { obj, nonEmpty, duration, image } = newBodyParts(settings);
   const settingsShape = {
     resolution: z.enum(['720p', '1080p', '4k'], { error: 'must be one of "720p", "1080p", "4k"' }).optional(),
     duration: duration.optional(),
@@ -48,7 +58,6 @@ function buildSchemas(settings: NewValidationSettings) {
     external_task_id: nonEmpty.optional(),
     watermark_info: obj({ enabled: z.boolean({ error: 'must be a boolean' }).optional() }).optional(),
   });
-  const image = imageInputSchema({ maxBytes: NEW_IMAGE_MAX_BYTES, allowDataUri: settings.acceptDataUriImages });
   const content = z.discriminatedUnion(
     'type',
     [

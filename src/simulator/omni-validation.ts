@@ -12,10 +12,9 @@
  */
 import { z } from 'zod';
 import { invalidParameter } from './errors.js';
-import { imageInputSchema } from './image-input.js';
-import type { NewValidationSettings } from './new-validation.js';
+import { newBodyParts, type NewValidationSettings } from './new-validation.js';
 import type { Resolution, TaskSpec } from './task-spec.js';
-import { dropNulls, httpUrlSchema, objectSchema, zodErrorToKlingError } from './validation-errors.js';
+import { dropNulls, httpUrlSchema, zodErrorToKlingError } from './validation-errors.js';
 
 type AudioMode = 'native' | 'original' | 'off';
 
@@ -64,21 +63,12 @@ export function omniModel(id: string): OmniModelCapabilities | undefined {
   return Object.hasOwn(OMNI_MODELS, id) ? OMNI_MODELS[id] : undefined;
 }
 
-const NEW_IMAGE_MAX_BYTES = 50 * 1024 * 1024; // NEW §1.3
 const MAX_SHOTS = 6;
 const MAX_SHOT_CHARS = 512;
 const CONTENT_TYPES = ['prompt', 'first_frame', 'last_frame', 'refer_image', 'feature_video', 'base_video', 'element'] as const;
 
 function buildSchema(settings: NewValidationSettings) {
-  const obj = <T extends z.ZodRawShape>(shape: T) => objectSchema(shape, settings.rejectUnknownFields);
-  const nonEmpty = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
-  const integerDuration = z
-    .number({ error: (issue) => (typeof issue.input === 'string' ? 'must be an integer such as 5, not a string' : 'must be an integer') })
-    .int({ error: 'must be an integer' });
-  const duration = settings.acceptStringDuration
-    ? z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), integerDuration)
-    : integerDuration;
-  const image = imageInputSchema({ maxBytes: NEW_IMAGE_MAX_BYTES, allowDataUri: settings.acceptDataUriImages });
+  const { obj, nonEmpty, duration, image } = newBodyParts(settings);
   // NEW §1.3: "Video inputs … are URL only; there is no upload endpoint".
   const video = httpUrlSchema;
   const content = z.discriminatedUnion(
