@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { KlingValidationError, type ValidationIssue } from '../kling/errors.js';
 import { assertWithinBudget, estimateCredits, PriceNotFoundError, type CreditEstimate, type PricingTable } from '../kling/pricing.js';
 import { lintPrompt, type PromptLintReport } from '../kling/prompt-lint.js';
+import { effectivePrompt } from '../kling/request.js';
 import { zodIssues, type ResolvedRequest } from '../kling/resolve-request.js';
 import { GenerateVideoInput, GenerateVideoOptions } from '../contract/generation.js';
 
@@ -64,7 +65,8 @@ export function checkGenerationInput(input: unknown, deps: GenerationCheckDeps):
 
   const estimate = estimateFor(resolved, deps.pricing);
   assertWithinBudget(estimate, opts.maxCredits);
-  const prompt = resolved.request.prompt;
+  // With shots, the prompt Kling receives (`shot n, m, words;`): their words are linted too.
+  const prompt = effectivePrompt(resolved.request);
   const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
   return { resolved, options: opts, durationsMs, estimate, lint };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { KlingValidationError, requestFingerprint, resolvedSummary, type KlingClient, type PricingTable } from '../kling/index.js';
+import { effectivePrompt, KlingValidationError, requestFingerprint, resolvedSummary, type KlingClient, type PricingTable } from '../kling/index.js';
 import { WORKFLOW_ID_PATTERN } from '../contract/constants.js';
 import { FailureType } from '../contract/failure-types.js';
 import { checkGenerationInput } from './generation-check.js';
@@ -44,7 +44,8 @@ export function validateGeneration(
       pricing: deps.pricing,
     });
     if (workflowIdIssues.length) throw invalid(workflowIdIssues);
-    const prompt = resolved.request.prompt;
+    // With shots, the prompt Kling receives (`shot n, m, words;`).
+    const prompt = effectivePrompt(resolved.request);
     const hash = createHash('sha256').update(`${workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
     return {
       ...resolvedSummary(resolved),

@@ -73,6 +73,10 @@ const DynamicMask = z
   })
   .strict();
 
+/** Multi-shot limits (NEW §1.3 [OFFICIAL T30, OVG]; REF §3.1 [3P] for the legacy `multi_prompt`). */
+export const MAX_SHOTS = 6;
+export const MAX_SHOT_CHARS = 512;
+
 /** Duration in seconds; `5` and `"5"` are the same. The client chooses the wire form per standard. */
 export const Duration = z
   .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number of seconds')])
@@ -108,6 +112,23 @@ export const VideoRequest = z
     audio: z.union([z.boolean(), z.enum(['native', 'original', 'off'])]).optional(),
     /** New standard, kling-3.0 and kling-3.0-omni. */
     multiShot: z.boolean().optional(),
+    /**
+     * Multi-shot, one entry per shot (1–6, each ≥ 1 s, ≤ 512 characters, the seconds adding up to `duration`, which
+     * defaults to their sum). Sent as the prompt syntax `shot n, m, words;` with `multi_shot: true` on the new
+     * standard (kling-3.0, kling-3.0-omni), as `multi_prompt[]` on the legacy one (kling-v3); replaces `prompt`.
+     */
+    multiPrompt: z
+      .array(
+        z
+          .object({
+            prompt: z.string().trim().min(1, 'must not be empty').max(MAX_SHOT_CHARS, `at most ${MAX_SHOT_CHARS} characters per shot`),
+            duration: Duration,
+          })
+          .strict(),
+      )
+      .min(1, 'at least 1 shot')
+      .max(MAX_SHOTS, `at most ${MAX_SHOTS} shots`)
+      .optional(),
     /** Legacy image-to-video only. */
     cameraControl: CameraControl.optional(),
     /** First frame (image-to-video). */
@@ -183,4 +204,13 @@ export function omniContentIds(r: VideoRequest): {
     video: video ? (video.id ?? 'video_1') : undefined,
     elements: (r.elements ?? []).map((e, i) => e.id ?? `element_${i + 1}`),
   };
+}
+
+/**
+ * The prompt as sent on the new standard: `prompt`, or the shots of `multiPrompt` in the documented syntax
+ * `shot n, m, words;` (NEW §1.3), which Kling reads as a multi-shot prompt when `multi_shot` is true.
+ */
+export function effectivePrompt(r: Pick<VideoRequest, 'prompt' | 'multiPrompt'>): string | undefined {
+  if (!r.multiPrompt) return r.prompt;
+  return r.multiPrompt.map((shot, i) => `shot ${i + 1}, ${shot.duration}, ${shot.prompt};`).join(' ');
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution } from './catalog.js';
 import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
 import { mediaUrlProblem, STRICT_MEDIA_URL_POLICY, type MediaUrlPolicy } from './media-url.js';
-import { audioModeOf, omniContentIds, VideoRequest } from './request.js';
+import { audioModeOf, effectivePrompt, MAX_SHOT_CHARS, MAX_SHOTS, omniContentIds, VideoRequest } from './request.js';
 
 /** A request checked against the catalog, with every default decided and the standard chosen. */
 export interface ResolvedRequest {
@@ -103,7 +103,9 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   const standard = chooseStandard(request, model, options, refuse);
   const resolution = chooseResolution(request, model, standard, refuse);
   const motion = request.kind === 'motion-control';
-  const duration = motion ? motionDuration(request, model, refuse) : (request.duration ?? model.defaultDuration);
+  // With shots and no duration, the video lasts as long as the shots do (they must add up to it).
+  const shotSeconds = request.multiPrompt?.reduce((sum, shot) => sum + shot.duration, 0);
+  const duration = motion ? motionDuration(request, model, refuse) : (request.duration ?? shotSeconds ?? model.defaultDuration);
   if (!motion && !model.durations.includes(duration))
     refuse('duration', `${model.id} supports ${formatRange(model.durations)} seconds, not ${duration}`);
   // Motion control: "original" (the motion video's sound) by default, or off; never native (NEW §1.3).
@@ -136,6 +138,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   checkMediaUrls(request, options.mediaUrlPolicy ?? STRICT_MEDIA_URL_POLICY, refuse);
   if (request.multiShot !== undefined && !(model.multiShot && standard === 'new' && !motion))
     refuse('multiShot', `not available for ${model.id} on the ${standard} standard`);
+  checkMultiShot(request, model, standard, duration, refuse);
 
   if (issues.length > 0) throw new KlingValidationError(issues);
   return { request, model, standard, resolution, duration, audio, ...(request.kind === 'omni-video' || motion ? { audioMode } : {}) };
@@ -233,9 +236,14 @@ function checkPrompt(
   refuse: (f: string, m: string) => void,
 ): void {
   const max = Math.min(model.promptMaxChars[request.kind] ?? LEGACY_PROMPT_MAX, standard === 'legacy' ? LEGACY_PROMPT_MAX : Infinity);
-  if ((request.kind === 'text-to-video' || request.kind === 'omni-video') && !request.prompt?.trim()) refuse('prompt', `required for ${request.kind}`);
+  if ((request.kind === 'text-to-video' || request.kind === 'omni-video') && !request.prompt?.trim() && !request.multiPrompt)
+    refuse('prompt', `required for ${request.kind} (or multiPrompt)`);
   if (request.prompt && request.prompt.length > max)
     refuse('prompt', `${request.prompt.length} characters exceeds the limit of ${max}`);
+  // The shots travel in the prompt on the new standard: together they are held to the prompt's limit.
+  const shots = standard === 'new' && request.multiPrompt ? effectivePrompt(request)! : undefined;
+  if (shots && shots.length > max)
+    refuse('multiPrompt', `the shots take ${shots.length} characters as a prompt ("shot n, m, words;"), over the limit of ${max}`);
 }
 
 function checkLegacyOnlyFields(
@@ -349,8 +357,6 @@ function formatRange(values: number[]): string {
 
 /** Multi-shot prompt syntax (NEW §1.3): `shot n, m, words;` — 1–6 shots, each m ≥ 1 s, summing to the duration, words ≤ 512. */
 const SHOT = /^\s*shot\s*(\d+)\s*,\s*(\d+)\s*,\s*([^;]*?)\s*$/i;
-const MAX_SHOTS = 6;
-const MAX_SHOT_CHARS = 512;
 
 /** Why a multi-shot prompt breaks the documented syntax, or undefined when it follows it. */
 export function multiShotPromptProblem(prompt: string, duration: number): string | undefined {
@@ -433,13 +439,9 @@ function checkOmniVideo(
     if (seen.has(id)) refuse(ids.elements.includes(id) ? 'elements' : 'referImages', `content id "${id}" is used twice; ids must be unique within a task`);
     seen.add(id);
   }
-  for (const ref of new Set(promptReferences(request.prompt ?? '')))
+  for (const ref of new Set(promptReferences(effectivePrompt(request) ?? '')))
     if (!seen.has(ref)) refuse('prompt', `refers to @${ref}, but no reference image, video or element has the id "${ref}"`);
 
-  if (request.multiShot === true && omni.multiShotPromptSyntax && request.prompt) {
-    const problem = multiShotPromptProblem(request.prompt, duration);
-    if (problem) refuse('prompt', problem);
-  }
   if (omni.aspectRatio === 'require' && request.aspectRatio === undefined && image === undefined && !video)
     refuse('aspectRatio', `required for ${model.id} without a first frame or a reference video`);
 }
@@ -484,4 +486,44 @@ function checkMotionControl(
     else if (request.elements.length > mc.maxElements) refuse('elements', `motion control on ${model.id} takes at most ${mc.maxElements} element`);
   }
   if (request.imageTail !== undefined) refuse('imageTail', 'not available for motion-control');
+}
+
+/**
+ * Multi-shot (NEW §1.3 [OFFICIAL T30, OVG]: kling-3.0 text/image-to-video and kling-3.0-omni; REF §3.1 [3P]: the
+ * legacy kling-v3 `multi_prompt`): `multiPrompt` where the model and standard have it, its shots adding up to the
+ * duration, each naming its own field (`multiPrompt.2.duration`); and, when `multiShot` is true, a `prompt` written in
+ * the shot syntax (omni: any prompt, unless the catalog's `omni.multiShotPromptSyntax` switch is off).
+ */
+function checkMultiShot(
+  request: VideoRequest,
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  duration: number,
+  refuse: (f: string, m: string) => void,
+): void {
+  const shots = request.multiPrompt;
+  const kindHasShots = request.kind === 'text-to-video' || request.kind === 'image-to-video' || request.kind === 'omni-video';
+  if (shots) {
+    // Legacy multi_prompt is kling-v3 text/image-to-video only (omni-video is sent on the new standard only).
+    if (!model.multiShot || !kindHasShots || (standard === 'legacy' && request.kind === 'omni-video'))
+      refuse('multiPrompt', `multi-shot is not available for ${model.id} ${request.kind} on the ${standard} standard (kling-3.0 text/image-to-video, kling-3.0-omni)`);
+    if (request.prompt !== undefined) refuse('prompt', 'give either prompt or multiPrompt (the shots are the prompt)');
+    if (request.multiShot === false) refuse('multiShot', 'multiPrompt is a multi-shot request: drop multiShot: false');
+    shots.forEach((shot, i) => {
+      // On the new standard the shots are joined as "shot n, m, words;": a ";" inside would end the shot early.
+      if (standard === 'new' && shot.prompt.includes(';')) refuse(`multiPrompt.${i}.prompt`, 'must not contain ";" (it ends a shot in the prompt syntax)');
+    });
+    const total = shots.reduce((sum, shot) => sum + shot.duration, 0);
+    if (total !== duration)
+      refuse(`multiPrompt.${shots.length - 1}.duration`, `the shots last ${total} s in all, but duration is ${duration} s; they must add up to it`);
+    return;
+  }
+  // Omni: every multi-shot prompt, unless the switch is off. Text/image-to-video: a prompt written as shots only, since
+  // Kling's own default is multi_shot true with any prompt (a plain prompt then lets Kling cut the shots).
+  const writtenAsShots = /^\s*shot\s*\d/i.test(request.prompt ?? '');
+  const syntaxChecked = request.kind === 'omni-video' ? (model.omni?.multiShotPromptSyntax ?? true) : writtenAsShots;
+  if (request.multiShot === true && model.multiShot && standard === 'new' && kindHasShots && syntaxChecked && request.prompt) {
+    const problem = multiShotPromptProblem(request.prompt, duration);
+    if (problem) refuse('prompt', problem);
+  }
 }

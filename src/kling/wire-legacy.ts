@@ -39,6 +39,9 @@ export const LegacyCreateBody = z
     watermark_info: z.object({ enabled: z.boolean() }).optional(),
     callback_url: z.string().optional(),
     external_task_id: z.string().optional(),
+    multi_shot: z.boolean().optional(),
+    shot_type: z.enum(['customize', 'intelligence']).optional(),
+    multi_prompt: z.array(z.object({ index: z.number().int(), prompt: z.string(), duration: z.string().regex(/^\d+$/) })).optional(),
   })
   .strict();
 export type LegacyCreateBody = z.infer<typeof LegacyCreateBody>;
@@ -58,7 +61,15 @@ export function toLegacyBody({ request: r, model, resolution, duration, audio }:
     duration: String(duration),
     // Explicit "off" where the model could add audio (v3's default is unknown); v2-6 std is silent and takes no sound field.
     sound: model.audio === 'optional' && (audio || !model.audioResolution || resolution === model.audioResolution) ? (audio ? 'on' : 'off') : undefined,
-    // No multi_shot: on kling-v3 the legacy field defaults to false (REF §3.1 [3P]), so single shot is already the default.
+    // multi_shot only with shots: on kling-v3 the legacy field defaults to false (REF §3.1 [3P]), so single shot is the
+    // default. With shots: `customize`, one `multi_prompt` entry each (index from 1, duration a string like `duration`).
+    ...(r.multiPrompt
+      ? {
+          multi_shot: true,
+          shot_type: 'customize',
+          multi_prompt: r.multiPrompt.map((shot, i) => ({ index: i + 1, prompt: shot.prompt, duration: String(shot.duration) })),
+        }
+      : {}),
     voice_list: r.voices?.map((v) => ({ voice_id: v.voiceId })),
     camera_control: r.cameraControl,
     image: r.image,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiStandard, VideoKind } from './catalog.js';
-import { audioModeOf, omniContentIds, type VideoRequest } from './request.js';
+import { audioModeOf, effectivePrompt, omniContentIds, type VideoRequest } from './request.js';
 import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask } from './task.js';
 
@@ -62,12 +62,13 @@ export function toNewBody(resolved: ResolvedRequest): NewCreateBody {
     // kling-3.0-turbo always has audio and no field for it.
     audio: model.audio === 'optional' ? (audio ? 'native' : 'off') : undefined,
     // NEW §1.3/§8: `multi_shot` defaults to true on models that have it; a single-shot request says so explicitly.
-    multi_shot: model.multiShot ? (r.multiShot ?? false) : undefined,
+    multi_shot: model.multiShot ? multiShotOf(r) : undefined,
   };
+  const prompt = effectivePrompt(r);
   const contents =
     r.kind === 'image-to-video'
       ? [
-          ...(r.prompt ? [{ type: 'prompt' as const, text: r.prompt }] : []),
+          ...(prompt ? [{ type: 'prompt' as const, text: prompt }] : []),
           ...(r.image ? [{ type: 'first_frame' as const, url: r.image }] : []),
           ...(r.imageTail ? [{ type: 'last_frame' as const, url: r.imageTail }] : []),
           // Ids are unique across voices and elements; the prompt refers to them (e.g. "@1").
@@ -80,7 +81,7 @@ export function toNewBody(resolved: ResolvedRequest): NewCreateBody {
         ]
       : undefined;
   return NewCreateBody.parse({
-    prompt: r.kind === 'text-to-video' ? r.prompt : undefined,
+    prompt: r.kind === 'text-to-video' ? prompt : undefined,
     contents,
     settings,
     options: Object.values(options).some((v) => v !== undefined) ? options : undefined,
@@ -97,7 +98,7 @@ function toOmniBody({ request: r, model, resolution, duration, audioMode }: Reso
   const video = r.featureVideo ?? r.baseVideo;
   const aspectRatioNeeded = r.image === undefined && !video && model.omni?.aspectRatio === 'send-default';
   const contents: Array<z.input<typeof Content>> = [
-    { type: 'prompt', text: r.prompt ?? '' },
+    { type: 'prompt', text: effectivePrompt(r) ?? '' },
     ...(r.image ? [{ type: 'first_frame' as const, url: r.image }] : []),
     ...(r.imageTail ? [{ type: 'last_frame' as const, url: r.imageTail }] : []),
     ...(r.referImages ?? []).map((img, i) => ({ type: 'refer_image' as const, url: img.url, id: ids.referImages[i]! })),
@@ -112,7 +113,7 @@ function toOmniBody({ request: r, model, resolution, duration, audioMode }: Reso
       aspect_ratio: r.aspectRatio ?? (aspectRatioNeeded ? '16:9' : undefined),
       duration,
       audio: audioMode ?? audioModeOf(r.audio),
-      multi_shot: model.multiShot ? (r.multiShot ?? false) : undefined,
+      multi_shot: model.multiShot ? multiShotOf(r) : undefined,
     },
     options: newOptions(r),
   });
@@ -135,6 +136,11 @@ function toMotionBody({ request: r, resolution, audioMode }: ResolvedRequest): N
     settings: { resolution, character_orientation: r.characterOrientation, audio: audioMode ?? 'original' },
     options: newOptions(r),
   });
+}
+
+/** `multi_shot` defaults to true where it exists (NEW §1.3/§8): sent explicitly, true for shots, else as asked or false. */
+function multiShotOf(r: VideoRequest): boolean {
+  return r.multiShot ?? r.multiPrompt !== undefined;
 }
 
 function newOptions(r: VideoRequest) {

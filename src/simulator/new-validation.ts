@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { NewModelCapabilities } from './capabilities.js';
 import { invalidParameter } from './errors.js';
 import { imageInputSchema } from './image-input.js';
+import { shotProblem } from './multi-shot.js';
 import type { Product, Resolution, TaskSpec } from './task-spec.js';
 
 /** The products this file validates; omni-video and motion-control have their own (omni-validation.ts, motion-validation.ts). */
@@ -149,7 +150,7 @@ class NewCreateChecker {
     this.checkResolution();
     const durationSeconds = this.checkDuration();
     this.checkAudio();
-    this.checkMultiShot();
+    this.checkMultiShot(durationSeconds);
     const voices = this.checkContents();
     return {
       standard: 'new',
@@ -234,10 +235,19 @@ class NewCreateChecker {
     }
   }
 
-  /** NEW §1.3: `settings.multi_shot` exists only on kling-3.0. */
-  private checkMultiShot(): void {
+  /**
+   * NEW §1.3: `settings.multi_shot` exists only on kling-3.0, where it defaults to true; a prompt written as shots
+   * (`shot n, m, words;`) must then follow the syntax: 1–6 shots, each ≥ 1 s, summing to the duration, ≤ 512 characters.
+   */
+  private checkMultiShot(durationSeconds: number): void {
     if (this.modelSettings.multi_shot !== undefined && !this.caps.multiShot) {
       this.fieldTheModelLacks('multi_shot', `settings.multi_shot is only supported by kling-3.0`);
+    }
+    const multiShot = this.caps.multiShot && this.modelSettings.multi_shot !== false;
+    if (multiShot && this.prompt !== undefined && /^\s*shot\s*\d/i.test(this.prompt)) {
+      const problem = shotProblem(this.prompt, durationSeconds);
+      const field = this.product === 'text-to-video' ? 'prompt' : 'contents[].text';
+      if (problem !== undefined) throw invalidParameter(`${field}: ${problem}`);
     }
   }
 

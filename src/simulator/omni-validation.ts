@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { invalidParameter } from './errors.js';
+import { shotProblem } from './multi-shot.js';
 import { newBodyParts, type NewValidationSettings } from './new-validation.js';
 import type { Resolution, TaskSpec } from './task-spec.js';
 import { dropNulls, httpUrlSchema, zodErrorToKlingError } from './validation-errors.js';
@@ -63,8 +64,6 @@ export function omniModel(id: string): OmniModelCapabilities | undefined {
   return Object.hasOwn(OMNI_MODELS, id) ? OMNI_MODELS[id] : undefined;
 }
 
-const MAX_SHOTS = 6;
-const MAX_SHOT_CHARS = 512;
 const CONTENT_TYPES = ['prompt', 'first_frame', 'last_frame', 'refer_image', 'feature_video', 'base_video', 'element'] as const;
 
 function buildSchema(settings: NewValidationSettings) {
@@ -222,23 +221,6 @@ export function validateOmniCreate(modelId: string, caps: OmniModelCapabilities,
     watermark: body.options?.watermark_info?.enabled === true,
     body: { ...body, ...(body.settings === undefined ? {} : { settings: modelSettings }) },
   };
-}
-
-/** NEW §1.3 multi-shot syntax `shot n, m, words;`: 1–6 shots, each m ≥ 1 s, summing to the duration, words ≤ 512. */
-function shotProblem(prompt: string, duration: number): string | undefined {
-  const parts = prompt.split(';').map((part) => part.trim()).filter((part) => part !== '');
-  if (parts.length > MAX_SHOTS) return `at most ${MAX_SHOTS} shots`;
-  let total = 0;
-  for (const part of parts) {
-    const match = /^shot\s*(\d+)\s*,\s*(\d+)\s*,\s*(.*)$/is.exec(part);
-    if (!match) return `"${part.slice(0, 30)}" does not follow "shot n, m, words;"`;
-    const seconds = Number(match[2]);
-    if (seconds < 1) return `shot ${match[1]} must last at least 1 second`;
-    if (match[3]!.length > MAX_SHOT_CHARS) return `shot ${match[1]} must be at most ${MAX_SHOT_CHARS} characters`;
-    total += seconds;
-  }
-  if (total !== duration) return `shot durations must add up to settings.duration (${total} ≠ ${duration})`;
-  return undefined;
 }
 
 function quote(values: readonly (string | number)[]): string {
