@@ -17,6 +17,7 @@ import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js
 import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
 import { watchBatchTasks, type BatchWatchStats, type WatchBatchInput } from './batch-watch.js';
+import { checkSlotHolders, reportSlotRefused, requestAccountSlot, slotsFor, type AccountSlotsConfig, type SlotHolderCheck } from './account-slots.js';
 
 /** What the activities need; injected so tests and deployments choose the Kling endpoint, storage and prices. */
 export interface ActivityDeps {
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   callbackUrl?: string;
   /** With callbacks on: the poll schedule (ms) of generations whose input sets no `options.poll`. */
   callbackFallbackPoll?: FallbackPoll;
+  /** Account-wide slot admission (`KLING_SLOTS`, docs/slots.md); off when absent. */
+  accountSlots?: AccountSlotsConfig;
 }
 
 /** Activities of the generateVideo workflow, bound to their dependencies. */
@@ -63,10 +66,13 @@ export function createActivities(deps: ActivityDeps) {
       const context = Context.current();
       const execution = context.info.workflowExecution;
       const fallback = deps.callbackUrl === undefined ? undefined : deps.callbackFallbackPoll;
-      const plan = validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, withFallbackPoll(input, fallback), {
+      const validated = validateGeneration({ kling: deps.kling, pricing: deps.pricing, objectPrefix }, withFallbackPoll(input, fallback), {
         workflowId: execution?.workflowId ?? '',
         firstExecutionRunId: run?.firstExecutionRunId ?? execution?.runId ?? '',
       });
+      // The bucket and its slot count when account-wide admission is configured for it (KLING_SLOTS).
+      const slots = slotsFor(deps.accountSlots, validated.model);
+      const plan = slots ? { ...validated, slots } : validated;
       if (!plan.requestSha256 || !execution) return plan;
       const earlierTask = await findEarlierRunTask(
         { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal, log: context.log },
@@ -77,8 +83,19 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Idempotent create (see submitTask); `lookupFirst` after an unknown outcome. */
-    async submitVideoTask(args: { request: Record<string, unknown>; externalTaskId: string; lookupFirst?: boolean }): Promise<SubmittedTask> {
-      return submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
+    async submitVideoTask(args: {
+      request: Record<string, unknown>;
+      externalTaskId: string;
+      lookupFirst?: boolean;
+      /** The account slot this create holds: a 1303 is reported to its entity (see reportSlotRefused). */
+      slot?: { entityWorkflowId: string; key: string };
+    }): Promise<SubmittedTask> {
+      try {
+        return await submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
+      } catch (err) {
+        await reportSlotRefused(Context.current().client, args.slot, err);
+        throw err;
+      }
     },
 
     /** Looks a task up by external id (after an unknown submission); null when Kling shows none. */
@@ -100,6 +117,15 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Reserves credits in the task queue's rolling budget (see reserveCredits). */
     reserveCredits,
+
+    /** Asks the bucket's `accountSlots` entity for a slot (see requestAccountSlot). */
+    requestAccountSlot,
+
+    /** The `accountSlots` entity's lease check (see checkSlotHolders). */
+    async checkSlotHolders(args: { holders: SlotHolderCheck[] }) {
+      const { client, cancellationSignal: signal } = Context.current();
+      return checkSlotHolders({ kling: deps.kling, client, signal }, args);
+    },
 
     /** One status check; `failed` is a value, not an error (see taskSnapshot for the deduction). */
     async getVideoTaskStatus(task: SubmittedTask): Promise<TaskSnapshot> {

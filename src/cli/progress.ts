@@ -8,6 +8,8 @@ import { formatBytes, formatMs, printJson, type Output } from './output.js';
 /** One line describing a generation's progress. */
 export function progressLine(p: GenerationProgress): string {
   const parts = [`phase ${p.phase}`];
+  if (p.phase === 'waiting_for_slot' && p.slot)
+    parts.push(`slot queue position ${p.slot.position} in ${p.slot.bucket} (${p.slot.holders}/${p.slot.limit} held), waited ${formatMs(p.slot.waitedMs)}`);
   if (p.klingStatus) parts.push(`kling ${p.klingStatus}`);
   if (p.klingTaskId) parts.push(`task ${p.klingTaskId}`);
   parts.push(`polls ${p.polls}`);

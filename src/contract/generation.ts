@@ -164,6 +164,11 @@ export const GenerationPlan = z.object({
    * succeeded): this run collects it instead of paying for a new one. Absent when there is none.
    */
   earlierTask: SubmittedTask.extend({ fromRunId: z.string(), status: z.string() }).optional(),
+  /**
+   * Account-wide slot admission (KLING_SLOTS, docs/slots.md): the concurrency bucket (`video:<model>`), its slot
+   * count and the entity's lease check. Absent when the worker does not configure it for this bucket.
+   */
+  slots: z.object({ bucket: z.string(), limit: z.number(), leaseCheckMs: z.number() }).optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 
@@ -194,7 +199,7 @@ export const StoredVideo = z.object({
 });
 export type StoredVideo = z.infer<typeof StoredVideo>;
 
-export const GenerationPhase = z.enum(['validating', 'awaiting_approval', 'submitting', 'generating', 'rehosting', 'completed', 'failed', 'cancelled']);
+export const GenerationPhase = z.enum(['validating', 'awaiting_approval', 'waiting_for_slot', 'submitting', 'generating', 'rehosting', 'completed', 'failed', 'cancelled']);
 export type GenerationPhase = z.infer<typeof GenerationPhase>;
 
 export const GenerateVideoResult = StoredVideo.omit({ created: true }).extend({
@@ -249,6 +254,20 @@ export const GenerationProgress = z.object({
       estimatedCredits: z.number(),
       timeoutAt: z.number(),
       by: z.string().optional(),
+    })
+    .optional(),
+  /**
+   * Account-wide slot admission (docs/slots.md): the bucket, whether the slot is held, the place in the queue
+   * when the request was answered (1 = next), and how long this run has waited for slots in all.
+   */
+  slot: z
+    .object({
+      bucket: z.string(),
+      state: z.enum(['waiting', 'holding', 'released']),
+      position: z.number(),
+      holders: z.number(),
+      limit: z.number(),
+      waitedMs: z.number(),
     })
     .optional(),
   /** `unknown`: a create call's outcome is unknown; the external id is looked up again before any resubmission. */

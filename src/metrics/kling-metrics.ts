@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HttpEvent } from '../kling/index.js';
 import { GenerationFinishedEvent } from '../contract/outcome.js';
+import type { AccountSlotsEvent } from '../contract/slot-messages.js';
 
 /** Phase durations range from milliseconds (validation) to the deadline (10 minutes by default) and beyond. */
 const PHASE_BUCKETS_SECONDS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 3600];
@@ -41,6 +42,10 @@ export class KlingMetrics {
   readonly apiCallDuration: Histogram<'operation' | 'standard'>;
   readonly rehostBytes: Counter;
   readonly phaseDuration: Histogram<'phase' | 'outcome'>;
+  /** Account-wide slot admission (docs/slots.md): slots held, waiters and grantable slots per bucket. */
+  readonly accountSlotsInUse: Gauge<'bucket'>;
+  readonly accountSlotWaiters: Gauge<'bucket'>;
+  readonly accountSlotCapacity: Gauge<'bucket'>;
   readonly #isKnownModel: (model: string) => boolean;
 
   constructor(options: KlingMetricsOptions = {}) {
@@ -93,6 +98,24 @@ export class KlingMetrics {
       buckets: PHASE_BUCKETS_SECONDS,
       registers,
     });
+    this.accountSlotsInUse = new Gauge({
+      name: 'kling_account_slots_in_use',
+      help: 'Slots of a concurrency bucket held by generations (account-wide admission, KLING_SLOTS), as the bucket\'s entity last reported.',
+      labelNames: ['bucket'],
+      registers,
+    });
+    this.accountSlotWaiters = new Gauge({
+      name: 'kling_account_slot_waiters',
+      help: 'Generations waiting for a slot of a concurrency bucket (phase waiting_for_slot).',
+      labelNames: ['bucket'],
+      registers,
+    });
+    this.accountSlotCapacity = new Gauge({
+      name: 'kling_account_slot_capacity',
+      help: 'Slots of a concurrency bucket grantable now: the configured count minus the estimate of tasks created outside the project.',
+      labelNames: ['bucket'],
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -117,6 +140,14 @@ export class KlingMetrics {
       this.creditDriftCredits.inc({ model: labels.model, direction: event.driftCredits > 0 ? 'over' : 'under' }, Math.abs(event.driftCredits));
     for (const [phase, ms] of Object.entries(event.phaseDurationsMs))
       if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
+  }
+
+  /** The worker side of the `klingMetrics.accountSlots` sink: the bucket's entity reported new counts. */
+  recordAccountSlots(event: AccountSlotsEvent): void {
+    const labels = { bucket: event.bucket };
+    this.accountSlotsInUse.set(labels, event.inUse);
+    this.accountSlotWaiters.set(labels, event.waiting);
+    this.accountSlotCapacity.set(labels, event.capacity);
   }
 
   /** The Kling client's `onHttpEvent` observer. An arrow function: pass it as is. */

@@ -44,6 +44,12 @@ export function klingMetricsSinks(options: { metrics?: KlingMetrics; logger?: Lo
         },
         callDuringReplay: false,
       },
+      accountSlots: {
+        fn(_info, event) {
+          metrics?.recordAccountSlots(event);
+        },
+        callDuringReplay: false,
+      },
     },
   };
 }

@@ -1,5 +1,6 @@
 import { proxySinks, type Sinks } from '@temporalio/workflow';
 import type { GenerationFinishedEvent } from '../contract/outcome.js';
+import type { AccountSlotsEvent } from '../contract/slot-messages.js';
 
 /**
  * Workflow → worker metrics, through a Temporal sink: called once per generation when it ends, and not
@@ -8,6 +9,8 @@ import type { GenerationFinishedEvent } from '../contract/outcome.js';
 export interface KlingMetricsSinks extends Sinks {
   klingMetrics: {
     generationFinished(event: GenerationFinishedEvent): void;
+    /** An `accountSlots` entity's counts changed (slots in use, waiters, capacity). */
+    accountSlots(event: AccountSlotsEvent): void;
   };
 }
 
