@@ -100,6 +100,11 @@ export const CreditEstimate = z.object({
    * the deduction Kling reports is the actual cost.
    */
   assumedOutputDuration: z.boolean().optional(),
+  /**
+   * The estimate in words: model, kind, resolution, audio, rate × seconds, and for motion control the output duration
+   * assumed and why (the ledger then records what Kling deducted). Absent on estimates recorded before it existed.
+   */
+  description: z.string().optional(),
   /** Multiplier of the audio price over the silent price for this request (1 when silent). */
   audioMultiplier: z.number(),
   basis: z.enum(['per-second', 'per-task']),
@@ -123,6 +128,7 @@ export function estimateCredits(resolved: ResolvedRequest, table: PricingTable =
   const chosen = units(audio);
   const silent = audio ? (tryUnits(() => units(false)) ?? chosen.units) : chosen.units;
   const round = (n: number) => Math.round(n * 1000) / 1000;
+  const description = describeEstimate(resolved, chosen.row, round(chosen.units), round(chosen.units * table.creditsPerUnit), videoInput);
   return {
     credits: round(chosen.units * table.creditsPerUnit),
     units: round(chosen.units),
@@ -133,11 +139,33 @@ export function estimateCredits(resolved: ResolvedRequest, table: PricingTable =
     audio,
     ...(resolved.request.kind === 'omni-video' ? { videoInput } : {}),
     ...(motionControl ? { assumedOutputDuration: true } : {}),
+    description,
     audioMultiplier: silent > 0 ? round(chosen.units / silent) : 1,
     basis: chosen.row.basis,
     confidence: chosen.row.confidence,
     source: chosen.row.source,
   };
+}
+
+/**
+ * `kling-3.0 motion-control at 1080p, audio original: 1.2 units/s × 30 s of output assumed (…) = 36 units = 360 credits`.
+ * Motion control says which output duration it assumed and why: Kling bills the output's seconds, rounded (MC; UPD
+ * 12/22/2025), and the output follows the motion video, whose length only Kling measures.
+ */
+function describeEstimate(resolved: ResolvedRequest, row: PriceRow, units: number, credits: number, videoInput: boolean): string {
+  const { request: r, model, resolution, duration, audio, audioMode } = resolved;
+  const sound = audioMode && audioMode !== 'native' && audioMode !== 'off' ? `audio ${audioMode}` : audio ? 'native audio' : 'silent';
+  const what = `${model.id} ${r.kind} at ${resolution}, ${sound}${videoInput ? ', with video input' : ''}${(r.voices?.length ?? 0) > 0 && audio ? ', voice control' : ''}`;
+  const total = `= ${units} units = ${credits} credits`;
+  if (r.kind === 'motion-control') {
+    const why =
+      r.duration !== undefined
+        ? 'the duration you gave'
+        : `the longest motion video characterOrientation "${r.characterOrientation ?? 'video'}" allows; give duration to estimate closer`;
+    return `${what}: ${row.units} units/s × ${duration} s of output assumed (${why}) ${total}. Kling bills the output's seconds, rounded; the ledger records its actual deduction`;
+  }
+  if (row.basis === 'per-task') return `${what}: ${units} units for a ${duration} s task (${row.confidence} price) ${total}`;
+  return `${what}: ${row.units} units/s × ${duration} s ${total}`;
 }
 
 function tryUnits(fn: () => { units: number }): number | undefined {

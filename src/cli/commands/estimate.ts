@@ -30,6 +30,8 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
 Examples:
   $ kling-video estimate -m kling-2.6 -p "..." -d 5 -r 1080p           # 25 credits silent, 50 with audio
   $ kling-video estimate --request request.json --json
+  $ kling-video estimate -m kling-3.0 -k motion-control --image https://cdn.example.com/dancer.png --motion-video https://cdn.example.com/moves.mp4 \
+      --character-orientation video -d 12    # motion control: priced on the output seconds assumed (12 s here)
 
 JSON: {"request":{model,standard,kind,resolution,durationSeconds,audio},"estimate":CreditEstimate,
        "withAudio":CreditEstimate|null,"withoutAudio":CreditEstimate|null,"unavailable":{"withAudio"?,"withoutAudio"?}}
@@ -62,6 +64,8 @@ An invalid request exits 2 with field-named issues.`,
         out(`  as requested (audio ${s.audio ? 'on' : 'off'}): ${estimate.credits} credits (${estimate.units} units, ${estimate.basis}, ${estimate.confidence})`);
         out(`  with audio:    ${withAudio.estimate ? `${withAudio.estimate.credits} credits (×${withAudio.estimate.audioMultiplier})` : `n/a: ${withAudio.unavailable ?? ''}`}`);
         out(`  without audio: ${withoutAudio.estimate ? `${withoutAudio.estimate.credits} credits` : `n/a: ${withoutAudio.unavailable ?? ''}`}`);
+        // In words: rate × seconds, and for motion control the output duration assumed and why.
+        if (estimate.description) out(`  ${estimate.description}`);
         out(`  source: ${estimate.source}`);
       }),
     );

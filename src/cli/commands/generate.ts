@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { GenerationRequest } from '../../client.js';
 import { GenerateVideoOptions, type GenerateVideoInput } from '../../contract/generation.js';
-import { zodIssues } from '../../kling/index.js';
+import { estimateCredits, zodIssues } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -36,6 +36,18 @@ export function generatedWorkflowId(prefix = 'kling'): string {
 
 const msOrText = (value: string): number | string => (/^\d+$/.test(value) ? Number(value) : value);
 const numberOrText = (value: string): number | string => (value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value);
+
+/**
+ * The estimate in words from the default price table (the worker's, which may be configured otherwise, decides the
+ * budget): says, for motion control, which output duration it assumed. Undefined when the table has no price.
+ */
+function localEstimate(resolved: ReturnType<typeof resolveLocally>): string | undefined {
+  try {
+    return estimateCredits(resolved).description;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Workflow options from flags, validated with the workflow's own schema (issues name the option). */
 export function workflowOptions(flags: GenerateFlags): GenerateVideoInput['options'] {
@@ -94,7 +106,8 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
     .action(
       action(ctx, async (flags: GenerateFlags) => {
         const request = buildRequest(flags);
-        resolveLocally(request); // field-named issues, exit 2, before connecting anywhere
+        const resolved = resolveLocally(request); // field-named issues, exit 2, before connecting anywhere
+        const estimate = localEstimate(resolved);
         const options = workflowOptions(flags);
         const workflowId = flags.workflowId ?? generatedWorkflowId();
         const session = await connectTemporal(flags.taskQueue);
@@ -107,6 +120,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
             if (flags.json) printJson(ctx.output, { workflowId, runId, status: 'started', taskQueue: session.taskQueue, ...(ui ? { ui } : {}) });
             else {
               ctx.output.out(`started ${workflowId} (run ${runId}) on task queue ${session.taskQueue}`);
+              if (estimate) ctx.output.out(`  estimate (default prices): ${estimate}`);
               if (ui) ctx.output.out(`  Temporal UI: ${ui}`);
               ctx.output.out(`  follow it: kling-video status ${workflowId} · wait for it: kling-video result ${workflowId}`);
             }
@@ -114,6 +128,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
           }
           if (!flags.json) {
             ctx.output.out(`started ${workflowId} on task queue ${session.taskQueue}`);
+            if (estimate) ctx.output.out(`  estimate (default prices): ${estimate}`);
             if (ui) ctx.output.out(`  Temporal UI: ${ui}`);
           }
           await awaitAndReport(ctx, session.videos, workflowId, session.videos.result(workflowId), { json: flags.json, jsonFields: { runId }, lines: resultLines });
