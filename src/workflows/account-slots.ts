@@ -39,7 +39,8 @@ const IDLE_MS = 10 * 60 * 1000;
  * Continues as new with its state; ends by itself when idle.
  */
 export async function accountSlots(state: AccountSlotsState = emptySlotsState('unknown')): Promise<void> {
-  const table = new SlotTable(structuredClone(state));
+  // A copy: the input is the recorded start argument (structuredClone does not exist in the workflow sandbox).
+  const table = new SlotTable(JSON.parse(JSON.stringify(state)) as AccountSlotsState);
   const s = table.state;
   let changed = false;
   let nextCheckAt = Date.now() + s.leaseCheckMs;
