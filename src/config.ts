@@ -13,6 +13,7 @@ import {
   type ModelCatalog,
   type PricingTable,
 } from './kling/index.js';
+import { parseSlotsSetting, type AccountSlotsConfig } from './activities/account-slots.js';
 import type { BalanceGuardConfig } from './activities/balance.js';
 import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './activities/video-source.js';
 import { CallbackEnv, callbackConfigFromEnv, type CallbackConfig } from './callbacks/config.js';
@@ -79,6 +80,8 @@ export const WorkerEnv = z.object({
   KLING_PRICING_FILE: z.preprocess(blank, z.string().optional()),
   /** Before each paid submission, check the account's remaining pack units cover the estimate. Default false. */
   KLING_BALANCE_GUARD: flag,
+  /** Account-wide slot admission (docs/slots.md): `5` for every bucket, `kling-2.6=5,kling-3.0-omni=10` per model, or both. */
+  KLING_SLOTS: z.preprocess(blank, z.string().optional()),
   /** The balance guard counts only this resource pack (default: every online pack). */
   KLING_BALANCE_PACK_NAME: z.preprocess(blank, z.string().optional()),
   /** Serve Prometheus metrics on this port (`GET /metrics`). Unset: no metrics endpoint. */
@@ -128,6 +131,8 @@ export interface WorkerConfig {
   pricing: PricingTable;
   /** The balance guard (KLING_BALANCE_GUARD, KLING_BALANCE_PACK_NAME). */
   balanceGuard: BalanceGuardConfig;
+  /** Account-wide slot admission (KLING_SLOTS); absent when unset (no generation waits for a slot). */
+  accountSlots?: AccountSlotsConfig;
   /** Metrics endpoint; absent when KLING_METRICS_PORT is unset. */
   metrics?: { port: number; host: string };
   /** Kling callbacks: the URL put into creates, the in-process receiver, secrets, fallback poll (docs/callbacks.md). */
@@ -151,6 +156,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     publicBaseUrl: e.GCS_PUBLIC_BASE_URL,
     localRoot: e.LOCAL_STORAGE_DIR,
   });
+  const catalog = createModelCatalog(
+    e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],
+  );
   return {
     credentials: credentialsFromEnv(env),
     klingBaseUrl: e.KLING_BASE_URL,
@@ -162,11 +170,10 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     videoHosts: { allow: e.KLING_VIDEO_HOSTS, allowHttp: e.KLING_VIDEO_ALLOW_HTTP, allowPrivateAddresses: e.KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES },
     mediaUrlPolicy: { allowHttp: e.KLING_MEDIA_URL_ALLOW_HTTP, allowPrivateAddresses: e.KLING_MEDIA_URL_ALLOW_PRIVATE_ADDRESSES },
     storage,
-    catalog: createModelCatalog(
-      e.KLING_CATALOG_FILE ? parseWith('KLING_CATALOG_FILE', z.array(ModelCapabilities), readJson('KLING_CATALOG_FILE', e.KLING_CATALOG_FILE)) : [],
-    ),
+    catalog,
     pricing: createPricingTable(e.KLING_PRICING_FILE ? parseWith('KLING_PRICING_FILE', PricingOverrides, readJson('KLING_PRICING_FILE', e.KLING_PRICING_FILE)) : {}),
     balanceGuard: { enabled: e.KLING_BALANCE_GUARD, ...(e.KLING_BALANCE_PACK_NAME ? { resourcePackName: e.KLING_BALANCE_PACK_NAME } : {}) },
+    ...(e.KLING_SLOTS === undefined ? {} : { accountSlots: parseSlotsSetting(e.KLING_SLOTS, (name) => catalog.find(name)?.id) }),
     ...(e.KLING_METRICS_PORT === undefined ? {} : { metrics: { port: e.KLING_METRICS_PORT, host: e.KLING_METRICS_HOST } }),
     callbacks: callbackConfigFromEnv(env),
     log: { format: e.KLING_LOG_FORMAT, level: e.KLING_LOG_LEVEL },

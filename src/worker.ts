@@ -86,6 +86,7 @@ export function workerDepsFromConfig(config: WorkerConfig, metrics?: KlingMetric
     maxVideoBytes: config.maxVideoBytes,
     videoHosts: config.videoHosts,
     balanceGuard: config.balanceGuard,
+    ...(config.accountSlots ? { accountSlots: config.accountSlots } : {}),
     metrics,
     callbackUrl: config.callbacks.url,
     callbackFallbackPoll: config.callbacks.fallbackPoll,

@@ -27,6 +27,8 @@ const REQUIRED = [
   'submission-unknown-lookups-failing', 'rerun-collects-earlier-task',
   // Issue 20: an omni-video and a motion-control generation (new kinds, same workflow code).
   'omni-succeeded', 'motion-control-succeeded',
+  // Issue 17: a generation that waited for an account-wide slot ('kling-account-slots-v1').
+  'account-slots-waited',
 ];
 
 interface HistoryJson {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution } from './catalog.js';
+import { createModelCatalog, type ApiStandard, type ModelCapabilities, type ModelCatalog, type Resolution, type VideoKind } from './catalog.js';
 import { KlingCredentialsError, KlingValidationError, type ValidationIssue } from './errors.js';
 import { mediaUrlProblem, STRICT_MEDIA_URL_POLICY, type MediaUrlPolicy } from './media-url.js';
 import { audioModeOf, effectivePrompt, MAX_SHOT_CHARS, MAX_SHOTS, omniContentIds, VideoRequest } from './request.js';
@@ -144,21 +144,44 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   return { request, model, standard, resolution, duration, audio, ...(request.kind === 'omni-video' || motion ? { audioMode } : {}) };
 }
 
+/**
+ * Kinds sent on the new standard only, and why. Kling has legacy paths for both (REF §1.2), but no reference documents
+ * a legacy body that could be sent: the omni body is undocumented (REF names `kling-v3-omni` and `kling-video-o1` on
+ * `/v1/videos/omni-video`, from one observed create, and nothing more), and the legacy motion-control body (REF §3.4)
+ * names no model, so neither kling-3.0 nor kling-2.6 (priced apart, NEW §7.1) could be chosen. Tasks created there
+ * elsewhere can still be looked up and adopted (`/v1/videos/omni-video/{id}`, `/v1/videos/motion-control/{id}`).
+ */
+export const NEW_STANDARD_ONLY_KINDS: Readonly<Partial<Record<VideoKind, string>>> = {
+  'omni-video': 'no reference documents the legacy /v1/videos/omni-video body',
+  'motion-control': 'the legacy /v1/videos/motion-control body names no model (REF §3.4), so kling-3.0 and kling-2.6 could not be told apart',
+};
+
 function chooseStandard(
   request: VideoRequest,
   model: ModelCapabilities,
   options: ResolveOptions,
   refuse: (f: string, m: string) => void,
 ): ApiStandard {
-  const served: ApiStandard[] = (['new', 'legacy'] as const).filter((s) => model.standards[s]);
+  const modelServed: ApiStandard[] = (['new', 'legacy'] as const).filter((s) => model.standards[s]);
+  // The standards that serve this model for this kind: omni-video and motion-control go on the new standard only.
+  const newOnly = NEW_STANDARD_ONLY_KINDS[request.kind];
+  const served = newOnly ? modelServed.filter((s) => s === 'new') : modelServed;
   if (request.standard) {
-    if (!served.includes(request.standard)) refuse('standard', `${model.id} is not served by the ${request.standard} standard`);
+    if (!modelServed.includes(request.standard)) refuse('standard', `${model.id} is not served by the ${request.standard} standard`);
+    else if (!served.includes(request.standard))
+      refuse('standard', `${request.kind} is sent on the new standard only (${newOnly}): drop \`standard\` or set it to "new"`);
     else if (!options.availableStandards.includes(request.standard)) throw credentialsError(model, request.standard, served, options, true);
     return request.standard;
   }
   const ordered = [...served].sort((a, b) => Number(b === options.preferredStandard) - Number(a === options.preferredStandard));
   const usable = ordered.find((s) => options.availableStandards.includes(s));
-  if (!usable) throw credentialsError(model, ordered[0] ?? 'new', served, options, false);
+  if (!usable) {
+    if (newOnly && served.includes('new'))
+      throw new KlingCredentialsError(
+        `standard: ${request.kind} is sent on Kling's new API standard only (${newOnly}), which needs an API key (KLING_API_KEY); the configured access/secret keys work only on the legacy standard: configure KLING_API_KEY`,
+      );
+    throw credentialsError(model, ordered[0] ?? 'new', served, options, false);
+  }
   return usable;
 }
 
@@ -396,8 +419,6 @@ function checkOmniVideo(
 ): void {
   const omni = model.omni;
   if (!omni) return; // the kind check has refused it
-  if (standard === 'legacy')
-    refuse('standard', 'omni-video is sent on the new standard only: no reference documents the legacy /v1/videos/omni-video body');
   const { featureVideo, baseVideo, image, imageTail, referImages = [], elements = [] } = request;
   const video = featureVideo ?? baseVideo;
   if (featureVideo && baseVideo) refuse('baseVideo', 'at most one reference video per task: give featureVideo or baseVideo, not both');
@@ -474,7 +495,6 @@ function checkMotionControl(
 ): void {
   const mc = model.motionControl;
   if (!mc) return;
-  if (standard === 'legacy') refuse('standard', 'motion-control is sent on the new standard only (the legacy body names no model)');
   if (request.image === undefined) refuse('image', 'required for motion-control (the character)');
   if (request.motionVideo === undefined) refuse('motionVideo', 'required for motion-control (the motion to follow)');
   if (request.characterOrientation === undefined)

@@ -32,6 +32,8 @@ import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
 import { TaskWatch } from './poll-loop.js';
+import { SlotAdmission } from './slot-admission.js';
+import type { SlotTask } from '../contract/slot-messages.js';
 import { submitExplicitly } from './submission.js';
 import { toWorkflowFailure, withTaskReference, type TaskReference } from './workflow-failure.js';
 
@@ -71,6 +73,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted), { wakeOnEndHintsOnly: endHintsOnly });
   const gate = new ApprovalGate();
   const holds = new BudgetHolds(info.taskQueue, info.workflowId);
+  const slots = new SlotAdmission(info.taskQueue);
 
   setHandler(progressQuery, () => ({
     phase,
@@ -85,6 +88,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     submission: ledger.submission,
     outcome,
     costs: ledger.record(),
+    slot: slots.view,
   }));
   setHandler(taskUpdatedSignal, (update) => watch.onUpdate(update));
 
@@ -161,6 +165,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       enter('generating', `Kling task \`${task.taskId}\`, deadline ${new Date(deadlineAt).toISOString()}`);
       const done = await timed('generating', () => watch.waitForTerminal(task!, plan!, deadlineAt!));
       await holds.settle(holdKey, creditsOf(done.unitsDeducted));
+      await slots.release(holdKey);
       if (done.status === 'succeeded') break;
 
       const message = done.statusMessage ?? 'no reason given';
@@ -202,6 +207,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     await CancellationScope.nonCancellable(async () => {
       upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
       await holds.closeAll();
+      await slots.closeAll(stillRunning());
       const how = outcomeOf(failure, ledger.tasks.length > 0);
       finish(how);
       setCurrentDetails(failureDetails(failure, how, info.workflowId));
@@ -224,9 +230,18 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       ledger.pendingExternalTaskId = externalTaskId;
       saveMemo();
     }
+    await slots.acquire(p, holdKey, { standard: p.standard, kind: p.kind, externalTaskId }, (a) =>
+      enter('waiting_for_slot', `position ${a.position} in the queue of \`${p.slots!.bucket}\` (${a.holders} of ${a.limit} slots held); submission ${submissions} follows the grant`),
+    );
+    if (phase === 'waiting_for_slot') {
+      // Granted: the details say so at once; the KlingPhase attribute moves on at `generating` (one event less).
+      phase = 'submitting';
+      setCurrentDetails(`**submitting** — slot granted; submission ${submissions} as \`${externalTaskId}\``);
+    }
     pendingCreate = { externalTaskId, standard: p.standard, kind: p.kind };
+    const slot = slots.refusalTarget(holdKey);
     const submitted = await timed('submitting', () =>
-      submitExplicitly(p, { request: input.request, externalTaskId }, (round, message) => {
+      submitExplicitly(p, { request: input.request, externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
         holds.submitted(holdKey);
         ledger.submission = 'unknown';
         setCurrentDetails(`**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`);
@@ -291,6 +306,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
         ledger.cancelled = 'before_submit';
         enter('cancelled', 'cancelled before submission: nothing was sent to Kling, nothing is charged');
         await holds.closeAll();
+        await slots.closeAll(undefined);
         finish('cancelled_before_submit');
         throw cancellation;
       }
@@ -322,10 +338,17 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
         }
       }
       await holds.closeAll();
+      await slots.closeAll(stillRunning());
       enter('cancelled', `cancelled after submission: Kling task \`${t.taskId}\` cannot be stopped and is billed`);
       finish('abandoned_billed');
       throw cancellation;
     });
+  }
+
+  /** The task that may still run on Kling (and hold its slot) when the run ends: created or maybe created, not seen ending. */
+  function stillRunning(): SlotTask | undefined {
+    // pendingCreate's kind is always one of the plan's (a TaskReference is looser only to read failure details).
+    return pendingCreate && !terminal() ? { ...pendingCreate, kind: pendingCreate.kind as SlotTask['kind'] } : undefined;
   }
 
   async function lookUp(p: GenerationPlan): Promise<SubmittedTask | null> {

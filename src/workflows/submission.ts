@@ -19,7 +19,8 @@ export const UNKNOWN_LOOKUP_PATCH = 'kling-unknown-lookup-retry-v1';
  */
 export async function submitExplicitly(
   plan: GenerationPlan,
-  args: { request: Record<string, unknown>; externalTaskId: string },
+  /** `slot`: the account slot the create holds (docs/slots.md), so the activity can report a 1303 to its entity. */
+  args: { request: Record<string, unknown>; externalTaskId: string; slot?: { entityWorkflowId: string; key: string } },
   onUnknown: (round: number, message: string) => void,
 ): Promise<SubmittedTask> {
   let lookupFirst = false;
