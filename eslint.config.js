@@ -40,6 +40,7 @@ export default tseslint.config(
     'src/callbacks/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*'],
     'src/storage/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*', '../callbacks/*', '../contract/*'],
     'src/kling/**/*.ts': ['../*'],
+    'src/tracing/**/*.ts': ['../*'],
     'src/simulator/**/*.ts': ['../*'],
   }),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -5,6 +5,7 @@ import {
   defaultPayloadConverter,
 } from '@temporalio/client';
 import type { Storage } from '@google-cloud/storage';
+import type { Tracer } from '@opentelemetry/api';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { signedVideoUrl } from './signed-url.js';
@@ -18,6 +19,7 @@ import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, typ
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
 import { withWorkerCheck } from './task-queue-check.js';
+import { clientTracer, inSpan, withTracingInterceptor, type ClientTracingOption } from './tracing/index.js';
 import { costEntry, costTotals, costsQuery, listEntry, listQuery, type CostEntry, type CostsReport, type LIST_STATUSES, type ListEntry } from './generation-queries.js';
 import { assertSameRequest, batchIdentity, REQUEST_MEMO_KEY, requestIdentity, type RequestIdentity } from './idempotency.js';
 import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
@@ -98,9 +100,16 @@ export class VideoGenerationClient {
   readonly #catalog: ModelCatalog;
   readonly #taskQueue: string;
   readonly #validation: LocalValidationOptions;
+  readonly #tracer: Tracer | undefined;
 
-  constructor(client: Client, options: LocalValidationOptions & { taskQueue?: string } = {}) {
-    this.#client = client;
+  /**
+   * `options.tracing`: OpenTelemetry, one trace per video from startVideoGeneration down to the worker's Kling calls
+   * (docs/observability.md). Default: on when `OTEL_TRACES_EXPORTER` / `OTEL_EXPORTER_OTLP_ENDPOINT` ask for tracing;
+   * then the calls go through a Client with the OpenTelemetry interceptor added. Off: `client` is used as given.
+   */
+  constructor(client: Client, options: LocalValidationOptions & { taskQueue?: string; tracing?: ClientTracingOption } = {}) {
+    this.#tracer = clientTracer(options.tracing);
+    this.#client = this.#tracer ? withTracingInterceptor(client, this.#tracer) : client;
     this.#catalog = options.catalog ?? createModelCatalog();
     this.#taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.#validation = { catalog: this.#catalog, pricing: options.pricing, mediaUrlPolicy: options.mediaUrlPolicy };
@@ -112,6 +121,12 @@ export class VideoGenerationClient {
    * validateGenerationLocally), and IdempotencyConflictError when the workflow id is already used by a different request.
    */
   async startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
+    // With tracing, the root of the video's trace: local validation, then the start (whose span the interceptor adds).
+    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, () => this.#startVideoGeneration(request, start));
+    return this.#startVideoGeneration(request, start);
+  }
+
+  async #startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId))
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
     // Local validation is the worker's (estimate, maxCredits and lint included): see validateGenerationLocally.

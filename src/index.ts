@@ -4,6 +4,8 @@
 export { VideoGenerationClient, validateGenerationLocally, type BatchRequest, type GenerationRequest, type LocalValidationOptions, type StartOptions } from './client.js';
 export { IdempotencyConflictError, isIdempotencyConflict, REQUEST_MEMO_KEY, type RequestIdentity } from './idempotency.js';
 export { NoWorkerPollingError } from './task-queue-check.js';
+// Tracing (docs/observability.md): `new VideoGenerationClient(client, { tracing })`, on by default when OTEL_* ask for it.
+export { startTracing, type ClientTracingOption, type KlingTracing, type TracingOptions } from './tracing/index.js';
 
 import type { GenerateVideoInput } from './contract/generation.js';
 export type {

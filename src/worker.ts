@@ -14,6 +14,7 @@ import { KlingMetrics } from './metrics/kling-metrics.js';
 import { klingMetricsSinks } from './metrics/sink.js';
 import { installWorkerRuntime } from './metrics/worker-runtime.js';
 import { createStorageFromConfig } from './storage/index.js';
+import { otelWorkflowInterceptorModule, startTracing, tracingWorkerParts, type KlingTracing } from './tracing/index.js';
 
 /** The workflows entry, as source (tsx, tests) or compiled (lib/). */
 export function workflowsPath(): string {
@@ -22,12 +23,14 @@ export function workflowsPath(): string {
 }
 
 /**
- * Workflow interceptor modules (log attributes). The worker registers them when it bundles the workflows
- * itself; a prebuilt bundle must include them: `bundleWorkflowCode({ workflowsPath, workflowInterceptorModules })`.
+ * Workflow interceptor modules (log attributes; with `tracing`, OpenTelemetry's too). The worker registers them when it
+ * bundles the workflows itself; a prebuilt bundle must include them: `bundleWorkflowCode({ workflowsPath,
+ * workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) })` for a worker given `tracing`.
  */
-export function workflowInterceptorModules(): string[] {
+export function workflowInterceptorModules(options: { tracing?: boolean } = {}): string[] {
   const ts = fileURLToPath(new URL('./workflows/log-attributes.ts', import.meta.url));
-  return [existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/log-attributes.js', import.meta.url))];
+  const logAttributes = existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/log-attributes.js', import.meta.url));
+  return options.tracing ? [logAttributes, otelWorkflowInterceptorModule()] : [logAttributes];
 }
 
 /**
@@ -46,9 +49,16 @@ export async function createKlingWorker(
       | 'stickyQueueScheduleToStartTimeout'
       | 'maxCachedWorkflows'
     >
-  >,
+  > & {
+    /**
+     * OpenTelemetry tracing (startTracing; docs/observability.md): a span per workflow run, activity attempt, Kling
+     * HTTP call and upload, in the trace of the caller's start. Unset: no interceptor, no sink, nothing traced.
+     */
+    tracing?: KlingTracing;
+  },
 ): Promise<Worker> {
-  const { deps, workflowBundle, ...rest } = options;
+  const { deps, workflowBundle, tracing, ...rest } = options;
+  const traced = tracingWorkerParts(tracing);
   return Worker.create({
     // Cancellation reaches an activity only through a heartbeat's answer: keep the throttle short so a
     // cancelled transfer stops within seconds (the SDK default would wait up to 0.8 × heartbeatTimeout).
@@ -57,8 +67,8 @@ export async function createKlingWorker(
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(deps),
-    interceptors: { activity: [klingActivityLogAttributes], ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules() }) },
-    sinks: klingMetricsSinks({ metrics: deps.metrics, logger: Runtime.instance().logger }),
+    interceptors: { activity: [klingActivityLogAttributes, ...traced.activity], ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules({ tracing: tracing !== undefined }) }) },
+    sinks: { ...klingMetricsSinks({ metrics: deps.metrics, logger: Runtime.instance().logger }), ...traced.sinks },
   });
 }
 
@@ -106,6 +116,8 @@ export async function runWorker(options: { taskQueue?: string; log?: (line: stri
   // In JSON mode every line, these included, is a JSON object.
   const say = config.log.format === 'json' ? (line: string) => logger.info(line, { sdkComponent: 'worker', taskQueue }) : (options.log ?? console.log);
   const metrics = config.metrics ? workerMetrics(config) : undefined;
+  // OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT: one trace per generation (docs/observability.md).
+  const tracing = startTracing();
   let endpoint: MetricsEndpoint | undefined;
   let callbacks: CallbackReceiver | undefined;
   const { connectionOptions, namespace } = loadClientConnectConfig();
@@ -122,12 +134,13 @@ export async function runWorker(options: { taskQueue?: string; log?: (line: stri
     // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation
     // would be paid at Kling and then fail at the upload.
     await deps.storage.checkReady?.();
-    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps });
+    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps, tracing });
     say(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
     await worker.run();
   } finally {
     await callbacks?.close();
     await endpoint?.close();
+    await tracing?.shutdown();
     await connection.close();
   }
 }

@@ -13,6 +13,7 @@ import {
   type VideoStorage,
 } from '../storage/index.js';
 import { toActivityFailure } from './failures.js';
+import { inUploadSpan } from './upload-span.js';
 import { peekStream, sniffMp4, VIDEO_SNIFF_BYTES } from './video-sniff.js';
 import { DEFAULT_VIDEO_HOST_POLICY, openVideoSource, VideoSourceRefusedError, type LookupAll, type VideoHostPolicy } from './video-source.js';
 
@@ -136,14 +137,16 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     );
-    const stored = await storage.upload(input.objectName, res.body, {
-      contentType,
-      metadata,
-      expectedSize: total,
-      maxBytes,
-      signal,
-      onProgress: (bytes) => ctx.heartbeat({ phase: 'rehosting', bytes, total } satisfies TransferProgress),
-    });
+    const stored = await inUploadSpan(storage, input.objectName, () =>
+      storage.upload(input.objectName, res.body, {
+        contentType,
+        metadata,
+        expectedSize: total,
+        maxBytes,
+        signal,
+        onProgress: (bytes) => ctx.heartbeat({ phase: 'rehosting', bytes, total } satisfies TransferProgress),
+      }),
+    );
     deps.onStored?.(stored.size);
     return { ...stored, ...(await permanentUrl(storage, input.objectName)) };
   } catch (err) {

@@ -9,7 +9,7 @@ import { callKling, type HttpEvent, type HttpOptions } from './http.js';
 import type { Clock } from './jwt-provider.js';
 import { resolveRequest, type ResolvedRequest } from './resolve-request.js';
 import type { KlingTask, TaskRef } from './task.js';
-import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, LEGACY_FAMILY, toLegacyBody } from './wire-legacy.js';
+import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, legacyTaskRoute, LEGACY_FAMILY, toLegacyBody } from './wire-legacy.js';
 import { fromNewTask, NEW_TASKS_QUERY_MAX_IDS, NewCreateData, newCreatePath, NewTaskData, toNewBody } from './wire-new.js';
 
 /** Global endpoint (kling-api.md §1.1); China-mainland users set `https://api-beijing.klingai.com`. */
@@ -151,6 +151,7 @@ export class KlingClient {
           method: 'GET',
           standard: 'legacy',
           path: byQuery ? `/v1/videos/${LEGACY_FAMILY[ref.kind]}` : legacyTaskPath(ref.kind, id),
+          route: byQuery ? undefined : legacyTaskRoute(ref.kind),
           query: byQuery ? { external_task_id: id } : undefined,
           signal: options.signal,
         },

@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ApiStandard } from './catalog.js';
@@ -15,6 +16,8 @@ export interface HttpCall {
   operation: KlingOperation;
   method: 'GET' | 'POST';
   path: string;
+  /** The path with its variable parts as placeholders (`/v1/videos/text2video/{id}`), for traces. Default: `path`. */
+  route?: string;
   standard: ApiStandard;
   query?: Record<string, string | undefined>;
   body?: unknown;
@@ -68,6 +71,7 @@ async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, s
   // a network error that claims the request may have reached Kling. Nothing has been sent, so no event either.
   const authorization = await http.auth.header(call.standard, { fresh: freshToken });
   const timeout = AbortSignal.timeout(http.timeoutMs);
+  const span = startHttpSpan(call, url);
   try {
     const res = await request(url, {
       method: call.method,
@@ -111,8 +115,42 @@ async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, s
     throw toNetworkError(err, call, timeout.aborted);
   } finally {
     event.durationMs = performance.now() - started;
+    endHttpSpan(span, event);
     http.onEvent?.(event);
   }
+}
+
+/**
+ * A client span per request, a child of whatever span is active (the activity's, when tracing is on). Through the
+ * global OpenTelemetry API: a no-op without an SDK. Attributes name the route template, never the URL's query, a
+ * header or a body, so no credential, token or signed URL can enter a trace.
+ */
+function startHttpSpan(call: HttpCall, url: URL): Span {
+  const route = call.route ?? call.path;
+  return trace.getTracer('kling-temporal').startSpan(`${call.method} ${route}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': call.method,
+      'http.route': route,
+      'server.address': url.hostname,
+      'kling.operation': call.operation,
+      'kling.standard': call.standard,
+    },
+  });
+}
+
+function endHttpSpan(span: Span, event: HttpEvent): void {
+  if (span.isRecording()) {
+    if (event.httpStatus !== undefined) span.setAttribute('http.response.status_code', event.httpStatus);
+    if (event.code !== undefined) span.setAttribute('kling.code', event.code);
+    if (event.requestId !== undefined) span.setAttribute('kling.request_id', event.requestId);
+    // The error's class only: messages may quote Kling's answer.
+    if (event.error !== undefined) {
+      span.setAttribute('error.type', event.error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: event.error });
+    }
+  }
+  span.end();
 }
 
 function parseEnvelope(text: string): Envelope | undefined {

@@ -16,6 +16,8 @@ export const LEGACY_FAMILY: Record<VideoKind, string> = {
 };
 export const legacyCreatePath = (kind: VideoKind) => `/v1/videos/${LEGACY_FAMILY[kind]}`;
 export const legacyTaskPath = (kind: VideoKind, id: string) => `/v1/videos/${LEGACY_FAMILY[kind]}/${encodeURIComponent(id)}`;
+/** legacyTaskPath with the id as a placeholder, for traces. */
+export const legacyTaskRoute = (kind: VideoKind) => `/v1/videos/${LEGACY_FAMILY[kind]}/{id}`;
 
 const RESOLUTION_TO_MODE = { '720p': 'std', '1080p': 'pro', '4k': '4k' } as const;
 
