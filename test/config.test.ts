@@ -23,6 +23,13 @@ describe('workerConfigFromEnv', () => {
     expect(() => workerConfigFromEnv({ ...BASE, ...env })).toThrow(variable);
   });
 
+  it('KLING_SLOTS: off when unset; counts per bucket with catalog aliases resolved; a bad value names the variable', () => {
+    expect(workerConfigFromEnv(BASE).accountSlots).toBeUndefined();
+    expect(workerConfigFromEnv({ ...BASE, KLING_SLOTS: '5,kling-v2-6=3' }).accountSlots).toEqual({ default: 5, perModel: { 'kling-2.6': 3 } });
+    expect(() => workerConfigFromEnv({ ...BASE, KLING_SLOTS: 'kling-9=3' })).toThrow(/^KLING_SLOTS: "kling-9=3" names an unknown model/);
+    expect(() => workerConfigFromEnv({ ...BASE, KLING_SLOTS: '0' })).toThrow(/^KLING_SLOTS: "0" needs a whole number/);
+  });
+
   it('needs credentials, and never echoes a secret in its errors', () => {
     expect(() => workerConfigFromEnv({})).toThrow(/KLING_API_KEY/);
     let message = '';
