@@ -1,26 +1,24 @@
 // Callbacks end to end: generateVideo on the real Temporal dev server, the simulator sending signed callbacks over
 // HTTP to the receiver, fake-gcs-server storing the result. The fallback poll is slow (5 minutes unless a test
 // sets its own), so a generation that finishes within the test timeout was woken by a callback.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, temporalSignaller, type CallbackReceiver } from '../../src/callbacks/index.js';
 import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
+import { useGenerationStack } from '../support/suite.js';
 
 const SECRET = 'whsec_ZTJlLWNhbGxiYWNrLXNlY3JldC1lMmUtY2FsbGJhY2s=';
 const PROMPT = 'A red kite drifts over a chalk ridge at sunrise, long lens, slow tracking shot, soft haze';
 const SLOW_FALLBACK = { initialInterval: 5 * 60_000, maxInterval: 5 * 60_000 };
 
-let env: TestWorkflowEnvironment;
 let receiver: CallbackReceiver;
-let stack: GenerationStack;
 let videos: VideoGenerationClient;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
+// The receiver first: its URL goes into every create. Closed after the stack (hooks run in reverse).
+afterAll(async () => receiver?.close());
+const suite = useGenerationStack(async (env) => {
   receiver = await startCallbackReceiver({
     signal: temporalSignaller(env.client),
     secrets: [SECRET],
@@ -28,17 +26,14 @@ beforeAll(async () => {
     host: '127.0.0.1',
     logger: { info: () => undefined, warn: () => undefined },
   });
-  stack = await createGenerationStack(env, {
+  return {
     // Long enough in `submitted` that the workflow's poll loop is waiting when the first callback arrives.
     simulator: { schedule: { submittedMs: 800, processingMs: 1_200 }, callbacks: { secrets: [SECRET] } },
     callbacks: { callbackUrl: `${receiver.url}/kling/callback`, callbackFallbackPoll: SLOW_FALLBACK },
-  });
-  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
+  };
 });
-afterAll(async () => {
-  await stack?.close();
-  await receiver?.close();
-  await env?.teardown();
+beforeAll(() => {
+  videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
 });
 
 /** The result, or a clear failure when only the (slow) fallback poll could have produced it. */
@@ -56,59 +51,59 @@ async function resultWithin(workflowId: string, ms = 30_000): Promise<GenerateVi
 
 /** Status queries the simulator answered for one task (by Kling id or external id). */
 function statusQueries(taskId: string, externalTaskId: string): number {
-  return stack.sim.requests.filter((r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId))).length;
+  return suite.stack.sim.requests.filter((r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId))).length;
 }
 
 /** The plan validateVideoRequest returned (the first completed activity of the run). */
 async function planOf(workflowId: string): Promise<{ poll: { initialMs: number; maxMs: number } }> {
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
   const completed = (history.events ?? []).find((e) => e.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!;
   return JSON.parse(Buffer.from(completed.result!.payloads![0]!.data!).toString('utf8'));
 }
 
 async function signalCount(workflowId: string): Promise<number> {
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
 }
 
 describe('Kling callbacks wake generateVideo', () => {
   it('completes on the callback, with the worker-default slow fallback poll and few status queries', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-fast');
       const before = receiver.counters();
       await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, { workflowId });
       const result = await resultWithin(workflowId);
-      await captureHistory(env.client.workflow.getHandle(workflowId), 'callback-end-hints');
+      await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'callback-end-hints');
 
       expect(result.size).toBeGreaterThan(0);
       // No options.poll given: the worker's fallback schedule applies, so only a callback can have been this quick.
       expect((await planOf(workflowId)).poll).toMatchObject({ initialMs: SLOW_FALLBACK.initialInterval, maxMs: SLOW_FALLBACK.maxInterval });
-      const task = stack.sim.task(result.klingTaskId)!;
+      const task = suite.stack.sim.task(result.klingTaskId)!;
       expect(task.body).toMatchObject({ options: { callback_url: `${receiver.url}/kling/callback` } });
       // One create; one status query confirming the `succeeded` callback (the `processing` one wakes nothing), plus
       // the rehost activity's query for a fresh CDN URL: 3 Kling calls. Polling at 5 s → 30 s would not be done yet.
       expect(result.polls).toBe(1);
       expect(statusQueries(result.klingTaskId, result.externalTaskId)).toBe(2);
-      expect(stack.sim.requests.filter((r) => r.routeKind === 'create' && r.createdTaskId === result.klingTaskId)).toHaveLength(1);
+      expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'create' && r.createdTaskId === result.klingTaskId)).toHaveLength(1);
       expect(receiver.counters().signalled - before.signalled).toBeGreaterThanOrEqual(1);
       expect(await signalCount(workflowId)).toBeGreaterThanOrEqual(1);
     });
   });
 
   it('duplicated and reordered callbacks (legacy bodies) are harmless: one wake-up, the rest counted', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-dup');
-      stack.sim.callbacks.script([
+      suite.stack.sim.callbacks.script([
         { kind: 'reorder', status: 'processing', externalIdPrefix: workflowId },
         { kind: 'duplicate', copies: 3, status: 'succeeded', externalIdPrefix: workflowId },
       ]);
       const before = receiver.counters();
       await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' }, { workflowId });
       const result = await resultWithin(workflowId);
-      await stack.sim.callbacks.idle();
+      await suite.stack.sim.callbacks.idle();
 
       expect(result.standard).toBe('legacy');
-      const mine = stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId === result.externalTaskId);
+      const mine = suite.stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId === result.externalTaskId);
       // succeeded ×3 first, then the held-back processing.
       expect(mine.map((d) => [d.status, d.httpStatus])).toEqual([
         ['succeeded', 200],
@@ -122,14 +117,14 @@ describe('Kling callbacks wake generateVideo', () => {
       expect(after.out_of_order - before.out_of_order).toBe(1);
       expect(await signalCount(workflowId)).toBe(1);
       expect(result.polls).toBe(1);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
     });
   });
 
   it('a dropped callback costs latency, not the video: the fallback poll collects it', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-drop');
-      stack.sim.callbacks.script([{ kind: 'drop', times: 2, externalIdPrefix: workflowId }]);
+      suite.stack.sim.callbacks.script([{ kind: 'drop', times: 2, externalIdPrefix: workflowId }]);
       const before = receiver.counters();
       await videos.startVideoGeneration(
         { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT },
@@ -137,10 +132,10 @@ describe('Kling callbacks wake generateVideo', () => {
         { workflowId, options: { poll: { initialInterval: '3s', backoffCoefficient: 1, maxInterval: '3s' } } },
       );
       const result = await resultWithin(workflowId);
-      await stack.sim.callbacks.idle();
+      await suite.stack.sim.callbacks.idle();
 
       expect((await planOf(workflowId)).poll.initialMs).toBe(3_000);
-      expect(stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId === result.externalTaskId).map((d) => [d.status, d.fault])).toEqual([
+      expect(suite.stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId === result.externalTaskId).map((d) => [d.status, d.fault])).toEqual([
         ['processing', 'drop'],
         ['succeeded', 'drop'],
       ]);
@@ -151,14 +146,14 @@ describe('Kling callbacks wake generateVideo', () => {
   });
 
   it('a forged signature is refused with 401 and wakes nothing', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-forged');
-      stack.sim.callbacks.script([{ kind: 'bad-signature', times: 2, externalIdPrefix: workflowId }]);
+      suite.stack.sim.callbacks.script([{ kind: 'bad-signature', times: 2, externalIdPrefix: workflowId }]);
       const before = receiver.counters();
       const handle = await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, { workflowId });
       const deliveries = async () => {
-        await stack.sim.callbacks.idle();
-        return stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId?.startsWith(workflowId));
+        await suite.stack.sim.callbacks.idle();
+        return suite.stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId?.startsWith(workflowId));
       };
       const end = Date.now() + 20_000;
       while ((await deliveries()).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -167,7 +162,7 @@ describe('Kling callbacks wake generateVideo', () => {
         ['processing', 401],
         ['succeeded', 401],
       ]);
-      expect(stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.status).toBe('succeeded');
+      expect(suite.stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.status).toBe('succeeded');
       expect(receiver.counters().rejected_signature - before.rejected_signature).toBe(2);
       expect(receiver.counters().signalled).toBe(before.signalled);
       expect(await signalCount(workflowId)).toBe(0);

@@ -4,16 +4,15 @@
 // (tasks finished by hand, so the premature callback is certainly premature) sending signed callbacks to the
 // receiver, fake-gcs-server storing the result. The fallback poll is 60 s, so a result within seconds of the
 // completion was not the fallback poll's.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, temporalSignaller, type CallbackReceiver } from '../../src/callbacks/index.js';
 import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { signWebhook } from '../../src/simulator/index.js';
 import type { SimTaskView } from '../../src/simulator/task-view.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
+import { useGenerationStack } from '../support/suite.js';
 
 const SECRET = 'whsec_cHJlbWF0dXJlLWNhbGxiYWNrLXNlY3JldC0zMmJ5dGU=';
 const PROMPT = 'A heron lifts off a misty canal at dawn, slow motion, reflections rippling, muted colours';
@@ -21,13 +20,12 @@ const FALLBACK_MS = 60_000;
 /** Completion to result: the confirming query or a re-check, then the rehost. The fallback poll would take ~60 s. */
 const PROMPT_COLLECTION_MS = 5_000;
 
-let env: TestWorkflowEnvironment;
 let receiver: CallbackReceiver;
-let stack: GenerationStack;
 let videos: VideoGenerationClient;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
+// The receiver first: its URL goes into every create. Closed after the stack (hooks run in reverse).
+afterAll(async () => receiver?.close());
+const suite = useGenerationStack(async (env) => {
   receiver = await startCallbackReceiver({
     signal: temporalSignaller(env.client),
     secrets: [SECRET],
@@ -35,17 +33,14 @@ beforeAll(async () => {
     host: '127.0.0.1',
     logger: { info: () => undefined, warn: () => undefined },
   });
-  stack = await createGenerationStack(env, {
+  return {
     // Tasks stay processing until a test completes them (sim.completeTask).
     simulator: { schedule: { submittedMs: 200, processingMs: 10 * 60_000 }, callbacks: { secrets: [SECRET] } },
     callbacks: { callbackUrl: `${receiver.url}/kling/callback`, callbackFallbackPoll: { initialInterval: FALLBACK_MS, maxInterval: FALLBACK_MS } },
-  });
-  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
+  };
 });
-afterAll(async () => {
-  await stack?.close();
-  await receiver?.close();
-  await env?.teardown();
+beforeAll(() => {
+  videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,7 +59,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 async function startProcessing(workflowId: string): Promise<SimTaskView> {
   await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, { workflowId });
   const task = await until('the task to be processing', () =>
-    stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId) && t.status === 'processing'),
+    suite.stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId) && t.status === 'processing'),
   );
   await until('the workflow to wait for the task', async () => ((await videos.getProgress(workflowId)).phase === 'generating' ? true : undefined));
   return task;
@@ -90,11 +85,11 @@ async function completeAfterPrematureCallback(workflowId: string, task: SimTaskV
     const progress = await videos.getProgress(workflowId);
     return progress.polls >= 1 ? progress : undefined;
   });
-  expect(stack.sim.task(task.id)?.status).toBe('processing');
+  expect(suite.stack.sim.task(task.id)?.status).toBe('processing');
   // Kling's query catches up a moment later.
   await sleep(1_500);
   const completedAt = Date.now();
-  stack.sim.completeTask(task.id);
+  suite.stack.sim.completeTask(task.id);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${workflowId} was not collected within 20 s of its completion (the fallback poll is ${FALLBACK_MS} ms)`)), 20_000);
@@ -108,7 +103,7 @@ async function completeAfterPrematureCallback(workflowId: string, task: SimTaskV
 }
 
 async function signalledStatuses(workflowId: string): Promise<string[]> {
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? [])
     .filter((e) => e.workflowExecutionSignaledEventAttributes)
     .map((e) => (JSON.parse(Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')) as { status: string }).status);
@@ -116,33 +111,33 @@ async function signalledStatuses(workflowId: string): Promise<string[]> {
 
 describe('a premature succeeded callback', () => {
   it('does not swallow the genuine one: the real completion wakes the workflow at once', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-premature');
       const task = await startProcessing(workflowId);
       const { result, collectedAfterMs } = await completeAfterPrematureCallback(workflowId, task);
-      await stack.sim.callbacks.idle();
+      await suite.stack.sim.callbacks.idle();
 
       expect(result.klingTaskId).toBe(task.id);
       expect(result.size).toBeGreaterThan(0);
       expect(collectedAfterMs).toBeLessThan(PROMPT_COLLECTION_MS);
       // The simulator's genuine `succeeded` (its own webhook id) reached the workflow after the premature one.
-      const genuine = stack.sim.callbacks.deliveries().filter((d) => d.taskId === task.id && d.status === 'succeeded');
+      const genuine = suite.stack.sim.callbacks.deliveries().filter((d) => d.taskId === task.id && d.status === 'succeeded');
       expect(genuine.map((d) => d.httpStatus)).toEqual([200]);
       expect(await signalledStatuses(workflowId)).toEqual(['processing', 'succeeded', 'succeeded']);
     });
   });
 
   it('is re-checked soon when the genuine callback is lost: the workflow collects the video within seconds', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cb-recheck');
-      stack.sim.callbacks.script([{ kind: 'drop', status: 'succeeded', externalIdPrefix: workflowId }]);
+      suite.stack.sim.callbacks.script([{ kind: 'drop', status: 'succeeded', externalIdPrefix: workflowId }]);
       const task = await startProcessing(workflowId);
       const { result, collectedAfterMs } = await completeAfterPrematureCallback(workflowId, task);
-      await stack.sim.callbacks.idle();
-      await captureHistory(env.client.workflow.getHandle(workflowId), 'callback-recheck');
+      await suite.stack.sim.callbacks.idle();
+      await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'callback-recheck');
 
       expect(collectedAfterMs).toBeLessThan(PROMPT_COLLECTION_MS);
-      expect(stack.sim.callbacks.deliveries().filter((d) => d.taskId === task.id).map((d) => [d.status, d.fault])).toEqual([
+      expect(suite.stack.sim.callbacks.deliveries().filter((d) => d.taskId === task.id).map((d) => [d.status, d.fault])).toEqual([
         ['processing', null],
         ['succeeded', 'drop'],
       ]);

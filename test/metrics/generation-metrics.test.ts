@@ -1,32 +1,23 @@
 // The project's Prometheus metrics, fed by real generations: the generateVideo workflow on the dev server,
 // the Kling simulator over HTTP and fake-gcs-server. Values are read from the registry directly.
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Counter, Histogram } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createModelCatalog } from '../../src/kling/index.js';
 import { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
+import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A lighthouse on a cliff at dusk, waves crashing below, slow aerial orbit, cinematic lighting';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 let metrics: KlingMetrics;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
+const suite = useGenerationStack(() => {
   const catalog = createModelCatalog();
   metrics = new KlingMetrics({ isKnownModel: (m) => catalog.find(m) !== undefined });
-  stack = await createGenerationStack(env, { metrics });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+  return { metrics };
 });
 
 type Labels = Record<string, string>;
@@ -45,7 +36,7 @@ async function total(metric: Counter<string> | Histogram<string>, labels: Labels
 /** How many Kling API calls the simulator served since `from`, by the labels the client's observer uses. */
 function simulatorCalls(from: number): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const r of stack.sim.requests.slice(from)) {
+  for (const r of suite.stack.sim.requests.slice(from)) {
     if (r.routeKind !== 'create' && r.routeKind !== 'query' && r.routeKind !== 'account') continue;
     const key = `${r.routeKind}|${r.standard}|${r.status ?? 'none'}|${r.code ?? 'none'}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -69,12 +60,12 @@ function delta(after: Map<string, number>, before: Map<string, number>): Map<str
 }
 
 function start(input: GenerateVideoInput) {
-  return env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue: stack.taskQueue });
+  return suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue: suite.stack.taskQueue });
 }
 
 describe('worker metrics from real generations', () => {
   it('a succeeded generation: outcome, credits, bytes rehosted, phase durations and every Kling call by code', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const labels = { outcome: 'succeeded', model: 'kling-2.6' };
       const before = {
         videos: await total(metrics.videos, labels),
@@ -83,7 +74,7 @@ describe('worker metrics from real generations', () => {
         bytes: await total(metrics.rehostBytes),
         generating: await total(metrics.phaseDuration, { phase: 'generating', outcome: 'succeeded' }),
         calls: await apiCallCounts(),
-        requests: stack.sim.requests.length,
+        requests: suite.stack.sim.requests.length,
       };
 
       const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { poll: FAST_POLL } });
@@ -93,7 +84,7 @@ describe('worker metrics from real generations', () => {
       expect(await total(metrics.creditsEstimated, labels)).toBe(before.estimated + result.credits.estimated);
       expect(result.credits.actual).toBeGreaterThan(0);
       expect(await total(metrics.creditsActual, labels)).toBe(before.actual + result.credits.actual!);
-      const stored = await stack.storage.stat(result.objectName);
+      const stored = await suite.stack.storage.stat(result.objectName);
       expect(stored?.size).toBe(result.size);
       expect(await total(metrics.rehostBytes)).toBe(before.bytes + stored!.size);
       expect(await total(metrics.phaseDuration, { phase: 'generating', outcome: 'succeeded' })).toBe(before.generating + 1);
@@ -110,7 +101,7 @@ describe('worker metrics from real generations', () => {
   });
 
   it('a failed Kling task counts as outcome "failed", with no bytes rehosted', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const labels = { outcome: 'failed', model: 'kling-2.6' };
       const beforeFailed = await total(metrics.videos, labels);
       const beforeSucceeded = await total(metrics.videos, { outcome: 'succeeded' });
@@ -128,7 +119,7 @@ describe('worker metrics from real generations', () => {
   });
 
   it('refused requests are counted without creating a label per unknown model name', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const before = await total(metrics.videos, { outcome: 'invalid' });
       const handle = await start({ request: { model: 'kling-v99-imaginary', kind: 'text-to-video', prompt: PROMPT } });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
@@ -140,7 +131,7 @@ describe('worker metrics from real generations', () => {
   });
 
   it('a budget refusal: counted under its model, with a duration for validating only (no phase it never reached)', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const phases = ['validating', 'approving', 'submitting', 'generating', 'rehosting'] as const;
       const observed = async () =>
         Object.fromEntries(await Promise.all(phases.map(async (phase) => [phase, await total(metrics.phaseDuration, { phase, outcome: 'budget_refused' })] as const)));
@@ -157,7 +148,7 @@ describe('worker metrics from real generations', () => {
   });
 
   it('a failed Kling task: no approving nor rehosting observation, and the current details name the failure', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const count = (phase: string) => total(metrics.phaseDuration, { phase, outcome: 'failed' });
       const before = { approving: await count('approving'), rehosting: await count('rehosting'), generating: await count('generating') };
       const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` }, options: { poll: FAST_POLL } });
@@ -172,16 +163,16 @@ describe('worker metrics from real generations', () => {
   });
 
   it('adoptions count apart from generations: kling_adoptions_total by outcome, never in the video or credit counters', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const before = {
         adopted: await total(metrics.adoptions, { outcome: 'succeeded' }),
         notFound: await total(metrics.adoptions, { outcome: 'invalid' }),
         videos: await total(metrics.videos),
         credits: await total(metrics.creditsActual),
       };
-      const created = await stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId: uniqueId('elsewhere') });
+      const created = await suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId: uniqueId('elsewhere') });
       const adopt = (taskId: string) =>
-        env.client.workflow.start(adoptVideo, { args: [{ taskId, options: { poll: FAST_POLL } }], workflowId: uniqueId('metrics-adopt'), taskQueue: stack.taskQueue });
+        suite.env.client.workflow.start(adoptVideo, { args: [{ taskId, options: { poll: FAST_POLL } }], workflowId: uniqueId('metrics-adopt'), taskQueue: suite.stack.taskQueue });
       const result = await (await adopt(created.taskId)).result();
       const notFound = await adopt('999999999999999999');
       await expect(notFound.result()).rejects.toThrow();

@@ -1,38 +1,30 @@
 // A batch of concurrent generations under a high rate of simulator faults on every route: all complete, none
 // is duplicated, and truncated downloads are caught by the length/checksum checks and never stored.
 import type { Storage } from '@google-cloud/storage';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { generateVideo } from '../../src/workflows/index.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { gcsStorage, uniqueId } from '../support/servers.js';
 import { expectExactlyOnce, objectsFor } from './helpers.js';
+import { useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A red fox trots through fresh snow at dawn, tracking shot, soft morning light, cinematic, 35mm film look';
 const BATCH = 14;
 const VIDEO_BYTES = 64 * 1024;
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 let gcs: Storage;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  // Concurrency slots are not the point here (1303 is injected): a roomy limit keeps retry backoffs short.
-  stack = await createGenerationStack(env, {
-    simulator: { schedule: { submittedMs: 100, processingMs: 1_000 }, videoSizeBytes: VIDEO_BYTES, concurrency: { limit: 50, bucket: 'model' } },
-  });
-  gcs = gcsStorage();
+// Concurrency slots are not the point here (1303 is injected): a roomy limit keeps retry backoffs short.
+const suite = useGenerationStack({
+  simulator: { schedule: { submittedMs: 100, processingMs: 1_000 }, videoSizeBytes: VIDEO_BYTES, concurrency: { limit: 50, bucket: 'model' } },
 });
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+beforeAll(() => {
+  gcs = gcsStorage();
 });
 
 describe('a batch of concurrent generations under a high fault rate', () => {
   it(`all ${BATCH} complete, one task and one correct object each; truncated downloads are never stored`, async () => {
-    const { sim } = stack;
+    const { sim } = suite.stack;
     // The first downloads are cut short on purpose (half the body, one byte short, nothing at all).
     sim.faults.script([
       // The first creates each meet a different fault, whatever the random draws below do.
@@ -76,7 +68,7 @@ describe('a batch of concurrent generations under a high fault rate', () => {
       faults: [{ kind: 'truncated-body' }, { kind: 'slow-body', chunkBytes: 8192, intervalMs: 20 }, { kind: 'connection-reset' }, { kind: 'http-5000' }],
     });
 
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const ids = Array.from({ length: BATCH }, () => uniqueId('batch'));
       const input = (i: number): GenerateVideoInput => ({
         // Both API standards: kling-2.6 on the new one, kling-v1-6 on the legacy one.
@@ -85,12 +77,12 @@ describe('a batch of concurrent generations under a high fault rate', () => {
         options: { poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 }, activityTimeouts: { rehostRetryInitialInterval: 500 } },
       });
       const handles = await Promise.all(
-        ids.map((workflowId, i) => env.client.workflow.start(generateVideo, { args: [input(i)], workflowId, taskQueue: stack.taskQueue })),
+        ids.map((workflowId, i) => suite.env.client.workflow.start(generateVideo, { args: [input(i)], workflowId, taskQueue: suite.stack.taskQueue })),
       );
       const results = await Promise.all(handles.map((h) => h.result()));
 
-      for (const [i, result] of results.entries()) await expectExactlyOnce(sim, gcs, stack.bucket, ids[i]!, result);
-      const [all] = await gcs.bucket(stack.bucket).getFiles();
+      for (const [i, result] of results.entries()) await expectExactlyOnce(sim, gcs, suite.stack.bucket, ids[i]!, result);
+      const [all] = await gcs.bucket(suite.stack.bucket).getFiles();
       expect(all).toHaveLength(BATCH);
 
       // The faults really happened, on every route.
@@ -114,7 +106,7 @@ describe('a batch of concurrent generations under a high fault rate', () => {
         )?.activityTaskStartedEventAttributes;
         expect(started?.attempt).toBeGreaterThan(1);
         expect(started?.lastFailure?.message).toBeTruthy();
-        expect((await objectsFor(gcs, stack.bucket, ids[index]!)).length).toBe(1);
+        expect((await objectsFor(gcs, suite.stack.bucket, ids[index]!)).length).toBe(1);
       }
     });
   }, 150_000);

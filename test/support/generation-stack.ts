@@ -34,20 +34,23 @@ export interface GenerationStack {
   close(): Promise<void>;
 }
 
+/** How a test file's stack differs from the default one. */
+export interface GenerationStackOptions {
+  simulator?: SimulatorOptions;
+  kling?: Partial<KlingClientOptions>;
+  /** Video download policy. Default: the simulator's host (an explicit loopback IP literal) over http. */
+  videoHosts?: (sim: Simulator) => VideoHostPolicy;
+  /** Metrics fed by the Kling client's calls, the rehost activity and the workflow's sink. */
+  metrics?: KlingMetrics;
+  /** Callbacks: the URL put into every create and the fallback poll schedule (test/callbacks). */
+  callbacks?: Pick<ActivityDeps, 'callbackUrl' | 'callbackFallbackPoll'>;
+  /** Object URLs: public (default) or signed with `gcs`'s credentials (a Storage client holding a key). */
+  urls?: { mode: 'public' | 'signed'; gcs?: Storage };
+}
+
 export async function createGenerationStack(
   env: TestWorkflowEnvironment,
-  options: {
-    simulator?: SimulatorOptions;
-    kling?: Partial<KlingClientOptions>;
-    /** Video download policy. Default: the simulator's host (an explicit loopback IP literal) over http. */
-    videoHosts?: (sim: Simulator) => VideoHostPolicy;
-    /** Metrics fed by the Kling client's calls, the rehost activity and the workflow's sink. */
-    metrics?: KlingMetrics;
-    /** Callbacks: the URL put into every create and the fallback poll schedule (test/callbacks). */
-    callbacks?: Pick<ActivityDeps, 'callbackUrl' | 'callbackFallbackPoll'>;
-    /** Object URLs: public (default) or signed with `gcs`'s credentials (a Storage client holding a key). */
-    urls?: { mode: 'public' | 'signed'; gcs?: Storage };
-  } = {},
+  options: GenerationStackOptions = {},
 ): Promise<GenerationStack> {
   const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
   const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, onHttpEvent: options.metrics?.observeKlingCall, ...options.kling });

@@ -1,39 +1,28 @@
 // The approval gate on real Temporal: an estimate above the threshold waits for the `approve` / `reject` Update
 // (through VideoGenerationClient and the `kling-video approve|reject` commands) or its timeout, and nothing
 // reaches Kling before an approval.
-import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
 import { COST_MEMO_KEY } from '../../src/contract/costs.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { KlingPhase } from '../../src/contract/search-attributes.js';
 import { progressQuery } from '../../src/workflows/index.js';
 import { cleanEnv, json, runCli } from '../cli/cli-process.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
+import { testServers, uniqueId } from '../support/servers.js';
+import { creates, failureOf, FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A glassblower shapes a glowing orange vase in a dark workshop, close-up, sparks, shallow depth of field';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }; // 15 credits
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 let videos: VideoGenerationClient;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env);
-  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+const suite = useGenerationStack();
+beforeAll(() => {
+  videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
 });
 
-const creates = (workflowId: string) => stack.sim.requests.filter((r) => r.routeKind === 'create' && JSON.stringify(r.body ?? '').includes(workflowId)).length;
 const cliEnv = () => cleanEnv({ TEMPORAL_ADDRESS: testServers().temporalAddress, TEMPORAL_NAMESPACE: testServers().temporalNamespace });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -48,47 +37,41 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 
 async function awaitingApproval(workflowId: string) {
   return until('awaiting approval', async () => {
-    const p = await env.client.workflow.getHandle(workflowId).query(progressQuery);
+    const p = await suite.env.client.workflow.getHandle(workflowId).query(progressQuery);
     return p.approval?.state === 'pending' ? p : undefined;
   });
 }
 
-async function failureOf(workflowId: string): Promise<ApplicationFailure> {
-  const err = await videos.result(workflowId).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return (err as WorkflowFailedError).cause as ApplicationFailure;
-}
-
 describe('approval gate', () => {
   it('waits before submitting, is searchable while pending, refuses an anonymous approval, then records who approved', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('approve');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 10, timeout: '5 minutes' } } });
       const progress = await awaitingApproval(workflowId);
       expect(progress.phase).toBe('awaiting_approval');
       expect(progress.approval).toMatchObject({ state: 'pending', aboveCredits: 10, estimatedCredits: 15 });
-      expect((await env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(KlingPhase)).toBe('awaiting_approval');
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(KlingPhase)).toBe('awaiting_approval');
       // Pending approvals are found by a visibility query (what the Temporal UI's search box runs).
       await until('visible as pending', async () => {
-        for await (const wf of env.client.workflow.list({ query: `KlingPhase = 'awaiting_approval' AND TaskQueue = '${stack.taskQueue}'` }))
+        for await (const wf of suite.env.client.workflow.list({ query: `KlingPhase = 'awaiting_approval' AND TaskQueue = '${suite.stack.taskQueue}'` }))
           if (wf.workflowId === workflowId) return true;
         return false;
       });
-      expect((await env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ estimatedCredits: 15, submission: 'none' });
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ estimatedCredits: 15, submission: 'none' });
 
       const anonymous = await videos.approve(workflowId, { by: '  ' }).catch((e: unknown) => e);
       expect(anonymous).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((anonymous as WorkflowUpdateFailedError).cause?.message).toMatch(/"by"/);
-      expect(creates(workflowId)).toBe(0);
+      expect(creates(suite.stack.sim, { workflowId }).length).toBe(0);
 
       const decision = await videos.approve(workflowId, { by: 'alice', note: 'launch campaign' });
       expect(decision).toMatchObject({ state: 'approved', by: 'alice', note: 'launch campaign', estimatedCredits: 15 });
       const result = await videos.result(workflowId);
-      await captureHistory(env.client.workflow.getHandle(workflowId), 'approval-granted');
+      await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'approval-granted');
       expect(result.approvedBy).toBe('alice');
       expect(result.timingsMs.approving).toBeGreaterThan(0);
-      expect(creates(workflowId)).toBe(1);
-      expect((await env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ approvedBy: 'alice', outcome: 'succeeded' });
+      expect(creates(suite.stack.sim, { workflowId }).length).toBe(1);
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ approvedBy: 'alice', outcome: 'succeeded' });
 
       // Decided and finished: a late decision is refused (the generation has ended) and changes nothing.
       const late = await videos.reject(workflowId, { by: 'bob', reason: 'too late' }).catch((e: unknown) => e);
@@ -99,19 +82,19 @@ describe('approval gate', () => {
   });
 
   it('an estimate at or below the threshold does not wait, and an approval sent to it is refused', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('below');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 15 } } });
       const refused = await videos.approve(workflowId, { by: 'alice' }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
       const result = await videos.result(workflowId);
       expect(result.approvedBy).toBeUndefined();
-      expect(creates(workflowId)).toBe(1);
+      expect(creates(suite.stack.sim, { workflowId }).length).toBe(1);
     });
   });
 
   it('`kling-video reject` fails the generation with ApprovalRejected naming who and why; nothing was submitted', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('reject');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 0 } } });
       await awaitingApproval(workflowId);
@@ -119,12 +102,12 @@ describe('approval gate', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(json(run)).toMatchObject({ workflowId, state: 'rejected', by: 'bob', reason: 'over the monthly budget', estimatedCredits: 15 });
 
-      const failure = await failureOf(workflowId);
+      const failure = await failureOf(videos.result(workflowId));
       expect(failure.type).toBe(FailureType.ApprovalRejected);
       expect(failure.message).toMatch(/rejected by bob: over the monthly budget.*15 credits/);
       expect(failure.details?.[0]).toMatchObject({ by: 'bob', reason: 'over the monthly budget', timedOut: false, estimatedCredits: 15 });
-      expect(creates(workflowId)).toBe(0);
-      expect((await env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'approval_rejected', submission: 'none' });
+      expect(creates(suite.stack.sim, { workflowId }).length).toBe(0);
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'approval_rejected', submission: 'none' });
 
       // Nothing pending any more: the CLI exits 2 with the validator's reason.
       const again = await runCli(['approve', workflowId, '--by', 'alice', '--json'], { env: cliEnv(), timeoutMs: 60_000 });
@@ -135,7 +118,7 @@ describe('approval gate', () => {
   });
 
   it('`kling-video approve` lets it submit', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cliok');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 0 } } });
       await awaitingApproval(workflowId);
@@ -147,16 +130,16 @@ describe('approval gate', () => {
   });
 
   it('an approval that times out rejects the generation, nothing spent', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('timeout');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 10, timeout: '1s' } } });
-      const failure = await failureOf(workflowId);
-      await captureHistory(env.client.workflow.getHandle(workflowId), 'approval-timed-out');
+      const failure = await failureOf(videos.result(workflowId));
+      await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'approval-timed-out');
       expect(failure.type).toBe(FailureType.ApprovalRejected);
       expect(failure.message).toMatch(/nobody approved it within 1 s/);
       expect(failure.details?.[0]).toMatchObject({ timedOut: true, estimatedCredits: 15, aboveCredits: 10, timeoutMs: 1000 });
-      expect(creates(workflowId)).toBe(0);
-      const progress = await env.client.workflow.getHandle(workflowId).query(progressQuery);
+      expect(creates(suite.stack.sim, { workflowId }).length).toBe(0);
+      const progress = await suite.env.client.workflow.getHandle(workflowId).query(progressQuery);
       expect(progress.approval?.state).toBe('timed_out');
       expect(progress.outcome).toBe('approval_rejected');
     });

@@ -1,26 +1,15 @@
 // Batched status queries and early slot release in generateBatch, on the dev server, the simulator and fake-gcs.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GenerateBatchInput } from '../../src/contract/batch.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { batchProgressQuery, generateBatch } from '../../src/workflows/index.js';
 import { captureHistory } from '../support/histories.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
+import { useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A red fox trotting through fresh snow at dawn, low tracking shot, soft pink light, shallow depth of field';
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, { simulator: { schedule: { submittedMs: 400, processingMs: 1_200 }, videoSizeBytes: 4096, concurrency: { limit: 50, bucket: 'model' } } });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = useGenerationStack({ simulator: { schedule: { submittedMs: 400, processingMs: 1_200 }, videoSizeBytes: 4096, concurrency: { limit: 50, bucket: 'model' } } });
 
 const item = (i: number, request: Record<string, unknown> = {}, options?: Record<string, unknown>) => ({
   request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, take ${i}`, duration: 5, ...request },
@@ -29,16 +18,16 @@ const item = (i: number, request: Record<string, unknown> = {}, options?: Record
 
 async function runBatch(input: GenerateBatchInput, prefix: string) {
   const workflowId = uniqueId(prefix);
-  const handle = await env.client.workflow.start(generateBatch, { args: [input], workflowId, taskQueue: stack.taskQueue });
-  const result = await stack.run(() => handle.result());
+  const handle = await suite.env.client.workflow.start(generateBatch, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
+  const result = await suite.stack.run(() => handle.result());
   return { workflowId, handle, result };
 }
 
-const itemResult = (batchId: string, index: number) => env.client.workflow.getHandle(`${batchId}-${index}`).result() as Promise<GenerateVideoResult>;
+const itemResult = (batchId: string, index: number) => suite.env.client.workflow.getHandle(`${batchId}-${index}`).result() as Promise<GenerateVideoResult>;
 
 /** The watcher's lookups: `GET /tasks?external_task_ids=…` of this batch's items. */
 const watcherCalls = (batchId: string) =>
-  stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && (r.query.external_task_ids ?? '').startsWith(`${batchId}-`));
+  suite.stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && (r.query.external_task_ids ?? '').startsWith(`${batchId}-`));
 
 /** The watcher's calls grouped by tick (calls of one tick follow each other within a few hundred ms). */
 function ticks(calls: ReturnType<typeof watcherCalls>): Array<typeof calls> {
@@ -52,13 +41,13 @@ function ticks(calls: ReturnType<typeof watcherCalls>): Array<typeof calls> {
 }
 
 async function signalsOf(workflowId: string): Promise<Array<{ snapshot?: { status: string } }>> {
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
   const out = [];
   for (const event of history.events ?? []) {
     const attrs = event.workflowExecutionSignaledEventAttributes;
     if (attrs?.signalName !== 'klingTaskUpdated') continue;
     const payload = attrs.input?.payloads?.[0];
-    out.push(payload ? await env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) : {});
+    out.push(payload ? await suite.env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) : {});
   }
   return out as Array<{ snapshot?: { status: string } }>;
 }
@@ -96,7 +85,7 @@ describe('generateBatch: batched status queries', () => {
     expect(signals.length).toBeGreaterThanOrEqual(1);
     expect(signals.at(-1)?.snapshot?.status).toBe('succeeded');
     // Each item: one create, one lookup by the rehost (its download URL), nothing else of its own.
-    expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(`${workflowId}-`))).toHaveLength(n);
+    expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(`${workflowId}-`))).toHaveLength(n);
     // Actual costs still arrive through the batch's readings.
     expect(result.items.every((o) => o.outcome === 'succeeded' && o.actualCredits !== undefined && o.actualCredits > 0)).toBe(true);
   });
@@ -121,20 +110,20 @@ describe('generateBatch: batched status queries', () => {
   });
 
   it('lookups answered with 5xx are logged and retried on the next tick: every item still ends through the batch', async () => {
-    stack.sim.faults.script([{ route: 'query', standard: 'new', kind: 'http-5000', times: 6 }]);
+    suite.stack.sim.faults.script([{ route: 'query', standard: 'new', kind: 'http-5000', times: 6 }]);
     const { workflowId, result } = await runBatch(
       { items: Array.from({ length: 4 }, (_, i) => item(i, { standard: 'new' })), options: { batchPolling: { interval: '500ms' } } },
       'bfault',
     );
-    stack.sim.faults.clear();
+    suite.stack.sim.faults.clear();
     expect(result.progress).toMatchObject({ succeeded: 4, failed: 0 });
     // Every 5xx went to the batch's lookups (the items, on a 2-minute fallback, asked nothing) …
-    const faulted = stack.sim.requests.filter((r) => r.fault === 'http-5000');
+    const faulted = suite.stack.sim.requests.filter((r) => r.fault === 'http-5000');
     expect(faulted).toHaveLength(6);
     for (const r of faulted) expect(r.query.external_task_ids).toMatch(new RegExp(`^${workflowId}-`));
     // … and the items still finished through the batch's readings.
     for (const r of await Promise.all([0, 1, 2, 3].map((i) => itemResult(workflowId, i)))) expect(r.polls).toBe(0);
-    expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(`${workflowId}-`))).toHaveLength(4);
+    expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(`${workflowId}-`))).toHaveLength(4);
   });
 
   it('a watcher that does not come back in time costs latency, never an item: the items fall back to their own polls', async () => {
@@ -150,17 +139,17 @@ describe('generateBatch: batched status queries', () => {
 describe('generateBatch: early slot release', () => {
   it('an item gives its slot back when its Kling task succeeded: the next item starts while the first is still rehosting', async () => {
     // Item 0's download crawls (4 KiB in 256-byte chunks every 150 ms ≈ 2.4 s); concurrency 1.
-    stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 256, intervalMs: 150 }]);
+    suite.stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 256, intervalMs: 150 }]);
     const { workflowId, handle, result } = await runBatch(
       { items: [item(0, { standard: 'new' }), item(1, { standard: 'new' })], options: { concurrency: 1, batchPolling: { interval: '500ms' } } },
       'bslot',
     );
     await captureHistory(handle, 'batch-slot-release');
-    await captureHistory(env.client.workflow.getHandle(`${workflowId}-0`), 'batch-item-slot-release');
+    await captureHistory(suite.env.client.workflow.getHandle(`${workflowId}-0`), 'batch-item-slot-release');
     expect(result.progress).toMatchObject({ succeeded: 2, peakInFlight: 1 });
 
-    const first = await env.client.workflow.getHandle(`${workflowId}-0`).describe();
-    const [task0, task1] = [0, 1].map((i) => stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(`${workflowId}-${i}-`))!);
+    const first = await suite.env.client.workflow.getHandle(`${workflowId}-0`).describe();
+    const [task0, task1] = [0, 1].map((i) => suite.stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(`${workflowId}-${i}-`))!);
     // The second task was created before the first item's workflow ended (it was still downloading) …
     expect(task1!.createdAt).toBeLessThan(first.closeTime!.getTime());
     // … and never while the first task was unfinished at Kling: the slot was Kling's to give back.

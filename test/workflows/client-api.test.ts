@@ -1,32 +1,23 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
 import type { GenerationProgress } from '../../src/contract/generation.js';
 import { IdempotencyConflictError, isIdempotencyConflict } from '../../src/idempotency.js';
 import { KlingValidationError } from '../../src/kling/index.js';
 import { FailureType } from '../../src/contract/failure-types.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { KlingModel, KlingPhase, KlingTaskId } from '../../src/contract/search-attributes.js';
-import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { gcsStorage, uniqueId } from '../support/servers.js';
+import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'An old fisherman slowly mends a net on a foggy harbour pier at dawn, 35mm lens, cinematic film grain';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 let videos: VideoGenerationClient;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, { simulator: { videoSizeBytes: 2 * 1024 * 1024 } });
-  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+const suite = useGenerationStack({ simulator: { videoSizeBytes: 2 * 1024 * 1024 } });
+beforeAll(() => {
+  videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
 });
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -45,20 +36,20 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
     const err = await videos.startVideoGeneration({ ...T2V, duration: 7 }, { workflowId }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlingValidationError);
     expect((err as KlingValidationError).issues[0]?.field).toBe('duration');
-    await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(suite.env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
     await expect(videos.startVideoGeneration(T2V, { workflowId: 'has spaces/and slashes' })).rejects.toThrow(/workflowId/);
     // Issue 13 point 5: refused by the worker's own rules, locally (the same function), so nothing starts.
     const ext = await videos.startVideoGeneration({ ...T2V, externalTaskId: 'mine-1' } as GenerationRequest, { workflowId }).catch((e: unknown) => e);
     expect((ext as KlingValidationError).issues).toEqual([{ field: 'externalTaskId', message: 'derived from the workflow id; do not set it' }]);
     const opts = await videos.startVideoGeneration(T2V, { workflowId, options: { deadline: 'soon' } }).catch((e: unknown) => e);
     expect((opts as KlingValidationError).issues.map((i) => i.field)).toEqual(['options.deadline']);
-    await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(suite.env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
   });
 
   it('starts, reports progress with bytes while rehosting, and returns the result; the same id joins the same job', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('api');
-      stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 64 * 1024, intervalMs: 40 }]);
+      suite.stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 64 * 1024, intervalMs: 40 }]);
       const handle = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
       const runId = (await handle.describe()).runId;
       const again = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
@@ -77,7 +68,7 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       // A completed id started again returns the finished job instead of paying for a new one.
       const afterwards = await videos.startVideoGeneration(T2V, { workflowId });
       expect((await afterwards.describe()).runId).toBe(runId);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
       const attributes = (await handle.describe()).typedSearchAttributes;
       expect(attributes.get(KlingPhase)).toBe('completed');
       expect(attributes.get(KlingModel)).toBe('kling-2.6');
@@ -86,10 +77,10 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
   });
 
   it('cancel during the download stops the transfer and stores nothing', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('cancel');
-      const before = stack.sim.requests.length;
-      stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 16 * 1024, intervalMs: 100 }]);
+      const before = suite.stack.sim.requests.length;
+      suite.stack.sim.faults.script([{ route: 'download', kind: 'slow-body', chunkBytes: 16 * 1024, intervalMs: 100 }]);
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
       await until(async () => ((await videos.getProgress(workflowId)).bytesTransferred ?? 0) > 0 || undefined);
       await videos.cancel(workflowId);
@@ -97,40 +88,40 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
       // The workflow waited for the transfer to stop (WAIT_CANCELLATION_COMPLETED), so this is final.
-      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
       expect(history.events?.some((e) => e.activityTaskCanceledEventAttributes)).toBe(true);
-      const [files] = await gcsStorage().bucket(stack.bucket).getFiles();
+      const [files] = await gcsStorage().bucket(suite.stack.bucket).getFiles();
       expect(files.filter((f) => f.metadata.metadata?.workflowId === workflowId)).toEqual([]);
-      expect(stack.sim.requests.slice(before).filter((r) => r.routeKind === 'download')).toHaveLength(1);
+      expect(suite.stack.sim.requests.slice(before).filter((r) => r.routeKind === 'download')).toHaveLength(1);
     });
   });
 
   it('resubmits a failed task when resubmitOnFailure allows, but never a content-policy refusal', async () => {
-    await stack.run(async () => {
-      stack.sim.failNext('Internal generation error');
+    await suite.stack.run(async () => {
+      suite.stack.sim.failNext('Internal generation error');
       const workflowId = uniqueId('resubmit');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, resubmitOnFailure: 1 } });
       const result = await videos.result(workflowId);
       expect(result.submissions).toBe(2);
       expect(result.externalTaskId).toMatch(/-2$/);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId)).map((t) => t.status)).toEqual(['failed', 'succeeded']);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId)).map((t) => t.status)).toEqual(['failed', 'succeeded']);
 
-      stack.sim.failNext('Failure to pass the risk control system');
+      suite.stack.sim.failNext('Failure to pass the risk control system');
       const policyId = uniqueId('policy');
       await videos.startVideoGeneration(T2V, { workflowId: policyId, options: { poll: FAST_POLL, resubmitOnFailure: 3 } });
       const err = (await videos.result(policyId).catch((e: unknown) => e)) as WorkflowFailedError;
       expect(err.cause).toBeInstanceOf(ApplicationFailure);
       expect((err.cause as ApplicationFailure).type).toBe(FailureType.VideoGenerationFailed);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(policyId))).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(policyId))).toHaveLength(1);
     });
   });
 
   it('generate() starts, reports each new progress and resolves with the result; list() and costs() show it', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('api-generate');
       const seen: GenerationProgress[] = [];
       const result = await videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, onProgress: (p) => seen.push(p), progressIntervalMs: 100 });
-      expect(result.klingTaskId).toBe(stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.id);
+      expect(result.klingTaskId).toBe(suite.stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.id);
       const phases = seen.map((p) => p.phase);
       expect(phases).toContain('generating');
       expect(phases.indexOf('generating')).toBeLessThan(phases.lastIndexOf('rehosting') === -1 ? Infinity : phases.lastIndexOf('rehosting'));
@@ -146,7 +137,7 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
   });
 
   it('generate() with an aborted signal stops waiting, and the generation goes on', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('api-abort');
       const controller = new AbortController();
       const waiting = videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, signal: controller.signal, onProgress: (p) => p.phase === 'generating' && controller.abort(new Error('caller gave up')) });
@@ -158,7 +149,7 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
 
   describe('the workflow id is an idempotency key for one request', () => {
     it('the same request joins, also written differently; a different request on a running id is refused naming the fields, and nothing starts', async () => {
-      await stack.run(async () => {
+      await suite.stack.run(async () => {
         const workflowId = uniqueId('idem-run');
         const handle = await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
         const runId = (await handle.describe()).runId;
@@ -177,14 +168,14 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
         expect(conflict.message).not.toContain('whale'); // values stay out of errors: only field names
         await videos.result(workflowId);
         const runs = [];
-        for await (const run of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run.runId);
+        for await (const run of suite.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run.runId);
         expect(runs).toEqual([runId]);
-        expect(stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
+        expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId))).toHaveLength(1);
       });
     });
 
     it('a completed id started with another request is refused instead of returning the earlier video', async () => {
-      await stack.run(async () => {
+      await suite.stack.run(async () => {
         const workflowId = uniqueId('idem-done');
         await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL } });
         await videos.result(workflowId);
@@ -209,7 +200,7 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       expect(err).toBeInstanceOf(IdempotencyConflictError);
       expect((err as IdempotencyConflictError).differingFields).toContain('items[1]');
       expect((err as IdempotencyConflictError).differingFields).not.toContain('items[0]');
-      await env.client.workflow.getHandle(workflowId, runId).terminate('test done');
+      await suite.env.client.workflow.getHandle(workflowId, runId).terminate('test done');
     });
   });
 });

@@ -2,8 +2,7 @@
 // of a task queue held by the creditBudget entity workflow, which concurrent generations cannot overspend.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COST_MEMO_KEY } from '../../src/contract/costs.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
@@ -11,58 +10,36 @@ import { creditBudgetQuery, creditBudgetWorkflowId, generateVideo } from '../../
 import { KlingClient } from '../../src/kling/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createKlingWorker } from '../../src/worker.js';
-import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';
+import { SIM_CREDENTIALS } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
+import { creates, failureOf, FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A paper boat drifts down a rain-soaked street gutter, low angle macro shot, overcast light, shallow depth of field';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }; // 15 credits
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env);
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = useGenerationStack();
 
 const start = (input: GenerateVideoInput, workflowId = uniqueId('budget')) =>
-  env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: stack.taskQueue });
-const creates = () => stack.sim.requests.filter((r) => r.routeKind === 'create').length;
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  expect((err as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
-  return (err as WorkflowFailedError).cause as ApplicationFailure;
-}
-
+  suite.env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
 describe('budgets refuse before any create call', () => {
   it('maxCredits: BudgetExceeded names the budget and the numbers; the simulator saw no create', async () => {
-    await stack.run(async () => {
-      const before = creates();
+    await suite.stack.run(async () => {
+      const before = creates(suite.stack.sim).length;
       const handle = await start({ request: { ...T2V, audio: true, resolution: '1080p' }, options: { maxCredits: 49 } });
       const failure = await failureOf(handle.result());
       expect(failure.type).toBe(FailureType.BudgetExceeded);
       expect(failure.message).toMatch(/maxCredits.*50.*49/);
       expect(failure.details?.[0]).toMatchObject({ budget: 'maxCredits', estimatedCredits: 50, maxCredits: 49 });
-      expect(creates()).toBe(before);
+      expect(creates(suite.stack.sim).length).toBe(before);
       expect((await handle.describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'budget_refused', submission: 'none' });
     });
   });
 
   it('dailyCreditBudget: three concurrent generations against 40 credits: two run, one is refused with the numbers before its create', async () => {
-    await stack.run(async () => {
-      const before = creates();
+    await suite.stack.run(async () => {
+      const before = creates(suite.stack.sim).length;
       const options = { poll: FAST_POLL, dailyCreditBudget: 40 };
       const handles = await Promise.all([1, 2, 3].map(() => start({ request: T2V, options })));
       const settled = await Promise.allSettled(handles.map((h) => h.result()));
@@ -73,13 +50,13 @@ describe('budgets refuse before any create call', () => {
       const failure = (refused[0]!.reason as WorkflowFailedError).cause as ApplicationFailure;
       expect(failure.type).toBe(FailureType.BudgetExceeded);
       expect(failure.message).toContain('dailyCreditBudget');
-      expect(failure.message).toContain(stack.taskQueue);
+      expect(failure.message).toContain(suite.stack.taskQueue);
       expect(failure.details?.[0]).toMatchObject({ budget: 'dailyCreditBudget', limitCredits: 40, usedCredits: 30, requestedCredits: 15, remainingCredits: 10 });
       // Exactly the two granted generations reached Kling.
-      expect(creates() - before).toBe(2);
+      expect(creates(suite.stack.sim).length - before).toBe(2);
 
       // Both holds were settled with Kling's deduction (15 credits each, no skew here): 30 of 40 spent today.
-      const budget = env.client.workflow.getHandle(creditBudgetWorkflowId(stack.taskQueue));
+      const budget = suite.env.client.workflow.getHandle(creditBudgetWorkflowId(suite.stack.taskQueue));
       const state = await budget.query(creditBudgetQuery);
       expect(state.usedCredits).toBe(30);
       expect(state.entries.map((e) => e.state)).toEqual(['settled', 'settled']);
@@ -89,15 +66,15 @@ describe('budgets refuse before any create call', () => {
       const again = await failureOf(againHandle.result());
       await captureHistory(againHandle, 'daily-budget-refused');
       expect(again.details?.[0]).toMatchObject({ budget: 'dailyCreditBudget', usedCredits: 30, limitCredits: 40 });
-      expect(creates() - before).toBe(2);
+      expect(creates(suite.stack.sim).length - before).toBe(2);
     });
   });
 
   it('a generation refused by Kling at create releases its hold (nothing spent)', async () => {
-    await stack.run(async () => {
-      const queueBudget = env.client.workflow.getHandle(creditBudgetWorkflowId(stack.taskQueue));
+    await suite.stack.run(async () => {
+      const queueBudget = suite.env.client.workflow.getHandle(creditBudgetWorkflowId(suite.stack.taskQueue));
       const usedBefore = (await queueBudget.query(creditBudgetQuery)).usedCredits;
-      stack.sim.faults.script([{ route: 'create', kind: 'error', status: 400, code: 1301, message: 'content policy' }]);
+      suite.stack.sim.faults.script([{ route: 'create', kind: 'error', status: 400, code: 1301, message: 'content policy' }]);
       const failure = await failureOf((await start({ request: T2V, options: { poll: FAST_POLL, dailyCreditBudget: 1_000 } })).result());
       expect(failure.type).toBe(FailureType.ContentPolicyViolation);
       const deadline = Date.now() + 10_000;
@@ -120,14 +97,14 @@ describe('budgets refuse before any create call', () => {
     try {
       const taskQueue = uniqueId('balance');
       const worker = await createKlingWorker({
-        connection: env.nativeConnection,
-        namespace: env.namespace,
+        connection: suite.env.nativeConnection,
+        namespace: suite.env.namespace,
         taskQueue,
-        deps: { kling: new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }), storage: stack.storage, balanceGuard: { enabled: true } },
+        deps: { kling: new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }), storage: suite.stack.storage, balanceGuard: { enabled: true } },
         workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
       });
       const failure = await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(generateVideo, { args: [{ request: T2V, options: { poll: FAST_POLL } }], workflowId: uniqueId('balance'), taskQueue });
+        const handle = await suite.env.client.workflow.start(generateVideo, { args: [{ request: T2V, options: { poll: FAST_POLL } }], workflowId: uniqueId('balance'), taskQueue });
         return failureOf(handle.result());
       });
       expect(failure.type).toBe(FailureType.BudgetExceeded);

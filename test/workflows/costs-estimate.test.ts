@@ -3,8 +3,7 @@
 // failed task are observed, never assumed.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COST_MEMO_KEY, CostRecord } from '../../src/contract/costs.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
@@ -12,43 +11,33 @@ import { generateVideo, progressQuery } from '../../src/workflows/index.js';
 import { KlingClient } from '../../src/kling/index.js';
 import { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import { createKlingWorker } from '../../src/worker.js';
-import { createGenerationStack, SIM_CREDENTIALS, simulatorVideoHosts, type GenerationStack } from '../support/generation-stack.js';
+import { SIM_CREDENTIALS, simulatorVideoHosts } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
+import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A lighthouse keeper climbs a spiral staircase at dusk, warm lamp light, slow tracking shot, 35mm film look';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 const T2V = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 };
 const SKEW = 1.25;
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
+const suite = useGenerationStack({ simulator: { priceSkew: SKEW, failedTaskDeduction: 'full' } });
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, { simulator: { priceSkew: SKEW, failedTaskDeduction: 'full' } });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
-
-const start = (input: GenerateVideoInput) => env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('cost'), taskQueue: stack.taskQueue });
+const start = (input: GenerateVideoInput) => suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('cost'), taskQueue: suite.stack.taskQueue });
 
 async function memoOf(workflowId: string): Promise<CostRecord> {
-  const memo = (await env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY];
+  const memo = (await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY];
   expect(memo, 'cost memo').toBeDefined();
   return CostRecord.parse(memo);
 }
 
 describe('estimate against actual (simulator charging 25 % above the published prices)', () => {
   it('records the estimate and Kling’s deduction; a difference beyond the tolerance is flagged as drift in the result, memo and progress', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ request: T2V, options: { poll: FAST_POLL } });
       const result = await handle.result();
       await captureHistory(handle, 'costs-drift-succeeded');
-      const charged = stack.sim.task(result.klingTaskId)!.chargedUnits!;
+      const charged = suite.stack.sim.task(result.klingTaskId)!.chargedUnits!;
       expect(charged).toBeCloseTo(1.5 * SKEW, 5); // kling-2.6 720p: 0.3 units/s × 5 s, skewed
       expect(result.credits.estimated).toBe(15);
       expect(result.credits.actual).toBeCloseTo(charged * 10, 5);
@@ -76,7 +65,7 @@ describe('estimate against actual (simulator charging 25 % above the published p
   });
 
   it('a difference within the configured tolerance is recorded but not flagged', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ request: T2V, options: { poll: FAST_POLL, creditDriftTolerance: 0.3 } });
       const result = await handle.result();
       expect(result.credits.driftCredits).toBeCloseTo(15 * (SKEW - 1), 5);
@@ -86,7 +75,7 @@ describe('estimate against actual (simulator charging 25 % above the published p
   });
 
   it('a failed task: the deduction Kling reports is recorded as observed (failure details and memo), not assumed zero', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ request: { ...T2V, prompt: `${PROMPT} [sim:fail Internal generation error]` }, options: { poll: FAST_POLL } });
       const err = await handle.result().catch((e: unknown) => e);
       await captureHistory(handle, 'costs-failed-deduction');
@@ -94,7 +83,7 @@ describe('estimate against actual (simulator charging 25 % above the published p
       const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(failure.type).toBe(FailureType.VideoGenerationFailed);
       const details = failure.details?.[0] as { taskId: string; unitsDeducted: number | null; creditsDeducted: number | null; estimatedCredits: number };
-      const charged = stack.sim.task(details.taskId)!.chargedUnits;
+      const charged = suite.stack.sim.task(details.taskId)!.chargedUnits;
       expect(charged).toBeCloseTo(1.5 * SKEW, 5);
       expect(details.unitsDeducted).toBeCloseTo(charged!, 5);
       expect(details.creditsDeducted).toBeCloseTo(charged! * 10, 5);
@@ -109,14 +98,14 @@ describe('estimate against actual (simulator charging 25 % above the published p
   });
 
   it('refused before submission (invalid input): the memo says nothing was submitted or spent', async () => {
-    await stack.run(async () => {
-      const before = stack.sim.tasks().length;
+    await suite.stack.run(async () => {
+      const before = suite.stack.sim.tasks().length;
       const handle = await start({ request: { ...T2V, duration: 7 } });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
       const memo = await memoOf(handle.workflowId);
       expect(memo).toMatchObject({ outcome: 'invalid', submission: 'none', drift: false });
       expect(memo.actualCredits).toBeUndefined();
-      expect(stack.sim.tasks().length).toBe(before);
+      expect(suite.stack.sim.tasks().length).toBe(before);
     });
   });
 
@@ -124,18 +113,18 @@ describe('estimate against actual (simulator charging 25 % above the published p
     const metrics = new KlingMetrics();
     const taskQueue = uniqueId('metrics');
     const worker = await createKlingWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
+      connection: suite.env.nativeConnection,
+      namespace: suite.env.namespace,
       taskQueue,
       deps: {
-        kling: new KlingClient({ baseUrl: stack.sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }),
-        storage: stack.storage,
-        videoHosts: simulatorVideoHosts(stack.sim),
+        kling: new KlingClient({ baseUrl: suite.stack.sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }),
+        storage: suite.stack.storage,
+        videoHosts: simulatorVideoHosts(suite.stack.sim),
         metrics,
       },
       workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
     });
-    const run = (input: GenerateVideoInput) => env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue });
+    const run = (input: GenerateVideoInput) => suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue });
     const charged = await worker.runUntil(async () => {
       const ok = await (await run({ request: T2V, options: { poll: FAST_POLL } })).result();
       await expect((await run({ request: { ...T2V, duration: 7 } })).result()).rejects.toThrow();
@@ -144,7 +133,7 @@ describe('estimate against actual (simulator charging 25 % above the published p
       for (let i = 0; i < 200 && (await waiting.query(progressQuery)).phase !== 'awaiting_approval'; i++) await new Promise((r) => setTimeout(r, 50));
       await waiting.cancel();
       await expect(waiting.result()).rejects.toThrow();
-      return stack.sim.task(ok.klingTaskId)!.chargedUnits!;
+      return suite.stack.sim.task(ok.klingTaskId)!.chargedUnits!;
     });
     const byOutcome = Object.fromEntries((await metrics.videos.get()).values.map((v) => [v.labels.outcome, v.value]));
     expect(byOutcome).toEqual({ succeeded: 1, invalid: 1, budget_refused: 1, cancelled_before_submit: 1 });

@@ -1,105 +1,79 @@
 import { createHash } from 'node:crypto';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FailureType } from '../../src/contract/failure-types.js';
 import type { GenerateVideoInput, GenerateVideoResult } from '../../src/contract/generation.js';
 import { generateVideo, progressQuery } from '../../src/workflows/index.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { gcsStorage, uniqueId } from '../support/servers.js';
+import { creates, failureOf, FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env);
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = useGenerationStack();
 
 function start(input: GenerateVideoInput, workflowId = uniqueId('gen')) {
-  return env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: stack.taskQueue });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
+  return suite.env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
 }
 
 async function readObject(objectName: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stack.storage.read(objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  for await (const chunk of suite.stack.storage.read(objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
 
-const creates = () => stack.sim.requests.filter((r) => r.method === 'POST' && r.path !== '/tasks');
 
 async function expectStored(result: GenerateVideoResult) {
   const bytes = await readObject(result.objectName);
   expect(bytes.length).toBe(result.size);
-  expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.sim.videoSha256(result.klingTaskId));
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(suite.stack.sim.videoSha256(result.klingTaskId));
   expect(createHash('md5').update(bytes).digest('base64')).toBe(result.md5Base64);
-  const stat = await stack.storage.stat(result.objectName);
+  const stat = await suite.stack.storage.stat(result.objectName);
   expect(stat?.contentType).toBe('video/mp4');
   expect(stat?.metadata).toMatchObject({ klingTaskId: result.klingTaskId, model: result.model, externalTaskId: result.externalTaskId });
-  expect(result.uri).toBe(`gs://${stack.bucket}/videos/${result.objectName}`);
+  expect(result.uri).toBe(`gs://${suite.stack.bucket}/videos/${result.objectName}`);
   expect(result.url).toMatch(/^https?:\/\//);
-  expect(result.url).not.toContain(new URL(stack.sim.url).host);
+  expect(result.url).not.toContain(new URL(suite.stack.sim.url).host);
 }
 
 describe('generateVideo on the dev server, the Kling simulator and fake-gcs-server', () => {
   it('text-to-video (new standard): submits once, rehosts the exact bytes with metadata, returns the permanent location', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { poll: FAST_POLL } });
       const result = await handle.result();
       await captureHistory(handle, 't2v-succeeded');
       await expectStored(result);
-      const stat = await stack.storage.stat(result.objectName);
+      const stat = await suite.stack.storage.stat(result.objectName);
       expect(result).toMatchObject({ model: 'kling-2.6', standard: 'new', submissions: 1, credits: { estimated: 15 } });
       // Actual credits are Kling's own deduction (simulator: chargedUnits) in credits (10 per unit).
-      expect(result.credits.actual).toBe(stack.sim.task(result.klingTaskId)!.chargedUnits! * 10);
+      expect(result.credits.actual).toBe(suite.stack.sim.task(result.klingTaskId)!.chargedUnits! * 10);
       expect(stat?.metadata.creditsActual).toBe(String(result.credits.actual));
       expect(result.lint?.score).toBe(100);
       expect(result.polls).toBeGreaterThanOrEqual(1);
       expect(result.timingsMs.total).toBeGreaterThan(0);
       expect(stat?.metadata.promptSha256).toBe(createHash('sha256').update(PROMPT).digest('hex'));
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
       const progress = await handle.query(progressQuery);
       expect(progress).toMatchObject({ phase: 'completed', klingTaskId: result.klingTaskId });
     });
   });
 
   it('image-to-video (legacy standard): the duration goes out as a string and the video is rehosted', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const request = { model: 'kling-v1-6', kind: 'image-to-video', image: 'https://example.com/first.png', prompt: PROMPT, duration: 10 };
       const handle = await start({ request, options: { poll: FAST_POLL } });
       const result = await handle.result();
       await captureHistory(handle, 'i2v-legacy-succeeded');
       await expectStored(result);
       expect(result.standard).toBe('legacy');
-      const create = creates().find((r) => (r.body as { external_task_id?: string })?.external_task_id === result.externalTaskId);
+      const create = creates(suite.stack.sim).find((r) => (r.body as { external_task_id?: string })?.external_task_id === result.externalTaskId);
       expect(create?.path).toBe('/v1/videos/image2video');
       expect((create?.body as { duration: unknown }).duration).toBe('10');
     });
   });
 
   it('a failed Kling task fails with VideoGenerationFailed carrying Kling’s message, without a retry storm', async () => {
-    await stack.run(async () => {
-      const before = stack.sim.requests.length;
+    await suite.stack.run(async () => {
+      const before = suite.stack.sim.requests.length;
       const request = { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` };
       const handle = await start({ request, options: { poll: FAST_POLL } });
       const failure = await failureOf(handle.result());
@@ -107,7 +81,7 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
       expect(failure.type).toBe(FailureType.VideoGenerationFailed);
       expect(failure.message).toContain('Image pixel is invalid');
       expect(failure.nonRetryable).toBe(true);
-      const calls = stack.sim.requests.slice(before);
+      const calls = suite.stack.sim.requests.slice(before);
       // One create; the status check may then read the account's deduction records (a POST, billed nothing).
       expect(calls.filter((r) => r.routeKind === 'create')).toHaveLength(1);
       expect(calls.length).toBeLessThan(15);
@@ -115,8 +89,8 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
   });
 
   it('invalid input fails at once with InvalidVideoRequest naming the field, before any simulator call', async () => {
-    await stack.run(async () => {
-      const before = stack.sim.requests.length;
+    await suite.stack.run(async () => {
+      const before = suite.stack.sim.requests.length;
       const cases: Array<[GenerateVideoInput, string]> = [
         [{ request: { model: 'kling-v2-1', kind: 'text-to-video', prompt: PROMPT } }, 'request.kind'],
         [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 7 } }, 'request.duration'],
@@ -149,13 +123,13 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
       );
       expect(budget.type).toBe(FailureType.BudgetExceeded);
       expect(budget.message).toContain('maxCredits');
-      expect(stack.sim.requests.length).toBe(before);
+      expect(suite.stack.sim.requests.length).toBe(before);
     });
   });
 
   it('transient faults (5xx, 1303, connection reset) are retried and the video still arrives once', async () => {
-    await stack.run(async () => {
-      stack.sim.faults.script([
+    await suite.stack.run(async () => {
+      suite.stack.sim.faults.script([
         { route: 'create', kind: 'http-5000' },
         { route: 'create', kind: 'concurrency-1303' },
         { route: 'query', kind: 'connection-reset' },
@@ -166,45 +140,45 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
       const result = await handle.result();
       await captureHistory(handle, 'transient-faults');
       await expectStored(result);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
     });
   });
 
   it('a create the simulator accepted but answered too late creates exactly one task', async () => {
-    await stack.run(async () => {
-      stack.sim.faults.script([{ route: 'create', kind: 'accept-then-hang' }]);
+    await suite.stack.run(async () => {
+      suite.stack.sim.faults.script([{ route: 'create', kind: 'accept-then-hang' }]);
       const result = await (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })).result();
       await expectStored(result);
-      expect(stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
+      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
     });
   });
 
   it('an expired CDN link fails with VideoUrlExpired and stores nothing', async () => {
-    await stack.run(async () => {
-      stack.sim.faults.script([{ route: 'download', kind: 'expired' }]);
+    await suite.stack.run(async () => {
+      suite.stack.sim.faults.script([{ route: 'download', kind: 'expired' }]);
       const workflowId = uniqueId('expired');
       const failure = await failureOf(
         (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId)).result(),
       );
       expect(failure.type).toBe(FailureType.VideoUrlExpired);
-      expect(stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired')).toHaveLength(1);
+      expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired')).toHaveLength(1);
       // Nothing stored: not under the workflow's object name, nor anywhere in the bucket with its id.
       const objectName = `kling-videos/${createHash('sha256').update(workflowId).digest('hex').slice(0, 32)}.mp4`;
-      expect(await stack.storage.stat(objectName)).toBeUndefined();
-      const [files] = await gcsStorage().bucket(stack.bucket).getFiles();
+      expect(await suite.stack.storage.stat(objectName)).toBeUndefined();
+      const [files] = await gcsStorage().bucket(suite.stack.bucket).getFiles();
       expect(files.filter((f) => f.metadata.metadata?.workflowId === workflowId)).toEqual([]);
     });
   });
 
   it('starting the same workflow id twice runs one generation', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const id = uniqueId('same');
       const input = { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } };
       const a = await start(input, id);
-      const b = await env.client.workflow.start(generateVideo, {
+      const b = await suite.env.client.workflow.start(generateVideo, {
         args: [input],
         workflowId: id,
-        taskQueue: stack.taskQueue,
+        taskQueue: suite.stack.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
       expect(b.firstExecutionRunId).toBe(a.firstExecutionRunId);

@@ -1,42 +1,34 @@
 // Signed URLs expire, so none enters a workflow history: with GCS_URL_MODE=signed the result keeps the gs://
 // location only, and a fresh URL comes from VideoGenerationClient.signedUrl (issue 15, item 5).
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient, type GenerationRequest } from '../../src/client.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { gcsStorage, uniqueId } from '../support/servers.js';
+import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A paper boat drifts down a rain-filled gutter, low angle, soft evening light', duration: 5 };
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 500 };
+const POLL = { ...FAST_POLL, maxInterval: 500 };
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 let videos: VideoGenerationClient;
 // A service-account key: the Storage client signs locally with it; fake-gcs-server does not check signatures.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signer = gcsStorage({ credentials: { client_email: 'videos@test-project.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, { urls: { mode: 'signed', gcs: signer } });
-  videos = new VideoGenerationClient(env.client, { taskQueue: stack.taskQueue });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
+const suite = useGenerationStack({ urls: { mode: 'signed', gcs: signer } });
+beforeAll(() => {
+  videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
 });
 
 describe('signed URLs are made on request, never stored', () => {
   it('the result keeps gs:// only, no signature is in the history, and signedUrl() gives a URL that serves the bytes', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('signed');
-      const result = await videos.generate(T2V, { workflowId, options: { poll: FAST_POLL } });
-      expect(result.uri).toMatch(new RegExp(`^gs://${stack.bucket}/videos/`));
+      const result = await videos.generate(T2V, { workflowId, options: { poll: POLL } });
+      expect(result.uri).toMatch(new RegExp(`^gs://${suite.stack.bucket}/videos/`));
       expect(result.url).toBeUndefined();
-      const history = JSON.stringify(await env.client.workflow.getHandle(workflowId).fetchHistory());
+      const history = JSON.stringify(await suite.env.client.workflow.getHandle(workflowId).fetchHistory());
       expect(history).not.toMatch(/X-Goog-Signature/i);
-      expect(JSON.stringify((await env.client.workflow.getHandle(workflowId).describe()).memo ?? {})).not.toMatch(/X-Goog-Signature/i);
+      expect(JSON.stringify((await suite.env.client.workflow.getHandle(workflowId).describe()).memo ?? {})).not.toMatch(/X-Goog-Signature/i);
 
       const url = new URL(await videos.signedUrl(result, { expiresIn: '15 minutes', storage: signer }));
       expect(url.searchParams.get('X-Goog-Algorithm')).toBe('GOOG4-RSA-SHA256');
@@ -45,7 +37,7 @@ describe('signed URLs are made on request, never stored', () => {
       expect(response.status).toBe(200);
       const bytes = Buffer.from(await response.arrayBuffer());
       expect(bytes.length).toBe(result.size);
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.sim.videoSha256(result.klingTaskId));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(suite.stack.sim.videoSha256(result.klingTaskId));
     });
   });
 
