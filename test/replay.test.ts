@@ -7,6 +7,7 @@ import { SIM_CREDENTIALS } from './support/generation-stack.js';
 import { HISTORIES_DIR } from './support/histories.js';
 import { installQuietTemporalRuntime } from './support/servers.js';
 import { bundleWorkflows } from './support/workflow-bundle.js';
+import { workflowInterceptorModules } from '../src/worker.js';
 
 // A non-deterministic change to the workflow code fails here, in every run, before it reaches production.
 const REQUIRED = [
@@ -61,6 +62,23 @@ describe('replay of captured generateVideo histories', () => {
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
     expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(expect.arrayContaining(REQUIRED));
     const workflowBundle = await bundleWorkflows('src/workflows/index.ts');
+    const histories = await Promise.all(
+      files.map(async (f) => {
+        const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
+        return { workflowId: recordedWorkflowId(history) ?? f, history };
+      }),
+    );
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
+    expect(results).toHaveLength(files.length);
+    for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+  });
+
+  it('replays every committed history with the OpenTelemetry workflow interceptors too (tracing switched on mid-run)', async () => {
+    installQuietTemporalRuntime();
+    // The histories were recorded without tracing: a worker given `tracing` must still replay them (docs/observability.md).
+    const workflowBundle = await bundleWorkflows('src/workflows/index.ts', { workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) });
+    const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
     const histories = await Promise.all(
       files.map(async (f) => {
         const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
