@@ -10,7 +10,7 @@ import { KlingClient } from '../../src/kling/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createGcsStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
-import { generateVideo, progressQuery } from '../../src/workflows/index.js';
+import { generateBatch, generateVideo, progressQuery } from '../../src/workflows/index.js';
 import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, gcsStorage, uniqueBucketName, uniqueId } from '../support/servers.js';
@@ -108,6 +108,19 @@ describe('account-wide slot admission', () => {
     const slots = await eventually(() => slotsOf('kling-2.6'), (s) => s.holders.length === 0);
     expect(slots).toMatchObject({ limit: 5, queue: [], refused: 0, reclaimed: 0 });
     expect(slots.granted).toBeGreaterThanOrEqual(12);
+  });
+
+  it('a batch of 8 (its own concurrency 5) and 4 standalone generations at once share the 5 slots: no create refused, every one succeeds', async () => {
+    const before = refusedCreates();
+    const items = Array.from({ length: 8 }, () => ({ request: request('kling-2.6'), options: { poll: FAST_POLL } }));
+    const batch = await env.client.workflow.start(generateBatch, { args: [{ items, options: { concurrency: 5 } }], workflowId: uniqueId('slots-batch'), taskQueue });
+    const standalone = await Promise.all(Array.from({ length: 4 }, () => start({ request: request('kling-2.6'), options: { poll: FAST_POLL } }, 'slots-mixed')));
+    const [result, ...singles] = await Promise.all([batch.result(), ...standalone.map((h) => h.result())]);
+    expect(result.progress).toMatchObject({ total: 8, succeeded: 8, failed: 0 });
+    expect(singles).toHaveLength(4);
+    expect(refusedCreates() - before).toBe(0);
+    const slots = await eventually(() => slotsOf('kling-2.6'), (s) => s.holders.length === 0);
+    expect(slots.queue).toEqual([]);
   });
 
   it('a waiting generation shows waiting_for_slot with its queue position in the progress query', async () => {
