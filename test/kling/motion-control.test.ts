@@ -28,6 +28,26 @@ const IMG = 'https://cdn.example.com/dancer.png';
 const VID = 'https://cdn.example.com/moves.mp4';
 const mc = { model: 'kling-3.0', kind: 'motion-control', image: IMG, motionVideo: VID, characterOrientation: 'video' };
 
+/** Every refused combination (NEW §1.3/§3.3 [OFFICIAL MC]) and the field its issue names. */
+const REFUSED: Array<[string, object, string, RegExp]> = [
+  ['no image', { ...mc, image: undefined }, 'image', /required/],
+  ['no motion video', { ...mc, motionVideo: undefined }, 'motionVideo', /required/],
+  ['no orientation', { ...mc, characterOrientation: undefined }, 'characterOrientation', /required/],
+  ['4k', { ...mc, resolution: '4k' }, 'resolution', /720p, 1080p, not 4k/],
+  ['native audio', { ...mc, audio: 'native' }, 'audio', /no native audio/],
+  ['two elements on 3.0', { ...mc, elements: [{ elementId: 'a' }, { elementId: 'b' }] }, 'elements', /at most 1/],
+  ['an element on 2.6', { ...mc, model: 'kling-2.6', elements: [{ elementId: 'a' }] }, 'elements', /no elements/],
+  ['an 11 s output with orientation image', { ...mc, characterOrientation: 'image', duration: 11 }, 'duration', /3–10 s/],
+  ['a 2 s output', { ...mc, duration: 2 }, 'duration', /3–30 s/],
+  ['a base64 motion video', { ...mc, motionVideo: 'AAAAGGZ0eXBpc29t' }, 'motionVideo', /URL only/],
+  ['a motion video on an internal host', { ...mc, motionVideo: 'https://192.168.1.4/v.mp4' }, 'motionVideo', /internal address/],
+  ['the legacy standard', { ...mc, standard: 'legacy' }, 'standard', /new standard only/],
+  ['multiShot', { ...mc, multiShot: false }, 'multiShot', /not available/],
+  ['an aspect ratio', { ...mc, aspectRatio: '16:9' }, 'aspectRatio', /from the image/],
+  ['motion fields on image-to-video', { model: 'kling-3.0', kind: 'image-to-video', image: IMG, motionVideo: VID }, 'motionVideo', /only available for motion-control/],
+  ['motion on an omni-only model', { ...mc, model: 'kling-3.0-omni' }, 'kind', /does not support motion-control/],
+];
+
 describe('motion-control request', () => {
   it('accepts image + video + orientation; assumes the longest output the orientation allows unless told', () => {
     expect(resolve(mc)).toMatchObject({ standard: 'new', resolution: '720p', duration: 30, audio: false, audioMode: 'original' });
@@ -36,26 +56,10 @@ describe('motion-control request', () => {
     expect(resolve({ ...mc, model: 'kling-v2-6', resolution: '1080p' }).model.id).toBe('kling-2.6');
   });
 
-  it.each([
-    ['no image', { ...mc, image: undefined }, 'image', /required/],
-    ['no motion video', { ...mc, motionVideo: undefined }, 'motionVideo', /required/],
-    ['no orientation', { ...mc, characterOrientation: undefined }, 'characterOrientation', /required/],
-    ['4k', { ...mc, resolution: '4k' }, 'resolution', /720p, 1080p, not 4k/],
-    ['native audio', { ...mc, audio: 'native' }, 'audio', /no native audio/],
-    ['two elements on 3.0', { ...mc, elements: [{ elementId: 'a' }, { elementId: 'b' }] }, 'elements', /at most 1/],
-    ['an element on 2.6', { ...mc, model: 'kling-2.6', elements: [{ elementId: 'a' }] }, 'elements', /no elements/],
-    ['an 11 s output with orientation image', { ...mc, characterOrientation: 'image', duration: 11 }, 'duration', /3–10 s/],
-    ['a 2 s output', { ...mc, duration: 2 }, 'duration', /3–30 s/],
-    ['a base64 motion video', { ...mc, motionVideo: 'AAAAGGZ0eXBpc29t' }, 'motionVideo', /URL only/],
-    ['a motion video on an internal host', { ...mc, motionVideo: 'https://192.168.1.4/v.mp4' }, 'motionVideo', /internal address/],
-    ['the legacy standard', { ...mc, standard: 'legacy' }, 'standard', /new standard only/],
-    ['multiShot', { ...mc, multiShot: false }, 'multiShot', /not available/],
-    ['an aspect ratio', { ...mc, aspectRatio: '16:9' }, 'aspectRatio', /from the image/],
-    ['motion fields on image-to-video', { model: 'kling-3.0', kind: 'image-to-video', image: IMG, motionVideo: VID }, 'motionVideo', /only available for motion-control/],
-    ['motion on an omni-only model', { ...mc, model: 'kling-3.0-omni' }, 'kind', /does not support motion-control/],
-  ] as Array<[string, object, string, RegExp]>)('refuses %s, naming the field', (_n, request, field, message) => {
+  it.each(REFUSED)('refuses %s, naming the field', (_n, request, field, message) => {
     expect(issuesOf(request)).toContainEqual({ field, message: expect.stringMatching(message) });
   });
+
 
   it('wire body: contents image + video (+ element), character_orientation and audio sent, no duration', () => {
     expect(toNewBody(resolve({ ...mc, prompt: 'A dancer on a stage', elements: [{ elementId: 'e1' }], resolution: '1080p', externalTaskId: 'm-1' }))).toEqual({
@@ -116,6 +120,30 @@ describe('motion-control: client against the simulator', () => {
     expect(estimateCredits(c.resolve({ ...mc, resolution: '1080p' })).units).toBe(36);
     expect(done.unitsDeducted).toBe(6); // 1.2 × round(5.041)
     expect(done.videos[0]?.durationSeconds).toBeCloseTo(5.041);
+  });
+
+  it.each(REFUSED)('the client refuses %s before sending anything, naming the field', async (_n, request, field, message) => {
+    const err = await client().createTask(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlingValidationError);
+    expect((err as KlingValidationError).issues).toContainEqual({ field, message: expect.stringMatching(message) });
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('kling-2.6, orientation image, audio off, a prompt: the wire body as sent, billed 0.5 units/s on the rounded output', async () => {
+    const c = client();
+    const task = await c.createTask({ ...mc, model: 'kling-v2-6', characterOrientation: 'image', audio: 'off', prompt: 'A dancer spins', externalTaskId: 'motion-26' });
+    expect(sim.requests.filter((r) => r.routeKind === 'create').at(-1)).toMatchObject({
+      path: '/motion-control/kling-2.6',
+      status: 200,
+      body: {
+        contents: [{ type: 'prompt', text: 'A dancer spins' }, { type: 'image', url: IMG }, { type: 'video', url: VID }],
+        settings: { resolution: '720p', character_orientation: 'image', audio: 'off' },
+        options: { external_task_id: 'motion-26' },
+      },
+    });
+    const done = await finish(c, { standard: 'new', kind: 'motion-control', externalTaskId: 'motion-26' });
+    expect(done).toMatchObject({ status: 'succeeded', kind: 'motion-control', taskId: task.taskId });
+    expect(done.unitsDeducted).toBe(2.5); // 0.5 × round(5.041)
   });
 
   it.each([

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateCredits, KlingClient, KlingValidationError, type KlingTask, type TaskRef } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { OMNI_REFUSED } from './omni-cases.js';
 
 // Issue 20: omni-video through the client against the simulator over HTTP. The simulator's omni validator is written
 // from the references (NEW §1.3, §3.3), not from the client: a body the client got wrong would be refused there.
@@ -162,6 +163,15 @@ describe('omni-video: client against the simulator', () => {
       expect((err as KlingValidationError).issues.map((i) => i.field), JSON.stringify(request)).toContain(field);
     }
     expect(creates()).toHaveLength(0);
+  });
+});
+
+describe('omni-video: every refused combination, through the client over HTTP', () => {
+  it.each(OMNI_REFUSED)('the client refuses %s before sending anything, naming the field', async (_name, request, field, message) => {
+    const err = await client().createTask(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlingValidationError);
+    expect((err as KlingValidationError).issues).toContainEqual({ field, message: expect.stringMatching(message) });
+    expect(sim.requests).toHaveLength(0);
   });
 });
 
