@@ -279,7 +279,7 @@ export class VideoGenerationClient {
 
   /**
    * Starts (or joins) a batch: every item a child generateVideo (`<workflowId>-<index>`), at most
-   * `options.concurrency` unfinished per concurrency bucket, within `options.maxCredits` (README "Batches").
+   * `options.concurrency` unfinished per concurrency bucket, within `options.maxCredits` (docs/batches.md).
    * Validated locally first: a malformed batch or any invalid item throws KlingValidationError naming
    * `items[i].request.<field>` and starts nothing.
    */

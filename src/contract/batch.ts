@@ -2,7 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { DurationInput, GenerateVideoInput } from './generation.js';
 
-/** Most items one batch accepts: its history stays bounded without continue-as-new (README "Batches"). */
+/** Most items one batch accepts: its history stays bounded without continue-as-new (docs/batches.md). */
 export const MAX_BATCH_ITEMS = 1000;
 
 /** A positive duration (`"10s"`, `"2 minutes"` or milliseconds; DurationInput checks it) with a default, as milliseconds. */

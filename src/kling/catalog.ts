@@ -12,7 +12,7 @@ export type Resolution = z.infer<typeof Resolution>;
 
 /**
  * Omni-video limits (kling-api-new-standard.md §1.3, §3.3 [OFFICIAL OVG, O1]). Where the references are silent or
- * disagree, the field is a switch and its default is named in README's table of unsure references.
+ * disagree, the field is a switch and its default is named in docs/reference/README.md's table of unsure references.
  */
 export const OmniCapabilities = z.object({
   /** Reference images + multi-image elements per task, without and with a reference video (OVG: 7 and 4). */

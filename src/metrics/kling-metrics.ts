@@ -24,7 +24,7 @@ export interface KlingMetricsOptions {
 }
 
 /**
- * The project's own Prometheus metrics (names, types and labels are listed in the README, "Metrics and logs").
+ * The project's own Prometheus metrics (names, types and labels are listed in docs/metrics.md).
  * Fed from three places: the workflow's `generationFinished` sink (outcomes, credits, phase durations), the
  * Kling client's HTTP observer (API calls) and the rehost activity (bytes stored).
  */
