@@ -42,11 +42,21 @@ const hostList = z.preprocess(
     }),
 );
 
+/** Kling credentials, read by credentialsFromEnv (src/kling/credentials.ts); in the schema so it names every variable. */
+const CredentialEnv = z.object({
+  /** API key (both standards). */
+  KLING_API_KEY: z.string().optional(),
+  /** Access key and secret key, signed as a JWT (legacy standard only). */
+  KLING_ACCESS_KEY: z.string().optional(),
+  KLING_SECRET_KEY: z.string().optional(),
+});
+
 /**
  * Worker configuration from the environment (see README, "Configuration"). Temporal's own connection
  * settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS) are read by @temporalio/envconfig.
  */
 export const WorkerEnv = z.object({
+  ...CredentialEnv.shape,
   /** Callbacks (KLING_CALLBACK_URL, KLING_CALLBACK_LISTEN, KLING_WEBHOOK_SECRETS, fallback poll): see src/callbacks/config.ts. */
   ...CallbackEnv.shape,
   KLING_BASE_URL: z.preprocess(blank, z.url().default(DEFAULT_KLING_BASE_URL)),
@@ -96,6 +106,50 @@ export const WorkerEnv = z.object({
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   ),
 });
+
+/** Variables of the CLI and the dev stack only (docs/cli.md); the worker reads none of them. */
+export const ToolEnv = z.object({
+  /** Base URL of the Temporal Web UI, for workflow links (`generate`, `status`, the dev stack). */
+  KLING_TEMPORAL_UI_URL: z.string().optional(),
+  /** Port of the Web UI of the dev server the dev stack starts (default: Temporal's port + 1000). */
+  KLING_TEMPORAL_UI_PORT: z.string().optional(),
+  /** Print the stack of an internal error. */
+  KLING_CLI_DEBUG: z.string().optional(),
+  /** The .env file to load instead of ./.env (src/dotenv.ts). */
+  KLING_ENV_FILE: z.string().optional(),
+  /** `off`: load no .env file. */
+  KLING_DOTENV: z.string().optional(),
+  /** The Temporal CLI the dev stack runs (default: the one in .tools/). */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  /** The test bed's Temporal test server (written to .tools/paths.env with TEMPORAL_CLI_PATH). */
+  TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+});
+
+/** Temporal's own variables, read by @temporalio/envconfig (test/env-check.test.ts checks them against its source). */
+export const TEMPORAL_ENV_VARIABLES = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+  'TEMPORAL_CODEC_ENDPOINT',
+  'TEMPORAL_CODEC_AUTH',
+] as const;
+
+/** Families envconfig reads by prefix: `TEMPORAL_GRPC_META_<HEADER>` adds a gRPC metadata header. */
+export const TEMPORAL_ENV_PREFIXES = ['TEMPORAL_GRPC_META_'] as const;
+
+/** Every KLING_*, GCS_* and TEMPORAL_* variable read here or by Temporal's envconfig: the worker's and the tools' schemas, and Temporal's. */
+export const KNOWN_ENV_VARIABLES: readonly string[] = [...Object.keys(WorkerEnv.shape), ...Object.keys(ToolEnv.shape), ...TEMPORAL_ENV_VARIABLES];
 
 const PricingOverrides = z
   .object({ creditsPerUnit: z.number().positive().optional(), perTaskAudioMultiplier: z.number().positive().optional(), rows: z.array(PriceRow).optional() })

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { CallbackReceiver } from './callbacks/receiver.js';
 import { startCallbackService } from './callbacks/run.js';
 import { describeDotEnv, loadDotEnv } from './dotenv.js';
+import { unknownEnvVariables, unknownEnvWarning } from './env-check.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { KlingClient } from './kling/index.js';
 import { klingActivityLogAttributes } from './logging/activity-log-attributes.js';
@@ -109,18 +110,27 @@ export function workerDepsFromConfig(config: WorkerConfig, metrics?: KlingMetric
  * Installs the process's Temporal Runtime (KLING_LOG_FORMAT, KLING_LOG_LEVEL; runtime metrics when
  * KLING_METRICS_PORT is set), so call it at most once per process, before any other Temporal connection.
  */
-export async function runWorker(options: { taskQueue?: string; log?: (line: string) => void } = {}): Promise<void> {
+export async function runWorker(
+  options: {
+    taskQueue?: string;
+    log?: (line: string) => void;
+    /** Where to connect (the CLI's --address/--namespace/--profile); default Temporal's environment configuration. */
+    temporal?: ClientConnectConfig;
+  } = {},
+): Promise<void> {
   const config = workerConfigFromEnv();
   const taskQueue = options.taskQueue ?? config.taskQueue;
   const { logger, runtimeMetricsUrl } = await installWorkerRuntime({ log: config.log, runtimeMetrics: config.metrics !== undefined });
   // In JSON mode every line, these included, is a JSON object.
   const say = config.log.format === 'json' ? (line: string) => logger.info(line, { sdkComponent: 'worker', taskQueue }) : (options.log ?? console.log);
+  // A misspelled variable (KLING_APIKEY) is otherwise ignored silently: named (never its value), once, in the log.
+  for (const variable of unknownEnvVariables()) logger.warn(unknownEnvWarning(variable), { variable: variable.name, suggestion: variable.suggestion });
   const metrics = config.metrics ? workerMetrics(config) : undefined;
   // OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT: one trace per generation (docs/observability.md).
   const tracing = startTracing();
   let endpoint: MetricsEndpoint | undefined;
   let callbacks: CallbackReceiver | undefined;
-  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const { connectionOptions, namespace } = options.temporal ?? loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     if (metrics && config.metrics) {
@@ -128,7 +138,7 @@ export async function runWorker(options: { taskQueue?: string; log?: (line: stri
       say(`metrics at http://${config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host}:${endpoint.port}/metrics`);
     }
     // KLING_CALLBACK_LISTEN: the callback receiver runs in this process (docs/callbacks.md).
-    if (config.callbacks.listen) callbacks = await startCallbackService({ config: config.callbacks, listen: config.callbacks.listen, registry: metrics?.registry, logger });
+    if (config.callbacks.listen) callbacks = await startCallbackService({ config: config.callbacks, listen: config.callbacks.listen, registry: metrics?.registry, logger, temporal: options.temporal });
     if (config.callbacks.url) say(`Kling callbacks requested at ${config.callbacks.url}${callbacks ? '' : ' (receiver not in this process: run `kling-video callbacks` behind that URL)'}`);
     const deps = workerDepsFromConfig(config, metrics);
     // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation

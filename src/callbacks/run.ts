@@ -3,7 +3,7 @@
  * from @temporalio/envconfig, settings from the environment, stopped by SIGINT/SIGTERM.
  */
 import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { Registry } from 'prom-client';
 import { callbackConfigFromEnv, type CallbackConfig } from './config.js';
 import { startCallbackReceiver, type CallbackLogger, type CallbackReceiver } from './receiver.js';
@@ -21,8 +21,10 @@ export async function startCallbackService(options: {
   listen: { host: string; port: number };
   registry?: Registry;
   logger?: CallbackLogger;
+  /** Where to connect (the CLI's --address/--namespace/--profile); default Temporal's environment configuration. */
+  temporal?: ClientConnectConfig;
 }): Promise<CallbackReceiver> {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const { connectionOptions, namespace } = options.temporal ?? loadClientConnectConfig();
   const connection = await Connection.connect(connectionOptions);
   try {
     const client = new Client({ connection, namespace });
@@ -48,9 +50,9 @@ export async function startCallbackService(options: {
 }
 
 /** Runs the stand-alone receiver until SIGINT/SIGTERM. */
-export async function runCallbackReceiver(options: { listen?: string; logger?: CallbackLogger } = {}): Promise<void> {
+export async function runCallbackReceiver(options: { listen?: string; logger?: CallbackLogger; temporal?: ClientConnectConfig } = {}): Promise<void> {
   const config = callbackConfigFromEnv(options.listen === undefined ? process.env : { ...process.env, KLING_CALLBACK_LISTEN: options.listen });
-  const receiver = await startCallbackService({ config, listen: config.listen ?? DEFAULT_CALLBACK_LISTEN, logger: options.logger });
+  const receiver = await startCallbackService({ config, listen: config.listen ?? DEFAULT_CALLBACK_LISTEN, logger: options.logger, temporal: options.temporal });
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

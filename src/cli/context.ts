@@ -1,4 +1,6 @@
+import type { TemporalTarget } from './exit-codes.js';
 import type { Output } from './output.js';
+import type { TemporalFlags } from './temporal.js';
 
 /** Shared by every command of one CLI run. */
 export interface CliContext {
@@ -7,6 +9,10 @@ export interface CliContext {
   json: boolean;
   /** Exit code a command chose without throwing (e.g. validate of an invalid request). */
   exitCode: number;
+  /** The global --address / --namespace / --profile (set before the command runs). */
+  temporal?: TemporalFlags;
+  /** Where the command connected (set by connectTemporal): named in namespace-not-found errors. */
+  target?: TemporalTarget;
 }
 
 /** Wraps a command action: records --json before anything can fail. */

@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, NamespaceNotFoundError, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { KlingBudgetExceededError, KlingValidationError, PromptLintError, type ValidationIssue } from '../kling/index.js';
 import { FailureType } from '../contract/failure-types.js';
 import { StorageBucketNotFoundError } from '../storage/errors.js';
@@ -23,6 +23,11 @@ export const ExitCode = {
   Cancelled: 6,
   /** The workflow id (the idempotency key) is already used by a different request. Nothing was started or submitted. */
   IdempotencyConflict: 7,
+  /**
+   * Temporal connection configuration: nothing answers at the address (or TLS / the API key is refused), the
+   * namespace does not exist there, or the profile / config file cannot be used. Nothing was started.
+   */
+  TemporalConfiguration: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -97,9 +102,35 @@ function isFailureType(type: string | undefined | null): type is FailureType {
   return typeof type === 'string' && type in FAILURE_EXIT_CODES;
 }
 
-/** Turns anything thrown by a command into a CliError with the right exit code. */
-export function toCliError(err: unknown): CliError {
-  if (err instanceof CliError) return err;
+/** Where a command connected: named by configuration errors. */
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+}
+
+/** The namespace does not exist at the address: a configuration error (exit 8) saying what to do next. */
+export function namespaceNotFound(namespace: string, target?: TemporalTarget): CliError {
+  const where = target ? ` on the Temporal server at ${target.address}` : '';
+  return new CliError(
+    ExitCode.TemporalConfiguration,
+    'NamespaceNotFound',
+    `namespace "${namespace}" does not exist${where}: set --namespace or TEMPORAL_NAMESPACE (or the profile's namespace) to an existing one, ` +
+      `or create it (\`temporal operator namespace create --namespace ${namespace}\`)`,
+    undefined,
+    { namespace, ...(target ? { address: target.address } : {}) },
+  );
+}
+
+/**
+ * Turns anything thrown by a command into a CliError with the right exit code. `target` (where the command
+ * connected) lets a namespace-not-found error name the address.
+ */
+export function toCliError(err: unknown, target?: TemporalTarget): CliError {
+  if (err instanceof CliError) {
+    const details = err.details as { namespace?: string; address?: string } | undefined;
+    return err.type === 'NamespaceNotFound' && target && details?.namespace && !details.address ? namespaceNotFound(details.namespace, target) : err;
+  }
+  if (err instanceof NamespaceNotFoundError) return namespaceNotFound(err.namespace, target);
   if (err instanceof KlingValidationError) return CliError.invalid(err.issues);
   // `kling-video worker` refusing to start on a missing bucket: the workflow failure's type and exit code.
   if (err instanceof StorageBucketNotFoundError)

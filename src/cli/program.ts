@@ -18,6 +18,7 @@ import { registerSimulator } from './commands/simulator.js';
 import { registerStatus } from './commands/status.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
+import { unknownEnvVariables, unknownEnvWarning } from '../env-check.js';
 import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
@@ -30,7 +31,17 @@ export function buildProgram(ctx: CliContext): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.output.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.output.err(s.replace(/\n$/, '')) })
-    .exitOverride();
+    .exitOverride()
+    // As the `temporal` CLI has them; before or after the command. Over the environment and the profile.
+    .option('--address <host:port>', 'Temporal frontend address (over TEMPORAL_ADDRESS and the profile; default localhost:7233)')
+    .option('--namespace <namespace>', 'Temporal namespace (over TEMPORAL_NAMESPACE and the profile; default "default")')
+    .option('--profile <name>', 'profile of the Temporal config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml; over TEMPORAL_PROFILE)')
+    .hook('preAction', (_program, command) => {
+      const { address, namespace, profile } = program.opts<{ address?: string; namespace?: string; profile?: string }>();
+      ctx.temporal = { address, namespace, profile };
+      // `worker` warns through its logger (JSON lines when KLING_LOG_FORMAT=json); every other command here, once.
+      if (command.name() !== 'worker') for (const variable of unknownEnvVariables()) ctx.output.err(`kling-video: warning: ${unknownEnvWarning(variable)}`);
+    });
   registerGenerate(program, ctx);
   registerEstimate(program, ctx);
   registerLint(program, ctx);
@@ -59,8 +70,10 @@ Examples:
   $ kling-video generate -m kling-2.6 -p "Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens" --wait
   $ kling-video list --status running
 
-Exit codes: 0 ok · 2 invalid input · 3 generation failed · 4 timed out · 5 infrastructure · 6 cancelled · 1 internal error
-Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS variables or a temporal.toml profile.
+Exit codes: 0 ok · 2 invalid input · 3 generation failed · 4 timed out · 5 infrastructure · 6 cancelled
+            7 workflow id used by another request · 8 Temporal address/namespace/profile unusable · 1 internal error
+Temporal connection: --address, --namespace, --profile; else TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+TLS variables; else the temporal.toml profile (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE).
 Docs: docs/cli.md`,
   );
   return program;
@@ -68,7 +81,7 @@ Docs: docs/cli.md`,
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
-  const ctx: CliContext = { output, json: false, exitCode: ExitCode.Ok };
+  const ctx: CliContext = { output, json: false, exitCode: ExitCode.Ok, temporal: {} };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -79,7 +92,7 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
       // Commander already printed the message (unknown option, missing argument…).
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
     }
-    const error = toCliError(err);
+    const error = toCliError(err, ctx.target);
     reportError(output, error, ctx.json);
     if (error.exitCode === ExitCode.Internal && err instanceof Error && err.stack && process.env.KLING_CLI_DEBUG) output.err(err.stack);
     return error.exitCode;

@@ -127,12 +127,12 @@ describe('kling-video costs', () => {
     expect(recent.entries).toHaveLength(5);
   });
 
-  it('bad --since / --limit exit 2 naming both fields, before contacting Temporal; no Temporal exits 5', async () => {
+  it('bad --since / --limit exit 2 naming both fields, before contacting Temporal; no Temporal exits 8 (configuration)', async () => {
     const bad = await runCli(['costs', '--since', 'last tuesday', '--limit', '0', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
     expect(bad.code).toBe(2);
     expect(json<{ error: { issues: { field: string }[] } }>(bad).error.issues.map((i) => i.field).sort()).toEqual(['limit', 'since']);
     const down = await runCli(['costs', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
-    expect(down.code).toBe(5);
+    expect(down.code).toBe(8);
   });
 });
 

@@ -2,14 +2,14 @@
 // worker, generates one video through the real workflow, prints the UI link and the file, and stops everything.
 // And `kling-video dev`: the same stack kept running (UI answering) until SIGINT.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePorts } from '../../src/cli/dev/processes.js';
 import { projectRoot } from '../support/binaries.js';
 import { testServers } from '../support/servers.js';
-import { alive, cleanEnv, CLI_MAIN, runCommand, TSX } from './cli-process.js';
+import { alive, cleanEnv, CLI_MAIN, json, runCli, runCommand, TSX } from './cli-process.js';
 
 /** Processes whose command line mentions `needle` (ps, so it also finds orphans re-parented to init). */
 function processesMentioning(needle: string): string[] {
@@ -71,6 +71,64 @@ describe('npm start', () => {
     expect(output).not.toContain('starting a dev server');
     expect(output).toMatch(/http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-/);
     expect(/file:\s+(\S+\.mp4)/.exec(output)?.[1]?.startsWith(storage)).toBe(true);
+  });
+});
+
+/** util-linux `script`: runs a command under a pseudo-terminal, so stdout is a TTY as in a user's terminal. */
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('npm start in a terminal', () => {
+  it.skipIf(!hasScript)('keeps the stack up after the sample, says so, serves another generation, and stops cleanly on Ctrl-C (exit 0, nothing left)', async () => {
+    const { temporalAddress } = testServers();
+    const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-tty-'));
+    const taskQueue = `start-tty-${process.pid}`;
+    // The start script's own command (npm itself would report Ctrl-C as its exit 130), in a pseudo-terminal.
+    const start = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(start).toMatch(/dev --once$/);
+    const env = cleanEnv({
+      TEMPORAL_ADDRESS: temporalAddress,
+      LOCAL_STORAGE_DIR: storage,
+      KLING_TEMPORAL_UI_URL: 'http://ui.example:8080',
+      PATH: `${path.join(projectRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    });
+    const child = spawn('script', ['-qfec', `${start} --task-queue ${taskQueue}`, '/dev/null'], { cwd: projectRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!output.includes('press Ctrl-C to stop') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      // The sample ran, and the UI link it printed is said to stay up.
+      expect(output, output).toMatch(/generate: done in/);
+      expect(output).toMatch(/Web UI at http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-[a-z0-9-]+ stays up; press Ctrl-C to stop/);
+      expect(child.exitCode).toBeNull();
+
+      // Still up: the kept worker and simulator serve a generation from "another terminal".
+      const again = await runCli(['generate', '-m', 'kling-2.6', '-p', 'A red fox trots through fresh snow at dawn, tracking shot, cinematic', '-d', '5', '--poll-interval', '300', '--wait', '--json'], {
+        env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, KLING_TASK_QUEUE: taskQueue }),
+        timeoutMs: 60_000,
+      });
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(json<{ result: { uri: string } }>(again).result.uri).toContain(storage);
+      expect(child.exitCode).toBeNull();
+
+      // Ctrl-C as a terminal sends it: to the whole foreground process group.
+      child.stdin.write('\x03');
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(output).toMatch(/received SIGINT: stopping/);
+    expect(output).toMatch(/stopped everything it started/);
+    expect(processesMentioning(taskQueue)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { buildProgram, COMMAND_NAMES } from '../../src/cli/program.js';
-import { json, runCli } from './cli-process.js';
+import { cleanEnv, json, runCli } from './cli-process.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
 const dir = mkdtempSync(path.join(tmpdir(), 'kv-cli-'));
@@ -18,6 +18,19 @@ describe('validate', () => {
       valid: true,
       request: { model: 'kling-2.6', standard: 'new', kind: 'text-to-video', resolution: '1080p', durationSeconds: 5, audio: true },
     });
+  });
+
+  it('warns once on stderr about a misspelled KLING_/TEMPORAL_/GCS_ variable, by name with a did-you-mean, never its value', async () => {
+    const run = await runCli(['validate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '--json'], {
+      env: cleanEnv({ KLING_APIKEY: 'ak-value-not-for-logs', TEMPORAL_ADRESS: 'x:1', KLING_API_KEY: 'known' }),
+    });
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({ valid: true }); // stdout stays the JSON
+    expect(run.stderr.split('\n').filter((l) => l.includes('unknown environment variable'))).toEqual([
+      'kling-video: warning: unknown environment variable KLING_APIKEY is ignored (did you mean KLING_API_KEY?)',
+      'kling-video: warning: unknown environment variable TEMPORAL_ADRESS is ignored (did you mean TEMPORAL_ADDRESS?)',
+    ]);
+    expect(run.stderr + run.stdout).not.toContain('ak-value-not-for-logs');
   });
 
   it('refuses an invalid request with exit 2 and names every field', async () => {
@@ -138,6 +151,8 @@ describe('--help', () => {
     expect(top.code).toBe(0);
     for (const name of COMMAND_NAMES) expect(top.stdout).toContain(name);
     expect(top.stdout).toMatch(/Exit codes:/);
+    // The temporal CLI's global connection options.
+    for (const option of ['--address <host:port>', '--namespace <namespace>', '--profile <name>']) expect(top.stdout).toContain(option);
     const generate = await runCli(['generate', '--help']);
     expect(generate.code).toBe(0);
     expect(generate.stdout).toContain('Usage: kling-video generate');

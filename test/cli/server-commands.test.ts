@@ -184,10 +184,33 @@ describe('generate, status, result, list, cancel', () => {
     expect(json<{ error: { type: string } }>(run).error.type).toBe('BudgetExceeded');
   });
 
-  it('an unreachable Temporal exits 5', async () => {
+  it('an unreachable Temporal is a configuration error: exit 8 naming the address and what to set', async () => {
     const run = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
-    expect(run.code).toBe(5);
-    expect(json<{ error: { type: string; message: string } }>(run).error).toMatchObject({ type: 'Infrastructure' });
+    expect(run.code).toBe(8);
+    const { error } = json<{ error: { type: string; message: string } }>(run);
+    expect(error.type).toBe('TemporalUnreachable');
+    expect(error.message).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1 .*--address \/ TEMPORAL_ADDRESS/);
+  });
+
+  it('a namespace that does not exist: exit 8 naming the namespace and the address (was exit 1, Internal)', async () => {
+    const { temporalAddress } = testServers();
+    const run = await runCli(['list'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'nope' }) });
+    expect(run.code, run.stderr).toBe(8);
+    expect(run.stderr).toContain(`error (NamespaceNotFound): namespace "nope" does not exist on the Temporal server at ${temporalAddress}`);
+    expect(run.stderr).toMatch(/--namespace or TEMPORAL_NAMESPACE/);
+  });
+
+  it('--address and --namespace (before or after the command) override the environment, as in the temporal CLI', async () => {
+    const { temporalAddress, temporalNamespace } = testServers();
+    const wrong = cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'nope', KLING_TASK_QUEUE: taskQueue });
+    const after = await runCli(['status', okId, '--address', temporalAddress, '--namespace', temporalNamespace, '--json'], { env: wrong });
+    expect(after.code, after.stderr).toBe(0);
+    expect(json(after)).toMatchObject({ workflowId: okId, status: 'COMPLETED' });
+    const before = await runCli(['--address', temporalAddress, '--namespace', temporalNamespace, 'status', okId, '--json'], { env: wrong });
+    expect(before.code, before.stderr).toBe(0);
+    const flagNamespace = await runCli(['list', '--namespace', 'nope-flag', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }) });
+    expect(flagNamespace.code).toBe(8);
+    expect(json<{ error: { type: string; details: unknown } }>(flagNamespace).error).toMatchObject({ type: 'NamespaceNotFound', details: { namespace: 'nope-flag', address: temporalAddress } });
   });
 
   it('url of the completed generation: the file URL for local storage; a bad --expires-in exits 2', async () => {

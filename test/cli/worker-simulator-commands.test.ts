@@ -60,8 +60,11 @@ describe('simulator and worker commands', () => {
       KLING_VIDEO_ALLOW_HTTP: 'true',
       LOCAL_STORAGE_DIR: storage,
     });
-    const worker = start(['worker'], env);
+    // --address over a wrong TEMPORAL_ADDRESS; a misspelled variable is warned about once, through the worker's log, by name only.
+    const worker = start(['worker', '--address', temporalAddress], { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1', KLING_APIKEY: 'value-not-for-logs' });
     await waitFor(worker, new RegExp(`worker on task queue "${taskQueue}"`));
+    expect(worker.output().split('unknown environment variable KLING_APIKEY is ignored (did you mean KLING_API_KEY?)')).toHaveLength(2);
+    expect(worker.output()).not.toContain('value-not-for-logs');
 
     const run = await runCli(
       ['generate', '-m', 'kling-2.6', '-p', 'A red fox trots through fresh snow at dawn, tracking shot, cinematic', '--poll-interval', '300', '--wait', '--json'],

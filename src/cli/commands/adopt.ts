@@ -90,13 +90,13 @@ Examples:
   $ kling-video adopt 7723 --standard legacy --kind image-to-video
 
 Exit codes: 0 started (or, with --wait, stored) · 2 invalid input or unknown task (KlingTaskNotFound) · 3 the task failed
-            4 timed out · 5 infrastructure · 6 cancelled or terminated
+            4 timed out · 5 infrastructure · 6 cancelled or terminated · 8 Temporal address / namespace / profile unusable
 JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"workflowId","status":"completed","result":AdoptVideoResult}`,
     )
     .action(
       action(ctx, async (id: string, flags: AdoptFlags) => {
         const { ref, options } = adoptInput(id, flags);
-        const session = await connectTemporal(flags.taskQueue);
+        const session = await connectTemporal(ctx, flags.taskQueue);
         try {
           const handle = await session.videos.adoptVideo(ref, { workflowId: flags.workflowId, options });
           const workflowId = handle.workflowId;

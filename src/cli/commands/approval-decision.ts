@@ -30,7 +30,7 @@ export function registerApprovalDecision(
     .action(
       action(ctx, async (workflowId: string, opts: Record<string, string | undefined> & { json?: boolean }) => {
         if (!opts.by?.trim()) throw CliError.invalid([{ field: '--by', message: 'must name who decides' }]);
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const decision = await spec.send(session, workflowId, opts).catch((err: unknown) => {
             // Refused by the validator, or sent to a generation that has already ended (Temporal: "not found").

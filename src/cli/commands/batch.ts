@@ -165,7 +165,7 @@ Examples:
   $ kling-video batch requests.jsonl --json
 
 Exit codes: 0 started (with --wait: every item succeeded) · 2 invalid input · 3 some items failed or were skipped (--wait)
-            5 infrastructure
+            5 infrastructure · 8 Temporal address / namespace / profile unusable
 JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --wait, {"workflowId","status":"completed","result":GenerateBatchResult}`,
     )
     .action(
@@ -180,7 +180,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
         // parseRequestsJsonl validated every line's request: they are GenerationRequests.
         const input = { items: requests.items, options: batchOptions(flags) } as BatchRequest;
         const workflowId = flags.workflowId ?? generatedWorkflowId('batch');
-        const session = await connectTemporal(flags.taskQueue);
+        const session = await connectTemporal(ctx, flags.taskQueue);
         try {
           const handle = await session.videos.startBatch(input, { workflowId }).catch((err: unknown) => {
             throw onLines(toCliError(err), requests.lines);

@@ -3,6 +3,7 @@ import { callbackConfigFromEnv } from '../../callbacks/config.js';
 import { runCallbackReceiver } from '../../callbacks/run.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { resolveTemporalConfig, temporalConnectFailure } from '../temporal.js';
 
 export function registerCallbacks(program: Command, ctx: CliContext): void {
   program
@@ -28,13 +29,18 @@ Examples:
         } catch (err) {
           throw new CliError(ExitCode.InvalidInput, 'InvalidConfiguration', err instanceof Error ? err.message : String(err));
         }
+        const temporal = resolveTemporalConfig(ctx.temporal);
+        ctx.target = { address: temporal.address, namespace: temporal.namespace };
         try {
           await runCallbackReceiver({
             listen: opts.listen,
+            temporal,
             logger: { info: (message) => ctx.output.out(message), warn: (message) => ctx.output.err(`warning: ${message}`) },
           });
         } catch (err) {
-          // Configuration was checked above: what fails now is Temporal unreachable or the port taken (exit 5).
+          // Configuration was checked above: what fails now is Temporal unreachable (exit 8) or the port taken (exit 5).
+          // The receiver's own trouble (the port taken) carries an errno code; anything else is the connection.
+          if (!(err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string')) throw temporalConnectFailure(temporal, err);
           throw new CliError(ExitCode.Infrastructure, 'Infrastructure', err instanceof Error ? err.message : String(err));
         }
       }),

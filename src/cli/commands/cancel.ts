@@ -20,7 +20,7 @@ Afterwards \`kling-video result <id>\` exits 6 (cancelled).`,
     )
     .action(
       action(ctx, async (workflowId: string, opts: { json?: boolean }) => {
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           await session.videos.cancel(workflowId);
           if (opts.json) printJson(ctx.output, { workflowId, cancelRequested: true });

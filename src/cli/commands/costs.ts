@@ -64,7 +64,7 @@ JSON: {"since","entries":[{"workflowId","runId","status","startTime","closeTime"
           issues.push(...err.issues);
         }
         if (issues.length > 0 || since === undefined) throw CliError.invalid(issues);
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const entries: CostEntry[] = [];
           for await (const w of session.client.workflow.list({ query: costsQuery(since, opts.query), pageSize: Math.min(limit, 100) })) {

@@ -8,7 +8,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .description(
       'The embedded stack of `npm start`: a Temporal dev server with its Web UI (started, or reused if one answers), the Kling simulator when no Kling keys are set, and a worker; generates a sample video, then keeps running until Ctrl-C.',
     )
-    .option('--once', 'stop after the sample video (this is `npm start`)')
+    .option('--once', 'this is `npm start`: not interactive, stop after the sample video; in a terminal, keep the stack and its Web UI up until Ctrl-C')
     .option('--no-sample', 'do not generate the sample video')
     .option('--task-queue <name>', 'task queue of the embedded worker (default $KLING_TASK_QUEUE or kling-video)')
     .option('--simulator-port <n>', 'port for the simulator when it is started (default: any free port)')
@@ -22,15 +22,19 @@ costs credits; unset: the simulator), GCS_BUCKET (else LOCAL_STORAGE_DIR, defaul
 KLING_METRICS_PORT (the worker's Prometheus endpoint, as with \`kling-video worker\`; unset: none).
 
 Examples:
-  $ npm start                    # = kling-video dev --once
+  $ npm start                    # = kling-video dev --once (in a terminal: kept up until Ctrl-C)
   $ kling-video dev              # keep the stack up; use generate/status/list from another terminal
   $ kling-video dev --no-sample`,
     )
     .action(
       action(ctx, async (opts: { once?: boolean; sample: boolean; taskQueue?: string; simulatorPort?: string; json?: boolean }) => {
         ctx.json = false; // progress is human text; only the report line is JSON
+        // `npm start` in a terminal keeps the stack up so the Web UI link it prints still works when clicked.
+        const interactive = ctx.output.isTty;
         const report = await runDevStack({
-          keepRunning: !opts.once,
+          keepRunning: !opts.once || interactive,
+          keptForTerminal: Boolean(opts.once) && interactive,
+          temporal: ctx.temporal,
           sample: opts.sample,
           output: ctx.output,
           taskQueue: opts.taskQueue,

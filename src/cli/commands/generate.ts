@@ -99,7 +99,8 @@ Examples:
   $ kling-video generate -m kling-2.6 -k image-to-video --image ./first-frame.png -p "The camera slowly pushes in" --wait --json
 
 Exit codes: 0 started (or, with --wait, completed) · 2 invalid input / budget / strict lint · 3 generation failed
-            4 timed out · 5 infrastructure (Temporal, Kling, credentials, storage) · 6 cancelled or terminated
+            4 timed out · 5 infrastructure (Kling, credentials, storage) · 6 cancelled or terminated
+            7 workflow id used by another request · 8 Temporal address / namespace / profile unusable
 JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"workflowId","runId","status":"completed","result":GenerateVideoResult};
       on failure {"workflowId","error":{"exitCode","type","message","issues"?,"details"?}}`,
     )
@@ -110,7 +111,7 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
         const estimate = localEstimate(resolved);
         const options = workflowOptions(flags);
         const workflowId = flags.workflowId ?? generatedWorkflowId();
-        const session = await connectTemporal(flags.taskQueue);
+        const session = await connectTemporal(ctx, flags.taskQueue);
         try {
           // resolveLocally above parsed it: it is a GenerationRequest (the client validates it again, as the worker will).
           const handle = await session.videos.startVideoGeneration(request as GenerationRequest, { workflowId, options });

@@ -31,7 +31,7 @@ JSON: [{"workflowId","runId","status","startTime","closeTime"?,"taskQueue","mode
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw CliError.invalid([{ field: 'limit', message: 'must be an integer from 1 to 1000' }]);
         const query = listQuery(opts.status, opts.query);
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const entries: ListEntry[] = [];
           for await (const w of session.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {

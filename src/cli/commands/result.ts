@@ -24,7 +24,7 @@ JSON: {"workflowId","status":"completed","result":GenerateVideoResult} (exit 0)
     )
     .action(
       action(ctx, async (workflowId: string, opts: { json?: boolean }) => {
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const result = await resultOrCliError(session, workflowId);
           if (opts.json) printJson(ctx.output, { workflowId, status: 'completed', result });

@@ -121,7 +121,7 @@ An unknown workflow id exits 2.`,
     )
     .action(
       action(ctx, async (workflowId: string, opts: { json?: boolean }) => {
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const status = await describeGeneration(session, workflowId);
           if (opts.json) {

@@ -39,7 +39,7 @@ JSON: {"workflowId","uri","url","expiresAt"?}`,
           ms = Number.NaN;
         }
         if (!(ms > 0) || ms > 7 * 24 * 3_600_000) throw CliError.invalid([{ field: 'expires-in', message: 'must be a duration from 1s to 7d (e.g. 15m, 1h)' }]);
-        const session = await connectTemporal();
+        const session = await connectTemporal(ctx);
         try {
           const result = await resultOrCliError(session, workflowId);
           const storage = new Storage(process.env.GCS_API_ENDPOINT ? { apiEndpoint: process.env.GCS_API_ENDPOINT } : {});

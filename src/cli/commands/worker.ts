@@ -3,7 +3,7 @@ import { workerConfigFromEnv } from '../../config.js';
 import { runWorker } from '../../worker.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { taskQueueFrom } from '../temporal.js';
+import { resolveTemporalConfig, taskQueueFrom, temporalConnectFailure } from '../temporal.js';
 
 export function registerWorker(program: Command, ctx: CliContext): void {
   program
@@ -14,7 +14,8 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       'after',
       `
 Configuration: KLING_API_KEY or KLING_ACCESS_KEY + KLING_SECRET_KEY, KLING_BASE_URL, GCS_BUCKET or LOCAL_STORAGE_DIR, …
-(see the README's Configuration table); Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS variables.
+(see the README's Configuration table); Temporal: --address, --namespace, --profile, else TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS variables, else the temporal.toml profile.
 
 Examples:
   $ KLING_API_KEY=... GCS_BUCKET=my-videos kling-video worker
@@ -27,7 +28,15 @@ Examples:
         } catch (err) {
           throw new CliError(ExitCode.InvalidInput, 'InvalidConfiguration', err instanceof Error ? err.message : String(err));
         }
-        await runWorker({ taskQueue: taskQueueFrom(opts.taskQueue), log: ctx.output.out });
+        const temporal = resolveTemporalConfig(ctx.temporal);
+        ctx.target = { address: temporal.address, namespace: temporal.namespace };
+        try {
+          await runWorker({ taskQueue: taskQueueFrom(opts.taskQueue), log: ctx.output.out, temporal });
+        } catch (err) {
+          // Nothing answers at the address (TLS / the API key refused), or no such namespace: configuration, exit 8.
+          if (err instanceof Error && err.name === 'TransportError') throw temporalConnectFailure(temporal, err);
+          throw err;
+        }
       }),
     );
 }

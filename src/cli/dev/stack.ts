@@ -4,7 +4,6 @@
 // Everything it starts, it stops: the dev server's whole process group, the orphan reaper, the simulator.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { VideoGenerationClient } from '../../client.js';
 import { workerConfigFromEnv } from '../../config.js';
@@ -20,8 +19,9 @@ import { generationProgress, watchProgress } from '../progress.js';
 import { resolveLocally } from '../request-options.js';
 import { localPath, resultLines, workflowUiUrl } from '../result-format.js';
 import { generatedWorkflowId } from '../commands/generate.js';
+import { resolveTemporalConfig, type TemporalFlags } from '../temporal.js';
 import { startOrphanReaper, type ManagedProcess } from './processes.js';
-import { ensureSearchAttributes, startTemporalDevServer, temporalAnswers, temporalCli } from './temporal-server.js';
+import { ensureSearchAttributes, startTemporalDevServer, temporalAnswers, temporalCli, type TemporalTarget } from './temporal-server.js';
 
 /** The sample request of `npm start`: the cheapest silent 5-second clip on a current model. */
 export const SAMPLE_REQUEST = {
@@ -34,8 +34,15 @@ export const SAMPLE_REQUEST = {
 } as const;
 
 export interface DevStackOptions {
-  /** `dev`: keep everything running until SIGINT/SIGTERM (or `stop`). `npm start`: stop after the sample. */
+  /**
+   * `dev`: keep everything running until SIGINT/SIGTERM (or `stop`). `npm start` in a terminal: the same, after the
+   * sample (so the Web UI link it printed stays alive). `npm start` not interactive: stop after the sample.
+   */
   keepRunning: boolean;
+  /** `npm start` in a terminal: after the sample, say the Web UI stays up until Ctrl-C (instead of the `dev` how-to). */
+  keptForTerminal?: boolean;
+  /** The CLI's --address / --namespace / --profile (over the environment and the profile, as everywhere). */
+  temporal?: TemporalFlags;
   /** Generate the sample video (default true). */
   sample?: boolean;
   output: Output;
@@ -74,8 +81,11 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
   const cleanups: { name: string; fn: () => Promise<void> }[] = [];
   const stopSignals = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => resolve(signal);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // `on`, not `once`, until everything is stopped: Ctrl-C reaches every process of the terminal's foreground
+    // group (npm, tsx, this one) and they relay it too, so a second SIGINT arrives while stopping; with no listener
+    // left it would kill this process (exit 130) before the worker and the dev server are stopped.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     cleanups.push({
       name: 'signal handlers',
       fn: async () => {
@@ -94,14 +104,17 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
 
   try {
     // 1. Temporal
-    const { connectionOptions, namespace: configuredNamespace } = loadClientConnectConfig();
-    const namespace = configuredNamespace ?? 'default';
-    const configured = connectionOptions.address ?? 'localhost:7233';
+    const temporalConfig = resolveTemporalConfig(options.temporal);
+    const namespace = temporalConfig.namespace;
+    const configured = temporalConfig.address;
     const { host, port } = splitAddress(configured);
     let temporal: DevStackReport['temporal'];
+    /** How the worker and the client connect: the configured TLS / API key for a reused server, plain for ours. */
+    let target: TemporalTarget = temporalConfig.connectionOptions;
     say(`Temporal: looking for a server at ${configured} (namespace ${namespace})…`);
-    if (await temporalAnswers(configured, namespace)) {
-      const added = await ensureSearchAttributes(configured, namespace);
+    // With the profile's TLS and API key: a cloud or TLS server is reused, not mistaken for nothing answering.
+    if (await temporalAnswers(temporalConfig.connectionOptions, namespace)) {
+      const added = await ensureSearchAttributes(temporalConfig.connectionOptions, namespace);
       const uiUrl = process.env.KLING_TEMPORAL_UI_URL ?? `http://${LOCAL_HOSTS.has(host) ? '127.0.0.1' : host}:${port + 1000}`;
       temporal = { address: configured, uiUrl, started: false };
       say(`Temporal: reusing the server at ${configured}${added.length ? ` (registered search attributes ${added.join(', ')})` : ''}; Web UI assumed at ${uiUrl} (set KLING_TEMPORAL_UI_URL if elsewhere)`);
@@ -121,6 +134,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
         },
       });
       temporal = { address: started.address, uiUrl: started.uiUrl, started: true, pid: proc.pid };
+      target = started.address;
       say(`Temporal: dev server ready at ${started.address} (pid ${proc.pid}), Web UI ${started.uiUrl}`);
     }
 
@@ -171,7 +185,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       cleanups.push({ name: 'metrics endpoint', fn: () => endpoint.close() });
       say(`metrics: ${endpoint.url} (KLING_METRICS_PORT)${runtimeMetricsUrl ? '' : '; Temporal runtime metrics not included (a Runtime existed already)'}`);
     }
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const nativeConnection = await NativeConnection.connect(typeof target === 'string' ? { address: target } : target);
     cleanups.push({ name: 'worker connection', fn: () => nativeConnection.close() });
     say(`worker: bundling the workflow code and starting a worker on task queue "${taskQueue}"; videos go to ${storageText}…`);
     const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics) });
@@ -190,7 +204,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
 
     // 4. One video through the real workflow
     if (options.sample ?? true) {
-      const connection = await Connection.connect({ address: temporal.address });
+      const connection = await Connection.connect(typeof target === 'string' ? { address: target } : target);
       cleanups.push({ name: 'client connection', fn: () => connection.close() });
       const videos = new VideoGenerationClient(new Client({ connection, namespace }), { taskQueue });
       const workflowId = generatedWorkflowId('kling-start');
@@ -221,6 +235,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     }
 
     if (options.keepRunning && !interrupted) {
+      if (options.keptForTerminal) say(`Web UI at ${report.uiLink ?? `${temporal.uiUrl}/namespaces/${namespace}/workflows`} stays up; press Ctrl-C to stop`);
       say('dev stack running. In another terminal:');
       say(`  export TEMPORAL_ADDRESS=${temporal.address} KLING_TASK_QUEUE=${taskQueue} KLING_TEMPORAL_UI_URL=${temporal.uiUrl}`);
       say(`  npx kling-video generate -m kling-2.6 -p "A red fox trots through fresh snow at dawn, tracking shot, cinematic" -d 5 --wait`);

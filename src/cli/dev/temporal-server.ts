@@ -5,7 +5,8 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import type { TemporalConfig } from '../temporal.js';
 import { SEARCH_ATTRIBUTES } from '../../contract/search-attributes.js';
 import { ManagedProcess, freePorts, sleep } from './processes.js';
 
@@ -50,11 +51,16 @@ export function temporalCli(log: Log): string {
   return after;
 }
 
-/** True when a Temporal frontend answers at `address` and has `namespace`. */
-export async function temporalAnswers(address: string, namespace: string, timeoutMs = 2_000): Promise<boolean> {
+/** An address, or connection options with TLS / an API key (a profile's): how the dev stack reaches a server. */
+export type TemporalTarget = string | TemporalConfig['connectionOptions'];
+
+const connectOptions = (target: TemporalTarget): ConnectionOptions => (typeof target === 'string' ? { address: target } : target);
+
+/** True when a Temporal frontend answers at the target (with its TLS / API key) and has `namespace`. */
+export async function temporalAnswers(target: TemporalTarget, namespace: string, timeoutMs = 2_000): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    connection = await Connection.connect({ ...connectOptions(target), connectTimeout: timeoutMs });
     const conn = connection;
     await conn.withDeadline(Date.now() + timeoutMs, () => conn.workflowService.describeNamespace({ namespace }));
     return true;
@@ -66,8 +72,8 @@ export async function temporalAnswers(address: string, namespace: string, timeou
 }
 
 /** Registers whichever Kling search attributes are missing (Keyword). Returns the names it added. */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+export async function ensureSearchAttributes(target: TemporalTarget, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ ...connectOptions(target), connectTimeout: 5_000 });
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = KLING_SEARCH_ATTRIBUTE_NAMES.filter((k) => !(customAttributes && k in customAttributes));
