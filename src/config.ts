@@ -19,6 +19,7 @@ import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './a
 import { CallbackEnv, callbackConfigFromEnv, type CallbackConfig } from './callbacks/config.js';
 import { DEFAULT_TASK_QUEUE } from './contract/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';
+import { WorkerDeploymentEnv, workerDeploymentFromEnv, type KlingWorkerDeployment } from './worker-deployment.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const optionalNumber = z.preprocess(blank, z.coerce.number().positive().optional());
@@ -105,6 +106,8 @@ export const WorkerEnv = z.object({
     (v) => (typeof v === 'string' && v !== '' ? v.toUpperCase() : undefined),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   ),
+  /** Worker Deployment Versioning (KLING_WORKER_DEPLOYMENT, KLING_WORKER_BUILD_ID): see src/worker-deployment.ts. */
+  ...WorkerDeploymentEnv.shape,
 });
 
 /** Variables of the CLI and the dev stack only (docs/cli.md); the worker reads none of them. */
@@ -192,6 +195,8 @@ export interface WorkerConfig {
   /** Kling callbacks: the URL put into creates, the in-process receiver, secrets, fallback poll (docs/callbacks.md). */
   callbacks: CallbackConfig;
   log: { format: z.output<typeof WorkerEnv>['KLING_LOG_FORMAT']; level: z.output<typeof WorkerEnv>['KLING_LOG_LEVEL'] };
+  /** The Worker Deployment Version (KLING_WORKER_DEPLOYMENT, KLING_WORKER_BUILD_ID); absent: an unversioned worker. */
+  deployment?: KlingWorkerDeployment;
 }
 
 /** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
@@ -200,6 +205,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   if (!parsed.success)
     throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
+  const deployment = workerDeploymentFromEnv(env);
   const storage = storageConfigSchema.parse({
     bucket: e.GCS_BUCKET,
     prefix: e.GCS_PREFIX,
@@ -231,5 +237,6 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     ...(e.KLING_METRICS_PORT === undefined ? {} : { metrics: { port: e.KLING_METRICS_PORT, host: e.KLING_METRICS_HOST } }),
     callbacks: callbackConfigFromEnv(env),
     log: { format: e.KLING_LOG_FORMAT, level: e.KLING_LOG_LEVEL },
+    ...(deployment ? { deployment } : {}),
   };
 }

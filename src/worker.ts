@@ -16,6 +16,7 @@ import { klingMetricsSinks } from './metrics/sink.js';
 import { installWorkerRuntime } from './metrics/worker-runtime.js';
 import { createStorageFromConfig } from './storage/index.js';
 import { otelWorkflowInterceptorModule, startTracing, tracingWorkerParts, type KlingTracing } from './tracing/index.js';
+import { describeDeploymentRouting, workerDeploymentOptions, type KlingWorkerDeployment } from './worker-deployment.js';
 
 /** The workflows entry, as source (tsx, tests) or compiled (lib/). */
 export function workflowsPath(): string {
@@ -40,9 +41,17 @@ export function workflowInterceptorModules(options: { tracing?: boolean } = {}):
  * activity log lines carry the Kling task id.
  */
 export async function createKlingWorker(
-  options: { connection: NativeConnection; namespace?: string; taskQueue: string; deps: ActivityDeps } & Partial<
+  options: {
+    connection: NativeConnection;
+    namespace?: string;
+    taskQueue: string;
+    deps: ActivityDeps;
+    /** Worker Deployment Versioning (docs/deploy.md, "Rollouts"): this worker's deployment and build id. Unset: unversioned. */
+    deployment?: KlingWorkerDeployment;
+  } & Partial<
     Pick<
       WorkerOptions,
+      | 'identity'
       | 'workflowBundle'
       | 'maxConcurrentActivityTaskExecutions'
       | 'maxConcurrentWorkflowTaskExecutions'
@@ -58,7 +67,7 @@ export async function createKlingWorker(
     tracing?: KlingTracing;
   },
 ): Promise<Worker> {
-  const { deps, workflowBundle, tracing, ...rest } = options;
+  const { deps, workflowBundle, deployment, tracing, ...rest } = options;
   const traced = tracingWorkerParts(tracing);
   return Worker.create({
     // Cancellation reaches an activity only through a heartbeat's answer: keep the throttle short so a
@@ -70,6 +79,7 @@ export async function createKlingWorker(
     activities: createActivities(deps),
     interceptors: { activity: [klingActivityLogAttributes, ...traced.activity], ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules({ tracing: tracing !== undefined }) }) },
     sinks: { ...klingMetricsSinks({ metrics: deps.metrics, logger: Runtime.instance().logger }), ...traced.sinks },
+    ...(deployment ? { workerDeploymentOptions: workerDeploymentOptions(deployment) } : {}),
   });
 }
 
@@ -144,8 +154,10 @@ export async function runWorker(
     // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation
     // would be paid at Kling and then fail at the upload.
     await deps.storage.checkReady?.();
-    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps, tracing });
+    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps, tracing, deployment: config.deployment });
     say(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
+    // A versioned worker gets new generations only once its version is current: say so, with the command.
+    if (config.deployment) void describeDeploymentRouting(connection, namespace ?? 'default', config.deployment).then(say);
     await worker.run();
   } finally {
     await callbacks?.close();
