@@ -30,6 +30,11 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/lib ./lib
 COPY bin ./bin
 COPY docker/healthcheck.js docker/create-bucket.js ./docker/
+# Worker Deployment Versioning (docs/deploy.md, "Rollouts"): the build id of the code in this image, used when
+# KLING_WORKER_DEPLOYMENT is set: `docker build --build-arg KLING_WORKER_BUILD_ID=$(git rev-parse --short HEAD) .`
+# Empty (the default): the package version. Declared after the last RUN so a new build id reuses the cached layers.
+ARG KLING_WORKER_BUILD_ID=""
+ENV KLING_WORKER_BUILD_ID=${KLING_WORKER_BUILD_ID}
 # The `node` user of the base image (uid 1000); nothing under /app is writable by it.
 USER node
 EXPOSE 9464 8788

@@ -72,6 +72,7 @@ export function readDockerfile(file = path.join(projectRoot, 'Dockerfile')): Doc
   const stageStarts = lines.flatMap((l, i) => (/^FROM\s/i.test(l) ? [i] : []));
   const finalStage = lines.slice(stageStarts.at(-1) ?? 0);
   const image: DockerImage = { entrypoint: [], cmd: [], env: {}, stages: stageStarts.map((i) => lines[i]!), finalStage };
+  const args: Record<string, string> = {};
   const execForm = (rest: string, what: string): string[] => {
     try {
       const value = JSON.parse(rest) as unknown;
@@ -96,8 +97,15 @@ export function readDockerfile(file = path.join(projectRoot, 'Dockerfile')): Doc
       case 'WORKDIR':
         image.workdir = rest;
         break;
+      case 'ARG': {
+        // Built without --build-arg: an ARG is its default ('' when none), as `docker build` gives it to ENV.
+        const [, name = '', value = ''] = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(rest) ?? [];
+        args[name] = value.replace(/^"|"$/g, '');
+        break;
+      }
       case 'ENV':
-        for (const m of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S+)/g)) image.env[m[1]!] = m[2]!.replace(/^"|"$/g, '');
+        for (const m of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S+)/g))
+          image.env[m[1]!] = m[2]!.replace(/^"|"$/g, '').replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a?: string, b?: string) => args[a ?? b ?? ''] ?? '');
         break;
       case 'HEALTHCHECK': {
         const cmd = /\bCMD\s+(\[.*\])\s*$/.exec(rest);
