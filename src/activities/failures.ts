@@ -10,7 +10,7 @@ import {
 } from '../kling/index.js';
 import { FailureType } from '../contract/failure-types.js';
 
-/** Delay before retrying a rate (1302) or concurrency (1303) limit; Kling asks for backoff from ≥ 1 s (kling-api.md §5). */
+/** Delay before retrying a rate (1302) or concurrency (1303) limit; Kling asks for backoff from ≥ 1 s (docs/reference/kling-api.md §5). */
 export interface LimitRetryDelays {
   rateLimitMs: number;
   concurrencyLimitMs: number;

@@ -1,6 +1,6 @@
 // Recognises an MP4 by its first bytes, so the rehost does not store whatever a CDN answers with a video
 // Content-Type (an HTML error page, a JSON envelope, an empty or garbage body). Kling's results are MP4 files
-// (`…/output.mp4`, kling-api.md §4.3); an MP4 is an ISO base media file (ISO/IEC 14496-12): a sequence of boxes,
+// (`…/output.mp4`, docs/reference/kling-api.md §4.3); an MP4 is an ISO base media file (ISO/IEC 14496-12): a sequence of boxes,
 // each starting with a 32-bit big-endian size and a four-character type. A conforming file starts with `ftyp`
 // (its major brand follows: `isom`, `mp42`, `avc1`, `iso5`, `qt  `, …). Older QuickTime writers start straight
 // with `moov`, `mdat`, `free`, `skip`, `wide` or `pnot`; those are accepted too.

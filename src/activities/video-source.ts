@@ -6,7 +6,7 @@ import { isPrivateAddress } from '../kling/private-address.js';
 
 /**
  * Where the rehost activity may download a finished video from. Kling returns temporary, hotlink-protected
- * CDN URLs (kling-api.md §4.3: `https://p1.a.kwimgs.com/...`; Kuaishou/Kling CDNs `*.kwimgs.com`,
+ * CDN URLs (docs/reference/kling-api.md §4.3: `https://p1.a.kwimgs.com/...`; Kuaishou/Kling CDNs `*.kwimgs.com`,
  * `*.klingai.com`); anything else is refused before a connection is opened.
  */
 export interface VideoHostPolicy {
@@ -26,7 +26,7 @@ export interface VideoHostPolicy {
   maxRedirects?: number;
 }
 
-/** Kling's CDN hosts per the references (kling-api.md §4.3). */
+/** Kling's CDN hosts per the references (docs/reference/kling-api.md §4.3). */
 export const DEFAULT_VIDEO_HOSTS: readonly string[] = ['*.kwimgs.com', '*.klingai.com'];
 export const DEFAULT_VIDEO_HOST_POLICY: VideoHostPolicy = { allow: DEFAULT_VIDEO_HOSTS, allowHttp: false, allowPrivateAddresses: false, maxRedirects: 3 };
 

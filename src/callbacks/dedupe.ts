@@ -1,5 +1,5 @@
 /**
- * Which callbacks are worth a signal. Kling's retry policy is undocumented (kling-api-new-standard.md §4), so
+ * Which callbacks are worth a signal. Kling's retry policy is undocumented (docs/reference/kling-api-new-standard.md §4), so
  * the receiver assumes at-least-once, unordered delivery, and that a callback may run ahead of Kling's own task
  * query (a `succeeded` the query does not confirm yet). So:
  *
@@ -15,7 +15,7 @@
  */
 import type { TaskStatus } from '../kling/index.js';
 
-/** Lifecycle order; both terminal statuses rank last (kling-api.md §4.3). */
+/** Lifecycle order; both terminal statuses rank last (docs/reference/kling-api.md §4.3). */
 const RANK: Record<TaskStatus, number> = { submitted: 0, processing: 1, succeeded: 2, failed: 2 };
 
 const announcesEnd = (status: TaskStatus): boolean => status === 'succeeded' || status === 'failed';

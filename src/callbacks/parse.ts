@@ -1,5 +1,5 @@
 /**
- * The two callback bodies (kling-api.md §4.5: the legacy bare `data` object; kling-api-new-standard.md §4: the
+ * The two callback bodies (docs/reference/kling-api.md §4.5: the legacy bare `data` object; docs/reference/kling-api-new-standard.md §4: the
  * new task object) reduced to what waking a workflow needs. The shapes themselves are the Kling wire modules'.
  */
 import type { TaskStatus } from '../kling/index.js';

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks verification of Kling callbacks (kling-api-new-standard.md §4): `webhook-id`,
+ * Standard Webhooks verification of Kling callbacks (docs/reference/kling-api-new-standard.md §4): `webhook-id`,
  * `webhook-timestamp` (Unix seconds, ±5 minutes) and `webhook-signature` (`v1,<base64 HMAC-SHA256>` over
  * `id.timestamp.rawBody`, several space-separated entries during a secret rotation). The checking itself is the
  * `standardwebhooks` package's (the library Kling's docs recommend), so the receiver does not carry its own HMAC.

@@ -1,5 +1,5 @@
 /**
- * Kling's account endpoints (kling-api-new-standard.md §7.2; kling-api.md §1.2, §6.3): the resource packs and
+ * Kling's account endpoints (docs/reference/kling-api-new-standard.md §7.2; docs/reference/kling-api.md §1.2, §6.3): the resource packs and
  * their remaining units (`GET /account/costs`), and the per-task unit ledger (`POST /account/billing/package`).
  * Both are authenticated like the legacy routes (the API key, else an AK/SK JWT) and have no `/v1` prefix.
  */

@@ -11,7 +11,7 @@ export const Resolution = z.enum(['720p', '1080p', '4k']);
 export type Resolution = z.infer<typeof Resolution>;
 
 /**
- * Omni-video limits (kling-api-new-standard.md §1.3, §3.3 [OFFICIAL OVG, O1]). Where the references are silent or
+ * Omni-video limits (docs/reference/kling-api-new-standard.md §1.3, §3.3 [OFFICIAL OVG, O1]). Where the references are silent or
  * disagree, the field is a switch and its default is named in docs/reference/README.md's table of unsure references.
  */
 export const OmniCapabilities = z.object({
@@ -98,7 +98,7 @@ export const ModelCapabilities = z.object({
       maxVideoSeconds: z.object({ image: z.number().int().positive(), video: z.number().int().positive() }).default({ image: 10, video: 30 }),
     })
     .optional(),
-  /** Omni-video (`/omni-video/<model>`) limits; present on the omni models only (kling-api-new-standard.md §1.3, §3.3). */
+  /** Omni-video (`/omni-video/<model>`) limits; present on the omni models only (docs/reference/kling-api-new-standard.md §1.3, §3.3). */
   omni: OmniCapabilities.optional(),
   /** Kling has switched this model off; requests are refused before submission. */
   discontinued: z.boolean().default(false),
@@ -116,8 +116,8 @@ const FIVE_TEN = [5, 10];
 const THREE_TO_FIFTEEN = Array.from({ length: 13 }, (_, i) => i + 3);
 
 /**
- * Default catalog. Sources: kling-api-new-standard.md §1.2–§1.3 (new standard, OFFICIAL) and
- * kling-api.md §3.5 (legacy capability map, OFFICIAL CN copy). The legacy-only models' availability
+ * Default catalog. Sources: docs/reference/kling-api-new-standard.md §1.2–§1.3 (new standard, OFFICIAL) and
+ * docs/reference/kling-api.md §3.5 (legacy capability map, OFFICIAL CN copy). The legacy-only models' availability
  * is unknown (never probed); kling-v1 was observed discontinued.
  */
 export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [

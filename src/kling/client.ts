@@ -12,7 +12,7 @@ import type { KlingTask, TaskRef } from './task.js';
 import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, legacyTaskRoute, LEGACY_FAMILY, toLegacyBody } from './wire-legacy.js';
 import { fromNewTask, NEW_TASKS_QUERY_MAX_IDS, NewCreateData, newCreatePath, NewTaskData, toNewBody } from './wire-new.js';
 
-/** Global endpoint (kling-api.md §1.1); China-mainland users set `https://api-beijing.klingai.com`. */
+/** Global endpoint (docs/reference/kling-api.md §1.1); China-mainland users set `https://api-beijing.klingai.com`. */
 export const DEFAULT_KLING_BASE_URL = 'https://api-singapore.klingai.com';
 
 export interface KlingClientOptions {
@@ -168,7 +168,7 @@ export class KlingClient {
   /**
    * Up to 20 tasks in one call (new standard `GET /tasks`, API key only). Unknown ids are absent from the result.
    * Kling's answer names neither the standard a task was created on nor its kind, and lists legacy-created tasks
-   * too (kling-api-new-standard.md §3.6): pass what you know in `standard` and `kind`. Without them the tasks are
+   * too (docs/reference/kling-api-new-standard.md §3.6): pass what you know in `standard` and `kind`. Without them the tasks are
    * labelled `new` (where they were found, and can be queried again) and `text-to-video`.
    */
   async getTasks(

@@ -1,5 +1,5 @@
 /**
- * Kling business codes (kling-api.md §5, identical on both standards per kling-api-new-standard.md §5),
+ * Kling business codes (docs/reference/kling-api.md §5, identical on both standards per docs/reference/kling-api-new-standard.md §5),
  * with the client's retry verdict. Decide on the business code, never on the HTTP status alone:
  * HTTP 429 carries both retryable (1302, 1303) and permanent (1100–1102, 1304) conditions.
  */

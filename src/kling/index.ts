@@ -1,3 +1,5 @@
+// Kling's wire format, usable without Temporal. Comments cite docs/reference/kling-api.md and
+// docs/reference/kling-api-new-standard.md by section, the latter also as NEW §n (the former as REF §n).
 export * from './catalog.js';
 export * from './request.js';
 export * from './errors.js';

@@ -8,7 +8,7 @@ export interface JwtProviderOptions {
   secretKey: string;
   /** Milliseconds since epoch. */
   now?: Clock;
-  /** Token lifetime; Kling documents 1800 s (kling-api.md §2). */
+  /** Token lifetime; Kling documents 1800 s (docs/reference/kling-api.md §2). */
   lifetimeSeconds?: number;
   /** Mint a fresh token when fewer than this many seconds remain (seed pitfall 3: 5 minutes). */
   refreshBufferSeconds?: number;

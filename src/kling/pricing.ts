@@ -25,15 +25,15 @@ export type PriceRow = z.infer<typeof PriceRow>;
 export type PriceRowInput = z.input<typeof PriceRow>;
 
 export const PricingTable = z.object({
-  /** Credits per Kling unit. 10 web credits ≈ 1 API unit (kling-api.md §6.3), which also reproduces the seed's "5 s standard: 10 credits". */
+  /** Credits per Kling unit. 10 web credits ≈ 1 API unit (docs/reference/kling-api.md §6.3), which also reproduces the seed's "5 s standard: 10 credits". */
   creditsPerUnit: z.number().positive().default(10),
-  /** Applied to a per-task row that has no audio variant (seed pitfall 9: 5×; kling-api.md calls it unreliable, ≈2× inferred). */
+  /** Applied to a per-task row that has no audio variant (seed pitfall 9: 5×; docs/reference/kling-api.md calls it unreliable, ≈2× inferred). */
   perTaskAudioMultiplier: z.number().positive().default(5),
   rows: z.array(PriceRow),
 });
 export type PricingTable = z.infer<typeof PricingTable>;
 
-const OFFICIAL = 'kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
+const OFFICIAL = 'docs/reference/kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
 const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number, voiceControl = false, videoInput = false): PriceRow => ({
   model, resolution, audio, voiceControl, videoInput, motionControl: false, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
 });
@@ -42,7 +42,7 @@ const withVideo = (model: string, resolution: Resolution, units: number) => perS
 const motion = (model: string, resolution: Resolution, units: number): PriceRow => ({ ...perSecond(model, resolution, false, units), motionControl: true });
 const perTask = (model: string, resolution: Resolution, duration: number, units: number): PriceRow => ({
   model, resolution, audio: false, voiceControl: false, videoInput: false, motionControl: false, basis: 'per-task', duration, units, confidence: 'inferred',
-  source: 'kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
+  source: 'docs/reference/kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
 });
 const legacyFamily = (model: string, std5: number, pro5: number) => [
   perTask(model, '720p', 5, std5), perTask(model, '720p', 10, std5 * 2),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiStandard, Resolution, VideoKind } from './catalog.js';
 
-/** Legacy camera_control (kling-api.md §3.3). */
+/** Legacy camera_control (docs/reference/kling-api.md §3.3). */
 export const CameraControl = z
   .object({
     type: z.enum(['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward']),
@@ -43,7 +43,7 @@ function isRawBase64(s: string): boolean {
   return /^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 !== 1;
 }
 
-/** An image: an http(s) URL or raw base64 — never a `data:` URI (kling-api.md §3.2). */
+/** An image: an http(s) URL or raw base64 — never a `data:` URI (docs/reference/kling-api.md §3.2). */
 export const ImageInput = z
   .string()
   .min(1)
@@ -53,7 +53,7 @@ export const ImageInput = z
 
 /**
  * A video input (omni `feature_video` / `base_video`): an http(s) URL only — the new standard has no upload and takes no
- * base64 video (kling-api-new-standard.md §1.3 "Video inputs … are URL only").
+ * base64 video (docs/reference/kling-api-new-standard.md §1.3 "Video inputs … are URL only").
  */
 export const VideoUrlInput = z
   .string()

@@ -295,7 +295,7 @@ function checkImageToVideo(
   audio: boolean,
   refuse: (f: string, m: string) => void,
 ): void {
-  // Seed pitfall 6: at most one of these feature groups per request (kling-api.md §3.2).
+  // Seed pitfall 6: at most one of these feature groups per request (docs/reference/kling-api.md §3.2).
   const groups = [
     ['imageTail', request.imageTail],
     ['staticMask/dynamicMasks', request.staticMask ?? request.dynamicMasks],

@@ -4,7 +4,7 @@ import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask, TaskStatus } from './task.js';
 
 /**
- * Legacy create paths (kling-api.md §1.2). Queries must use the family the task was created in. `omni-video` is listed
+ * Legacy create paths (docs/reference/kling-api.md §1.2). Queries must use the family the task was created in. `omni-video` is listed
  * so a legacy-created omni task can be looked up (`GET /v1/videos/omni-video/{id}`, REF §1.2); the client creates omni
  * tasks on the new standard only, since no reference documents the legacy omni body.
  */
@@ -21,7 +21,7 @@ export const legacyTaskRoute = (kind: VideoKind) => `/v1/videos/${LEGACY_FAMILY[
 
 const RESOLUTION_TO_MODE = { '720p': 'std', '1080p': 'pro', '4k': '4k' } as const;
 
-/** The legacy request body (kling-api.md §3.1–§3.3). `duration` is always a string: seed pitfall 1. */
+/** The legacy request body (docs/reference/kling-api.md §3.1–§3.3). `duration` is always a string: seed pitfall 1. */
 export const LegacyCreateBody = z
   .object({
     model_name: z.string(),
@@ -84,7 +84,7 @@ export function toLegacyBody({ request: r, model, resolution, duration, audio }:
   });
 }
 
-/** Legacy task object (create, query-one and list items; kling-api.md §4.2–§4.3). */
+/** Legacy task object (create, query-one and list items; docs/reference/kling-api.md §4.2–§4.3). */
 export const LegacyTaskData = z.object({
   task_id: z.string(),
   task_status: z.enum(['submitted', 'processing', 'succeed', 'succeeded', 'failed']),

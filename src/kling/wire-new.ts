@@ -4,9 +4,9 @@ import { audioModeOf, effectivePrompt, omniContentIds, type VideoRequest } from 
 import type { ResolvedRequest } from './resolve-request.js';
 import type { KlingTask } from './task.js';
 
-/** New-standard create paths: the model is in the path (kling-api-new-standard.md §3.1–§3.3). */
+/** New-standard create paths: the model is in the path (docs/reference/kling-api-new-standard.md §3.1–§3.3). */
 export const newCreatePath = (kind: VideoKind, pathId: string) => `/${kind}/${encodeURIComponent(pathId)}`;
-/** Batch lookup cap, observed live (kling-api-new-standard.md §3.6). */
+/** Batch lookup cap, observed live (docs/reference/kling-api-new-standard.md §3.6). */
 export const NEW_TASKS_QUERY_MAX_IDS = 20;
 
 const Settings = z

@@ -1,4 +1,8 @@
-/** Kling AI API simulator: both API standards over real HTTP, with fault injection. See docs/simulator.md. */
+/**
+ * Kling AI API simulator: both API standards over real HTTP, with fault injection. See docs/simulator.md.
+ * Comments cite the references by section: REF §n is docs/reference/kling-api.md, NEW §n is
+ * docs/reference/kling-api-new-standard.md.
+ */
 export { startSimulator, type Simulator, type SimDeduction } from './server.js';
 export { ManualClock, systemNow, type NowFn } from './clock.js';
 export { SimulatorOptionsSchema, type SimulatorOptions, type ResolvedSimulatorOptions, type AccessKeyPair } from './options.js';

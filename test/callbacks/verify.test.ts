@@ -9,7 +9,7 @@ import { withCallbackUrl, withFallbackPoll } from '../../src/contract/callback-i
 import { createWebhookVerifier } from '../../src/callbacks/verify.js';
 import { signWebhook } from '../../src/simulator/index.js';
 
-// kling-api-new-standard.md §4, "Published test vector" (copied exactly).
+// docs/reference/kling-api-new-standard.md §4, "Published test vector" (copied exactly).
 const VECTOR = {
   secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0MTI=',
   id: '9876543210',

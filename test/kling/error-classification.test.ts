@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KLING_ERROR_CODES, KlingApiError } from '../../src/kling/index.js';
 
-// Expected verdicts written out independently of the client's table (kling-api.md §5): a typo in the
+// Expected verdicts written out independently of the client's table (docs/reference/kling-api.md §5): a typo in the
 // table must fail here, not be copied into the expectation.
 const DOCUMENTED: Array<[http: number, code: number, retryable: boolean]> = [
   [401, 1000, false],
