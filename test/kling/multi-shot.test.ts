@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CliContext } from '../../src/cli/context.js';
+import { buildProgram } from '../../src/cli/program.js';
 import {
   createModelCatalog,
   KlingClient,
@@ -160,5 +165,30 @@ describe('multi-shot: client against the simulator over HTTP', () => {
 
   it('the simulator accepts a shot-syntax prompt with multi_shot false as plain text (multi-shot output is off)', async () => {
     expect(await raw('/text-to-video/kling-3.0', { prompt: 'shot 1, 2, a; shot 2, 2, b;', settings: { duration: 5, multi_shot: false } })).toMatchObject({ code: 0 });
+  });
+});
+
+describe('multiPrompt in the CLI (a request file, in process)', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string }> {
+    let out = '';
+    const ctx: CliContext = { output: { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`), isTty: false }, json: false, exitCode: 0 };
+    await buildProgram(ctx).parseAsync(args, { from: 'user' });
+    return { code: ctx.exitCode, out };
+  }
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'kv-shots-')), 'request.json');
+
+  it('validate and estimate read the shots (6 s from their sum); lint reads their words; a bad shot is named', async () => {
+    writeFileSync(file, JSON.stringify(t2v));
+    const valid = await cli(['validate', '--request', file, '--json']);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.out)).toMatchObject({ valid: true, request: { model: 'kling-3.0', durationSeconds: 6 } });
+    expect((await cli(['estimate', '--request', file])).out).toMatch(/0\.6 units\/s × 6 s = 3\.6 units = 36 credits/);
+    const lint = JSON.parse((await cli(['lint', '--request', file, '--json'])).out) as { words: number };
+    expect(lint.words).toBeGreaterThan(15);
+
+    writeFileSync(file, JSON.stringify({ ...t2v, duration: 8 }));
+    const bad = await cli(['validate', '--request', file, '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.stringify(JSON.parse(bad.out))).toMatch(/multiPrompt\.2\.duration/);
   });
 });

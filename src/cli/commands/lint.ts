@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { lintPrompt } from '../../kling/index.js';
+import { effectivePrompt, lintPrompt, VideoRequest } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -11,6 +11,12 @@ interface LintFlags {
   minScore?: string;
   strict?: boolean;
   json?: boolean;
+}
+
+/** A request file's prompt: `prompt`, or its `multiPrompt` shots as Kling receives them (`shot n, m, words;`). */
+function promptOfFile(request: Record<string, unknown>): unknown {
+  const shots = VideoRequest.shape.multiPrompt.safeParse(request.multiPrompt);
+  return request.prompt ?? (shots.success && shots.data ? effectivePrompt({ multiPrompt: shots.data }) : undefined);
 }
 
 export function registerLint(program: Command, ctx: CliContext): void {
@@ -35,7 +41,7 @@ JSON: {"score","present":[...],"missing":[...],"vagueWords":[...],"words","sugge
     )
     .action(
       action(ctx, (words: string[], opts: LintFlags) => {
-        const fromFile = opts.request ? buildRequest({ request: opts.request }).prompt : undefined;
+        const fromFile = opts.request ? promptOfFile(buildRequest({ request: opts.request })) : undefined;
         const prompt = opts.prompt ?? (words.length > 0 ? words.join(' ') : undefined) ?? fromFile;
         if (typeof prompt !== 'string' || prompt.trim() === '') throw CliError.invalid([{ field: 'prompt', message: 'give a prompt (argument, --prompt or --request)' }]);
         const minScore = opts.minScore === undefined ? 60 : Number(opts.minScore);
