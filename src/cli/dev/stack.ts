@@ -12,6 +12,7 @@ import { startSimulator } from '../../simulator/index.js';
 import type { GenerateVideoInput, GenerateVideoResult } from '../../contract/generation.js';
 import { createKlingWorker, workerDepsFromConfig, workerMetrics } from '../../worker.js';
 import { startMetricsEndpoint } from '../../metrics/http-endpoint.js';
+import { startTracing } from '../../tracing/index.js';
 import { freeLoopbackPort } from '../../metrics/worker-runtime.js';
 import { toCliError } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -185,10 +186,17 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       cleanups.push({ name: 'metrics endpoint', fn: () => endpoint.close() });
       say(`metrics: ${endpoint.url} (KLING_METRICS_PORT)${runtimeMetricsUrl ? '' : '; Temporal runtime metrics not included (a Runtime existed already)'}`);
     }
+    // OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_TRACES_EXPORTER: traces as `kling-video worker` exports them, the sample's start
+    // included (docs/observability.md). Flushed after the worker stops (cleanups run in reverse).
+    const tracing = startTracing({ env });
+    if (tracing) {
+      cleanups.push({ name: 'tracing', fn: () => tracing.shutdown() });
+      say('tracing: on (OTEL_* variables), one trace per generation');
+    }
     const nativeConnection = await NativeConnection.connect(typeof target === 'string' ? { address: target } : target);
     cleanups.push({ name: 'worker connection', fn: () => nativeConnection.close() });
     say(`worker: bundling the workflow code and starting a worker on task queue "${taskQueue}"; videos go to ${storageText}…`);
-    const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics) });
+    const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics), tracing });
     const running = worker.run();
     running.catch(() => undefined);
     cleanups.push({
@@ -206,7 +214,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     if (options.sample ?? true) {
       const connection = await Connection.connect(typeof target === 'string' ? { address: target } : target);
       cleanups.push({ name: 'client connection', fn: () => connection.close() });
-      const videos = new VideoGenerationClient(new Client({ connection, namespace }), { taskQueue });
+      const videos = new VideoGenerationClient(new Client({ connection, namespace }), { taskQueue, tracing: tracing ?? false });
       const workflowId = generatedWorkflowId('kling-start');
       const uiLink = workflowUiUrl(temporal.uiUrl, namespace, workflowId) as string;
       const estimate = estimateCredits(resolveLocally(SAMPLE_REQUEST));
