@@ -2,7 +2,10 @@
 // finishes on version 1's worker after version 2, whose `generateVideo` issues different commands, became current;
 // a generation started afterwards runs on version 2. Shares the suite's dev server (a deployment of its own, unique
 // per run); Temporal's Worker Deployment APIs are on by default in the dev server of .tools (CLI 1.9.1, server 1.32).
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -17,6 +20,8 @@ import { createKlingWorker } from '../../src/worker.js';
 import { packageVersion, setCurrentVersionCommand, workerDeploymentFromEnv, type KlingWorkerDeployment } from '../../src/worker-deployment.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import type { VersionTwoResult } from '../fixtures/versioned-workflows/index.js';
+import { recordTestLog } from '../security/secret-scan.js';
+import { projectRoot } from '../support/binaries.js';
 import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
 import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
@@ -30,6 +35,26 @@ const V1_WORKFLOWS = 'src/workflows/index.ts';
 const V2_WORKFLOWS = 'test/fixtures/versioned-workflows/index.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * The operator's step, a `temporal worker deployment set-current-version …` command line as docs/deploy.md and the
+ * worker's log give it, run with the CLI against the suite's server; retried until the version's first poll has
+ * registered it (NOT_FOUND "does your Worker Deployment have pollers?" before).
+ */
+async function runOperatorCommand(command: string): Promise<void> {
+  const { temporalCliPath, temporalAddress, temporalNamespace } = testServers();
+  const [program, ...args] = command.split(' ');
+  expect(program).toBe('temporal');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(temporalCliPath, [...args, '--yes', '--address', temporalAddress, '--namespace', temporalNamespace]);
+      return;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
 
 describe('worker deployment settings from the environment', () => {
   it('is unversioned unless KLING_WORKER_DEPLOYMENT is set; the build id defaults to the package version', () => {
@@ -88,21 +113,7 @@ describe('a rollout on the dev server', () => {
     running.push({ worker, done: worker.run() });
   }
 
-  /** The operator's step, as docs/deploy.md gives it; retried until the version's first poll has registered it. */
-  async function setCurrentVersion(deployment: KlingWorkerDeployment): Promise<void> {
-    const { temporalCliPath, temporalAddress, temporalNamespace } = testServers();
-    const args = setCurrentVersionCommand(deployment).split(' ').slice(1);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await run(temporalCliPath, [...args, '--yes', '--address', temporalAddress, '--namespace', temporalNamespace]);
-        return;
-      } catch (err) {
-        // NOT_FOUND ("does your Worker Deployment have pollers?") until the worker's poll reaches the server.
-        if (attempt >= 50) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  }
+  const setCurrentVersion = (deployment: KlingWorkerDeployment) => runOperatorCommand(setCurrentVersionCommand(deployment));
 
   async function history(handle: WorkflowHandle): Promise<HistoryEvent[]> {
     return (await handle.fetchHistory()).events ?? [];
@@ -182,5 +193,71 @@ describe('a rollout on the dev server', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(V2_WORKFLOWS) }, await inFlight.fetchHistory()),
     ).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+  });
+});
+
+describe('src/worker.ts with KLING_WORKER_DEPLOYMENT', () => {
+  let env: TestWorkflowEnvironment;
+  let sim: Simulator;
+  let worker: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    env = await createDevServerEnv();
+    sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 300 } });
+  });
+  afterAll(async () => {
+    worker?.kill('SIGKILL');
+    await sim?.close();
+    await env?.teardown();
+  });
+
+  it('logs the command that makes its version current; once run, generations start pinned to that version', async () => {
+    const taskQueue = uniqueId('tq-versioned-process');
+    const deploymentName = uniqueId('kling-video');
+    let output = '';
+    worker = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        KLING_DOTENV: 'off',
+        TEMPORAL_ADDRESS: testServers().temporalAddress,
+        TEMPORAL_NAMESPACE: testServers().temporalNamespace,
+        KLING_BASE_URL: sim.url,
+        KLING_VIDEO_HOSTS: new URL(sim.url).host,
+        KLING_VIDEO_ALLOW_HTTP: 'true',
+        KLING_API_KEY: SIM_CREDENTIALS.apiKey,
+        KLING_TASK_QUEUE: taskQueue,
+        LOCAL_STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'kt-versioned-')),
+        KLING_WORKER_DEPLOYMENT: deploymentName,
+        KLING_WORKER_BUILD_ID: 'build-7',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout!.on('data', (d) => (output += String(d)));
+    worker.stderr!.on('data', (d) => (output += String(d)));
+    const exited = new Promise<number | null>((resolve) => worker!.once('exit', (code) => resolve(code)));
+    try {
+      while (!/once you run: (temporal .*)$/m.test(output)) {
+        if (worker.exitCode !== null) throw new Error(`worker exited: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const command = /once you run: (temporal .*)$/m.exec(output)![1]!;
+      expect(command).toBe(`temporal worker deployment set-current-version --deployment-name ${deploymentName} --build-id build-7`);
+      expect(output).toContain(`worker deployment version ${deploymentName}.build-7 is not current`);
+      await runOperatorCommand(command);
+
+      const handle = await env.client.workflow.start(generateVideo, { args: [{ request: REQUEST, options: { poll: FAST_POLL } }], taskQueue, workflowId: uniqueId('gen-versioned') });
+      expect((await handle.result()).uri).toMatch(/^file:\/\//);
+      const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
+      expect(info?.behavior).toBe(temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);
+      expect(info?.deploymentVersion).toEqual({ deploymentName, buildId: 'build-7' });
+      expect(output).not.toContain(SIM_CREDENTIALS.apiKey);
+
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      worker = undefined;
+    } finally {
+      await recordTestLog('worker-versioning-process', output);
+    }
   });
 });
