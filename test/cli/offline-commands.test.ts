@@ -1,11 +1,12 @@
-// validate, estimate, lint and --help: no server, no credentials. The CLI runs as a child process.
+// validate, estimate, lint, replay and --help: no server, no credentials. The bin runs as a child process where the
+// process is the point (a valid request, --help); the rest runs the same program in this process (runCliInProcess).
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { buildProgram, COMMAND_NAMES } from '../../src/cli/program.js';
-import { cleanEnv, json, runCli } from './cli-process.js';
+import { cleanEnv, json, runCli, runCliInProcess } from './cli-process.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
 const dir = mkdtempSync(path.join(tmpdir(), 'kv-cli-'));
@@ -21,7 +22,7 @@ describe('validate', () => {
   });
 
   it('warns once on stderr about a misspelled KLING_/TEMPORAL_/GCS_ variable, by name with a did-you-mean, never its value', async () => {
-    const run = await runCli(['validate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '--json'], {
+    const run = await runCliInProcess(['validate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '--json'], {
       env: cleanEnv({ KLING_APIKEY: 'ak-value-not-for-logs', TEMPORAL_ADRESS: 'x:1', KLING_API_KEY: 'known' }),
     });
     expect(run.code).toBe(0);
@@ -34,7 +35,7 @@ describe('validate', () => {
   });
 
   it('refuses an invalid request with exit 2 and names every field', async () => {
-    const run = await runCli(['validate', '-m', 'kling-v2-1', '-k', 'text-to-video', '-d', '7', '--json']);
+    const run = await runCliInProcess(['validate', '-m', 'kling-v2-1', '-k', 'text-to-video', '-d', '7', '--json']);
     expect(run.code).toBe(2);
     const out = json<{ valid: boolean; issues: { field: string; message: string }[] }>(run);
     expect(out.valid).toBe(false);
@@ -45,32 +46,32 @@ describe('validate', () => {
   it('reads a request file, flags override its fields, unknown fields are named', async () => {
     const file = path.join(dir, 'request.json');
     writeFileSync(file, JSON.stringify({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, resolution: '4k', colour: 'red' }));
-    const bad = await runCli(['validate', '--request', file, '--json']);
+    const bad = await runCliInProcess(['validate', '--request', file, '--json']);
     expect(bad.code).toBe(2);
     expect(json<{ issues: { field: string }[] }>(bad).issues.map((i) => i.field)).toContain('colour');
 
     writeFileSync(file, JSON.stringify({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, resolution: '4k' }));
-    const human = await runCli(['validate', '--request', file]);
+    const human = await runCliInProcess(['validate', '--request', file]);
     expect(human.code).toBe(2);
     expect(human.stdout).toMatch(/resolution: /);
-    const fixed = await runCli(['validate', '--request', file, '-r', '720p', '--json']);
+    const fixed = await runCliInProcess(['validate', '--request', file, '-r', '720p', '--json']);
     expect(fixed.code).toBe(0);
     expect(json<{ request: { resolution: string } }>(fixed).request.resolution).toBe('720p');
   });
 
   it('names the request field when the file is missing or not JSON', async () => {
-    const missing = await runCli(['validate', '--request', path.join(dir, 'nope.json'), '--json']);
+    const missing = await runCliInProcess(['validate', '--request', path.join(dir, 'nope.json'), '--json']);
     expect(missing.code).toBe(2);
     expect(json<{ error: { type: string; issues: { field: string }[] } }>(missing).error.issues[0]?.field).toBe('request');
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{ not json');
-    const broken = await runCli(['validate', '--request', file]);
+    const broken = await runCliInProcess(['validate', '--request', file]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/request: .*not valid JSON/);
   });
 
   it('exits 2 on an unknown option', async () => {
-    const run = await runCli(['validate', '--no-such-flag']);
+    const run = await runCliInProcess(['validate', '--no-such-flag']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown option/);
   });
@@ -78,7 +79,7 @@ describe('validate', () => {
 
 describe('estimate', () => {
   it('prices a request as asked, with and without audio', async () => {
-    const run = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p', '--json']);
+    const run = await runCliInProcess(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p', '--json']);
     expect(run.code).toBe(0);
     const out = json<{
       request: { model: string; audio: boolean };
@@ -95,7 +96,7 @@ describe('estimate', () => {
   });
 
   it('says why a variant has no price (no audio on kling-2.5-turbo)', async () => {
-    const run = await runCli(['estimate', '-m', 'kling-2.5-turbo', '-p', PROMPT, '-d', '5', '--json']);
+    const run = await runCliInProcess(['estimate', '-m', 'kling-2.5-turbo', '-p', PROMPT, '-d', '5', '--json']);
     expect(run.code).toBe(0);
     const out = json<{ withAudio: unknown; withoutAudio: { credits: number }; unavailable: { withAudio?: string } }>(run);
     expect(out.withAudio).toBeNull();
@@ -104,11 +105,11 @@ describe('estimate', () => {
   });
 
   it('prints a readable table, and exits 2 naming the field on an invalid request', async () => {
-    const human = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p']);
+    const human = await runCliInProcess(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '-r', '1080p']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/with audio:\s+50 credits/);
     expect(human.stdout).toMatch(/without audio:\s+25 credits/);
-    const bad = await runCli(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--json']);
+    const bad = await runCliInProcess(['estimate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--json']);
     expect(bad.code).toBe(2);
     const error = json<{ error: { exitCode: number; type: string; issues: { field: string }[] } }>(bad).error;
     expect(error).toMatchObject({ exitCode: 2, type: 'InvalidInput' });
@@ -118,7 +119,7 @@ describe('estimate', () => {
 
 describe('lint', () => {
   it('reports a vague prompt', async () => {
-    const run = await runCli(['lint', 'a nice video of a cat', '--json']);
+    const run = await runCliInProcess(['lint', 'a nice video of a cat', '--json']);
     expect(run.code).toBe(0);
     const report = json<{ score: number; missing: string[]; vagueWords: string[]; suggestions: string[]; passed: boolean }>(run);
     expect(report.score).toBeLessThan(60);
@@ -129,16 +130,16 @@ describe('lint', () => {
   });
 
   it('--strict exits 2 below the minimum score and 0 above it', async () => {
-    const low = await runCli(['lint', '--strict', '-p', 'a nice video of a cat']);
+    const low = await runCliInProcess(['lint', '--strict', '-p', 'a nice video of a cat']);
     expect(low.code).toBe(2);
     expect(low.stdout).toMatch(/below 60/);
-    const good = await runCli(['lint', '--strict', '--min-score', '50', '--json', '-p', `${PROMPT}, a butterfly flutters its wings, cinematic style`]);
+    const good = await runCliInProcess(['lint', '--strict', '--min-score', '50', '--json', '-p', `${PROMPT}, a butterfly flutters its wings, cinematic style`]);
     expect(good.code).toBe(0);
     expect(json<{ passed: boolean }>(good).passed).toBe(true);
   });
 
   it('exits 2 without a prompt', async () => {
-    const run = await runCli(['lint', '--json']);
+    const run = await runCliInProcess(['lint', '--json']);
     expect(run.code).toBe(2);
     expect(json<{ error: { issues: { field: string }[] } }>(run).error.issues[0]?.field).toBe('prompt');
   });
@@ -182,11 +183,11 @@ describe('replay', () => {
     const text = readFileSync(path.join(histories, 't2v-succeeded.json'), 'utf8');
     writeFileSync(path.join(bad, 'renamed.json'), text.replace('"validateVideoRequest"', '"someOtherActivity"'));
 
-    const ok = await runCli(['replay', good, '--json']);
+    const ok = await runCliInProcess(['replay', good, '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(json(ok)).toMatchObject({ replayed: 2, failed: 0 });
 
-    const broken = await runCli(['replay', good, path.join(bad, 'renamed.json'), '--json']);
+    const broken = await runCliInProcess(['replay', good, path.join(bad, 'renamed.json'), '--json']);
     expect(broken.code).toBe(3);
     const out = json<{ error: { type: string; message: string; details: { replayed: number; failed: number } } }>(broken);
     expect(out.error.type).toBe('ReplayFailed');
@@ -194,7 +195,7 @@ describe('replay', () => {
     expect(out.error.message).toContain('renamed');
     expect(out.error.message).not.toContain('t2v-succeeded');
 
-    const missing = await runCli(['replay', path.join(dir, 'nope'), '--json']);
+    const missing = await runCliInProcess(['replay', path.join(dir, 'nope'), '--json']);
     expect(missing.code).toBe(2);
   }, 120_000);
 });
