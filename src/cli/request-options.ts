@@ -18,6 +18,7 @@ export interface RequestFlags {
   aspectRatio?: string;
   audio?: boolean;
   multiShot?: boolean;
+  shot?: string[];
   image?: string;
   imageTail?: string;
   standard?: string;
@@ -53,6 +54,11 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--audio', 'native audio on')
     .option('--no-audio', 'native audio off')
     .option('--multi-shot', 'multi-shot (kling-3.0, new standard)')
+    .option(
+      '--shot <seconds:words>',
+      'one shot of a multi-shot video, e.g. "2:A fox trots across snow" (repeatable, 1–6; kling-3.0, kling-3.0-omni; replaces --prompt; the duration defaults to their sum)',
+      collect,
+    )
     .option('--image <url|base64|file>', 'first frame: an https URL, raw base64, or a local file (read and base64-encoded)')
     .option('--image-tail <url|base64|file>', 'last frame (same forms as --image)')
     .option('--standard <standard>', 'force the API standard: new | legacy (default: new where both serve the model)')
@@ -108,6 +114,13 @@ function imageValue(value: string, flag: string): string {
   return value;
 }
 
+/** `--shot "2:A fox trots across snow"` → `{ duration: 2, prompt: 'A fox trots across snow' }` (multiPrompt). */
+function shotValue(value: string, index: number): { duration: number; prompt: string } {
+  const match = /^\s*(\d+)\s*:\s*([\s\S]+)$/.exec(value);
+  if (!match) throw CliError.invalid([{ field: `--shot[${index}]`, message: 'give "<seconds>:<words>", e.g. "2:A fox trots across snow"' }]);
+  return { duration: Number(match[1]), prompt: match[2]! };
+}
+
 function numberOrText(value: string): number | string {
   const n = Number(value);
   return value.trim() !== '' && Number.isFinite(n) ? n : value;
@@ -129,6 +142,7 @@ export function buildRequest(flags: RequestFlags): Record<string, unknown> {
   set('aspectRatio', flags.aspectRatio);
   set('audio', flags.audio);
   set('multiShot', flags.multiShot);
+  set('multiPrompt', flags.shot?.map(shotValue));
   set('image', flags.image === undefined ? undefined : imageValue(flags.image, '--image'));
   set('imageTail', flags.imageTail === undefined ? undefined : imageValue(flags.imageTail, '--image-tail'));
   set('standard', flags.standard);

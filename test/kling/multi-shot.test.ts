@@ -191,4 +191,18 @@ describe('multiPrompt in the CLI (a request file, in process)', () => {
     expect(bad.code).toBe(2);
     expect(JSON.stringify(JSON.parse(bad.out))).toMatch(/multiPrompt\.2\.duration/);
   });
+
+  it('--shot "<seconds>:<words>" (repeatable) builds multiPrompt; a malformed one names its flag', async () => {
+    const shotsArgs = shots.flatMap((s) => ['--shot', `${s.duration}:${s.prompt}`]);
+    const valid = await cli(['validate', '-m', 'kling-3.0', ...shotsArgs, '--json']);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.out)).toMatchObject({ valid: true, request: { kind: 'text-to-video', durationSeconds: 6 } });
+    // Thrown before validation (the CLI's main prints it and exits 2).
+    await expect(cli(['validate', '-m', 'kling-3.0', '--shot', 'two seconds of fox', '--json'])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--shot\[0\]: give "<seconds>:<words>"/),
+    });
+    const zero = await cli(['validate', '-m', 'kling-3.0', '--shot', '0:a fox', '--shot', '5:a hare', '--json']);
+    expect(JSON.stringify(JSON.parse(zero.out))).toMatch(/multiPrompt\.0\.duration/);
+  });
 });
