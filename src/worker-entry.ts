@@ -14,3 +14,7 @@ export { createGcsStorage, createLocalStorage, createStorageFromConfig, type Gcs
 export { SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 // Tracing (docs/observability.md): `createKlingWorker({ ..., tracing: startTracing() })` (runWorker does it from OTEL_*).
 export { startTracing, tracingFromEnv, type KlingTracing, type TracingEnvConfig, type TracingOptions } from './tracing/index.js';
+// Worker Deployment Versioning (docs/deploy.md, "Rollouts"): `createKlingWorker({ ..., deployment: { deploymentName,
+// buildId } })` (runWorker reads KLING_WORKER_DEPLOYMENT, KLING_WORKER_BUILD_ID); a worker of your own:
+// Worker.create({ ..., workerDeploymentOptions: workerDeploymentOptions(deployment) }).
+export { setCurrentVersionCommand, workerDeploymentFromEnv, workerDeploymentOptions, type KlingWorkerDeployment } from './worker-deployment.js';
