@@ -35,7 +35,7 @@ async function storedSha256(objectName: string): Promise<string> {
   return createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
 }
 
-describe('generateBatch with omni-video and motion-control items', () => {
+describe('generateBatch with omni-video, motion-control and multi-shot items', () => {
   it('estimates each item from §7.1, looks them up in batches, stores every video and records Kling\'s deductions', async () => {
     const items: GenerationRequest[] = [
       // 0: Kling 3.0 Omni, no video input, silent, 720p: 0.6 units/s × 5 s = 3 units = 30 credits.
@@ -47,6 +47,8 @@ describe('generateBatch with omni-video and motion-control items', () => {
       // 3: Kling 2.6 motion control 720p, no duration: the 10 s maximum assumed, 0.5 × 10 = 5 units = 50 credits;
       //    Kling bills the (simulated) 5 s output: 2.5 units = 25 credits.
       { model: 'kling-2.6', kind: 'motion-control', image: IMG, motionVideo: VID, characterOrientation: 'image' },
+      // 4: kling-3.0 multi-shot (2 + 3 s), silent 720p: 0.6 × 5 = 3 units = 30 credits.
+      { model: 'kling-3.0', kind: 'text-to-video', multiPrompt: [{ prompt: 'A fox trots across snow', duration: 2 }, { prompt: 'The fox leaps into a snowbank', duration: 3 }] },
     ];
     const batchId = uniqueId('newkinds');
     const input: BatchRequest = { items: items.map((request) => ({ request })), options: { batchPolling: { interval: '500ms' } } };
@@ -56,15 +58,20 @@ describe('generateBatch with omni-video and motion-control items', () => {
     );
 
     expect(creates().slice(before).map((r) => r.path).sort()).toEqual(
-      ['/motion-control/kling-2.6', '/motion-control/kling-3.0', '/omni-video/kling-3.0-omni', '/omni-video/kling-o1'],
+      ['/motion-control/kling-2.6', '/motion-control/kling-3.0', '/omni-video/kling-3.0-omni', '/omni-video/kling-o1', '/text-to-video/kling-3.0'],
     );
-    expect(result.progress).toMatchObject({ total: 4, succeeded: 4, failed: 0, skipped: 0 });
+    expect(creates().slice(before).find((r) => r.path === '/text-to-video/kling-3.0')?.body).toMatchObject({
+      prompt: 'shot 1, 2, A fox trots across snow; shot 2, 3, The fox leaps into a snowbank;',
+      settings: { duration: 5, multi_shot: true },
+    });
+    expect(result.progress).toMatchObject({ total: 5, succeeded: 5, failed: 0, skipped: 0 });
     const byIndex = new Map(result.items.map((o) => [o.index, o]));
     const expected: Array<[string, number, number]> = [
       ['kling-3.0-omni', 30, 30],
       ['kling-o1', 45, 45],
       ['kling-3.0', 45, 45],
       ['kling-2.6', 50, 25],
+      ['kling-3.0', 30, 30],
     ];
     for (const [index, [model, estimated, actual]] of expected.entries()) {
       const outcome = byIndex.get(index)!;
@@ -74,13 +81,13 @@ describe('generateBatch with omni-video and motion-control items', () => {
       const objectName = outcome.uri.replace(`gs://${stack.bucket}/videos/`, '');
       expect(await storedSha256(objectName)).toBe(stack.sim.videoSha256(outcome.klingTaskId));
     }
-    expect(result.progress.credits).toMatchObject({ estimated: 170, actual: 145 });
+    expect(result.progress.credits).toMatchObject({ estimated: 200, actual: 175 });
 
     // The batched lookup: the watcher's `GET /tasks?external_task_ids=…` named every item's task.
     const looked = stack.sim.requests
       .filter((r) => r.method === 'GET' && r.path === '/tasks' && (r.query.external_task_ids ?? '').startsWith(`${batchId}-`))
       .flatMap((r) => r.query.external_task_ids!.split(','));
-    for (const index of [0, 1, 2, 3]) expect(looked.some((id) => id.startsWith(`${batchId}-${index}-`)), `item ${index} looked up`).toBe(true);
+    for (const index of [0, 1, 2, 3, 4]) expect(looked.some((id) => id.startsWith(`${batchId}-${index}-`)), `item ${index} looked up`).toBe(true);
   });
 });
 
