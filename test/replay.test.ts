@@ -30,6 +30,10 @@ const REQUIRED = [
   'omni-succeeded', 'motion-control-succeeded',
   // Issue 17: a generation that waited for an account-wide slot ('kling-account-slots-v1').
   'account-slots-waited',
+  // Issue 16: the wait inside activity retries, woken by a callback too ('kling-wait-in-activity-v1').
+  'wait-in-activity-succeeded', 'wait-in-activity-woken',
+  // A maxCredits refusal keeps its estimate and the requested model in the cost memo (memo content: no patch).
+  'max-credits-refused',
 ];
 
 interface HistoryJson {

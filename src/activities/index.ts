@@ -18,6 +18,7 @@ import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
 import { watchBatchTasks, type BatchWatchStats, type WatchBatchInput } from './batch-watch.js';
 import { checkSlotHolders, reportSlotRefused, requestAccountSlot, slotsFor, type AccountSlotsConfig, type SlotHolderCheck } from './account-slots.js';
+import { awaitTaskChange, type AwaitTaskChangeInput, type AwaitTaskChangeResult } from './await-task-change.js';
 
 /** What the activities need; injected so tests and deployments choose the Kling endpoint, storage and prices. */
 export interface ActivityDeps {
@@ -72,7 +73,8 @@ export function createActivities(deps: ActivityDeps) {
       });
       // The bucket and its slot count when account-wide admission is configured for it (KLING_SLOTS).
       const slots = slotsFor(deps.accountSlots, validated.model);
-      const plan = slots ? { ...validated, slots } : validated;
+      const guarded = { ...validated, balanceGuard: deps.balanceGuard?.enabled === true };
+      const plan = slots ? { ...guarded, slots } : guarded;
       if (!plan.requestSha256 || !execution) return plan;
       const earlierTask = await findEarlierRunTask(
         { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal, log: context.log },
@@ -138,6 +140,14 @@ export function createActivities(deps: ActivityDeps) {
       }
       if (!current) return { status: 'unknown' };
       return taskSnapshot(deps.kling, { ...current, standard: task.standard }, { signal, warn: (m, a) => log.warn(m, a) });
+    },
+
+    /**
+     * Waits in its own retries until the task's status differs from the known one (see awaitTaskChange): the
+     * workflow's history records one activity per status change, not one per check.
+     */
+    async awaitVideoTaskChange(input: AwaitTaskChangeInput): Promise<AwaitTaskChangeResult> {
+      return awaitTaskChange({ kling: deps.kling, delays }, input);
     },
 
     /** A batch's status watcher: its in-flight new-standard items, 20 per query, each woken on a change (see watchBatchTasks). */

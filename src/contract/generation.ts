@@ -155,6 +155,11 @@ export const GenerationPlan = z.object({
   /** Cost controls (absent in plans recorded before they existed: no gate, no daily budget, 5 % tolerance). */
   driftTolerance: z.number().optional(),
   dailyCreditBudget: z.number().optional(),
+  /**
+   * Whether the validating worker's balance guard is on (KLING_BALANCE_GUARD). Runs since
+   * 'kling-wait-in-activity-v1' skip the balance activity when it is false; absent in older plans (always asked).
+   */
+  balanceGuard: z.boolean().optional(),
   approval: z.object({ aboveCredits: z.number(), timeoutMs: z.number() }).optional(),
   collectAfterCancel: z.boolean().optional(),
   /** sha256 of the request's canonical form (requestFingerprint); absent in plans recorded before it existed. */

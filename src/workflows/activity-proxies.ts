@@ -1,7 +1,7 @@
 // Activity options of the generateVideo workflow, one proxy per activity (retry policies are part of the design:
 // README "Failure types" describes them).
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
 import type { AdoptVideoInput, GenerateVideoInput, GenerationPlan } from '../contract/generation.js';
@@ -17,6 +17,20 @@ type WithTimeouts = Pick<GenerationPlan, 'activityTimeoutsMs'>;
  */
 export function validateActivity(input: GenerateVideoInput) {
   return proxyActivities<Activities>({
+    summary: 'validate request, estimate credits, lint prompt',
+    startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 7, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  }).validateVideoRequest;
+}
+
+/**
+ * Validation as a local activity (runs since WAIT_IN_ACTIVITY_PATCH): the worker that runs the workflow task runs
+ * it at once, so the history records one marker instead of an activity's three events and a workflow task. Same
+ * timeout and about a minute of retries as validateActivity (a local activity's retries under a minute stay
+ * inside the workflow task).
+ */
+export function validateLocalActivity(input: GenerateVideoInput) {
+  return proxyLocalActivities<Activities>({
     summary: 'validate request, estimate credits, lint prompt',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 7, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
@@ -90,6 +104,36 @@ export function statusActivity(plan: WithTimeouts, remainingMs: number) {
     scheduleToCloseTimeout: Math.max(remainingMs, 0) + 30_000,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
   }).getVideoTaskStatus;
+}
+
+/** The retry schedule of a wait in activity retries: the first check after `initialMs`, then × `coefficient` up to `maxMs`. */
+export interface WaitSchedule {
+  initialMs: number;
+  coefficient: number;
+  maxMs: number;
+}
+
+/**
+ * Waiting for a status change inside activity retries (awaitVideoTaskChange): the retry policy IS the poll
+ * schedule, attempts are unlimited and the nearest deadline is the scheduleToClose timeout, so the history
+ * records the wait once, however many checks it takes. Cancelled (a callback or a batch's reading woke the
+ * workflow) without waiting for an attempt in flight: its answer is no longer needed.
+ */
+export function awaitChangeActivity(plan: WithTimeouts, schedule: WaitSchedule, untilDeadlineMs: number) {
+  // Temporal's retry policy cannot shrink its interval, nor cap it below the first one.
+  const initialInterval = Math.max(1, Math.round(schedule.initialMs));
+  return proxyActivities<Activities>({
+    summary: 'wait for the Kling task to change status (one check per retry)',
+    startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',
+    scheduleToCloseTimeout: Math.max(1, Math.round(untilDeadlineMs)),
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: {
+      initialInterval,
+      backoffCoefficient: Math.max(1, schedule.coefficient),
+      maximumInterval: Math.max(initialInterval, Math.round(schedule.maxMs)),
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  }).awaitVideoTaskChange;
 }
 
 /** Before each paid submission: the balance guard (a no-op answer when the worker has it off) and the daily budget. */

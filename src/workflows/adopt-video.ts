@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../contract/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../contract/generation.js';
 import type { GenerationOutcome } from '../contract/outcome.js';
@@ -8,7 +8,7 @@ import { announcePhase, failureDetails, storedLocation, timedInto } from './phas
 import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
-import { TaskWatch } from './poll-loop.js';
+import { TaskWatch, WAIT_IN_ACTIVITY_PATCH } from './poll-loop.js';
 import { toWorkflowFailure } from './workflow-failure.js';
 
 /**
@@ -26,9 +26,14 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
   let plan: AdoptionPlan | undefined;
   let deadlineAt: number | undefined;
   let unitsDeducted: number | undefined;
-  const watch = new TaskWatch((current) => {
-    if (current.unitsDeducted !== undefined) unitsDeducted = current.unitsDeducted;
-  });
+  // Adoptions started before it replay waiting on workflow timers.
+  const waitInActivity = patched(WAIT_IN_ACTIVITY_PATCH);
+  const watch = new TaskWatch(
+    (current) => {
+      if (current.unitsDeducted !== undefined) unitsDeducted = current.unitsDeducted;
+    },
+    { waitInActivity },
+  );
 
   setHandler(progressQuery, () => ({
     phase,

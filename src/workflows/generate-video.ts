@@ -7,7 +7,6 @@ import {
   setCurrentDetails,
   setHandler,
   upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { COST_MEMO_KEY, externalTaskIdFor } from '../contract/constants.js';
@@ -22,16 +21,17 @@ import type {
 } from '../contract/generation.js';
 import type { GenerationOutcome } from '../contract/outcome.js';
 import { KlingModel, KlingPhase, KlingTaskId } from '../contract/search-attributes.js';
-import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity } from './activity-proxies.js';
+import { checkAccountBalance, findTaskActivity, rehostActivity, statusActivity, validateActivity, validateLocalActivity } from './activity-proxies.js';
 import { ApprovalGate } from './approval-gate.js';
 import { tellBatchTaskEnded } from './batch-item.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger, DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
-import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
+import { failureDetails, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
 import { outcomeOf } from './outcome-of.js';
-import { TaskWatch } from './poll-loop.js';
+import { TaskWatch, WAIT_IN_ACTIVITY_PATCH } from './poll-loop.js';
+import { SearchAttributeBatch } from './search-attribute-batch.js';
 import { SlotAdmission } from './slot-admission.js';
 import type { SlotTask } from '../contract/slot-messages.js';
 import { submitExplicitly } from './submission.js';
@@ -57,8 +57,11 @@ const CONTENT_POLICY = /risk|policy|moderat|sensitive|violat|inappropriate|prohi
  */
 export async function generateVideo(input: GenerateVideoInput): Promise<GenerateVideoResult> {
   const info = workflowInfo();
-  const costsV1 = patched(COSTS_PATCH);
-  const endHintsOnly = patched(END_HINTS_PATCH);
+  // A run that records WAIT_IN_ACTIVITY_PATCH took every earlier patch's new path too: one marker instead of three.
+  const lean = patched(WAIT_IN_ACTIVITY_PATCH);
+  const costsV1 = lean || patched(COSTS_PATCH);
+  const endHintsOnly = lean || patched(END_HINTS_PATCH);
+  const attributes = new SearchAttributeBatch(lean);
   const startedAt = Date.now();
   const timings = { validating: 0, approving: 0, submitting: 0, generating: 0, rehosting: 0, total: 0 };
   let phase: GenerationPhase = 'validating';
@@ -70,7 +73,11 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   /** Set once a create may have reached Kling: from then on every failure names the task to collect (withTaskReference). */
   let pendingCreate: TaskReference | undefined;
   const ledger = new CostLedger();
-  const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted), { wakeOnEndHintsOnly: endHintsOnly });
+  const watch = new TaskWatch((current, of) => ledger.observed(of.taskId, current.status, current.unitsDeducted), {
+    wakeOnEndHintsOnly: endHintsOnly,
+    waitInActivity: lean,
+    attributes,
+  });
   const gate = new ApprovalGate();
   const holds = new BudgetHolds(info.taskQueue, info.workflowId);
   const slots = new SlotAdmission(info.taskQueue);
@@ -92,9 +99,15 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   }));
   setHandler(taskUpdatedSignal, (update) => watch.onUpdate(update));
 
-  const enter = (next: GenerationPhase, details: string) => {
+  /**
+   * The phase carries what waited for it (the model, the task id, Kling's final status): one upsert. A phase
+   * that the next one follows within the same workflow task (`validating`, a local activity) may wait too.
+   */
+  const enter = (next: GenerationPhase, details: string, { deferred = false } = {}) => {
     phase = next;
-    announcePhase(next, details);
+    if (deferred) attributes.defer([{ key: KlingPhase, value: next }]);
+    else attributes.flush([{ key: KlingPhase, value: next }]);
+    setCurrentDetails(`**${next}** — ${details}`);
   };
   /** Phases the run entered: the metrics sink gets durations for these only (none for phases never reached). */
   const reached = new Set<string>();
@@ -134,9 +147,10 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
   const terminal = () => watch.terminal(task?.taskId);
 
   try {
-    enter('validating', 'checking the request against the model catalog and budget');
-    plan = await timed('validating', () => validateActivity(input)(input, { firstExecutionRunId: info.firstExecutionRunId }));
-    upsertSearchAttributes([{ key: KlingModel, value: plan.model }]);
+    enter('validating', 'checking the request against the model catalog and budget', { deferred: true });
+    const validate = lean ? validateLocalActivity(input) : validateActivity(input);
+    plan = await timed('validating', () => validate(input, { firstExecutionRunId: info.firstExecutionRunId }));
+    attributes.defer([{ key: KlingModel, value: plan.model }]);
     ledger.estimate = plan.estimate;
     ledger.model = plan.model;
     ledger.tolerance = plan.driftTolerance ?? DEFAULT_DRIFT_TOLERANCE;
@@ -159,7 +173,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
       pendingCreate = { taskId: task.taskId, externalTaskId: task.externalTaskId, standard: task.standard, kind: task.kind };
       ledger.submitted(task.taskId, task.externalTaskId);
       saveMemo();
-      upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
+      attributes.defer([{ key: KlingTaskId, value: task.taskId }]);
       if (deadlineAt === undefined) deadlineAt = Date.now() + plan.deadlineMs;
 
       enter('generating', `Kling task \`${task.taskId}\`, deadline ${new Date(deadlineAt).toISOString()}`);
@@ -205,7 +219,7 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     phase = 'failed';
     const failure = pendingCreate ? withTaskReference(toWorkflowFailure(err), pendingCreate) : toWorkflowFailure(err);
     await CancellationScope.nonCancellable(async () => {
-      upsertSearchAttributes([{ key: KlingPhase, value: 'failed' }]);
+      attributes.flush([{ key: KlingPhase, value: 'failed' }]);
       await holds.closeAll();
       await slots.closeAll(stillRunning());
       const how = outcomeOf(failure, ledger.tasks.length > 0);
@@ -223,7 +237,8 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     if (costsV1) {
       await timed('submitting', async () => {
         // The balance guard answers at once when the worker has it off; both refuse with BudgetExceeded.
-        await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
+        // Asked only when the worker has the guard on (older runs always asked; it answered at once when off).
+        if (!lean || p.balanceGuard !== false) await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
         await holds.reserve(p, holdKey);
       });
       // Recorded before the create is sent: a run terminated mid-create still tells a re-run which task to look for.

@@ -1,10 +1,23 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  TimeoutFailure,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
 import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../contract/generation.js';
 import { KlingStatus } from '../contract/search-attributes.js';
-import { statusActivity } from './activity-proxies.js';
+import { awaitChangeActivity, statusActivity, type WaitSchedule } from './activity-proxies.js';
+import { TASK_UNCHANGED, type TaskUnchangedDetails } from '../contract/wait.js';
 import type { TaskUpdate } from '../contract/messages.js';
 import { nextPollInterval } from './poll-schedule.js';
+import type { SearchAttributeBatch } from './search-attribute-batch.js';
 
 /** What the poll loop needs from a plan: the schedule, the status activity's timeout and the optional phase deadlines. */
 export type PollSettings = Pick<GenerationPlan, 'poll' | 'activityTimeoutsMs' | 'queuedDeadlineMs' | 'processingDeadlineMs'>;
@@ -21,6 +34,21 @@ export type DeadlineKind = 'overall' | 'queued' | 'processing';
  * and a status query, both in the history), so histories without one never record the marker.
  */
 export const CALLBACK_RECHECK_PATCH = 'kling-callback-recheck-v1';
+
+/**
+ * Histories recorded while the waiting lived in workflow timers (a timer, then a status activity, per check) replay
+ * on that path; new executions wait inside activity retries (awaitVideoTaskChange): one activity per status change
+ * instead of ~11 history events and two workflow tasks per check. generateVideo and adoptVideo ask for it once, at
+ * their start, and tell TaskWatch (`waitInActivity`); it also stands for the patches that came before it (see
+ * generateVideo), so a new run records one marker, not three.
+ */
+export const WAIT_IN_ACTIVITY_PATCH = 'kling-wait-in-activity-v1';
+
+/**
+ * The shortest wait Temporal's server honours between activity retries (measured: shorter retry intervals are
+ * stretched to about a second). Checks due sooner (sub-second schedules: tests, demos) run on workflow timers.
+ */
+export const MIN_RETRY_INTERVAL_MS = 1_000;
 
 /** First re-check after a callback's end was not confirmed; each further one waits twice as long. */
 export const CALLBACK_RECHECK_INITIAL_MS = 1_000;
@@ -43,6 +71,8 @@ export class TaskWatch {
   /** The task the snapshot belongs to (a resubmission starts a new task). */
   snapshotOf: string | undefined;
   #wakeUp = false;
+  /** The wait in activity retries under way, cancelled by a wake-up (WAIT_IN_ACTIVITY_PATCH). */
+  #waiting: CancellationScope | undefined;
   /**
    * Tasks a callback said had ended (`undefined`: a hint naming no task), since the last wait consumed them.
    * Kling may call back before its own task query says so; a claim the query then contradicts is re-checked soon.
@@ -57,12 +87,19 @@ export class TaskWatch {
      * Only hints of an end (`succeeded`, `failed`, or no status) wake the wait: a callback announcing `processing`
      * would cost a status query that changes nothing. Off for histories recorded before (they replay as woken).
      */
-    private readonly options: { wakeOnEndHintsOnly?: boolean } = {},
+    private readonly options: {
+      wakeOnEndHintsOnly?: boolean;
+      /** Wait inside activity retries (WAIT_IN_ACTIVITY_PATCH); otherwise on workflow timers, as histories before it did. */
+      waitInActivity?: boolean;
+      /** Where a terminal status goes (merged into the caller's next upsert); without it, upserted at once. */
+      attributes?: SearchAttributeBatch;
+    } = {},
   ) {}
 
   /** Early wake-up (a callback): consumed by the next wait, so one arriving mid-check is not lost. */
   wake(): void {
     this.#wakeUp = true;
+    this.#waiting?.cancel();
   }
 
   /**
@@ -102,24 +139,150 @@ export class TaskWatch {
    * a forged or mistaken callback can cause to a handful per normal interval.
    */
   async waitForTerminal(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
+    if (this.options.waitInActivity) return this.#waitInActivity(submitted, settings, deadline);
+    return this.#waitOnTimers(submitted, settings, deadline);
+  }
+
+  /**
+   * The nearest of the three deadlines for the task's current status: the overall cap, the queued deadline (from
+   * `waitStartedAt`, while the task is not processing yet) and the processing deadline (from `processingSince`).
+   */
+  #nearest(submitted: SubmittedTask, settings: PollSettings, deadline: number, waitStartedAt: number, processingSince: number | undefined) {
+    let best: { at: number; kind: DeadlineKind } = { at: deadline, kind: 'overall' };
+    const status = this.snapshotOf === submitted.taskId ? this.snapshot?.status : undefined;
+    if (settings.queuedDeadlineMs !== undefined && (status === undefined || status === 'submitted' || status === 'unknown')) {
+      const at = waitStartedAt + settings.queuedDeadlineMs;
+      if (at < best.at) best = { at, kind: 'queued' };
+    }
+    if (settings.processingDeadlineMs !== undefined && status === 'processing' && processingSince !== undefined) {
+      const at = processingSince + settings.processingDeadlineMs;
+      if (at < best.at) best = { at, kind: 'processing' };
+    }
+    return best;
+  }
+
+  /** What woke the wait since it last looked, consumed: a wake-up, an end a callback claimed, a batch's reading. */
+  #takeWakeUp(taskId: string): { woken: boolean; endClaimed: boolean; reported: TaskSnapshot | undefined } {
+    const woken = this.#wakeUp;
+    this.#wakeUp = false;
+    const endClaimed = this.#endClaims.has(taskId) || this.#endClaims.has(undefined);
+    this.#endClaims.clear();
+    const reported = this.#reported?.taskId === taskId ? this.#reported.snapshot : undefined;
+    this.#reported = undefined;
+    return { woken, endClaimed, reported };
+  }
+
+  /** Records a reading: the search attribute and the Current Details on a change, the snapshot, the onObserved hook. */
+  #record(submitted: SubmittedTask, current: TaskSnapshot): void {
+    if (current.status !== this.snapshot?.status) {
+      const pair = [{ key: KlingStatus, value: current.status }];
+      const terminal = current.status === 'succeeded' || current.status === 'failed';
+      if (terminal && this.options.attributes) this.options.attributes.defer(pair);
+      else upsertSearchAttributes(pair);
+      setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${this.polls} polls`);
+    }
+    this.observe(current, submitted);
+  }
+
+  /**
+   * The wait since WAIT_IN_ACTIVITY_PATCH: one awaitVideoTaskChange activity per status change, its retry policy
+   * the poll schedule and its scheduleToClose the nearest deadline. A wake-up (a callback, a batch's reading)
+   * cancels the activity; the workflow then checks at once (or uses the reading). A callback's end the check does
+   * not confirm is re-checked after CALLBACK_RECHECK_INITIAL_MS, doubling up to the normal interval.
+   */
+  async #waitInActivity(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
+    let interval = settings.poll.initialMs;
+    const waitStartedAt = Date.now();
+    let processingSince: number | undefined;
+    /** The next re-check's first wait while a callback's end is unconfirmed; undefined: the normal schedule. */
+    let recheckMs: number | undefined;
+    for (;;) {
+      const limit = this.#nearest(submitted, settings, deadline, waitStartedAt, processingSince);
+      const remaining = limit.at - Date.now();
+      if (remaining <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings);
+      const { woken, endClaimed, reported } = this.#takeWakeUp(submitted.taskId);
+      let current: TaskSnapshot;
+      if (reported !== undefined) current = reported;
+      else if (woken) current = await this.#checkNow(submitted, settings, deadline);
+      else if (interval < MIN_RETRY_INTERVAL_MS) {
+        // A sub-second check: the server would stretch a retry, so this one waits on a timer.
+        if (await condition(() => this.#wakeUp, Math.min(interval, remaining))) continue;
+        interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
+        current = await this.#checkNow(submitted, settings, deadline);
+      } else {
+        const seen = this.snapshotOf === submitted.taskId ? this.snapshot?.status : undefined;
+        // Re-checks double up to the normal interval inside one wait, which then goes on at that interval.
+        const schedule: WaitSchedule =
+          recheckMs !== undefined
+            ? { initialMs: recheckMs, coefficient: 2, maxMs: interval }
+            : { initialMs: interval, coefficient: settings.poll.backoffCoefficient, maxMs: settings.poll.maxMs };
+        const scope = new CancellationScope();
+        this.#waiting = scope;
+        try {
+          const waited = await scope.run(() =>
+            awaitChangeActivity(settings, schedule, remaining)({ task: submitted, knownStatus: seen === 'processing' ? 'processing' : 'submitted', firstCheckAfterInterval: true }),
+          );
+          current = waited.snapshot;
+          this.polls += waited.checks;
+          for (let i = 0; i < waited.checks; i++) {
+            if (recheckMs === undefined) interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
+            else if ((recheckMs *= 2) >= interval) recheckMs = undefined;
+          }
+        } catch (err) {
+          // Woken: the loop looks at once (a cancellation of the workflow itself cancels the outer scope too).
+          if (isCancellation(err) && this.#wakeUp && !CancellationScope.current().consideredCancelled) continue;
+          if (!(err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT))) throw err;
+          this.#noteLastCheck(submitted, err);
+          const left = limit.at - Date.now();
+          if (left <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings, err);
+          // The server gives up when the schedule's next check would come after the deadline: look once more at it.
+          if (await condition(() => this.#wakeUp, left)) continue;
+          current = await this.#checkNow(submitted, settings, deadline);
+        } finally {
+          this.#waiting = undefined;
+        }
+      }
+      this.#record(submitted, current);
+      if (current.status === 'processing' && processingSince === undefined) processingSince = Date.now();
+      if (current.status === 'succeeded' || current.status === 'failed') return current;
+      // Re-checks help only when they come sooner than the schedule's next check; a new claim does not restart them.
+      if (endClaimed && recheckMs === undefined && CALLBACK_RECHECK_INITIAL_MS < interval) recheckMs = CALLBACK_RECHECK_INITIAL_MS;
+    }
+  }
+
+  /**
+   * A wait that ended at a deadline carries its last check in the last attempt's failure (TaskUnchangedDetails):
+   * its checks count as polls, and the status it saw is what the timeout reports.
+   */
+  #noteLastCheck(submitted: SubmittedTask, err: ActivityFailure): void {
+    let cause: unknown = err.cause;
+    if (cause instanceof TimeoutFailure) cause = cause.cause;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== TASK_UNCHANGED) return;
+    const last = cause.details?.[0] as TaskUnchangedDetails | undefined;
+    this.polls += last?.checks ?? 0;
+    if (last?.status !== undefined && last.status !== 'unknown') this.#record(submitted, { status: last.status });
+  }
+
+  /** One status query now (after a wake-up). Kling unreachable until past the deadline reports the timeout, with the cause. */
+  async #checkNow(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
+    try {
+      const current = await statusActivity(settings, deadline - Date.now())(submitted);
+      this.polls++;
+      return current;
+    } catch (err) {
+      if (err instanceof ActivityFailure && Date.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
+      throw err;
+    }
+  }
+
+  /** The wait before WAIT_IN_ACTIVITY_PATCH: a durable timer, then a status activity, per check. Unchanged, for replay. */
+  async #waitOnTimers(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
     let interval = settings.poll.initialMs;
     /** The next re-check's wait while a callback's end is unconfirmed; undefined: the normal schedule. */
     let recheckMs: number | undefined;
     const waitStartedAt = Date.now();
     let processingSince: number | undefined;
-    const nearest = (): { at: number; kind: DeadlineKind } => {
-      let best: { at: number; kind: DeadlineKind } = { at: deadline, kind: 'overall' };
-      const status = this.snapshotOf === submitted.taskId ? this.snapshot?.status : undefined;
-      if (settings.queuedDeadlineMs !== undefined && (status === undefined || status === 'submitted' || status === 'unknown')) {
-        const at = waitStartedAt + settings.queuedDeadlineMs;
-        if (at < best.at) best = { at, kind: 'queued' };
-      }
-      if (settings.processingDeadlineMs !== undefined && status === 'processing' && processingSince !== undefined) {
-        const at = processingSince + settings.processingDeadlineMs;
-        if (at < best.at) best = { at, kind: 'processing' };
-      }
-      return best;
-    };
+    const nearest = () => this.#nearest(submitted, settings, deadline, waitStartedAt, processingSince);
     for (;;) {
       const limit = nearest();
       const remaining = limit.at - Date.now();

@@ -54,11 +54,15 @@ function statusQueries(taskId: string, externalTaskId: string): number {
   return suite.stack.sim.requests.filter((r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId))).length;
 }
 
-/** The plan validateVideoRequest returned (the first completed activity of the run). */
+/**
+ * The plan validateVideoRequest returned: since 'kling-wait-in-activity-v1' the result of a local activity (the
+ * `result` of the run's first local-activity marker), before it the first completed activity of the run.
+ */
 async function planOf(workflowId: string): Promise<{ poll: { initialMs: number; maxMs: number } }> {
-  const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
-  const completed = (history.events ?? []).find((e) => e.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!;
-  return JSON.parse(Buffer.from(completed.result!.payloads![0]!.data!).toString('utf8'));
+  const events = (await suite.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const marker = events.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')?.markerRecordedEventAttributes;
+  const payload = marker ? marker.details!.result!.payloads![0]! : events.find((e) => e.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!.result!.payloads![0]!;
+  return JSON.parse(Buffer.from(payload.data!).toString('utf8'));
 }
 
 async function signalCount(workflowId: string): Promise<number> {

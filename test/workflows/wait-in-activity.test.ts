@@ -1,0 +1,103 @@
+// The wait on Kling since 'kling-wait-in-activity-v1' (issue 16): checks of a second or more live in the retries of
+// one awaitVideoTaskChange activity per status change, so the history records no timer and no activity per check.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../bench/history.js';
+import { progressQuery, taskUpdatedSignal } from '../../src/contract/messages.js';
+import { generateVideo } from '../../src/workflows/index.js';
+import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+import { captureHistory } from '../support/histories.js';
+import { createDevServerEnv, uniqueId } from '../support/servers.js';
+
+let env: TestWorkflowEnvironment;
+let stack: GenerationStack;
+
+/** Tasks stay queued 1.2 s, then process 1.5 s: with 1 s checks, one wait sees `processing` and the next `succeeded`. */
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  stack = await createGenerationStack(env, { simulator: { schedule: { submittedMs: 1_200, processingMs: 1_500 } } });
+});
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+const REQUEST = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A lighthouse beam sweeps across a stormy sea at night, wide shot', duration: 5 } as const;
+const ONE_SECOND = { initialInterval: 1_000, backoffCoefficient: 1, maxInterval: 1_000 };
+
+function start(options: Record<string, unknown>) {
+  return env.client.workflow.start(generateVideo, { args: [{ request: REQUEST, options }], workflowId: uniqueId('wait'), taskQueue: stack.taskQueue });
+}
+
+async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
+  return ((await handle.fetchHistory()).events ?? []) as HistoryEvent[];
+}
+const scheduled = (events: HistoryEvent[], type: string) => events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+/** Status queries for the task, less the rehost's own (it asks Kling for a fresh download URL). */
+const statusQueries = (taskId: string) => -1 + stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
+
+describe('generateVideo waits on Kling inside activity retries', () => {
+  it('records one wait activity per status change and no timer, however many checks it takes', async () => {
+    await stack.run(async () => {
+      const handle = await start({ poll: ONE_SECOND });
+      const result = await handle.result();
+      const events = await eventsOf(handle);
+      await captureHistory(handle, 'wait-in-activity-succeeded');
+      // submitted → processing, processing → succeeded: two waits, each ended by the change it waited for.
+      expect(scheduled(events, 'awaitVideoTaskChange')).toBe(2);
+      expect(scheduled(events, 'getVideoTaskStatus')).toBe(0);
+      expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(0);
+      // Every check the waits made is counted, and each was a real status query.
+      expect(result.polls).toBeGreaterThanOrEqual(2);
+      expect(result.polls).toBe(statusQueries(result.klingTaskId));
+      // Issue 16's budget per video: validation is a local activity, upserts are merged, one patch marker.
+      expect(events.length).toBeLessThanOrEqual(40);
+      expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+      const progress = await handle.query(progressQuery);
+      expect(progress.klingStatus).toBe('succeeded');
+    });
+  });
+
+  it('a callback wakes the wait: the waiting activity is cancelled and the task is checked at once', async () => {
+    await stack.run(async () => {
+      // A schedule far longer than the task: only the wake-up can end this wait in time.
+      const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
+      let progress = await handle.query(progressQuery);
+      while (progress.phase !== 'generating') {
+        await new Promise((r) => setTimeout(r, 100));
+        progress = await handle.query(progressQuery);
+      }
+      // Kling's callback, as the receiver forwards it, once the task really ended.
+      while (stack.sim.task(progress.klingTaskId!)?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
+      await handle.signal(taskUpdatedSignal, { taskId: progress.klingTaskId, status: 'succeeded' });
+      const result = await handle.result();
+      const events = await eventsOf(handle);
+      await captureHistory(handle, 'wait-in-activity-woken');
+      expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+      expect(scheduled(events, 'getVideoTaskStatus')).toBe(1);
+      expect(result.polls).toBe(1);
+      expect(statusQueries(result.klingTaskId)).toBe(1);
+    });
+  });
+
+  it('a callback claiming an end the query does not confirm yet is re-checked after about a second, in one wait', async () => {
+    await stack.run(async () => {
+      const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
+      let progress = await handle.query(progressQuery);
+      while (progress.phase !== 'generating') {
+        await new Promise((r) => setTimeout(r, 100));
+        progress = await handle.query(progressQuery);
+      }
+      // Premature: the task is still queued or processing when the claim arrives.
+      await handle.signal(taskUpdatedSignal, { taskId: progress.klingTaskId, status: 'succeeded' });
+      const result = await handle.result();
+      const events = await eventsOf(handle);
+      // The immediate check, then a re-check wait (1 s, doubling) that ends with the real end.
+      expect(scheduled(events, 'getVideoTaskStatus')).toBe(1);
+      expect(scheduled(events, 'awaitVideoTaskChange')).toBeGreaterThanOrEqual(2);
+      expect(result.polls).toBe(statusQueries(result.klingTaskId));
+      expect(result.polls).toBeLessThanOrEqual(6);
+    });
+  });
+});
