@@ -58,6 +58,7 @@ describe('multiPrompt: validation, each issue naming its field', () => {
     ['7 shots', { ...t2v, multiPrompt: Array.from({ length: 7 }, () => ({ prompt: 'x', duration: 1 })) }, 'multiPrompt', /at most 6 shots/],
     ['no shots', { ...t2v, multiPrompt: [] }, 'multiPrompt', /at least 1 shot/],
     ['a shot of 513 characters', { ...t2v, multiPrompt: [{ prompt: 'w'.repeat(513), duration: 5 }] }, 'multiPrompt.0.prompt', /at most 512/],
+    ['6 shots of 512 characters (3,1xx as a prompt, over 3072)', { ...t2v, multiPrompt: Array.from({ length: 6 }, () => ({ prompt: 'w'.repeat(512), duration: 1 })) }, 'multiPrompt', /over the limit of 3072/],
     ['an empty shot', { ...t2v, multiPrompt: [{ prompt: '  ', duration: 5 }] }, 'multiPrompt.0.prompt', /must not be empty/],
     ['a ";" inside a shot (new standard)', { ...t2v, multiPrompt: [{ prompt: 'a fox; a hare', duration: 5 }] }, 'multiPrompt.0.prompt', /";"/],
     ['a duration the model lacks', { ...t2v, multiPrompt: [{ prompt: 'a', duration: 10 }, { prompt: 'b', duration: 10 }] }, 'duration', /3–15 seconds, not 20/],
