@@ -1,5 +1,7 @@
-// generate / status / result / list / cancel as child processes against the shared Temporal dev server,
-// with an in-process worker (unique task queue), the Kling simulator and local storage in a temp directory.
+// generate / status / result / list / cancel against the shared Temporal dev server, with an in-process worker (unique
+// task queue), the Kling simulator and local storage in a temp directory. `cli` runs the program in this process
+// (runCliInProcess: a tsx process costs ~3 s of CPU a call); the checks of the environment, flags and exit codes at
+// the end run the bin as child processes.
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { createLocalStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
 import { installQuietTemporalRuntime, testServers, uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
-import { CLI_MAIN, cleanEnv, json, runCli, runCommand, type CliRun } from './cli-process.js';
+import { CLI_MAIN, cleanEnv, json, runCli, runCliInProcess, runCommand, type CliRun } from './cli-process.js';
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, golden hour, macro lens';
 const FAST = ['--poll-interval', '300', '--poll-max-interval', '1000'];
@@ -54,7 +56,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const cli = (args: string[]): Promise<CliRun> => runCli(args, { env, timeoutMs: 90_000 });
+const cli = (args: string[]): Promise<CliRun> => runCliInProcess(args, { env });
 
 async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
