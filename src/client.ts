@@ -203,7 +203,10 @@ export class VideoGenerationClient {
     return signedVideoUrl(stored.uri, { expiresInSeconds, storage: options.storage });
   }
 
-  /** Recent generations of this namespace (Temporal visibility), newest first: status, phase, model, Kling task. */
+  /**
+   * Recent generations, batches and adoptions of this namespace (Temporal visibility, LIST_WORKFLOW_TYPES), newest
+   * first: type, status, phase, model, Kling task.
+   */
   async list(options: { status?: keyof typeof LIST_STATUSES; limit?: number; query?: string } = {}): Promise<ListEntry[]> {
     const limit = options.limit ?? 20;
     const entries: ListEntry[] = [];

@@ -15,9 +15,14 @@ export const LIST_STATUSES = {
   'continued-as-new': 'ContinuedAsNew',
 } as const;
 
+/** The workflow types `list` shows: generations, batches of them, and adoptions of existing Kling tasks. */
+export const LIST_WORKFLOW_TYPES = ['generateVideo', 'generateBatch', 'adoptVideo'] as const;
+
 export interface ListEntry {
   workflowId: string;
   runId: string;
+  /** The workflow type: `generateVideo`, `generateBatch` or `adoptVideo`. */
+  type: string;
   status: string;
   startTime: string;
   closeTime?: string;
@@ -28,9 +33,9 @@ export interface ListEntry {
   klingStatus?: string;
 }
 
-/** The visibility query for `list`. */
+/** The visibility query for `list`: every LIST_WORKFLOW_TYPES workflow (the budget and slot entities are not listed). */
 export function listQuery(status: string | undefined, extra: string | undefined): string {
-  let query = "WorkflowType='generateVideo'";
+  let query = `(${LIST_WORKFLOW_TYPES.map((t) => `WorkflowType='${t}'`).join(' OR ')})`;
   if (status !== undefined) {
     const name = LIST_STATUSES[status.toLowerCase() as keyof typeof LIST_STATUSES];
     if (!name) throw new KlingValidationError([{ field: 'status', message: `must be one of ${Object.keys(LIST_STATUSES).join(', ')}` }]);
@@ -45,6 +50,7 @@ export function listQuery(status: string | undefined, extra: string | undefined)
 export function listEntry(w: {
   workflowId: string;
   runId: string;
+  type: string;
   status: { name: string };
   startTime: Date;
   closeTime?: Date;
@@ -52,8 +58,12 @@ export function listEntry(w: {
   searchAttributes?: unknown;
 }): ListEntry {
   const attribute = (key: string) => keywordAttribute(w, key);
+  const { workflowId, runId, ...times } = runFields(w);
   return {
-    ...runFields(w),
+    workflowId,
+    runId,
+    type: w.type,
+    ...times,
     taskQueue: w.taskQueue,
     model: attribute('KlingModel'),
     phase: attribute('KlingPhase'),

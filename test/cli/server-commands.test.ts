@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { KlingClient } from '../../src/kling/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -275,7 +276,7 @@ describe('generate, status, result, list, cancel', () => {
     expect(json<{ error: { type: string } }>(result).error.type).toBe('Cancelled');
   });
 
-  it('list shows the generations of this task queue, filtered by status', async () => {
+  it('list shows the generations, batches and adoptions of this task queue with a header and their type, filtered by status', async () => {
     const query = ['--query', `TaskQueue='${taskQueue}'`];
     const all = await eventually(
       () => cli(['list', ...query, '--limit', '50', '--json']),
@@ -296,7 +297,27 @@ describe('generate, status, result, list, cancel', () => {
     const limited = await cli(['list', ...query, '--limit', '1', '--json']);
     expect(json<unknown[]>(limited)).toHaveLength(1);
     const text = await cli(['list', ...query]);
-    expect(text.stdout).toContain(okId);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^START\s+STATUS\s+TYPE\s+PHASE\s+MODEL\s+WORKFLOW$/);
+    expect(lines.find((l) => l.endsWith(` ${okId}`))).toMatch(/COMPLETED\s+generateVideo\s+completed\s+kling-2\.6\s/);
+
+    // Batches and adoptions are listed too, each with its type (started on a queue no worker polls: only listed).
+    const { temporalAddress, temporalNamespace } = testServers();
+    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: temporalNamespace });
+    const unpolled = uniqueId('tq-list-types');
+    const started = { [uniqueId('list-batch')]: 'generateBatch', [uniqueId('list-adopt')]: 'adoptVideo', [uniqueId('list-video')]: 'generateVideo' };
+    try {
+      for (const [workflowId, type] of Object.entries(started)) await client.workflow.start(type, { taskQueue: unpolled, workflowId, args: [] });
+      const typed = await eventually(
+        () => cli(['list', '--query', `TaskQueue='${unpolled}'`, '--json']),
+        (run) => json<unknown[]>(run).length === 3,
+      );
+      expect(Object.fromEntries(json<{ workflowId: string; type: string }[]>(typed).map((e) => [e.workflowId, e.type]))).toEqual(started);
+    } finally {
+      for (const workflowId of Object.keys(started)) await client.workflow.getHandle(workflowId).terminate('list test done').catch(() => undefined);
+      await client.connection.close();
+    }
+
     const bad = await cli(['list', '--status', 'sleeping', '--json']);
     expect(bad.code).toBe(2);
     expect(json<{ error: { issues: { field: string }[] } }>(bad).error.issues[0]?.field).toBe('status');

@@ -7,10 +7,17 @@ import { listEntry, listQuery, LIST_STATUSES, type ListEntry } from '../../gener
 
 export { LIST_STATUSES, listQuery, type ListEntry } from '../../generation-queries.js';
 
+/** The text table of `list`: a header row, then one row per workflow (start, status, type, phase, model, id). */
+export function listTable(entries: readonly ListEntry[]): string[] {
+  const row = (start: string, status: string, type: string, phase: string, model: string, id: string) =>
+    `${start.padEnd(24)}  ${status.padEnd(10)} ${type.padEnd(13)} ${phase.padEnd(17)} ${model.padEnd(16)} ${id}`;
+  return [row('START', 'STATUS', 'TYPE', 'PHASE', 'MODEL', 'WORKFLOW'), ...entries.map((e) => row(e.startTime, e.status, e.type, e.phase ?? '-', e.model ?? '-', e.workflowId))];
+}
+
 export function registerList(program: Command, ctx: CliContext): void {
   program
     .command('list')
-    .description('Recent generations (Temporal visibility), most recent first.')
+    .description('Recent generations, batches and adoptions (Temporal visibility), most recent first.')
     .option('-s, --status <status>', `only this status: ${Object.keys(LIST_STATUSES).filter((s) => s !== 'canceled').join(' | ')}`)
     .option('-n, --limit <n>', 'at most n entries (default 20)', '20')
     .option('-q, --query <visibility-query>', "extra visibility filter, AND-ed (e.g. \"KlingModel='kling-2.6'\")")
@@ -24,7 +31,9 @@ Examples:
   $ kling-video list --status failed --limit 5 --json
   $ kling-video list --query "KlingModel='kling-3.0'"
 
-JSON: [{"workflowId","runId","status","startTime","closeTime"?,"taskQueue","model"?,"phase"?,"klingTaskId"?,"klingStatus"?}]`,
+Types: generateVideo (generate), generateBatch (batch), adoptVideo (adopt); add --query "WorkflowType='generateBatch'" for one.
+
+JSON: [{"workflowId","runId","type","status","startTime","closeTime"?,"taskQueue","model"?,"phase"?,"klingTaskId"?,"klingStatus"?}]`,
     )
     .action(
       action(ctx, async (opts: { status?: string; limit: string; query?: string; json?: boolean }) => {
@@ -46,8 +55,7 @@ JSON: [{"workflowId","runId","status","startTime","closeTime"?,"taskQueue","mode
             ctx.output.out('no generations found');
             return;
           }
-          for (const e of entries)
-            ctx.output.out(`${e.startTime}  ${e.status.padEnd(10)} ${(e.phase ?? '-').padEnd(17)} ${(e.model ?? '-').padEnd(16)} ${e.workflowId}`);
+          for (const line of listTable(entries)) ctx.output.out(line);
         } finally {
           await session.close();
         }
