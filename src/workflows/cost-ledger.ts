@@ -25,7 +25,19 @@ export class CostLedger {
   pendingExternalTaskId?: string;
   /** The request's fingerprint, so a re-run of the workflow id can tell whether these tasks were for its request. */
   requestSha256?: string;
+  /** Credits estimated for a request refused before a plan existed (maxCredits): recorded, though nothing was spent. */
+  refusedEstimateCredits?: number;
   readonly tasks: TaskCost[] = [];
+
+  /**
+   * A BudgetExceeded refusal before a plan existed (validation's maxCredits check): its details carry the estimate,
+   * which the ledger would otherwise lose (`costs` showed `EST -`). `model` is the one the request named.
+   */
+  refusedBeforePlan(details: unknown, model: string | undefined): void {
+    const estimated = (details as { estimatedCredits?: unknown } | null | undefined)?.estimatedCredits;
+    if (typeof estimated === 'number' && Number.isFinite(estimated)) this.refusedEstimateCredits = estimated;
+    this.model ??= model;
+  }
 
   /** A task Kling accepted (or one a retry adopted). */
   submitted(klingTaskId: string, externalTaskId: string): void {
@@ -74,7 +86,7 @@ export class CostLedger {
     const last = this.tasks[this.tasks.length - 1];
     return strip({
       model: this.model ?? e?.model,
-      estimatedCredits: e?.credits,
+      estimatedCredits: e?.credits ?? this.refusedEstimateCredits,
       creditsPerUnit: e?.creditsPerUnit,
       actualUnits: this.actualUnits,
       actualCredits: this.actualCredits,

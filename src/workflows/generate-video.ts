@@ -218,6 +218,9 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
     if (isCancellation(err)) return await onCancelled(err);
     phase = 'failed';
     const failure = pendingCreate ? withTaskReference(toWorkflowFailure(err), pendingCreate) : toWorkflowFailure(err);
+    // Refused before a plan existed (maxCredits): the failure's details still know the estimate; the memo keeps it.
+    // The memo's content only (the same upsert command): no patch (docs/architecture.md, "Payload-only changes").
+    if (!ledger.estimate && failure.type === FailureType.BudgetExceeded) ledger.refusedBeforePlan(failure.details?.[0], requestedModel);
     await CancellationScope.nonCancellable(async () => {
       attributes.flush([{ key: KlingPhase, value: 'failed' }]);
       await holds.closeAll();

@@ -33,7 +33,9 @@ describe('budgets refuse before any create call', () => {
       expect(failure.message).toMatch(/maxCredits.*50.*49/);
       expect(failure.details?.[0]).toMatchObject({ budget: 'maxCredits', estimatedCredits: 50, maxCredits: 49 });
       expect(creates(suite.stack.sim).length).toBe(before);
-      expect((await handle.describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'budget_refused', submission: 'none' });
+      // The estimate is known though no plan was made: the memo keeps it (and the model), so `costs` shows it.
+      expect((await handle.describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'budget_refused', submission: 'none', estimatedCredits: 50, model: 'kling-2.6' });
+      await captureHistory(handle, 'max-credits-refused');
     });
   });
 
