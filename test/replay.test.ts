@@ -34,8 +34,6 @@ const REQUIRED = [
   'wait-in-activity-succeeded', 'wait-in-activity-woken',
   // A maxCredits refusal keeps its estimate and the requested model in the cost memo (memo content: no patch).
   'max-credits-refused',
-  // A maxCredits refusal keeps its estimate and the requested model in the cost memo (memo content: no patch).
-  'max-credits-refused',
 ];
 
 interface HistoryJson {
