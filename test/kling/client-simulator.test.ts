@@ -11,6 +11,7 @@ import {
   type TaskRef,
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { creates } from '../support/creates.js';
 
 // Each seed pitfall is exercised through the client against the simulator over HTTP: if one came back,
 // the simulator (written from the references, not from the client) would refuse or the assertion would fail.
@@ -37,13 +38,12 @@ async function finish(client: KlingClient, ref: TaskRef): Promise<KlingTask> {
   throw new Error('task never finished');
 }
 const refOf = (t: KlingTask): TaskRef => ({ standard: t.standard, kind: t.kind, taskId: t.taskId });
-const creates = () => sim.requests.filter((r) => r.routeKind === 'create');
 
 describe('Kling client against the simulator', () => {
   it('pitfall 1: on the legacy wire duration goes out as the string "10"; the simulator refuses an integer', async () => {
     const client = akskClient();
     const task = await client.createTask({ model: 'kling-v2-6', kind: 'text-to-video', prompt: PROMPT, duration: 10 });
-    expect(creates().at(-1)?.body).toMatchObject({ duration: '10', model_name: 'kling-v2-6' });
+    expect(creates(sim).at(-1)?.body).toMatchObject({ duration: '10', model_name: 'kling-v2-6' });
     expect((await finish(client, refOf(task))).status).toBe('succeeded');
 
     // The same body with an integer duration, as a careless client would send it, is a 400/1201.
@@ -61,12 +61,12 @@ describe('Kling client against the simulator', () => {
 
   it('pitfall 1 (new standard): duration goes out as an integer', async () => {
     await apiKeyClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: '10' });
-    expect(creates().at(-1)).toMatchObject({ path: '/text-to-video/kling-2.6', body: { settings: { duration: 10 } } });
+    expect(creates(sim).at(-1)).toMatchObject({ path: '/text-to-video/kling-2.6', body: { settings: { duration: 10 } } });
   });
 
   it('pitfall 2: the client’s JWT is accepted; one without typ is refused by the simulator', async () => {
     await akskClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' });
-    expect(creates().at(-1)).toMatchObject({ authKind: 'jwt', status: 200 });
+    expect(creates(sim).at(-1)).toMatchObject({ authKind: 'jwt', status: 200 });
 
     const noTyp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('sim-ak')
       .setExpirationTime(Math.floor(clock.now() / 1000) + 1800).setNotBefore(Math.floor(clock.now() / 1000) - 5)
@@ -93,7 +93,7 @@ describe('Kling client against the simulator', () => {
     sim.faults.script([{ kind: 'token-expired-1004', route: 'create' }]);
     const task = await client.createTask({ model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT });
     expect(task.status).toBe('submitted');
-    expect(creates().map((r) => r.status)).toEqual([401, 200]);
+    expect(creates(sim).map((r) => r.status)).toEqual([401, 200]);
   });
 
   it('pitfall 6: mixed image-to-video features are refused before any request', async () => {
@@ -161,7 +161,7 @@ describe('Kling client against the simulator', () => {
       expect(res.headers.get('content-type')).toBe('video/mp4');
       expect(Buffer.from(await res.arrayBuffer()).equals(sim.videoBytes(task.taskId))).toBe(true);
     }
-    expect(creates().map((r) => r.path)).toEqual(['/image-to-video/kling-2.6', '/v1/videos/image2video']);
+    expect(creates(sim).map((r) => r.path)).toEqual(['/image-to-video/kling-2.6', '/v1/videos/image2video']);
     expect(viaNew.standard).toBe('new');
     expect(viaLegacy.standard).toBe('legacy');
     expect(viaNew.unitsDeducted).toBe(viaLegacy.unitsDeducted);
@@ -171,16 +171,16 @@ describe('Kling client against the simulator', () => {
     const client = apiKeyClient();
     const voicedNew = { model: 'kling-2.6', kind: 'image-to-video', image: 'https://example.com/first.png', prompt: 'The captain says hello, voice @1', audio: true, voices: [{ voiceId: 'voice-a' }] };
     const newTask = await finish(client, refOf(await client.createTask(voicedNew)));
-    expect(creates().at(-1)?.body).toMatchObject({ contents: expect.arrayContaining([{ type: 'voice', voice_id: 'voice-a', id: '1' }]), settings: { audio: 'native', resolution: '1080p' } });
+    expect(creates(sim).at(-1)?.body).toMatchObject({ contents: expect.arrayContaining([{ type: 'voice', voice_id: 'voice-a', id: '1' }]), settings: { audio: 'native', resolution: '1080p' } });
     expect(newTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedNew)).units);
 
     const voicedLegacy = { model: 'kling-v2-6', kind: 'text-to-video', prompt: 'The captain says <<<voice_1>>> hello', audio: true, voices: [{ voiceId: 'voice-a' }], standard: 'legacy' };
     const legacyTask = await finish(client, refOf(await client.createTask(voicedLegacy)));
-    expect(creates().at(-1)?.body).toMatchObject({ voice_list: [{ voice_id: 'voice-a' }], sound: 'on', mode: 'pro' });
+    expect(creates(sim).at(-1)?.body).toMatchObject({ voice_list: [{ voice_id: 'voice-a' }], sound: 'on', mode: 'pro' });
     expect(legacyTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedLegacy)).units);
 
     await client.createTask({ model: 'kling-3.0', kind: 'image-to-video', prompt: 'Both characters wave', elements: [{ elementId: 'el-1' }, { elementId: 'el-2' }] });
-    expect(creates().at(-1)).toMatchObject({ status: 200, body: { contents: expect.arrayContaining([{ type: 'element', element_id: 'el-2', id: '2' }]) } });
+    expect(creates(sim).at(-1)).toMatchObject({ status: 200, body: { contents: expect.arrayContaining([{ type: 'element', element_id: 'el-2', id: '2' }]) } });
   });
 
   it('looks tasks up by external id on both standards and answers unknown tasks with undefined', async () => {
@@ -275,7 +275,7 @@ describe('Kling client against the simulator', () => {
       const settings = (client.wireRequest(request).body as { settings?: Record<string, unknown> }).settings ?? {};
       expect(settings.multi_shot, JSON.stringify(request)).toBe(expected);
       await client.createTask(request);
-      const sent = creates().at(-1)!;
+      const sent = creates(sim).at(-1)!;
       expect(sent.status, JSON.stringify(request)).toBe(200);
       const body = sent.body as { settings?: Record<string, unknown>; multi_shot?: unknown };
       expect(body.settings?.multi_shot ?? body.multi_shot).toBe(expected);
@@ -335,7 +335,7 @@ describe('Kling client against the simulator', () => {
     const lax = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } });
     await lax.createTask({ ...base, image: 'http://127.0.0.1:8080/a.png' });
     await lax.createTask({ ...base, image: 'http://localhost/a.png', standard: 'legacy' });
-    expect(creates().map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(creates(sim).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     clock.advance(10_000); // the account has 5 slots: let these finish
     // Each switch lifts only its own rule.
     const httpOnly = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true } });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateCredits, KlingClient, KlingValidationError, type KlingTask, type TaskRef } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { OMNI_REFUSED } from './omni-cases.js';
+import { creates } from '../support/creates.js';
 
 // Issue 20: omni-video through the client against the simulator over HTTP. The simulator's omni validator is written
 // from the references (NEW §1.3, §3.3), not from the client: a body the client got wrong would be refused there.
@@ -51,7 +52,6 @@ async function finish(c: KlingClient, ref: TaskRef): Promise<KlingTask> {
   throw new Error('task never finished');
 }
 const refOf = (t: KlingTask): TaskRef => ({ standard: t.standard, kind: t.kind, taskId: t.taskId });
-const creates = () => sim.requests.filter((r) => r.routeKind === 'create');
 
 /** A raw new-standard create, bypassing the client's validation: what the simulator answers on its own. */
 async function rawOmni(model: string, body: unknown): Promise<{ status: number; code: number; message: string }> {
@@ -79,7 +79,7 @@ describe('omni-video: client against the simulator', () => {
     };
     const task = await c.createTask(request);
     expect(task).toMatchObject({ standard: 'new', kind: 'omni-video', status: 'submitted' });
-    expect(creates().at(-1)).toMatchObject({
+    expect(creates(sim).at(-1)).toMatchObject({
       path: '/omni-video/kling-3.0-omni',
       status: 200,
       body: {
@@ -108,7 +108,7 @@ describe('omni-video: client against the simulator', () => {
   it('the ledger records the video input and the audio mode (kling-o1, base video, original audio: 1.2 units/s at 1080p)', async () => {
     const c = client();
     const task = await c.createTask({ ...o1, prompt: 'Make @video_1 rainy', baseVideo: { url: VID }, audio: 'original', resolution: '1080p', duration: 10 });
-    expect(creates().at(-1)?.body).toEqual({
+    expect(creates(sim).at(-1)?.body).toEqual({
       contents: [
         { type: 'prompt', text: 'Make @video_1 rainy' },
         { type: 'base_video', url: VID, id: 'video_1' },
@@ -131,7 +131,7 @@ describe('omni-video: client against the simulator', () => {
   it('prompt only: the client sends aspect_ratio 16:9, which the simulator requires (NEW §9 item 16 strict reading)', async () => {
     const c = client();
     const task = await c.createTask({ ...o1 });
-    expect(creates().at(-1)?.body).toMatchObject({ settings: { aspect_ratio: '16:9', audio: 'off' } });
+    expect(creates(sim).at(-1)?.body).toMatchObject({ settings: { aspect_ratio: '16:9', audio: 'off' } });
     expect((await finish(c, refOf(task))).unitsDeducted).toBe(3); // O1 no video input, 720p, 5 s × 0.6
     expect(await rawOmni('kling-o1', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({ status: 400, code: 1201, message: expect.stringMatching(/aspect_ratio/) });
   });
@@ -139,7 +139,7 @@ describe('omni-video: client against the simulator', () => {
   it('multi-shot: the client sends multi_shot true with a prompt in shot syntax that adds up; the simulator accepts it', async () => {
     const c = client();
     await c.createTask({ ...omni, prompt: 'shot 1, 2, @image_1 wakes up; shot 2, 4, the cat leaps;', multiShot: true, duration: 6 });
-    expect(creates().at(-1)).toMatchObject({ status: 200, body: { settings: { multi_shot: true, duration: 6 } } });
+    expect(creates(sim).at(-1)).toMatchObject({ status: 200, body: { settings: { multi_shot: true, duration: 6 } } });
   });
 
   it('refuses the documented impossible combinations before sending anything, naming the field', async () => {
@@ -162,7 +162,7 @@ describe('omni-video: client against the simulator', () => {
       expect(err, JSON.stringify(request)).toBeInstanceOf(KlingValidationError);
       expect((err as KlingValidationError).issues.map((i) => i.field), JSON.stringify(request)).toContain(field);
     }
-    expect(creates()).toHaveLength(0);
+    expect(creates(sim)).toHaveLength(0);
   });
 });
 

@@ -13,9 +13,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes.js';
-import type { RequestLogEntry } from '../../src/simulator/request-log.js';
-import { createGenerationStack, type GenerationStack, type GenerationStackOptions, type Simulator } from './generation-stack.js';
+import { createGenerationStack, type GenerationStack, type GenerationStackOptions } from './generation-stack.js';
 import { createDevServerEnv, createTimeSkippingEnv } from './servers.js';
+
+export { creates } from './creates.js';
 
 /**
  * Poll settings for workflows against the simulator (tasks end within about a second): first check after 200 ms,
@@ -87,15 +88,4 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
-}
-
-/**
- * The creates the simulator received (either standard, every kind; `POST /tasks` is the new standard's list, not a
- * create), oldest first. `workflowId`: only those whose body names it (the external task id starts with the
- * workflow id); `since`: only those logged after the first `since` requests (`sim.requests.length` read earlier).
- */
-export function creates(sim: Simulator, filter: { workflowId?: string; since?: number } = {}): RequestLogEntry[] {
-  return sim.requests
-    .slice(filter.since ?? 0)
-    .filter((r) => r.routeKind === 'create' && (filter.workflowId === undefined || JSON.stringify(r.body ?? '').includes(filter.workflowId)));
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BatchRequest, GenerationRequest } from '../../src/client.js';
 import type { AdoptVideoInput } from '../../src/contract/generation.js';
 import { adoptVideo, generateBatch } from '../../src/workflows/index.js';
-import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { SIM_CREDENTIALS } from '../support/generation-stack.js';
+import { uniqueId } from '../support/servers.js';
+import { creates, useGenerationStack } from '../support/suite.js';
 
 // Issue 20 item 5: generateBatch and adoptVideo take omni-video and motion-control unchanged (dev server, the Kling
 // simulator, fake-gcs-server): a mixed batch is estimated per item from NEW §7.1, looked up by the batch's watcher
@@ -14,24 +14,12 @@ import { createDevServerEnv, uniqueId } from '../support/servers.js';
 const IMG = 'https://cdn.example.com/fox.png';
 const VID = 'https://cdn.example.com/moves.mp4';
 
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  // Tasks stay in `processing` for 3 s: long enough for the batch's watcher (every 500 ms) to look them up.
-  stack = await createGenerationStack(env, { simulator: { schedule: { submittedMs: 200, processingMs: 3_000 }, videoSizeBytes: 2048 } });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
-
-const creates = () => stack.sim.requests.filter((r) => r.method === 'POST' && r.routeKind === 'create');
+// Tasks stay in `processing` for 3 s: long enough for the batch's watcher (every 500 ms) to look them up.
+const suite = useGenerationStack({ simulator: { schedule: { submittedMs: 200, processingMs: 3_000 }, videoSizeBytes: 2048 } });
 
 async function storedSha256(objectName: string): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stack.storage.read(objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  for await (const chunk of suite.stack.storage.read(objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
   return createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
 }
 
@@ -52,15 +40,15 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
     ];
     const batchId = uniqueId('newkinds');
     const input: BatchRequest = { items: items.map((request) => ({ request })), options: { batchPolling: { interval: '500ms' } } };
-    const before = creates().length;
-    const result = await stack.run(async () =>
-      (await env.client.workflow.start(generateBatch, { args: [input], workflowId: batchId, taskQueue: stack.taskQueue })).result(),
+    const before = creates(suite.stack.sim).length;
+    const result = await suite.stack.run(async () =>
+      (await suite.env.client.workflow.start(generateBatch, { args: [input], workflowId: batchId, taskQueue: suite.stack.taskQueue })).result(),
     );
 
-    expect(creates().slice(before).map((r) => r.path).sort()).toEqual(
+    expect(creates(suite.stack.sim).slice(before).map((r) => r.path).sort()).toEqual(
       ['/motion-control/kling-2.6', '/motion-control/kling-3.0', '/omni-video/kling-3.0-omni', '/omni-video/kling-o1', '/text-to-video/kling-3.0'],
     );
-    expect(creates().slice(before).find((r) => r.path === '/text-to-video/kling-3.0')?.body).toMatchObject({
+    expect(creates(suite.stack.sim).slice(before).find((r) => r.path === '/text-to-video/kling-3.0')?.body).toMatchObject({
       prompt: 'shot 1, 2, A fox trots across snow; shot 2, 3, The fox leaps into a snowbank;',
       settings: { duration: 5, multi_shot: true },
     });
@@ -77,14 +65,14 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
       const outcome = byIndex.get(index)!;
       expect(outcome, `item ${index}`).toMatchObject({ outcome: 'succeeded', model, estimatedCredits: estimated, actualCredits: actual });
       if (outcome.outcome !== 'succeeded') continue;
-      expect(outcome.uri).toMatch(new RegExp(`^gs://${stack.bucket}/videos/`));
-      const objectName = outcome.uri.replace(`gs://${stack.bucket}/videos/`, '');
-      expect(await storedSha256(objectName)).toBe(stack.sim.videoSha256(outcome.klingTaskId));
+      expect(outcome.uri).toMatch(new RegExp(`^gs://${suite.stack.bucket}/videos/`));
+      const objectName = outcome.uri.replace(`gs://${suite.stack.bucket}/videos/`, '');
+      expect(await storedSha256(objectName)).toBe(suite.stack.sim.videoSha256(outcome.klingTaskId));
     }
     expect(result.progress.credits).toMatchObject({ estimated: 200, actual: 175 });
 
     // The batched lookup: the watcher's `GET /tasks?external_task_ids=…` named every item's task.
-    const looked = stack.sim.requests
+    const looked = suite.stack.sim.requests
       .filter((r) => r.method === 'GET' && r.path === '/tasks' && (r.query.external_task_ids ?? '').startsWith(`${batchId}-`))
       .flatMap((r) => r.query.external_task_ids!.split(','));
     for (const index of [0, 1, 2, 3, 4]) expect(looked.some((id) => id.startsWith(`${batchId}-${index}-`)), `item ${index} looked up`).toBe(true);
@@ -94,7 +82,7 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
 describe('adoptVideo with omni-video and motion-control tasks created outside Temporal', () => {
   /** The adoption plan the workflow recorded (planAdoption's result in its history). */
   async function adoptionPlan(workflowId: string): Promise<{ task: { kind: string; standard: string; taskId: string } }> {
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
     for (const event of history.events ?? []) {
       const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
       if (!payload) continue;
@@ -104,29 +92,29 @@ describe('adoptVideo with omni-video and motion-control tasks created outside Te
     throw new Error('no adoption plan in the history');
   }
   const adopt = (input: AdoptVideoInput, workflowId = uniqueId('adopt-newkind')) =>
-    env.client.workflow.start(adoptVideo, { args: [input], workflowId, taskQueue: stack.taskQueue });
+    suite.env.client.workflow.start(adoptVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
 
   it('an omni-video task (created by the Kling client elsewhere) is adopted by task id with its kind; the cost is Kling\'s deduction', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const externalTaskId = uniqueId('omni-elsewhere');
-      const created = await stack.kling.createTask({ model: 'kling-3.0-omni', kind: 'omni-video', prompt: 'A fox at dusk', resolution: '1080p', duration: 4, externalTaskId });
-      const before = creates().length;
+      const created = await suite.stack.kling.createTask({ model: 'kling-3.0-omni', kind: 'omni-video', prompt: 'A fox at dusk', resolution: '1080p', duration: 4, externalTaskId });
+      const before = creates(suite.stack.sim).length;
       const handle = await adopt({ taskId: created.taskId, kind: 'omni-video', options: { poll: { initialInterval: 200, maxInterval: 500 } } });
       const result = await handle.result();
-      expect(creates()).toHaveLength(before);
+      expect(creates(suite.stack.sim)).toHaveLength(before);
       expect(result).toMatchObject({ klingTaskId: created.taskId, externalTaskId, standard: 'new', submissions: 0, adopted: true });
       // §7.1 Kling 3.0 Omni, no video input, silent, 1080p: 0.8 units/s × 4 s = 3.2 units = 32 credits.
-      expect(stack.sim.task(created.taskId)!.chargedUnits).toBeCloseTo(3.2);
+      expect(suite.stack.sim.task(created.taskId)!.chargedUnits).toBeCloseTo(3.2);
       expect(result.credits.actual).toBeCloseTo(32);
-      expect(await storedSha256(result.objectName)).toBe(stack.sim.videoSha256(created.taskId));
+      expect(await storedSha256(result.objectName)).toBe(suite.stack.sim.videoSha256(created.taskId));
       expect((await adoptionPlan(handle.workflowId)).task).toMatchObject({ taskId: created.taskId, standard: 'new', kind: 'omni-video' });
     });
   });
 
   it('a motion-control task created over the simulator\'s HTTP API is adopted by its external id with its kind; billed on the output', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const externalTaskId = uniqueId('motion-elsewhere');
-      const res = await fetch(`${stack.sim.url}/motion-control/kling-3.0`, {
+      const res = await fetch(`${suite.stack.sim.url}/motion-control/kling-3.0`, {
         method: 'POST',
         headers: { authorization: `Bearer ${SIM_CREDENTIALS.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -138,15 +126,15 @@ describe('adoptVideo with omni-video and motion-control tasks created outside Te
       const body = (await res.json()) as { code: number; data: { id: string } };
       expect(body.code).toBe(0);
       const taskId = body.data.id;
-      const before = creates().length;
+      const before = creates(suite.stack.sim).length;
       const handle = await adopt({ id: externalTaskId, kind: 'motion-control', options: { poll: { initialInterval: 200, maxInterval: 500 } } });
       const result = await handle.result();
-      expect(creates()).toHaveLength(before);
+      expect(creates(suite.stack.sim)).toHaveLength(before);
       expect(result).toMatchObject({ klingTaskId: taskId, externalTaskId, standard: 'new', adopted: true });
       // §7.1 Kling 3.0 motion control 1080p: 1.2 units/s × the output's rounded seconds (simulated 5.041 s → 5) = 6 units.
-      expect(stack.sim.task(taskId)!.chargedUnits).toBeCloseTo(6);
+      expect(suite.stack.sim.task(taskId)!.chargedUnits).toBeCloseTo(6);
       expect(result.credits.actual).toBeCloseTo(60);
-      expect(await storedSha256(result.objectName)).toBe(stack.sim.videoSha256(taskId));
+      expect(await storedSha256(result.objectName)).toBe(suite.stack.sim.videoSha256(taskId));
       expect((await adoptionPlan(handle.workflowId)).task).toMatchObject({ taskId, standard: 'new', kind: 'motion-control' });
     });
   });
