@@ -1,4 +1,5 @@
-// `kling-video costs` as a child process against the shared Temporal dev server. The ledger rows are generateVideo
+// `kling-video costs` against the shared Temporal dev server (in this process through runCliInProcess; the
+// refusals of a bad --since and an unreachable server as child processes). The ledger rows are generateVideo
 // executions started with a `klingCosts` memo (what the workflow writes), on a task queue no worker polls, so the
 // test depends only on the memo contract (src/contract/costs.ts), not on the workflow's progress.
 import { Client, Connection } from '@temporalio/client';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSince, type CostsReport } from '../../src/cli/commands/costs.js';
 import { COST_MEMO_KEY, type CostRecord } from '../../src/contract/costs.js';
 import { testServers, uniqueId } from '../support/servers.js';
-import { cleanEnv, json, runCli, type CliRun } from './cli-process.js';
+import { cleanEnv, json, runCli, runCliInProcess, type CliRun } from './cli-process.js';
 
 const RECORDS: Record<string, CostRecord | undefined> = {
   ok: {
@@ -63,7 +64,7 @@ afterAll(async () => {
   await connection?.close();
 });
 
-const costs = (args: string[]): Promise<CliRun> => runCli(['costs', '--query', `TaskQueue='${taskQueue}'`, ...args], { env, timeoutMs: 60_000 });
+const costs = (args: string[]): Promise<CliRun> => runCliInProcess(['costs', '--query', `TaskQueue='${taskQueue}'`, ...args], { env });
 
 describe('kling-video costs', () => {
   it('--json: one entry per generation with its memo’s estimate, actual, drift and outcome, and the totals', async () => {
