@@ -3,6 +3,7 @@
 //   npm run bench -- --quick                    a two-minute rehearsal (N=20, 5 s generations, 10 MiB)
 //   npm run bench -- --n 100,1000 --generation-seconds 30 --only scale
 //   npm run bench -- --only scale --floor-variants all     the floor rows (b) and (c) too (issue 16)
+//   npm run bench -- --only slots --slots-n 60 --slots-generation-seconds 10    account-wide admission (issue 17)
 //   npm run bench -- --help
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
@@ -13,11 +14,12 @@ import { runCalls, WAIT_MODES, type CallsRow } from './calls.js';
 import { parseFloorVariants, type FloorVariant } from './floor.js';
 import { baselineTable, callsTable, callsTargets, evaluateTargets, floorTable, floorTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
 import { runScale, type ScaleRow } from './scale.js';
+import { runSlots, SLOT_MODES, slotsTable, slotsTargets, type SlotsRow } from './slots.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { runTransfer, type TransferRow } from './transfer.js';
 import type { PollPlan } from './workload.js';
 
-const SECTIONS = ['scale', 'transfer', 'baseline', 'calls'] as const;
+const SECTIONS = ['scale', 'transfer', 'baseline', 'calls', 'slots'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function positiveList(value: string): number[] {
@@ -57,6 +59,9 @@ interface Flags {
   callsBatchIntervalSeconds: number;
   maxWorkflowTasks?: number;
   maxActivities?: number;
+  slotsN?: number[];
+  slotsGenerationSeconds?: number;
+  slotsOutside: number;
   only: Section[];
   markdownOut?: string;
 }
@@ -80,6 +85,9 @@ const program = new Command('bench')
   .option('--calls-n <list>', 'calls: videos per waiting mode, one run per N (default 20,100; 20 with --quick)', positiveList)
   .option('--calls-generation-seconds <s>', 'calls: generation time (default 20; 5 with --quick)', positive)
   .option('--calls-batch-interval-seconds <s>', "calls: the batch's lookup interval (default 5, the first poll of per-video polling)", positive, 5)
+  .option('--slots-n <list>', 'slots: videos per mode, one run per N (default 60; 12 with --quick)', positiveList)
+  .option('--slots-generation-seconds <s>', 'slots: generation time (default 10; 3 with --quick)', positive)
+  .option('--slots-outside <n>', 'slots: slots of the 5 taken by tasks created outside the project (default 0; the issue\'s 20 % is 1)', (v) => Math.floor(Number(v)), 0)
   .addOption(
     new Option(
       '--floor-variants <list>',
@@ -131,6 +139,7 @@ async function main(): Promise<void> {
   const transferRows: TransferRow[] = [];
   const seedRows: SeedRow[] = [];
   const callsRows: CallsRow[] = [];
+  const slotsRows: SlotsRow[] = [];
   const baselineWorkflowRows: ScaleRow[] = [];
   const failures: string[] = [];
   try {
@@ -183,6 +192,12 @@ async function main(): Promise<void> {
           await attempt(`calls ${mode}`, () => runCalls(servers, { mode, n, generationMs: callsGenerationMs, videoBytes: 1024 * 1024, batchIntervalMs: flags.callsBatchIntervalSeconds * 1000 }, log)),
         );
     }
+    if (only.has('slots')) {
+      const slotsGenerationMs = (flags.slotsGenerationSeconds ?? (quick ? 3 : 10)) * 1000;
+      for (const n of flags.slotsN ?? (quick ? [12] : [60]))
+        for (const mode of SLOT_MODES)
+          push(slotsRows, await attempt(`slots ${mode} N=${n}`, () => runSlots(servers, { mode, n, generationMs: slotsGenerationMs, poll, outside: flags.slotsOutside }, log)));
+    }
   } finally {
     log('stopping the servers…');
     await stack?.close();
@@ -203,11 +218,13 @@ async function main(): Promise<void> {
     tables.push(baseline);
   }
   if (callsRows.length > 0) tables.push(callsTable(callsRows));
+  if (slotsRows.length > 0) tables.push(slotsTable(slotsRows));
   tables.push(
     targetsTable([
       ...evaluateTargets(scaleRows, transferRows),
       ...(only.has('scale') && flags.floorVariants.length > 0 ? floorTargets(scaleRows, floorRows) : []),
       ...(only.has('calls') ? callsTargets(callsRows) : []),
+      ...(only.has('slots') ? slotsTargets(slotsRows) : []),
     ]),
   );
 
