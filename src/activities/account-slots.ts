@@ -72,7 +72,7 @@ export function parseSlotsSetting(value: string, resolve: (model: string) => str
 
 /**
  * Asks the bucket's `accountSlots` entity for a slot: Update-with-Start (started on first use, joined
- * afterwards), deduplicated by the request's key, so a retried attempt gets the answer the first one got. The
+ * afterwards), deduplicated by the request's key and run, so a retried attempt gets the answer the first one got. The
  * requester is this activity's workflow run; a slot not granted at once arrives later as a `slotGranted` signal.
  */
 export async function requestAccountSlot(args: { taskQueue: string; bucket: string; request: Omit<SlotRequest, 'workflowId' | 'runId'> }): Promise<SlotAnswer> {
@@ -87,7 +87,8 @@ export async function requestAccountSlot(args: { taskQueue: string; bucket: stri
   });
   return client.workflow.executeUpdateWithStart(requestSlotUpdate, {
     args: [{ ...args.request, workflowId: execution.workflowId, runId: execution.runId }],
-    updateId: args.request.key,
+    // Per key and run: a retried attempt is deduplicated, while a reset run (same key, new run id) is heard again.
+    updateId: `${args.request.key}/${execution.runId}`,
     startWorkflowOperation,
   });
 }

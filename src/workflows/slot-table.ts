@@ -38,7 +38,15 @@ export class SlotTable {
   request(r: SlotRequest, now: number): SlotAnswer {
     this.state.limit = r.limit;
     this.state.leaseCheckMs = r.leaseCheckMs;
-    if (!this.#holder(r.key) && !this.#waiter(r.key)) {
+    // The same key from another run of the workflow (a reset keeps the first run id the key is made of): that run
+    // is the requester now, so grants and lease checks follow it.
+    const known = this.#holder(r.key) ?? this.#waiter(r.key);
+    if (known && known.runId !== r.runId) {
+      known.workflowId = r.workflowId;
+      known.runId = r.runId;
+      if ('orphaned' in known) delete known.orphaned;
+    }
+    if (!known) {
       const waiter: SlotWaiter = { key: r.key, workflowId: r.workflowId, runId: r.runId, task: r.task, priority: r.priority, since: now, seq: ++this.state.seq };
       this.state.queue.push(waiter);
       this.state.queue.sort((a, b) => b.priority - a.priority || a.seq - b.seq);

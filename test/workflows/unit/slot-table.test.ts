@@ -54,6 +54,19 @@ describe('SlotTable', () => {
     expect(t.state.holders).toHaveLength(1);
   });
 
+  it('the same key from a new run (a reset) moves the holder or waiter to that run', () => {
+    const t = table();
+    t.request(req('a', { limit: 1 }), 0);
+    t.grant(0);
+    t.orphan('a', { standard: 'new', kind: 'text-to-video', externalTaskId: 'ext-a' });
+    t.request(req('b', { limit: 1 }), 0);
+    expect(t.request(req('a', { limit: 1, runId: 'run-a-reset' }), 5).granted).toBe(true);
+    expect(t.state.holders[0]).toMatchObject({ key: 'a', runId: 'run-a-reset' });
+    expect(t.state.holders[0]!.orphaned).toBeUndefined();
+    t.request(req('b', { limit: 1, runId: 'run-b-reset' }), 5);
+    expect(t.state.queue.map((w) => [w.key, w.runId])).toEqual([['b', 'run-b-reset']]);
+  });
+
   it('a waiter that gives up leaves the queue; an unknown key changes nothing', () => {
     const t = table();
     t.request(req('a', { limit: 1 }), 0);
