@@ -11,6 +11,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: [
       'test/support/global-setup.ts',
+      // Workflow bundles built once per run and shared by the test files (test/support/workflow-bundle.ts).
+      'test/support/bundle-cache-setup.ts',
       // Secret sweep (test/security/secret-sweep.test.ts): a run-wide log directory, and the sweep file runs last.
       'test/security/sweep-setup.ts',
     ],

@@ -1,10 +1,14 @@
-// Bundles workflow code once per test file (vitest runs each file in a fresh module graph, so the cache
-// below lives exactly as long as one test file). Pass the bundle to Worker.create({ workflowBundle }).
+// Bundles workflow code once per test run: memoised in the test file (vitest runs each file in a fresh module graph)
+// and kept in the run's bundle directory (bundle-cache-setup.ts) for the files after it. Pass the bundle to
+// Worker.create({ workflowBundle }).
 //   const bundle = await bundleWorkflows(new URL('../../src/workflows/index.ts', import.meta.url));
 // The SDK's webpack/swc bundler compiles .ts and maps NodeNext '.js' imports to '.ts' files.
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
 import { workflowInterceptorModules } from '../../src/worker.js';
 import { projectRoot } from './binaries.js';
 
@@ -32,7 +36,27 @@ export function resolveWorkflowsPath(entry: string | URL): string {
 }
 
 /**
- * Bundles `entry` (memoised per test file for identical options).
+ * The bundle for `key` from this run's bundle directory, else `build()`'s, then stored there. Options holding a
+ * function (a webpack hook) have no faithful key: those bundles are built every time. Without the directory (a
+ * vitest config without bundle-cache-setup.ts), every file builds its own.
+ */
+async function fromRunCache(key: string, cacheable: boolean, build: () => Promise<WorkflowBundleWithSourceMap>): Promise<WorkflowBundleWithSourceMap> {
+  const dir = inject('workflowBundleDir');
+  if (!cacheable || !dir) return await build();
+  const file = path.join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as WorkflowBundleWithSourceMap;
+  } catch {
+    const bundle = await build();
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+    await rename(tmp, file); // whole or absent for a reader
+    return bundle;
+  }
+}
+
+/**
+ * Bundles `entry` (once per run for identical options).
  * @param entry e.g. `new URL('../fixtures/smoke-workflows/index.ts', import.meta.url)` or `'src/workflows/index.ts'`
  */
 export async function bundleWorkflows(
@@ -44,9 +68,11 @@ export async function bundleWorkflows(
   if (workflowsPath === path.join(projectRoot, 'src', 'workflows', 'index.ts') && !options.workflowInterceptorModules)
     options = { ...options, workflowInterceptorModules: workflowInterceptorModules() };
   const key = JSON.stringify([workflowsPath, options]);
+  const cacheable = !Object.values(options).some((v) => typeof v === 'function');
   let bundle = cache.get(key);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ ...options, workflowsPath, logger: quietLogger });
+    const opts = options;
+    bundle = fromRunCache(key, cacheable, () => bundleWorkflowCode({ ...opts, workflowsPath, logger: quietLogger }));
     cache.set(key, bundle);
     void bundle.catch(() => cache.delete(key));
   }
