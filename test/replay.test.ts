@@ -28,8 +28,8 @@ const REQUIRED = [
   'submission-unknown-lookups-failing', 'rerun-collects-earlier-task',
   // Issue 20: an omni-video and a motion-control generation (new kinds, same workflow code).
   'omni-succeeded', 'motion-control-succeeded',
-  // Issue 17: a generation that waited for an account-wide slot ('kling-account-slots-v1').
-  'account-slots-waited',
+  // Issue 17: a generation that waited for an account-wide slot ('kling-account-slots-v1'), and the slot entity.
+  'account-slots-waited', 'account-slots-entity',
   // Issue 16: the wait inside activity retries, woken by a callback too ('kling-wait-in-activity-v1').
   'wait-in-activity-succeeded', 'wait-in-activity-woken',
   // A maxCredits refusal keeps its estimate and the requested model in the cost memo (memo content: no patch).

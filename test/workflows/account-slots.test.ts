@@ -108,6 +108,8 @@ describe('account-wide slot admission', () => {
     const slots = await eventually(() => slotsOf('kling-2.6'), (s) => s.holders.length === 0);
     expect(slots).toMatchObject({ limit: 5, queue: [], refused: 0, reclaimed: 0 });
     expect(slots.granted).toBeGreaterThanOrEqual(12);
+    // The entity's own history (updates, grant and release signals, lease checks) replays like the generations'.
+    await captureHistory(env.client.workflow.getHandle(accountSlotsWorkflowId(taskQueue, 'video:kling-2.6')), 'account-slots-entity');
   });
 
   it('a batch of 8 (its own concurrency 5) and 4 standalone generations at once share the 5 slots: no create refused, every one succeeds', async () => {
