@@ -2,7 +2,7 @@
 // worker, generates one video through the real workflow, prints the UI link and the file, and stops everything.
 // And `kling-video dev`: the same stack kept running (UI answering) until SIGINT.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,23 @@ const hasScript = (() => {
     return false;
   }
 })();
+
+describe('dev with a profile', () => {
+  it('--profile: the dev stack reuses the server the profile of the config file names (connecting as the profile says)', async () => {
+    const { temporalAddress } = testServers();
+    const dir = mkdtempSync(path.join(tmpdir(), 'kv-profile-'));
+    const config = path.join(dir, 'temporal.toml');
+    writeFileSync(config, `[profile.shared]\naddress = "${temporalAddress}"\nnamespace = "default"\n`);
+    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--profile', 'shared', '--task-queue', `start-profile-${process.pid}`], {
+      env: cleanEnv({ TEMPORAL_CONFIG_FILE: config, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
+      timeoutMs: 120_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(0);
+    expect(output).toContain(`reusing the server at ${temporalAddress}`);
+    expect(output).not.toContain('starting a dev server');
+  });
+});
 
 describe('npm start in a terminal', () => {
   it.skipIf(!hasScript)('keeps the stack up after the sample, says so, serves another generation, and stops cleanly on Ctrl-C (exit 0, nothing left)', async () => {
