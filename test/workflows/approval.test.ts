@@ -8,7 +8,7 @@ import { COST_MEMO_KEY } from '../../src/contract/costs.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { KlingPhase } from '../../src/contract/search-attributes.js';
 import { progressQuery } from '../../src/workflows/index.js';
-import { cleanEnv, json, runCli } from '../cli/cli-process.js';
+import { cleanEnv, json, runCliInProcess } from '../cli/cli-process.js';
 import { captureHistory } from '../support/histories.js';
 import { testServers, uniqueId } from '../support/servers.js';
 import { creates, failureOf, FAST_POLL, useGenerationStack } from '../support/suite.js';
@@ -98,7 +98,7 @@ describe('approval gate', () => {
       const workflowId = uniqueId('reject');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 0 } } });
       await awaitingApproval(workflowId);
-      const run = await runCli(['reject', workflowId, '--by', 'bob', '--reason', 'over the monthly budget', '--json'], { env: cliEnv(), timeoutMs: 60_000 });
+      const run = await runCliInProcess(['reject', workflowId, '--by', 'bob', '--reason', 'over the monthly budget', '--json'], { env: cliEnv() });
       expect(run.code, run.stderr).toBe(0);
       expect(json(run)).toMatchObject({ workflowId, state: 'rejected', by: 'bob', reason: 'over the monthly budget', estimatedCredits: 15 });
 
@@ -110,7 +110,7 @@ describe('approval gate', () => {
       expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'approval_rejected', submission: 'none' });
 
       // Nothing pending any more: the CLI exits 2 with the validator's reason.
-      const again = await runCli(['approve', workflowId, '--by', 'alice', '--json'], { env: cliEnv(), timeoutMs: 60_000 });
+      const again = await runCliInProcess(['approve', workflowId, '--by', 'alice', '--json'], { env: cliEnv() });
       expect(again.code).toBe(2);
       expect(json<{ error: { type: string; message: string } }>(again).error).toMatchObject({ type: 'ApprovalRefused' });
       expect(json<{ error: { message: string } }>(again).error.message).toMatch(/no approval is pending: the generation has already ended/);
@@ -122,7 +122,7 @@ describe('approval gate', () => {
       const workflowId = uniqueId('cliok');
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: FAST_POLL, approval: { aboveCredits: 0 } } });
       await awaitingApproval(workflowId);
-      const run = await runCli(['approve', workflowId, '--by', 'carol'], { env: cliEnv(), timeoutMs: 60_000 });
+      const run = await runCliInProcess(['approve', workflowId, '--by', 'carol'], { env: cliEnv() });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`approved ${workflowId} by carol`);
       expect((await videos.result(workflowId)).approvedBy).toBe('carol');
