@@ -7,7 +7,7 @@ import { adoptVideo, generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, SIM_CREDENTIALS, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
 import { testServers, uniqueId } from '../support/servers.js';
-import { cleanEnv, runCli } from '../cli/cli-process.js';
+import { cleanEnv, runCliInProcess } from '../cli/cli-process.js';
 import { creates, failureOf, FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A lighthouse on a cliff at dusk, waves crashing below, slow aerial orbit, cinematic';
@@ -166,9 +166,8 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       const created = await suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId });
       const before = creates(suite.stack.sim).length;
       const { temporalAddress, temporalNamespace } = testServers();
-      const run = await runCli(['adopt', externalTaskId, '--by', 'external-id', '--poll-interval', '200', '--wait', '--json'], {
+      const run = await runCliInProcess(['adopt', externalTaskId, '--by', 'external-id', '--poll-interval', '200', '--wait', '--json'], {
         env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace, KLING_TASK_QUEUE: suite.stack.taskQueue }),
-        timeoutMs: 60_000,
       });
       expect(run.code, run.stderr).toBe(0);
       const out = JSON.parse(run.stdout) as { workflowId: string; status: string; result: AdoptVideoResult };
