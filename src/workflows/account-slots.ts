@@ -45,6 +45,13 @@ export async function accountSlots(state: AccountSlotsState = emptySlotsState('u
   let changed = false;
   let nextCheckAt = Date.now() + s.leaseCheckMs;
 
+  /** Grant signals sent from the Update handler: awaited before continue-as-new so none is left behind. */
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+
   setHandler(
     requestSlotUpdate,
     (r) => {
@@ -52,7 +59,7 @@ export async function accountSlots(state: AccountSlotsState = emptySlotsState('u
       const wasEmpty = s.holders.length === 0;
       table.request(r, Date.now());
       // Granted at once: the answer says so, no signal needed (other waiters granted here get theirs).
-      for (const h of table.grant(Date.now())) if (h.key !== r.key) void tell(h);
+      for (const h of table.grant(Date.now())) if (h.key !== r.key) track(tell(h));
       if (wasEmpty) nextCheckAt = Date.now() + s.leaseCheckMs;
       return table.answer(r.key);
     },
@@ -110,6 +117,7 @@ export async function accountSlots(state: AccountSlotsState = emptySlotsState('u
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
       await condition(allHandlersFinished);
+      await Promise.all([...pending]);
       await continueAsNew<typeof accountSlots>(s);
     }
     if (s.holders.length > 0 && Date.now() >= nextCheckAt) {
