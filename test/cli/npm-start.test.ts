@@ -101,6 +101,16 @@ describe('dev with a profile', () => {
   });
 });
 
+describe('dev against a server without the namespace', () => {
+  it('exits 8 naming the namespace and the address, instead of trying to start a second server on that port', async () => {
+    const { temporalAddress } = testServers();
+    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--namespace', 'nope-dev'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }), timeoutMs: 60_000 });
+    expect(run.code, run.stdout + run.stderr).toBe(8);
+    expect(run.stderr).toContain(`error (NamespaceNotFound): namespace "nope-dev" does not exist on the Temporal server at ${temporalAddress}`);
+    expect(run.stdout).not.toContain('starting a dev server');
+  });
+});
+
 describe('npm start in a terminal', () => {
   it.skipIf(!hasScript)('keeps the stack up after the sample, says so, serves another generation, and stops cleanly on Ctrl-C (exit 0, nothing left)', async () => {
     const { temporalAddress } = testServers();

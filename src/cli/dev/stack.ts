@@ -14,7 +14,7 @@ import { createKlingWorker, workerDepsFromConfig, workerMetrics } from '../../wo
 import { startMetricsEndpoint } from '../../metrics/http-endpoint.js';
 import { startTracing } from '../../tracing/index.js';
 import { freeLoopbackPort } from '../../metrics/worker-runtime.js';
-import { toCliError } from '../exit-codes.js';
+import { namespaceNotFound, toCliError } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { generationProgress, watchProgress } from '../progress.js';
 import { resolveLocally } from '../request-options.js';
@@ -22,7 +22,7 @@ import { localPath, resultLines, workflowUiUrl } from '../result-format.js';
 import { generatedWorkflowId } from '../commands/generate.js';
 import { resolveTemporalConfig, type TemporalFlags } from '../temporal.js';
 import { startOrphanReaper, type ManagedProcess } from './processes.js';
-import { ensureSearchAttributes, startTemporalDevServer, temporalAnswers, temporalCli, type TemporalTarget } from './temporal-server.js';
+import { ensureSearchAttributes, probeTemporal, startTemporalDevServer, temporalCli, type TemporalTarget } from './temporal-server.js';
 
 /** The sample request of `npm start`: the cheapest silent 5-second clip on a current model. */
 export const SAMPLE_REQUEST = {
@@ -114,7 +114,10 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     let target: TemporalTarget = temporalConfig.connectionOptions;
     say(`Temporal: looking for a server at ${configured} (namespace ${namespace})…`);
     // With the profile's TLS and API key: a cloud or TLS server is reused, not mistaken for nothing answering.
-    if (await temporalAnswers(temporalConfig.connectionOptions, namespace)) {
+    const found = await probeTemporal(temporalConfig.connectionOptions, namespace);
+    // A server without the namespace: starting another one on its port would fail with a misleading message.
+    if (found === 'no-namespace') throw namespaceNotFound(namespace, temporalConfig);
+    if (found === 'ready') {
       const added = await ensureSearchAttributes(temporalConfig.connectionOptions, namespace);
       const uiUrl = process.env.KLING_TEMPORAL_UI_URL ?? `http://${LOCAL_HOSTS.has(host) ? '127.0.0.1' : host}:${port + 1000}`;
       temporal = { address: configured, uiUrl, started: false };

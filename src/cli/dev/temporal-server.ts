@@ -15,6 +15,7 @@ export const projectRoot: string = fileURLToPath(new URL('../../../', import.met
 /** Names of the custom search attributes the workflow upserts (all Keyword). */
 export const KLING_SEARCH_ATTRIBUTE_NAMES: string[] = SEARCH_ATTRIBUTES.map((k) => k.name);
 const KEYWORD = 2; // INDEXED_VALUE_TYPE_KEYWORD
+const GRPC_NOT_FOUND = 5; // gRPC status NOT_FOUND (describeNamespace of a namespace the server does not have)
 
 type Log = (line: string) => void;
 
@@ -56,19 +57,31 @@ export type TemporalTarget = string | TemporalConfig['connectionOptions'];
 
 const connectOptions = (target: TemporalTarget): ConnectionOptions => (typeof target === 'string' ? { address: target } : target);
 
-/** True when a Temporal frontend answers at the target (with its TLS / API key) and has `namespace`. */
-export async function temporalAnswers(target: TemporalTarget, namespace: string, timeoutMs = 2_000): Promise<boolean> {
+/**
+ * What answers at the target (with its TLS / API key): `ready` (a frontend with `namespace`), `no-namespace` (a
+ * frontend without it: starting another server there would fail on the port), or `nothing`.
+ */
+export async function probeTemporal(target: TemporalTarget, namespace: string, timeoutMs = 2_000): Promise<'ready' | 'no-namespace' | 'nothing'> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...connectOptions(target), connectTimeout: timeoutMs });
-    const conn = connection;
-    await conn.withDeadline(Date.now() + timeoutMs, () => conn.workflowService.describeNamespace({ namespace }));
-    return true;
   } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
+    return 'nothing';
   }
+  const conn = connection;
+  try {
+    await conn.withDeadline(Date.now() + timeoutMs, () => conn.workflowService.describeNamespace({ namespace }));
+    return 'ready';
+  } catch (err) {
+    return (err as { code?: number }).code === GRPC_NOT_FOUND ? 'no-namespace' : 'nothing';
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+/** True when a Temporal frontend answers at the target (with its TLS / API key) and has `namespace`. */
+export async function temporalAnswers(target: TemporalTarget, namespace: string, timeoutMs = 2_000): Promise<boolean> {
+  return (await probeTemporal(target, namespace, timeoutMs)) === 'ready';
 }
 
 /** Registers whichever Kling search attributes are missing (Keyword). Returns the names it added. */
