@@ -8,7 +8,8 @@ type Activities = ReturnType<typeof createActivities>;
 
 const { requestAccountSlot } = proxyActivities<Activities>({
   summary: 'ask the account\'s slot entity for a concurrency slot',
-  startToCloseTimeout: '30 seconds',
+  // The Update answers in milliseconds: a worker that died mid-call is noticed soon.
+  startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });

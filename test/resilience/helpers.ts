@@ -43,6 +43,8 @@ export interface WorkerProcessOptions {
   gcsUrl?: string;
   /** Freeze the worker inside its first request validation (see worker-process.ts). */
   blockInValidation?: boolean;
+  /** Account-wide slot admission: this many slots per bucket (KLING_SLOTS), lease checks every 500 ms. */
+  slots?: number;
 }
 
 /** Starts test/resilience/worker-process.ts in its own process group and waits until it polls. */
@@ -65,6 +67,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ma
       KT_PARENT_PID: String(process.pid),
       KT_GCS_RESUMABLE: opts.resumableUpload ? '1' : '0',
       KT_BLOCK_IN_VALIDATION: opts.blockInValidation ? '1' : '0',
+      KT_SLOTS: opts.slots === undefined ? '' : String(opts.slots),
     },
   });
   try {

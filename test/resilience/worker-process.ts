@@ -8,6 +8,7 @@
 //   KT_GCS_RESUMABLE=1                                           always upload through a resumable session
 //   KT_PARENT_PID                                                exit when this process is gone (no orphans)
 //   KT_BLOCK_IN_VALIDATION=1                                     freeze inside the first request validation
+//   KT_SLOTS=<n>                                                 account-wide slot admission, n slots per bucket
 // Prints "worker ready" once it polls.
 import { Storage } from '@google-cloud/storage';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -72,6 +73,8 @@ const worker = await createKlingWorker({
     limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
     // Exactly the simulator's CDN (a loopback IP literal, plain http), as test/support/generation-stack.ts does.
     videoHosts: { allow: [new URL(env('KT_SIM_URL')).host], allowHttp: true },
+    // KLING_SLOTS=<n> with a short lease check, so a test sees slots come back within a second.
+    ...(process.env.KT_SLOTS ? { accountSlots: { default: Number(process.env.KT_SLOTS), perModel: {}, leaseCheckMs: 500 } } : {}),
   },
   // After a SIGKILL the dead worker's sticky queue would hold the next workflow task for the default 10 s.
   stickyQueueScheduleToStartTimeout: '2 seconds',
