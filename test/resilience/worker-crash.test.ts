@@ -122,6 +122,18 @@ async function runningActivity(workflowId: string): Promise<string | undefined> 
   return pending?.activityType?.name ?? undefined;
 }
 
+/**
+ * The run is inside its validation local activity: a workflow task is started, no activity is pending and none
+ * was ever scheduled (the local activity's result is recorded as a marker when the task completes).
+ */
+async function inLocalValidation(workflowId: string): Promise<boolean> {
+  const handle = env.client.workflow.getHandle(workflowId);
+  const { raw } = await handle.describe();
+  const STARTED = 2; // temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+  const events = (await handle.fetchHistory()).events ?? [];
+  return raw.pendingWorkflowTask?.state === STARTED && (raw.pendingActivities ?? []).length === 0 && !events.some((e) => e.activityTaskScheduledEventAttributes);
+}
+
 describe('SIGKILL while a create is accepted but unanswered, and Kling lookups failing afterwards', () => {
   const ACCEPTED_THEN_LOOKUPS_FAIL: FaultInput[] = [
     { route: 'create', kind: 'accept-then-hang' },
@@ -192,10 +204,11 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
         });
       });
 
-      it('validate: the validateVideoRequest activity is running (nothing submitted yet)', async () => {
+      it('validate: the validateVideoRequest local activity is running (nothing submitted yet)', async () => {
         await crashDuring({ blockInValidation: true }, async ({ sim, workflowId, worker }) => {
           await waitFor('the worker to block in validation', () => worker.tail().includes('blocked in validation'), 20_000);
-          expect(await runningActivity(workflowId)).toBe('validateVideoRequest');
+          // Since 'kling-wait-in-activity-v1' validation is a local activity: it runs inside the open workflow task.
+          expect(await inLocalValidation(workflowId)).toBe(true);
           expect(sim.requests).toHaveLength(0); // nothing reached Kling yet
         });
       });

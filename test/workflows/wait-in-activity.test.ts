@@ -1,9 +1,11 @@
 // The wait on Kling since 'kling-wait-in-activity-v1' (issue 16): checks of a second or more live in the retries of
 // one awaitVideoTaskChange activity per status change, so the history records no timer and no activity per check.
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../bench/history.js';
+import { FailureType } from '../../src/contract/failure-types.js';
 import { progressQuery, taskUpdatedSignal } from '../../src/contract/messages.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
@@ -26,8 +28,16 @@ afterAll(async () => {
 const REQUEST = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A lighthouse beam sweeps across a stormy sea at night, wide shot', duration: 5 } as const;
 const ONE_SECOND = { initialInterval: 1_000, backoffCoefficient: 1, maxInterval: 1_000 };
 
-function start(options: Record<string, unknown>) {
-  return env.client.workflow.start(generateVideo, { args: [{ request: REQUEST, options }], workflowId: uniqueId('wait'), taskQueue: stack.taskQueue });
+function start(options: Record<string, unknown>, request: Record<string, unknown> = REQUEST) {
+  return env.client.workflow.start(generateVideo, { args: [{ request, options }], workflowId: uniqueId('wait'), taskQueue: stack.taskQueue });
+}
+
+async function generating(handle: WorkflowHandle) {
+  for (;;) {
+    const progress = await handle.query(progressQuery);
+    if (progress.phase === 'generating' && progress.klingTaskId) return progress;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
@@ -98,6 +108,42 @@ describe('generateVideo waits on Kling inside activity retries', () => {
       expect(scheduled(events, 'awaitVideoTaskChange')).toBeGreaterThanOrEqual(2);
       expect(result.polls).toBe(statusQueries(result.klingTaskId));
       expect(result.polls).toBeLessThanOrEqual(6);
+    });
+  });
+
+  it('a processing deadline ends the wait the server gave up on: VideoProcessingTooLong with the last status and every check counted', async () => {
+    await stack.run(async () => {
+      // [sim:never]: the task processes forever. The deadline falls between two checks of the schedule.
+      const handle = await start({ poll: ONE_SECOND, processingDeadline: 2_500 }, { ...REQUEST, prompt: `${REQUEST.prompt} [sim:never]` });
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
+      expect(failure.type).toBe(FailureType.VideoProcessingTooLong);
+      const details = failure.details?.[0] as { taskId: string; lastStatus: string; polls: number; deadline: string };
+      expect(details).toMatchObject({ deadline: 'processing', lastStatus: 'processing' });
+      // The checks made inside the waits (and the one at the deadline) are all counted, each a real query.
+      expect(details.polls).toBe(1 + statusQueries(details.taskId));
+      expect(details.polls).toBeGreaterThanOrEqual(3);
+      const events = await eventsOf(handle);
+      expect(scheduled(events, 'awaitVideoTaskChange')).toBeGreaterThanOrEqual(2);
+      expect(stack.sim.task(details.taskId)?.status).toBe('processing');
+    });
+  });
+
+  it('cancelled while waiting in activity retries: the wait is cancelled, the run ends abandoned_billed and checks stop', async () => {
+    await stack.run(async () => {
+      const handle = await start({ poll: ONE_SECOND });
+      const progress = await generating(handle);
+      await handle.cancel();
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const events = await eventsOf(handle);
+      expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+      expect((await handle.query(progressQuery)).outcome).toBe('abandoned_billed');
+      const atClose = statusQueries(progress.klingTaskId!);
+      // Had the wait gone on, two more checks would have come by now.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(statusQueries(progress.klingTaskId!)).toBe(atClose);
     });
   });
 });
