@@ -74,7 +74,9 @@ export function createActivities(deps: ActivityDeps) {
       // The bucket and its slot count when account-wide admission is configured for it (KLING_SLOTS).
       const slots = slotsFor(deps.accountSlots, validated.model);
       const guarded = { ...validated, balanceGuard: deps.balanceGuard?.enabled === true };
-      const plan = slots ? { ...guarded, slots } : guarded;
+      // slotPriority was validated above (an integer from -100 to 100, or absent).
+      const priority = input.options?.slotPriority;
+      const plan = slots ? { ...guarded, slots: { ...slots, ...(priority !== undefined ? { priority } : {}) } } : guarded;
       if (!plan.requestSha256 || !execution) return plan;
       const earlierTask = await findEarlierRunTask(
         { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal, log: context.log },

@@ -100,6 +100,11 @@ export const GenerateVideoOptions = z
     approval: ApprovalOptions.optional(),
     /** Cancelled after submission: still download and store the (billed) video. Default false: stop polling at once. */
     collectAfterCancel: z.boolean().default(false),
+    /**
+     * With account-wide slot admission (KLING_SLOTS, docs/slots.md): waiters with a higher priority get a free slot
+     * first, FIFO within a priority. Default 0; e.g. -1 for background batches, 1 for interactive requests.
+     */
+    slotPriority: z.number().int().min(-100).max(100).optional(),
   })
   .strict();
 export type GenerateVideoOptions = z.infer<typeof GenerateVideoOptions>;
@@ -173,7 +178,7 @@ export const GenerationPlan = z.object({
    * Account-wide slot admission (KLING_SLOTS, docs/slots.md): the concurrency bucket (`video:<model>`), its slot
    * count and the entity's lease check. Absent when the worker does not configure it for this bucket.
    */
-  slots: z.object({ bucket: z.string(), limit: z.number(), leaseCheckMs: z.number() }).optional(),
+  slots: z.object({ bucket: z.string(), limit: z.number(), leaseCheckMs: z.number(), priority: z.number().optional() }).optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 

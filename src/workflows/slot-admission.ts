@@ -68,7 +68,7 @@ export class SlotAdmission {
     const answer = await requestAccountSlot({
       taskQueue: this.taskQueue,
       bucket: slots.bucket,
-      request: { key, priority: 0, limit: slots.limit, leaseCheckMs: slots.leaseCheckMs, task },
+      request: { key, priority: slots.priority ?? 0, limit: slots.limit, leaseCheckMs: slots.leaseCheckMs, task },
     });
     const base = { bucket: slots.bucket, position: answer.position, holders: answer.holders, limit: answer.limit };
     if (!answer.granted && !this.#granted.has(key)) {

@@ -125,7 +125,7 @@ describe('account-wide slot admission', () => {
     expect(slots.queue).toEqual([]);
   });
 
-  it('a waiting generation shows waiting_for_slot with its queue position in the progress query', async () => {
+  it('a waiting generation shows waiting_for_slot with its queue position in the progress query; a higher slotPriority goes first', async () => {
     // Five runs hold every slot of this bucket (their polls do not come back), a sixth waits.
     const holders = await Promise.all(Array.from({ length: 5 }, () => start({ request: request('kling-3.0'), options: { poll: SLOW_POLL } }, 'slots-hold')));
     await eventually(() => slotsOf('kling-3.0'), (s) => s.holders.length === 5);
@@ -134,11 +134,22 @@ describe('account-wide slot admission', () => {
     expect(waiting.slot).toMatchObject({ bucket: 'video:kling-3.0', state: 'waiting', position: 1, holders: 5, limit: 5 });
     expect(createsOf(waiter.workflowId)).toHaveLength(0);
 
-    // A holder ends (cancelled after its task finished): its slot goes to the waiter, which completes.
+    // A later request with a higher slotPriority goes ahead of it in the queue.
+    const urgent = await start({ request: request('kling-3.0'), options: { poll: FAST_POLL, slotPriority: 5 } }, 'slots-urgent');
+    const queued = await eventually(() => slotsOf('kling-3.0'), (s) => s.queue.length === 2);
+    expect(queued.queue.map((w) => [w.workflowId, w.priority])).toEqual([
+      [urgent.workflowId, 5],
+      [waiter.workflowId, 0],
+    ]);
+
+    // A holder ends (cancelled): its slot goes to the urgent request first, the next one to the waiter; both complete.
     await holders[0]!.cancel();
-    const result = await waiter.result();
-    expect(result.submissions).toBe(1);
-    for (const h of holders.slice(1)) await h.terminate('test over');
+    await eventually(async () => createsOf(urgent.workflowId).length, (n) => n === 1);
+    expect(createsOf(waiter.workflowId)).toHaveLength(0);
+    await holders[1]!.cancel();
+    const results = await Promise.all([urgent.result(), waiter.result()]);
+    expect(results.map((r) => r.submissions)).toEqual([1, 1]);
+    for (const h of holders.slice(2)) await h.terminate('test over');
   });
 
   it('a run terminated while holding a slot: the slot comes back after the lease once its Kling task has ended, and stays while the task still runs', async () => {
