@@ -142,3 +142,19 @@ export const { checkAccountBalance, reserveCredits } = proxyActivities<Activitie
   scheduleToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
 });
+
+/** generateBatch's checks and estimates before anything starts (nothing is submitted). */
+export const { validateBatchOptions, estimateBatchItems } = proxyActivities<Activities>({
+  summary: 'validate and estimate batch items (nothing is submitted)',
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+});
+
+/** generateBatch's status watcher (see watchBatchTasks). */
+export const { watchBatchTasks } = proxyActivities<Activities>({
+  summary: "look up the batch's in-flight tasks, 20 per query, and wake their items",
+  // Runs as long as the batch; heartbeats at least every 5 s, so a dead worker is noticed within a minute.
+  startToCloseTimeout: '30 days',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

@@ -7,7 +7,6 @@ import {
   log,
   ParentClosePolicy,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -15,32 +14,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
 import type { BatchItemEstimate, BatchItemOutcome, BatchProgress, GenerateBatchInput, GenerateBatchResult } from '../contract/batch.js';
-import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
 import { BATCH_MEMO_KEY, batchItemWorkflowId, externalTaskIdFor } from '../contract/constants.js';
 import { withFallbackPoll } from '../contract/callback-input-policy.js';
 import { KlingPhase } from '../contract/search-attributes.js';
 import { ApprovalGate } from './approval-gate.js';
 import { batchItemTaskEndedSignal, batchProgressQuery, batchTrackedTasksQuery, type TrackedBatchTask } from '../contract/batch-messages.js';
 import { admitWithinBudget, BucketSlots, round } from './batch-slots.js';
+import { estimateBatchItems, validateBatchOptions, watchBatchTasks } from './activity-proxies.js';
 import { generateVideo } from './generate-video.js';
-
-type Activities = ReturnType<typeof createActivities>;
-
-const { validateBatchOptions, estimateBatchItems } = proxyActivities<Activities>({
-  summary: 'validate and estimate batch items (nothing is submitted)',
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-});
-
-const { watchBatchTasks } = proxyActivities<Activities>({
-  summary: 'look up the batch\'s in-flight tasks, 20 per query, and wake their items',
-  // Runs as long as the batch; heartbeats at least every 5 s, so a dead worker is noticed within a minute.
-  startToCloseTimeout: '30 days',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 /** Histories recorded before batched status queries replay without the watcher. */
 const BATCH_POLLING_PATCH = 'kling-batch-polling-v1';
