@@ -25,7 +25,10 @@ export default tseslint.config(
           patterns: [
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', 'undici'], message: 'Not allowed in workflow code.' },
             { group: ['../activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only (import type).' },
-            { group: ['../cli/*', '../callbacks/*', '../storage/*', '../simulator/*', '../client.js', '../worker.js'], message: 'Workflows depend on src/contract only (docs/architecture.md).' },
+            {
+              group: ['../cli/*', '../callbacks/*', '../storage/*', '../simulator/*', '../client.js', '../worker.js'],
+              message: 'Workflows depend on src/contract only (docs/architecture.md).',
+            },
           ],
         },
       ],
@@ -35,7 +38,19 @@ export default tseslint.config(
   // no room but the Kling request model; activities never import workflow code; the Kling wire format and the
   // simulator stand alone.
   ...rooms({
-    'src/contract/**/*.ts': ['../activities/*', '../workflows/*', '../cli/*', '../callbacks/*', '../storage/*', '../metrics/*', '../logging/*', '../simulator/*', '../client.js', '../worker.js', '../idempotency.js'],
+    'src/contract/**/*.ts': [
+      '../activities/*',
+      '../workflows/*',
+      '../cli/*',
+      '../callbacks/*',
+      '../storage/*',
+      '../metrics/*',
+      '../logging/*',
+      '../simulator/*',
+      '../client.js',
+      '../worker.js',
+      '../idempotency.js',
+    ],
     'src/activities/**/*.ts': ['../workflows/*', '../cli/*', '../client.js', '../worker.js'],
     'src/callbacks/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*'],
     'src/storage/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*', '../callbacks/*', '../contract/*'],

@@ -91,7 +91,9 @@ async function startFloorWorker(command: StartFloorWorkerCommand): Promise<void>
     namespace: command.namespace,
     taskQueue: command.taskQueue,
     workflowBundle: { codePath: command.workflowBundlePath },
-    activities: createFloorActivities(new KlingClient({ baseUrl: command.simulatorUrl, credentials: { apiKey: command.simulatorApiKey }, requestTimeoutMs: 60_000 })),
+    activities: createFloorActivities(
+      new KlingClient({ baseUrl: command.simulatorUrl, credentials: { apiKey: command.simulatorApiKey }, requestTimeoutMs: 60_000 }),
+    ),
     maxConcurrentWorkflowTaskExecutions: command.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: command.maxConcurrentActivityTaskExecutions,
     maxConcurrentLocalActivityExecutions: command.maxConcurrentActivityTaskExecutions,

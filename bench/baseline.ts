@@ -67,6 +67,9 @@ export async function runSeedBaseline(
   } finally {
     await agent?.stop();
     await sim.close();
-    await stack.gcs.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
+    await stack.gcs
+      .bucket(bucket)
+      .deleteFiles({ force: true })
+      .catch(() => undefined);
   }
 }

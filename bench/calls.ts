@@ -77,7 +77,13 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
   let receiver: CallbackReceiver | undefined;
   try {
     if (params.mode === 'callbacks')
-      receiver = await startCallbackReceiver({ signal: temporalSignaller(stack.client), secrets: [WEBHOOK_SECRET], host: '127.0.0.1', port: 0, logger: { info: () => undefined, warn: log } });
+      receiver = await startCallbackReceiver({
+        signal: temporalSignaller(stack.client),
+        secrets: [WEBHOOK_SECRET],
+        host: '127.0.0.1',
+        port: 0,
+        logger: { info: () => undefined, warn: log },
+      });
     const worker = await createKlingWorker({
       connection,
       namespace: stack.namespace,
@@ -88,7 +94,9 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
         storage: createGcsStorage({ bucket, prefix: 'videos', urlMode: 'public', storage: stack.gcs, apiEndpoint: stack.gcsUrl }),
         videoHosts: { allow: [new URL(sim.url).host], allowHttp: true },
         // The worker's defaults when callbacks are on (KLING_CALLBACK_POLL_INITIAL / _MAX): 30 s growing to 2 minutes.
-        ...(receiver ? { callbackUrl: `${receiver.url}/kling/callback`, callbackFallbackPoll: { initialInterval: 30_000, maxInterval: 120_000 } } : {}),
+        ...(receiver
+          ? { callbackUrl: `${receiver.url}/kling/callback`, callbackFallbackPoll: { initialInterval: 30_000, maxInterval: 120_000 } }
+          : {}),
       },
     });
     const ids = Array.from({ length: params.n }, (_, i) => `bench-calls-${runId}-${i}`);
@@ -107,7 +115,9 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
         await handle.result();
       } else {
         // The workflow's default poll schedule (5 s × 1.5 up to 30 s), or the callback fallback.
-        await Promise.all(ids.map((workflowId) => stack.client.workflow.start(generateVideo, { taskQueue, workflowId, args: [{ request: BENCH_REQUEST }] })));
+        await Promise.all(
+          ids.map((workflowId) => stack.client.workflow.start(generateVideo, { taskQueue, workflowId, args: [{ request: BENCH_REQUEST }] })),
+        );
       }
       for (const id of ids) {
         await stack.client.workflow
@@ -141,8 +151,15 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
       ...params,
       ok: results.length,
       firstError: errors[0],
-      perVideo: { create: create / params.n, status: status / params.n, other: (api.length - create - status) / params.n, total: api.length / params.n },
-      ...(ticks ? { ticks: { count: ticks.length, maxCalls: Math.max(0, ...ticks.map((t) => t.calls)), maxIds: Math.max(0, ...ticks.map((t) => t.ids)) } } : {}),
+      perVideo: {
+        create: create / params.n,
+        status: status / params.n,
+        other: (api.length - create - status) / params.n,
+        total: api.length / params.n,
+      },
+      ...(ticks
+        ? { ticks: { count: ticks.length, maxCalls: Math.max(0, ...ticks.map((t) => t.calls)), maxIds: Math.max(0, ...ticks.map((t) => t.ids)) } }
+        : {}),
       latencyMs: spread(latency),
       transferMs: spread(transfer),
       detectionMs: spread(detection),
@@ -151,6 +168,9 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
     await receiver?.close();
     await connection.close();
     await sim.close();
-    await stack.gcs.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
+    await stack.gcs
+      .bucket(bucket)
+      .deleteFiles({ force: true })
+      .catch(() => undefined);
   }
 }

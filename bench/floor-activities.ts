@@ -14,7 +14,8 @@ export const NOT_DONE_YET = 'FloorNotDoneYet';
 export function createFloorActivities(kling: KlingClient) {
   const status = async (task: FloorTask): Promise<string> => {
     const current = await kling.getTask(task);
-    if (current?.status === 'failed') throw ApplicationFailure.nonRetryable(`task ${task.taskId} failed: ${current.statusMessage ?? ''}`, 'FloorTaskFailed');
+    if (current?.status === 'failed')
+      throw ApplicationFailure.nonRetryable(`task ${task.taskId} failed: ${current.statusMessage ?? ''}`, 'FloorTaskFailed');
     return current?.status ?? 'unknown';
   };
   return {

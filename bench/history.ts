@@ -36,8 +36,7 @@ export function activitySpans(events: HistoryEvent[]): ActivitySpan[] {
       if (entry) entry.started = at;
       continue;
     }
-    const closed =
-      event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+    const closed = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
     if (closed) {
       const entry = byScheduled.get(String(closed.scheduledEventId ?? ''));
       if (entry?.started !== undefined)
@@ -64,7 +63,15 @@ export interface TimeBreakdown {
 export function timeBreakdown(events: HistoryEvent[]): TimeBreakdown {
   const at = (e: HistoryEvent | undefined) => optionalTsToMs(e?.eventTime) ?? 0;
   const byId = new Map<string, HistoryEvent>();
-  const out: TimeBreakdown = { totalMs: at(events.at(-1)) - at(events[0]), workflowTaskQueueMs: 0, workflowTaskRunMs: 0, workflowTasks: 0, activityQueueMs: 0, activityRunMs: 0, timerMs: 0 };
+  const out: TimeBreakdown = {
+    totalMs: at(events.at(-1)) - at(events[0]),
+    workflowTaskQueueMs: 0,
+    workflowTaskRunMs: 0,
+    workflowTasks: 0,
+    activityQueueMs: 0,
+    activityRunMs: 0,
+    timerMs: 0,
+  };
   for (const event of events) {
     byId.set(String(event.eventId ?? ''), event);
     const started = event.workflowTaskStartedEventAttributes;

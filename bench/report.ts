@@ -29,14 +29,32 @@ export function renderTable(table: Table): string {
 export const MB = 1e6;
 const s = (ms: number, digits = 1) => (ms / 1000).toFixed(digits);
 const mb = (bytes: number) => (bytes / MB).toFixed(0);
-export const sizeLabel = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 === 0 ? 0 : 1)} GiB` : bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(0)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
+export const sizeLabel = (bytes: number) =>
+  bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 === 0 ? 0 : 1)} GiB`
+    : bytes >= 1024 ** 2
+      ? `${(bytes / 1024 ** 2).toFixed(0)} MiB`
+      : `${(bytes / 1024).toFixed(0)} KiB`;
 const throughput = (bytes: number, ms: number) => (ms <= 0 ? 0 : bytes / MB / (ms / 1000));
 
 export function scaleTable(rows: ScaleRow[]): Table {
   const first = rows[0];
   return {
     title: 'Scale: N concurrent generateVideo workflows on one worker process',
-    headers: ['N', 'ok', 'wall s', 'ideal s', 'wall/ideal', 'worker CPU s/video', 'peak worker RSS MB', 'history events/video (mean, max)', 'Kling calls/video', 'start s', 'p50 / p95 done s', 'Temporal server CPU s'],
+    headers: [
+      'N',
+      'ok',
+      'wall s',
+      'ideal s',
+      'wall/ideal',
+      'worker CPU s/video',
+      'peak worker RSS MB',
+      'history events/video (mean, max)',
+      'Kling calls/video',
+      'start s',
+      'p50 / p95 done s',
+      'Temporal server CPU s',
+    ],
     rows: rows.map((r) => [
       String(r.n),
       `${r.ok}/${r.n}${r.storedObjects !== r.ok ? ` (${r.storedObjects} stored)` : ''}`,
@@ -56,10 +74,10 @@ export function scaleTable(rows: ScaleRow[]): Table {
           `Generation time ${s(first.generationMs, 0)} s per task (simulator), video ${sizeLabel(first.videoBytes)}; poll schedule ${s(first.poll.initialMs, 1)} s × ${first.poll.backoffCoefficient} up to ${s(first.poll.maxMs, 0)} s (the workflow's defaults unless flags say otherwise).`,
           `Worker: ${first.worker?.maxConcurrentWorkflowTaskExecutions || first.worker?.maxConcurrentActivityTaskExecutions ? `maxConcurrentWorkflowTaskExecutions ${first.worker.maxConcurrentWorkflowTaskExecutions ?? 'default'}, maxConcurrentActivityTaskExecutions ${first.worker.maxConcurrentActivityTaskExecutions ?? 'default'}` : "createKlingWorker with the SDK's defaults (40 concurrent workflow tasks, 100 activities, one workflow thread)"}, run with tsx in a child process.`,
           `Ideal = generation time + the poll interval in effect when the task finishes (${s(first.idealMs - first.generationMs)} s). The schedule's own floor, the first status check at or after the generation time, is ${s(first.scheduleFloorMs)} s after submission.`,
-          'Wall = first workflow start (client clock) to the last workflow\'s close time (server clock, same machine); p50 / p95 likewise. Worker CPU = user + system seconds of the worker process (all threads) over the run / N. Peak RSS = the worker process\' VmHWM over the run.',
+          "Wall = first workflow start (client clock) to the last workflow's close time (server clock, same machine); p50 / p95 likewise. Worker CPU = user + system seconds of the worker process (all threads) over the run / N. Peak RSS = the worker process' VmHWM over the run.",
           "Kling calls = API requests the simulator logged (create, status, the rehost's fresh-URL query), downloads excluded.",
           '',
-          'Where the time goes (means; phases from the workflow result, the rest from the sampled histories\' server timestamps, summed per workflow):',
+          "Where the time goes (means; phases from the workflow result, the rest from the sampled histories' server timestamps, summed per workflow):",
           '',
           ...rows.map((r) => `- N=${r.n}: ${whereTimeGoes(r)}`),
           ...rows.filter((r) => r.firstError).map((r) => `N=${r.n}: first failure: ${r.firstError ?? ''}`),
@@ -79,7 +97,19 @@ function whereTimeGoes(r: ScaleRow): string {
 export function transferTable(rows: TransferRow[]): Table {
   return {
     title: 'Transfer: rehost activity vs raw stream copy (same URL, same fake-gcs-server, same process)',
-    headers: ['video', 'rehost s', 'rehost MB/s', 'raw copy s', 'raw MB/s', 'rehost / raw', 'worker idle RSS MB', 'peak RSS rehost MB', 'peak RSS raw copy MB', 'CPU s rehost / raw (worker)', 'CPU s rehost / raw (fake-gcs)'],
+    headers: [
+      'video',
+      'rehost s',
+      'rehost MB/s',
+      'raw copy s',
+      'raw MB/s',
+      'rehost / raw',
+      'worker idle RSS MB',
+      'peak RSS rehost MB',
+      'peak RSS raw copy MB',
+      'CPU s rehost / raw (worker)',
+      'CPU s rehost / raw (fake-gcs)',
+    ],
     rows: rows.map((r) => [
       sizeLabel(r.sizeBytes),
       s(r.rehostMs, 2),
@@ -91,11 +121,13 @@ export function transferTable(rows: TransferRow[]): Table {
       mb(r.rehostPeakRssBytes),
       mb(r.rawPeakRssBytes),
       `${r.rehostCpuSeconds.toFixed(1)} / ${r.rawCpuSeconds.toFixed(1)}`,
-      r.rehostGcsCpuSeconds === undefined || r.rawGcsCpuSeconds === undefined ? 'n/a' : `${r.rehostGcsCpuSeconds.toFixed(1)} / ${r.rawGcsCpuSeconds.toFixed(1)}`,
+      r.rehostGcsCpuSeconds === undefined || r.rawGcsCpuSeconds === undefined
+        ? 'n/a'
+        : `${r.rehostGcsCpuSeconds.toFixed(1)} / ${r.rawGcsCpuSeconds.toFixed(1)}`,
     ]),
     notes: [
-      'Rehost = the rehostVideo activity from its ActivityTaskStarted to its ActivityTaskCompleted event (server timestamps): storage stat, a fresh-URL query to Kling, host policy checks, streamed download → md5/size meter → resumable upload with the library\'s md5 validation, heartbeats, the stored-md5 check, the object URL.',
-      'Raw copy = undici `request(url)` piped into `file.createWriteStream({ resumable })` with the library\'s defaults (crc32c validation), in the same worker process. Resumable from 8 MiB in both.',
+      "Rehost = the rehostVideo activity from its ActivityTaskStarted to its ActivityTaskCompleted event (server timestamps): storage stat, a fresh-URL query to Kling, host policy checks, streamed download → md5/size meter → resumable upload with the library's md5 validation, heartbeats, the stored-md5 check, the object URL.",
+      "Raw copy = undici `request(url)` piped into `file.createWriteStream({ resumable })` with the library's defaults (crc32c validation), in the same worker process. Resumable from 8 MiB in both.",
       `Each figure is the median of ${rows[0]?.repeats ?? 1} run(s); a fresh worker process per size. Peak RSS = VmHWM of that process, reset right before each transfer.`,
     ],
   };
@@ -139,11 +171,11 @@ export function baselineTable(seed: SeedRow[], workflow: ScaleRow[]): Table {
     });
   rows.sort((a, b) => a.n - b.n || a.order - b.order);
   return {
-    title: 'Baseline: the seed\'s plain loop vs the workflow, same workload',
+    title: "Baseline: the seed's plain loop vs the workflow, same workload",
     headers: ['approach', 'N', 'generation s', 'ok', 'wall s', 'wall s / video', 'CPU s/video', 'peak RSS MB', 'Kling calls/video', 'after a crash'],
     rows: rows.map((r) => r.cells),
     notes: [
-      'Seed loop = submit, sleep 10 s, poll (600 s timeout, `failed` checked), download to a local file, upload the file (bench/seed-loop.ts), in a child process of its own; CPU and peak RSS are that process\'. The workflow rows are the scale runs at the same N and generation time (same run).',
+      "Seed loop = submit, sleep 10 s, poll (600 s timeout, `failed` checked), download to a local file, upload the file (bench/seed-loop.ts), in a child process of its own; CPU and peak RSS are that process'. The workflow rows are the scale runs at the same N and generation time (same run).",
       ...seed.filter((r) => r.firstError).map((r) => `seed ${r.mode} N=${r.n}: first failure: ${r.firstError ?? ''}`),
     ],
   };
@@ -170,7 +202,7 @@ export function evaluateTargets(scale: ScaleRow[], transfer: TransferRow[]): Tar
       verdict: pass ? 'PASS' : 'MISS',
       why: pass
         ? undefined
-        : `starting all workflows took ${(largest.startMs / 1000).toFixed(1)} s; the worker used ${(largest.workerCpuSeconds / wall).toFixed(2)} CPU cores on average and the Temporal server ${largest.temporalCpuSeconds === undefined ? 'n/a' : (largest.temporalCpuSeconds / wall).toFixed(2)} (of ${'the machine\'s'} cores); per workflow ${(largest.breakdown.workflowTaskQueueMs / 1000).toFixed(1)} s of workflow tasks waiting for the worker and ${(largest.breakdown.activityQueueMs / 1000).toFixed(1)} s of activities waiting; mean rehost phase ${(largest.phasesMs?.rehosting ?? 0).toFixed(0)} ms; p95 completion ${(largest.completionMs.p95 / 1000).toFixed(1)} s${largest.failed > 0 ? `; ${largest.failed} failed: ${largest.firstError ?? ''}` : ''}`,
+        : `starting all workflows took ${(largest.startMs / 1000).toFixed(1)} s; the worker used ${(largest.workerCpuSeconds / wall).toFixed(2)} CPU cores on average and the Temporal server ${largest.temporalCpuSeconds === undefined ? 'n/a' : (largest.temporalCpuSeconds / wall).toFixed(2)} (of ${"the machine's"} cores); per workflow ${(largest.breakdown.workflowTaskQueueMs / 1000).toFixed(1)} s of workflow tasks waiting for the worker and ${(largest.breakdown.activityQueueMs / 1000).toFixed(1)} s of activities waiting; mean rehost phase ${(largest.phasesMs?.rehosting ?? 0).toFixed(0)} ms; p95 completion ${(largest.completionMs.p95 / 1000).toFixed(1)} s${largest.failed > 0 ? `; ${largest.failed} failed: ${largest.firstError ?? ''}` : ''}`,
     });
   }
 
@@ -185,7 +217,7 @@ export function evaluateTargets(scale: ScaleRow[], transfer: TransferRow[]): Tar
       why:
         ratio >= 0.8
           ? undefined
-          : `at ${sizeLabel(worst.sizeBytes)} the rehost took ${(worst.rehostMs - worst.rawMs).toFixed(0)} ms more than the raw copy (${worst.rehostMs.toFixed(0)} vs ${worst.rawMs.toFixed(0)} ms) and ${worst.rehostCpuSeconds.toFixed(1)} vs ${worst.rawCpuSeconds.toFixed(1)} worker CPU s: ${worst.sizeBytes < 100 * 1024 * 1024 ? 'on a small video the fixed per-video work (storage stat, a Kling status query for a fresh URL, the stored-md5 check, the URL) dominates' : 'on a large video the per-byte work dominates (md5 by the byte meter and by the library\'s validation, heartbeats), where the raw copy computes only crc32c'}`,
+          : `at ${sizeLabel(worst.sizeBytes)} the rehost took ${(worst.rehostMs - worst.rawMs).toFixed(0)} ms more than the raw copy (${worst.rehostMs.toFixed(0)} vs ${worst.rawMs.toFixed(0)} ms) and ${worst.rehostCpuSeconds.toFixed(1)} vs ${worst.rawCpuSeconds.toFixed(1)} worker CPU s: ${worst.sizeBytes < 100 * 1024 * 1024 ? 'on a small video the fixed per-video work (storage stat, a Kling status query for a fresh URL, the stored-md5 check, the URL) dominates' : "on a large video the per-byte work dominates (md5 by the byte meter and by the library's validation, heartbeats), where the raw copy computes only crc32c"}`,
     });
   }
 
@@ -234,7 +266,16 @@ export function callsTable(rows: CallsRow[]): Table {
   const first = rows[0];
   return {
     title: 'Calls and latency: how a workflow waits on Kling',
-    headers: ['mode', 'N', 'ok', 'Kling calls/video (create + status + other)', 'status calls per tick (max; ⌈N/20⌉)', 'succeed → permanent URL p50 / p95 s', 'transfer p50 s', 'minus transfer p50 / p95 s'],
+    headers: [
+      'mode',
+      'N',
+      'ok',
+      'Kling calls/video (create + status + other)',
+      'status calls per tick (max; ⌈N/20⌉)',
+      'succeed → permanent URL p50 / p95 s',
+      'transfer p50 s',
+      'minus transfer p50 / p95 s',
+    ],
     rows: rows.map((r) => [
       r.mode,
       String(r.n),
@@ -269,7 +310,10 @@ export function callsTargets(rows: CallsRow[]): TargetResult[] {
     out.push({
       target: cbTarget,
       measured: callbacks
-        .map((r) => `N=${r.n}: ${r.perVideo.total.toFixed(2)} calls/video, median latency ${s(r.latencyMs.p50, 2)} s, transfer ${s(r.transferMs.p50, 2)} s, beyond the transfer ${s(r.detectionMs.p50, 2)} s, ${r.ok}/${r.n} ok`)
+        .map(
+          (r) =>
+            `N=${r.n}: ${r.perVideo.total.toFixed(2)} calls/video, median latency ${s(r.latencyMs.p50, 2)} s, transfer ${s(r.transferMs.p50, 2)} s, beyond the transfer ${s(r.detectionMs.p50, 2)} s, ${r.ok}/${r.n} ok`,
+        )
         .join('; '),
       verdict: missed.length === 0 ? 'PASS' : 'MISS',
       why:
@@ -292,7 +336,10 @@ export function callsTargets(rows: CallsRow[]): TargetResult[] {
     out.push({
       target: bTarget,
       measured: batched
-        .map((r) => `N=${r.n}: at most ${r.ticks!.maxCalls} per tick (bound ${Math.ceil(r.n / 20)}) over ${r.ticks!.count} ticks, ${r.perVideo.status.toFixed(2)} status calls per video in all, ${r.ok}/${r.n} ok`)
+        .map(
+          (r) =>
+            `N=${r.n}: at most ${r.ticks!.maxCalls} per tick (bound ${Math.ceil(r.n / 20)}) over ${r.ticks!.count} ticks, ${r.perVideo.status.toFixed(2)} status calls per video in all, ${r.ok}/${r.n} ok`,
+        )
         .join('; '),
       verdict: batched.every(passes) ? 'PASS' : 'MISS',
       why: batched.every(passes)
@@ -364,7 +411,20 @@ export function floorTable(project: ScaleRow[], floor: ScaleRow[]): Table {
   const rehost = project.filter((r) => r.phasesMs);
   return {
     title: 'Floor: generateVideo vs the cheapest Temporal poll loop, same N, generation time and poll schedule (issue 16)',
-    headers: ['N', 'row', 'ok', 'wall s', 'wall/ideal', 'worker CPU s/video', 'history events/video (mean, max)', 'peak worker RSS MB', 'idle worker RSS MB', 'Kling calls/video', 'workflow tasks/video', 'p50 / p95 done s'],
+    headers: [
+      'N',
+      'row',
+      'ok',
+      'wall s',
+      'wall/ideal',
+      'worker CPU s/video',
+      'history events/video (mean, max)',
+      'peak worker RSS MB',
+      'idle worker RSS MB',
+      'Kling calls/video',
+      'workflow tasks/video',
+      'p50 / p95 done s',
+    ],
     rows,
     notes: first
       ? [

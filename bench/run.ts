@@ -12,7 +12,19 @@ import { Agent } from './agent-client.js';
 import { runSeedBaseline, type SeedRow } from './baseline.js';
 import { runCalls, WAIT_MODES, type CallsRow } from './calls.js';
 import { parseFloorVariants, type FloorVariant } from './floor.js';
-import { baselineTable, callsTable, callsTargets, evaluateTargets, floorTable, floorTargets, renderTable, scaleTable, targetsTable, transferTable, type Table } from './report.js';
+import {
+  baselineTable,
+  callsTable,
+  callsTargets,
+  evaluateTargets,
+  floorTable,
+  floorTargets,
+  renderTable,
+  scaleTable,
+  targetsTable,
+  transferTable,
+  type Table,
+} from './report.js';
 import { runScale, type ScaleRow } from './scale.js';
 import { runSlots, SLOT_MODES, slotsTable, slotsTargets, type SlotsRow } from './slots.js';
 import { startBenchStack, type BenchStack } from './stack.js';
@@ -24,7 +36,8 @@ type Section = (typeof SECTIONS)[number];
 
 function positiveList(value: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));
-  if (list.length === 0 || list.some((v) => !Number.isFinite(v) || v <= 0)) throw new InvalidArgumentError('expected a comma-separated list of positive numbers');
+  if (list.length === 0 || list.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new InvalidArgumentError('expected a comma-separated list of positive numbers');
   return list;
 }
 function positive(value: string): number {
@@ -87,7 +100,12 @@ const program = new Command('bench')
   .option('--calls-batch-interval-seconds <s>', "calls: the batch's lookup interval (default 5, the first poll of per-video polling)", positive, 5)
   .option('--slots-n <list>', 'slots: videos per mode, one run per N (default 60; 12 with --quick)', positiveList)
   .option('--slots-generation-seconds <s>', 'slots: generation time (default 10; 3 with --quick)', positive)
-  .option('--slots-outside <n>', 'slots: slots of the 5 taken by tasks created outside the project (default 0; the issue\'s 20 % is 1)', (v) => Math.floor(Number(v)), 0)
+  .option(
+    '--slots-outside <n>',
+    "slots: slots of the 5 taken by tasks created outside the project (default 0; the issue's 20 % is 1)",
+    (v) => Math.floor(Number(v)),
+    0,
+  )
   .addOption(
     new Option(
       '--floor-variants <list>',
@@ -116,7 +134,9 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadAtStart = loadavg()[0] ?? 0;
   // The command that reproduces the figures (where the tables are written to does not change them).
-  const args = process.argv.slice(2).filter((a, i, all) => a !== '--markdown-out' && all[i - 1] !== '--markdown-out' && !a.startsWith('--markdown-out='));
+  const args = process.argv
+    .slice(2)
+    .filter((a, i, all) => a !== '--markdown-out' && all[i - 1] !== '--markdown-out' && !a.startsWith('--markdown-out='));
   const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 
   let stack: BenchStack | undefined;
@@ -148,7 +168,12 @@ async function main(): Promise<void> {
     const servers = await startBenchStack(log, { floor: floorVariants.length > 0 });
     stack = servers;
     log(`Temporal ${servers.temporalAddress}, fake-gcs-server ${servers.gcsUrl}`);
-    const scaleParams = (n: number, g: number) => ({ n, generationMs: g, poll, videoBytes: flags.scaleVideoBytes, historySample: Math.min(flags.historySample, n),
+    const scaleParams = (n: number, g: number) => ({
+      n,
+      generationMs: g,
+      poll,
+      videoBytes: flags.scaleVideoBytes,
+      historySample: Math.min(flags.historySample, n),
       worker: { maxConcurrentWorkflowTaskExecutions: flags.maxWorkflowTasks, maxConcurrentActivityTaskExecutions: flags.maxActivities },
     });
 
@@ -172,10 +197,13 @@ async function main(): Promise<void> {
           push(floorRows, await attempt(`floor (${subject}) N=${n}`, () => runScale(servers, { ...scaleParams(n, generationMs), subject }, log)));
       }
     if (only.has('transfer'))
-      for (const sizeBytes of sizes) push(transferRows, await attempt(`transfer ${sizeBytes} bytes`, () => runTransfer(servers, { sizeBytes, repeats }, log)));
+      for (const sizeBytes of sizes)
+        push(transferRows, await attempt(`transfer ${sizeBytes} bytes`, () => runTransfer(servers, { sizeBytes, repeats }, log)));
     if (only.has('baseline')) {
       const seed = (mode: 'sequential' | 'parallel', n: number) =>
-        attempt(`seed loop ${mode} N=${n}`, () => runSeedBaseline(servers, { mode, n, generationMs: baselineGenerationMs, videoBytes: flags.scaleVideoBytes }, log));
+        attempt(`seed loop ${mode} N=${n}`, () =>
+          runSeedBaseline(servers, { mode, n, generationMs: baselineGenerationMs, videoBytes: flags.scaleVideoBytes }, log),
+        );
       push(seedRows, await seed('sequential', sequentialN));
       for (const n of baselineNs) {
         push(seedRows, await seed('parallel', n));
@@ -188,15 +216,26 @@ async function main(): Promise<void> {
       for (const n of flags.callsN ?? (quick ? [20] : [20, 100]))
         for (const mode of WAIT_MODES)
           push(
-          callsRows,
-          await attempt(`calls ${mode}`, () => runCalls(servers, { mode, n, generationMs: callsGenerationMs, videoBytes: 1024 * 1024, batchIntervalMs: flags.callsBatchIntervalSeconds * 1000 }, log)),
-        );
+            callsRows,
+            await attempt(`calls ${mode}`, () =>
+              runCalls(
+                servers,
+                { mode, n, generationMs: callsGenerationMs, videoBytes: 1024 * 1024, batchIntervalMs: flags.callsBatchIntervalSeconds * 1000 },
+                log,
+              ),
+            ),
+          );
     }
     if (only.has('slots')) {
       const slotsGenerationMs = (flags.slotsGenerationSeconds ?? (quick ? 3 : 10)) * 1000;
       for (const n of flags.slotsN ?? (quick ? [12] : [60]))
         for (const mode of SLOT_MODES)
-          push(slotsRows, await attempt(`slots ${mode} N=${n}`, () => runSlots(servers, { mode, n, generationMs: slotsGenerationMs, poll, outside: flags.slotsOutside }, log)));
+          push(
+            slotsRows,
+            await attempt(`slots ${mode} N=${n}`, () =>
+              runSlots(servers, { mode, n, generationMs: slotsGenerationMs, poll, outside: flags.slotsOutside }, log),
+            ),
+          );
     }
   } finally {
     log('stopping the servers…');
@@ -213,7 +252,7 @@ async function main(): Promise<void> {
     const seq = seedRows.find((r) => r.mode === 'sequential');
     if (seq)
       baseline.notes.unshift(
-        `One at a time runs only at N=${seq.n}: it takes N × (the generation time rounded up to the seed's 10 s polls + the transfer). From this run's ${(seq.wallMs / seq.n / 1000).toFixed(1)} s per video, N=100 would take about ${((seq.wallMs / seq.n) * 100 / 60_000).toFixed(0)} minutes (an estimate, not measured).`,
+        `One at a time runs only at N=${seq.n}: it takes N × (the generation time rounded up to the seed's 10 s polls + the transfer). From this run's ${(seq.wallMs / seq.n / 1000).toFixed(1)} s per video, N=100 would take about ${(((seq.wallMs / seq.n) * 100) / 60_000).toFixed(0)} minutes (an estimate, not measured).`,
       );
     tables.push(baseline);
   }

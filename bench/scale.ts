@@ -89,7 +89,8 @@ export async function runScale(stack: BenchStack, params: ScaleParams, log: (lin
       namespace: stack.namespace,
       taskQueue,
     };
-    if (subject === 'project') await agent.startWorker({ ...endpoints, gcsUrl: stack.gcsUrl, bucket, workflowBundlePath: stack.workflowBundlePath, ...worker });
+    if (subject === 'project')
+      await agent.startWorker({ ...endpoints, gcsUrl: stack.gcsUrl, bucket, workflowBundlePath: stack.workflowBundlePath, ...worker });
     else {
       if (!stack.floorBundlePath) throw new Error('the stack was started without the floor bundle');
       await agent.startFloorWorker({ ...endpoints, workflowBundlePath: stack.floorBundlePath, ...floorWorker });
@@ -113,7 +114,8 @@ export async function runScale(stack: BenchStack, params: ScaleParams, log: (lin
     const starter = async (): Promise<void> => {
       while (next < ids.length) {
         const workflowId = ids[next++] as string;
-        if (subject === 'project') await stack.client.workflow.start(generateVideo, { taskQueue, workflowId, args: [{ request: BENCH_REQUEST, options }] });
+        if (subject === 'project')
+          await stack.client.workflow.start(generateVideo, { taskQueue, workflowId, args: [{ request: BENCH_REQUEST, options }] });
         else await stack.client.workflow.start(FLOOR_WORKFLOW_TYPES[subject], { taskQueue, workflowId, args: [floorInput] });
       }
     };
@@ -142,15 +144,20 @@ export async function runScale(stack: BenchStack, params: ScaleParams, log: (lin
     const collector = async (): Promise<void> => {
       while (cursor < ids.length) {
         const workflowId = ids[cursor++] as string;
-        await stack.client.workflow.getHandle(workflowId).result().then(
-          (result: GenerateVideoResult | FloorResult) => void results.push(result),
-          (err: unknown) =>
-            void errors.push(err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err)),
-        );
+        await stack.client.workflow
+          .getHandle(workflowId)
+          .result()
+          .then(
+            (result: GenerateVideoResult | FloorResult) => void results.push(result),
+            (err: unknown) =>
+              void errors.push(err instanceof Error ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : String(err)),
+          );
       }
     };
     await Promise.all(Array.from({ length: 50 }, collector));
-    log(`${what} N=${params.n}: ${results.length} ok, ${errors.length} failed in ${(wallMs / 1000).toFixed(1)} s; fetching ${params.historySample} histories…`);
+    log(
+      `${what} N=${params.n}: ${results.length} ok, ${errors.length} failed in ${(wallMs / 1000).toFixed(1)} s; fetching ${params.historySample} histories…`,
+    );
 
     const step = Math.max(1, Math.floor(ids.length / Math.max(1, params.historySample)));
     const sampleIds = ids.filter((_, i) => i % step === 0).slice(0, params.historySample);
@@ -210,7 +217,10 @@ export async function runScale(stack: BenchStack, params: ScaleParams, log: (lin
   } finally {
     await agent?.stop();
     await sim.close();
-    await stack.gcs.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
+    await stack.gcs
+      .bucket(bucket)
+      .deleteFiles({ force: true })
+      .catch(() => undefined);
   }
 }
 

@@ -94,7 +94,11 @@ export async function runSlots(stack: BenchStack, params: SlotsParams, log: (lin
       const waits: Array<Promise<void>> = [];
       if (batched > 0) {
         const items = Array.from({ length: batched }, () => ({ request: BENCH_REQUEST, options }));
-        const handle = await stack.client.workflow.start(generateBatch, { taskQueue, workflowId: `bench-slots-${runId}-batch`, args: [{ items, options: { concurrency: SLOTS } }] });
+        const handle = await stack.client.workflow.start(generateBatch, {
+          taskQueue,
+          workflowId: `bench-slots-${runId}-batch`,
+          args: [{ items, options: { concurrency: SLOTS } }],
+        });
         waits.push(
           handle.result().then(
             (r) => {
@@ -120,7 +124,9 @@ export async function runSlots(stack: BenchStack, params: SlotsParams, log: (lin
     const api = sim.requests.slice(before).filter((r) => r.routeKind !== 'download');
     const creates = api.filter((r) => r.routeKind === 'create');
     const refused = creates.filter((r) => r.code === 1303).length;
-    log(`slots ${params.mode} N=${params.n}: ${ok} ok, ${errors.length} failed, ${creates.length} creates, ${refused} refused, ${(wallMs / 1000).toFixed(1)} s`);
+    log(
+      `slots ${params.mode} N=${params.n}: ${ok} ok, ${errors.length} failed, ${creates.length} creates, ${refused} refused, ${(wallMs / 1000).toFixed(1)} s`,
+    );
     return {
       ...params,
       ok,
@@ -139,7 +145,10 @@ export async function runSlots(stack: BenchStack, params: SlotsParams, log: (lin
     await Promise.all(running.map((r) => r.catch(() => undefined)));
     await connection.close().catch((err: unknown) => log(`closing the bench connection: ${err instanceof Error ? err.message : String(err)}`));
     await sim.close();
-    await stack.gcs.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
+    await stack.gcs
+      .bucket(bucket)
+      .deleteFiles({ force: true })
+      .catch(() => undefined);
   }
 }
 
@@ -180,7 +189,12 @@ export function slotsTargets(rows: SlotsRow[]): TargetResult[] {
   return [
     {
       target,
-      measured: admitted.map((r) => `${r.mode} N=${r.n} outside ${r.outside}: ${(r.refused / r.n).toFixed(2)} refused/video, wall ${(r.wallMs / r.idealMs).toFixed(2)} × ideal, ${r.ok}/${r.n} ok`).join('; '),
+      measured: admitted
+        .map(
+          (r) =>
+            `${r.mode} N=${r.n} outside ${r.outside}: ${(r.refused / r.n).toFixed(2)} refused/video, wall ${(r.wallMs / r.idealMs).toFixed(2)} × ideal, ${r.ok}/${r.n} ok`,
+        )
+        .join('; '),
       verdict: admitted.every(passes) ? 'PASS' : 'MISS',
     },
   ];

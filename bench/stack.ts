@@ -65,12 +65,30 @@ export async function startBenchStack(log: (line: string) => void, options: { fl
     const gcsProc = new ManagedProcess({
       name: 'fake-gcs-server',
       command: locateBinary('fake-gcs-server'),
-      args: ['-scheme', 'http', '-host', HOST, '-port', String(gcsPort), '-backend', 'memory', '-external-url', gcsUrl, '-public-host', `${HOST}:${gcsPort}`, '-log-level', 'warn'],
+      args: [
+        '-scheme',
+        'http',
+        '-host',
+        HOST,
+        '-port',
+        String(gcsPort),
+        '-backend',
+        'memory',
+        '-external-url',
+        gcsUrl,
+        '-public-host',
+        `${HOST}:${gcsPort}`,
+        '-log-level',
+        'warn',
+      ],
     });
     procs.push(gcsProc);
     const temporal = await startTemporalDevServer({ cli: temporalCli(log), host: HOST, namespace, log });
     procs.push(temporal.process);
-    stopReaper = startOrphanReaper(process.pid, procs.map((p) => p.pid).filter((p) => p > 0));
+    stopReaper = startOrphanReaper(
+      process.pid,
+      procs.map((p) => p.pid).filter((p) => p > 0),
+    );
     await waitForFakeGcs(gcsUrl, gcsProc);
 
     const connection = await Connection.connect({ address: temporal.address });
@@ -82,7 +100,10 @@ export async function startBenchStack(log: (line: string) => void, options: { fl
     await writeFile(workflowBundlePath, bundle.code);
     let floorBundlePath: string | undefined;
     if (options.floor) {
-      const floor = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)), logger: quietBundleLogger });
+      const floor = await bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
+        logger: quietBundleLogger,
+      });
       floorBundlePath = path.join(dir, 'floor-bundle.js');
       await writeFile(floorBundlePath, floor.code);
     }

@@ -37,7 +37,11 @@ const median = (xs: number[]) => {
 /** The storage layer's default: resumable uploads from 8 MiB (gcsStorageConfigSchema.resumableThresholdBytes). */
 const RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
-export async function runTransfer(stack: BenchStack, params: { sizeBytes: number; repeats: number }, log: (line: string) => void): Promise<TransferRow> {
+export async function runTransfer(
+  stack: BenchStack,
+  params: { sizeBytes: number; repeats: number },
+  log: (line: string) => void,
+): Promise<TransferRow> {
   const runId = randomBytes(4).toString('hex');
   const generationMs = 1_000;
   const sim = await startBenchSimulator({ generationMs, videoSizeBytes: params.sizeBytes });
@@ -131,6 +135,9 @@ export async function runTransfer(stack: BenchStack, params: { sizeBytes: number
     unsubscribe();
     await agent?.stop();
     await sim.close();
-    await stack.gcs.bucket(bucket).deleteFiles({ force: true }).catch(() => undefined);
+    await stack.gcs
+      .bucket(bucket)
+      .deleteFiles({ force: true })
+      .catch(() => undefined);
   }
 }

@@ -19,7 +19,11 @@ export interface PollPlan {
  * A simulator whose every task is done `generationMs` after its create: a short `submitted` phase, the rest
  * `processing`. No concurrency limit (the benchmark measures the orchestration, not Kling's 1303 answers).
  */
-export async function startBenchSimulator(options: { generationMs: number; videoSizeBytes: number; callbacks?: SimulatorOptions['callbacks'] }): Promise<Simulator> {
+export async function startBenchSimulator(options: {
+  generationMs: number;
+  videoSizeBytes: number;
+  callbacks?: SimulatorOptions['callbacks'];
+}): Promise<Simulator> {
   const submittedMs = Math.min(1_000, Math.floor(options.generationMs / 5));
   return startSimulator({
     schedule: { submittedMs, processingMs: options.generationMs - submittedMs },

@@ -11,7 +11,9 @@ import { URL, fileURLToPath } from 'node:url';
 
 const compiled = new URL('../lib/cli/main.js', import.meta.url);
 const source = new URL('../src/cli/main.ts', import.meta.url);
-const installed = fileURLToPath(import.meta.url).split(sep).includes('node_modules');
+const installed = fileURLToPath(import.meta.url)
+  .split(sep)
+  .includes('node_modules');
 
 async function registerTsx() {
   try {

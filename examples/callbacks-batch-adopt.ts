@@ -31,7 +31,13 @@ const sim = await startSimulator({ schedule: { submittedMs: 300, processingMs: 1
 const dir = await mkdtemp(path.join(tmpdir(), 'kling-example-'));
 const connection = await Connection.connect({ address });
 const client = new Client({ connection, namespace });
-const receiver = await startCallbackReceiver({ signal: temporalSignaller(client), secrets: [WEBHOOK_SECRET], host: '127.0.0.1', port: 0, logger: { info() {}, warn: console.warn } });
+const receiver = await startCallbackReceiver({
+  signal: temporalSignaller(client),
+  secrets: [WEBHOOK_SECRET],
+  host: '127.0.0.1',
+  port: 0,
+  logger: { info() {}, warn: console.warn },
+});
 const nativeConnection = await NativeConnection.connect({ address });
 const kling = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: sim.credentials.apiKeys[0]! } });
 try {
@@ -54,17 +60,39 @@ try {
   await worker.runUntil(async () => {
     // 1. Callbacks: the fallback poll is 30 s, yet the video is stored about as soon as Kling finishes.
     const started = Date.now();
-    const one = await (await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, { workflowId: `example-cb-${run}` })).result();
-    console.log(`callback: stored ${one.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s after callbacks, status queries: ${one.polls} (one per callback announcing an end); receiver ${JSON.stringify(receiver.counters())}`);
+    const one = await (
+      await videos.startVideoGeneration(
+        { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
+        { workflowId: `example-cb-${run}` },
+      )
+    ).result();
+    console.log(
+      `callback: stored ${one.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s after callbacks, status queries: ${one.polls} (one per callback announcing an end); receiver ${JSON.stringify(receiver.counters())}`,
+    );
 
     // 2. A batch: slot-aware, within a budget, its new-standard tasks looked up together every 2 s.
-    const items = ['at dawn', 'in fog', 'under stars'].map((when): BatchRequest['items'][number] => ({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, ${when}`, duration: 5, standard: 'new' } }));
-    const batch = await (await videos.startBatch({ items, options: { concurrency: 2, maxCredits: 200, batchPolling: { interval: '2s' } } }, { workflowId: `example-batch-${run}` })).result();
-    console.log(`batch: ${batch.progress.succeeded} succeeded, ${batch.progress.failed} failed, ${batch.progress.skipped} skipped; ${batch.progress.credits.actual} credits`);
+    const items = ['at dawn', 'in fog', 'under stars'].map((when): BatchRequest['items'][number] => ({
+      request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, ${when}`, duration: 5, standard: 'new' },
+    }));
+    const batch = await (
+      await videos.startBatch(
+        { items, options: { concurrency: 2, maxCredits: 200, batchPolling: { interval: '2s' } } },
+        { workflowId: `example-batch-${run}` },
+      )
+    ).result();
+    console.log(
+      `batch: ${batch.progress.succeeded} succeeded, ${batch.progress.failed} failed, ${batch.progress.skipped} skipped; ${batch.progress.credits.actual} credits`,
+    );
     for (const item of batch.items) console.log(`  #${item.index} ${item.outcome}${item.outcome === 'succeeded' ? ` ${item.uri}` : ''}`);
 
     // 3. Adoption: a task someone created without this project (or whose generation's deadline passed).
-    const elsewhere = await kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, made elsewhere`, duration: 5, externalTaskId: `elsewhere-${run}` });
+    const elsewhere = await kling.createTask({
+      model: 'kling-2.6',
+      kind: 'text-to-video',
+      prompt: `${PROMPT}, made elsewhere`,
+      duration: 5,
+      externalTaskId: `elsewhere-${run}`,
+    });
     const adopted = await (await videos.adoptVideo({ taskId: elsewhere.taskId })).result();
     console.log(`adopt: task ${adopted.klingTaskId} stored ${adopted.uri}; submissions ${adopted.submissions}, ${adopted.credits.actual} credits`);
   });

@@ -33,7 +33,9 @@ try {
   if (task.status === 'failed') throw new Error(`Kling task failed: ${task.statusMessage}`);
 
   const video = Buffer.from(await (await fetch(task.videos[0]!.url)).arrayBuffer());
-  console.log(`succeeded: ${video.length} bytes, sha256 ${createHash('sha256').update(video).digest('hex').slice(0, 16)}…, charged ${task.unitsDeducted} units`);
+  console.log(
+    `succeeded: ${video.length} bytes, sha256 ${createHash('sha256').update(video).digest('hex').slice(0, 16)}…, charged ${task.unitsDeducted} units`,
+  );
 } finally {
   await sim.close();
 }

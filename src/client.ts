@@ -1,26 +1,43 @@
-import {
-  Client,
-  WorkflowExecutionAlreadyStartedError,
-  type WorkflowHandle,
-  defaultPayloadConverter,
-} from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, defaultPayloadConverter } from '@temporalio/client';
 import type { Storage } from '@google-cloud/storage';
 import type { Tracer } from '@opentelemetry/api';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { signedVideoUrl } from './signed-url.js';
-import { createModelCatalog, resolveWithoutCredentials, type MediaUrlPolicy, type ModelCatalog, type PricingTable, type VideoRequestInput } from './kling/index.js';
+import {
+  createModelCatalog,
+  resolveWithoutCredentials,
+  type MediaUrlPolicy,
+  type ModelCatalog,
+  type PricingTable,
+  type VideoRequestInput,
+} from './kling/index.js';
 import { DEFAULT_TASK_QUEUE, WORKFLOW_ID_PATTERN } from './contract/constants.js';
 import { checkGenerationInput, type CheckedGeneration } from './activities/generation-check.js';
 import type { AdoptVideoInput, GenerateVideoInput, GenerateVideoResult, GenerationProgress } from './contract/generation.js';
 import { KlingModel, KlingPhase } from './contract/search-attributes.js';
 import { KlingValidationError } from './kling/index.js';
-import { GenerateBatchInput as GenerateBatchInputSchema, type BatchProgress, type GenerateBatchInput, type GenerateBatchResult } from './contract/batch.js';
+import {
+  GenerateBatchInput as GenerateBatchInputSchema,
+  type BatchProgress,
+  type GenerateBatchInput,
+  type GenerateBatchResult,
+} from './contract/batch.js';
 import { batchProgressQuery, generateBatch } from './workflows/index.js';
 import { zodIssues } from './kling/index.js';
 import { withWorkerCheck } from './task-queue-check.js';
 import { clientTracer, inSpan, withTracingInterceptor, type ClientTracingOption } from './tracing/index.js';
-import { costEntry, costTotals, costsQuery, listEntry, listQuery, type CostEntry, type CostsReport, type LIST_STATUSES, type ListEntry } from './generation-queries.js';
+import {
+  costEntry,
+  costTotals,
+  costsQuery,
+  listEntry,
+  listQuery,
+  type CostEntry,
+  type CostsReport,
+  type LIST_STATUSES,
+  type ListEntry,
+} from './generation-queries.js';
 import { assertSameRequest, batchIdentity, REQUEST_MEMO_KEY, requestIdentity, type RequestIdentity } from './idempotency.js';
 import { adoptVideo, approveUpdate, generateVideo, progressQuery, rejectUpdate, type ApprovalDecision } from './workflows/index.js';
 
@@ -122,7 +139,8 @@ export class VideoGenerationClient {
    */
   async startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     // With tracing, the root of the video's trace: local validation, then the start (whose span the interceptor adds).
-    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, () => this.#startVideoGeneration(request, start));
+    if (this.#tracer)
+      return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, () => this.#startVideoGeneration(request, start));
     return this.#startVideoGeneration(request, start);
   }
 
@@ -168,7 +186,9 @@ export class VideoGenerationClient {
     const handle = await this.startVideoGeneration(request, startOptions);
     let settled = false;
     const result = handle.result().finally(() => (settled = true));
-    const watching = onProgress ? this.#watchProgress(startOptions.workflowId, onProgress, progressIntervalMs, () => settled || signal?.aborted === true) : undefined;
+    const watching = onProgress
+      ? this.#watchProgress(startOptions.workflowId, onProgress, progressIntervalMs, () => settled || signal?.aborted === true)
+      : undefined;
     try {
       return await untilAborted(result, signal);
     } finally {
@@ -291,7 +311,8 @@ export class VideoGenerationClient {
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} and be at most 110 characters` }]);
     const parsed = GenerateBatchInputSchema.safeParse(input);
     // `items[i].…`, as the request issues below and the worker's batch estimate name them.
-    if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error).map((i) => ({ ...i, field: i.field.replace(/^items\.(\d+)/, 'items[$1]') })));
+    if (!parsed.success)
+      throw new KlingValidationError(zodIssues(parsed.error).map((i) => ({ ...i, field: i.field.replace(/^items\.(\d+)/, 'items[$1]') })));
     const issues: Array<{ field: string; message: string }> = [];
     const models = new Set<string>();
     const resolvedItems: Array<Record<string, unknown>> = [];

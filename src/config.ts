@@ -23,21 +23,37 @@ import { WorkerDeploymentEnv, workerDeploymentFromEnv, type KlingWorkerDeploymen
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const optionalNumber = z.preprocess(blank, z.coerce.number().positive().optional());
-const flag = z.preprocess(blank, z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'));
+const flag = z.preprocess(
+  blank,
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+);
 /** Comma-separated host patterns; each must parse (`*.kwimgs.com`, `cdn.example.com`, `127.0.0.1:8787`). */
 const hostList = z.preprocess(
   blank,
   z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? [...DEFAULT_VIDEO_HOSTS] : v.split(',').map((h) => h.trim()).filter(Boolean)))
+    .transform((v) =>
+      v === undefined
+        ? [...DEFAULT_VIDEO_HOSTS]
+        : v
+            .split(',')
+            .map((h) => h.trim())
+            .filter(Boolean),
+    )
     .superRefine((hosts, ctx) => {
       if (hosts.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one host pattern' });
       hosts.forEach((h, i) => {
         try {
           parseHostPattern(h);
         } catch {
-          ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a host pattern ("*.example.com", "cdn.example.com" or an IP literal, optionally with ":port")` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${i + 1} is not a host pattern ("*.example.com", "cdn.example.com" or an IP literal, optionally with ":port")`,
+          });
         }
       });
     }),
@@ -64,7 +80,13 @@ export const WorkerEnv = z.object({
   KLING_PREFERRED_STANDARD: z.preprocess(blank, ApiStandard.default('new')),
   KLING_REQUEST_TIMEOUT_MS: optionalNumber,
   KLING_TASK_QUEUE: z.preprocess(blank, z.string().min(1).default(DEFAULT_TASK_QUEUE)),
-  KLING_OBJECT_PREFIX: z.preprocess(blank, z.string().regex(/^[a-z0-9][a-z0-9_/-]*$/).default('kling-videos')),
+  KLING_OBJECT_PREFIX: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_/-]*$/)
+      .default('kling-videos'),
+  ),
   KLING_MAX_VIDEO_BYTES: optionalNumber,
   /** Hosts the rehost activity may download videos from. Default: Kling's CDN hosts. */
   KLING_VIDEO_HOSTS: hostList,
@@ -155,7 +177,11 @@ export const TEMPORAL_ENV_PREFIXES = ['TEMPORAL_GRPC_META_'] as const;
 export const KNOWN_ENV_VARIABLES: readonly string[] = [...Object.keys(WorkerEnv.shape), ...Object.keys(ToolEnv.shape), ...TEMPORAL_ENV_VARIABLES];
 
 const PricingOverrides = z
-  .object({ creditsPerUnit: z.number().positive().optional(), perTaskAudioMultiplier: z.number().positive().optional(), rows: z.array(PriceRow).optional() })
+  .object({
+    creditsPerUnit: z.number().positive().optional(),
+    perTaskAudioMultiplier: z.number().positive().optional(),
+    rows: z.array(PriceRow).optional(),
+  })
   .strict();
 
 function readJson(variable: string, file: string): unknown {
@@ -202,8 +228,7 @@ export interface WorkerConfig {
 /** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
 export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = WorkerEnv.safeParse(env);
-  if (!parsed.success)
-    throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const e = parsed.data;
   const deployment = workerDeploymentFromEnv(env);
   const storage = storageConfigSchema.parse({
@@ -231,7 +256,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     mediaUrlPolicy: { allowHttp: e.KLING_MEDIA_URL_ALLOW_HTTP, allowPrivateAddresses: e.KLING_MEDIA_URL_ALLOW_PRIVATE_ADDRESSES },
     storage,
     catalog,
-    pricing: createPricingTable(e.KLING_PRICING_FILE ? parseWith('KLING_PRICING_FILE', PricingOverrides, readJson('KLING_PRICING_FILE', e.KLING_PRICING_FILE)) : {}),
+    pricing: createPricingTable(
+      e.KLING_PRICING_FILE ? parseWith('KLING_PRICING_FILE', PricingOverrides, readJson('KLING_PRICING_FILE', e.KLING_PRICING_FILE)) : {},
+    ),
     balanceGuard: { enabled: e.KLING_BALANCE_GUARD, ...(e.KLING_BALANCE_PACK_NAME ? { resourcePackName: e.KLING_BALANCE_PACK_NAME } : {}) },
     ...(e.KLING_SLOTS === undefined ? {} : { accountSlots: parseSlotsSetting(e.KLING_SLOTS, (name) => catalog.find(name)?.id) }),
     ...(e.KLING_METRICS_PORT === undefined ? {} : { metrics: { port: e.KLING_METRICS_PORT, host: e.KLING_METRICS_HOST } }),

@@ -45,7 +45,6 @@ export function listQuery(status: string | undefined, extra: string | undefined)
   return query;
 }
 
-
 /** One visibility row as a ListEntry: the run and the Kling search attributes it carries. */
 export function listEntry(w: {
   workflowId: string;

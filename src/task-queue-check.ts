@@ -52,12 +52,7 @@ export async function assertWorkerPolling(client: Client, taskQueue: string): Pr
  * workflow's task queue: then it rejects with NoWorkerPollingError at once instead of hanging until the query's
  * deadline. With a worker polling, `op` is simply awaited.
  */
-export async function withWorkerCheck<T>(
-  client: Client,
-  workflowId: string,
-  op: Promise<T>,
-  afterMs: number = WORKER_CHECK_AFTER_MS,
-): Promise<T> {
+export async function withWorkerCheck<T>(client: Client, workflowId: string, op: Promise<T>, afterMs: number = WORKER_CHECK_AFTER_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const check = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

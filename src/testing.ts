@@ -97,7 +97,9 @@ async function readHistoryFile(file: string): Promise<ReplayHistoryInput> {
 }
 
 interface HistoryJson {
-  events?: Array<Record<string, { workflowId?: string; activityType?: { name?: string }; input?: { payloads?: Array<{ data?: string }> } } | undefined>>;
+  events?: Array<
+    Record<string, { workflowId?: string; activityType?: { name?: string }; input?: { payloads?: Array<{ data?: string }> } } | undefined>
+  >;
 }
 
 /** The workflow id a JSON history ran under, where its commands depend on it (see replayHistories). */

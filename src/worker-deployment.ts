@@ -86,7 +86,10 @@ export async function describeDeploymentRouting(connection: NativeConnection, na
   const self = `${deployment.deploymentName}.${deployment.buildId}`;
   let current: string | undefined;
   try {
-    const { workerDeploymentInfo } = await connection.workflowService.describeWorkerDeployment({ namespace, deploymentName: deployment.deploymentName });
+    const { workerDeploymentInfo } = await connection.workflowService.describeWorkerDeployment({
+      namespace,
+      deploymentName: deployment.deploymentName,
+    });
     const version = workerDeploymentInfo?.routingConfig?.currentDeploymentVersion;
     current = version?.buildId ? `${version.deploymentName}.${version.buildId}` : 'unversioned workers';
   } catch {

@@ -10,7 +10,15 @@ export { workerConfigFromEnv, type WorkerConfig } from './config.js';
 export { KlingMetrics, type KlingMetricsOptions } from './metrics/kling-metrics.js';
 export { klingMetricsSinks } from './metrics/sink.js';
 export { klingActivityLogAttributes } from './logging/activity-log-attributes.js';
-export { createGcsStorage, createLocalStorage, createStorageFromConfig, type GcsStorageOptions, type LocalStorageConfig, type StorageConfig, type VideoStorage } from './storage/index.js';
+export {
+  createGcsStorage,
+  createLocalStorage,
+  createStorageFromConfig,
+  type GcsStorageOptions,
+  type LocalStorageConfig,
+  type StorageConfig,
+  type VideoStorage,
+} from './storage/index.js';
 export { SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 // Tracing (docs/observability.md): `createKlingWorker({ ..., tracing: startTracing() })` (runWorker does it from OTEL_*).
 export { startTracing, tracingFromEnv, type KlingTracing, type TracingEnvConfig, type TracingOptions } from './tracing/index.js';

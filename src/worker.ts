@@ -60,12 +60,12 @@ export async function createKlingWorker(
       | 'maxCachedWorkflows'
     >
   > & {
-    /**
-     * OpenTelemetry tracing (startTracing; docs/observability.md): a span per workflow run, activity attempt, Kling
-     * HTTP call and upload, in the trace of the caller's start. Unset: no interceptor, no sink, nothing traced.
-     */
-    tracing?: KlingTracing;
-  },
+      /**
+       * OpenTelemetry tracing (startTracing; docs/observability.md): a span per workflow run, activity attempt, Kling
+       * HTTP call and upload, in the trace of the caller's start. Unset: no interceptor, no sink, nothing traced.
+       */
+      tracing?: KlingTracing;
+    },
 ): Promise<Worker> {
   const { deps, workflowBundle, deployment, tracing, ...rest } = options;
   const traced = tracingWorkerParts(tracing);
@@ -77,7 +77,10 @@ export async function createKlingWorker(
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(deps),
-    interceptors: { activity: [klingActivityLogAttributes, ...traced.activity], ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules({ tracing: tracing !== undefined }) }) },
+    interceptors: {
+      activity: [klingActivityLogAttributes, ...traced.activity],
+      ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules({ tracing: tracing !== undefined }) }),
+    },
     sinks: { ...klingMetricsSinks({ metrics: deps.metrics, logger: Runtime.instance().logger }), ...traced.sinks },
     ...(deployment ? { workerDeploymentOptions: workerDeploymentOptions(deployment) } : {}),
   });
@@ -132,9 +135,11 @@ export async function runWorker(
   const taskQueue = options.taskQueue ?? config.taskQueue;
   const { logger, runtimeMetricsUrl } = await installWorkerRuntime({ log: config.log, runtimeMetrics: config.metrics !== undefined });
   // In JSON mode every line, these included, is a JSON object.
-  const say = config.log.format === 'json' ? (line: string) => logger.info(line, { sdkComponent: 'worker', taskQueue }) : (options.log ?? console.log);
+  const say =
+    config.log.format === 'json' ? (line: string) => logger.info(line, { sdkComponent: 'worker', taskQueue }) : (options.log ?? console.log);
   // A misspelled variable (KLING_APIKEY) is otherwise ignored silently: named (never its value), once, in the log.
-  for (const variable of unknownEnvVariables()) logger.warn(unknownEnvWarning(variable), { variable: variable.name, suggestion: variable.suggestion });
+  for (const variable of unknownEnvVariables())
+    logger.warn(unknownEnvWarning(variable), { variable: variable.name, suggestion: variable.suggestion });
   const metrics = config.metrics ? workerMetrics(config) : undefined;
   // OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT: one trace per generation (docs/observability.md).
   const tracing = startTracing();
@@ -148,8 +153,18 @@ export async function runWorker(
       say(`metrics at http://${config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host}:${endpoint.port}/metrics`);
     }
     // KLING_CALLBACK_LISTEN: the callback receiver runs in this process (docs/callbacks.md).
-    if (config.callbacks.listen) callbacks = await startCallbackService({ config: config.callbacks, listen: config.callbacks.listen, registry: metrics?.registry, logger, temporal: options.temporal });
-    if (config.callbacks.url) say(`Kling callbacks requested at ${config.callbacks.url}${callbacks ? '' : ' (receiver not in this process: run `kling-video callbacks` behind that URL)'}`);
+    if (config.callbacks.listen)
+      callbacks = await startCallbackService({
+        config: config.callbacks,
+        listen: config.callbacks.listen,
+        registry: metrics?.registry,
+        logger,
+        temporal: options.temporal,
+      });
+    if (config.callbacks.url)
+      say(
+        `Kling callbacks requested at ${config.callbacks.url}${callbacks ? '' : ' (receiver not in this process: run `kling-video callbacks` behind that URL)'}`,
+      );
     const deps = workerDepsFromConfig(config, metrics);
     // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation
     // would be paid at Kling and then fail at the upload.

@@ -49,12 +49,29 @@ describe('workerConfigFromEnv', () => {
     await writeFile(
       catalogFile,
       JSON.stringify([
-        { id: 'kling-4.0', standards: { new: { pathId: 'kling-4.0' } }, kinds: ['text-to-video'], resolutions: ['1080p'], durations: [5], audio: 'none', promptMaxChars: { 'text-to-video': 2500, 'image-to-video': 2500 }, source: 'ops override' },
+        {
+          id: 'kling-4.0',
+          standards: { new: { pathId: 'kling-4.0' } },
+          kinds: ['text-to-video'],
+          resolutions: ['1080p'],
+          durations: [5],
+          audio: 'none',
+          promptMaxChars: { 'text-to-video': 2500, 'image-to-video': 2500 },
+          source: 'ops override',
+        },
       ]),
     );
-    await writeFile(pricingFile, JSON.stringify({ rows: [{ model: 'kling-4.0', resolution: '1080p', audio: false, basis: 'per-second', units: 2, confidence: 'official', source: 'ops' }] }));
+    await writeFile(
+      pricingFile,
+      JSON.stringify({
+        rows: [{ model: 'kling-4.0', resolution: '1080p', audio: false, basis: 'per-second', units: 2, confidence: 'official', source: 'ops' }],
+      }),
+    );
     const config = workerConfigFromEnv({ ...BASE, KLING_CATALOG_FILE: catalogFile, KLING_PRICING_FILE: pricingFile });
-    const resolved = resolveRequest({ model: 'kling-4.0', kind: 'text-to-video', prompt: 'x' }, { catalog: config.catalog, availableStandards: ['new'], preferredStandard: 'new' });
+    const resolved = resolveRequest(
+      { model: 'kling-4.0', kind: 'text-to-video', prompt: 'x' },
+      { catalog: config.catalog, availableStandards: ['new'], preferredStandard: 'new' },
+    );
     expect(estimateCredits(resolved, config.pricing).credits).toBe(100);
     expect(config.catalog.find('kling-2.6')).toBeDefined();
 

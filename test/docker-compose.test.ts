@@ -30,7 +30,10 @@ describe('docker-compose.yml and the Dockerfile', () => {
     const config = workerConfigFromEnv({ ...workerEnv, KLING_API_KEY: 'k' });
     expect(config.storage.bucket).toBe(workerEnv.GCS_BUCKET);
     for (const [name, service] of Object.entries(services))
-      expect(Object.keys(service.environment ?? {}).filter((k) => CREDENTIALS.has(k)), `${name} writes a secret inline`).toEqual([]);
+      expect(
+        Object.keys(service.environment ?? {}).filter((k) => CREDENTIALS.has(k)),
+        `${name} writes a secret inline`,
+      ).toEqual([]);
     // Secrets come from an env_file the operator makes from the committed example.
     expect(services.worker!.env_file).toEqual(['.env']);
     expect(existsSync(path.join(projectRoot, '.env.example'))).toBe(true);
@@ -60,9 +63,13 @@ describe('docker-compose.yml and the Dockerfile', () => {
     for (const [name, service] of Object.entries(services)) {
       const commandLine = [argv(service.entrypoint) ?? [], argv(service.command) ?? []].flat().join(' ');
       expect(commandLine, name).not.toMatch(/\bnpm (ci|install)\b|\bsh -c\b/);
-      expect((service.volumes ?? []).filter((v) => /^\.:|:\/app\b/.test(v)), name).toEqual([]);
+      expect(
+        (service.volumes ?? []).filter((v) => /^\.:|:\/app\b/.test(v)),
+        name,
+      ).toEqual([]);
       expect(service.restart, `${name} has a restart policy`).toBeDefined();
-      if (service.restart !== 'no') expect(service.healthcheck ?? (service.build ? image.healthcheck : undefined), `${name} has a healthcheck`).toBeDefined();
+      if (service.restart !== 'no')
+        expect(service.healthcheck ?? (service.build ? image.healthcheck : undefined), `${name} has a healthcheck`).toBeDefined();
       for (const [dep, value] of Object.entries(service.depends_on ?? {}))
         expect(['service_healthy', 'service_completed_successfully'], `${name} -> ${dep}`).toContain((value as { condition: string }).condition);
     }
@@ -162,7 +169,10 @@ describe('docker compose up, run as local processes', () => {
     const video = Buffer.from(await (await fetch(out.result.url)).arrayBuffer());
     expect(video.length).toBe(out.result.size);
     expect(video.subarray(4, 8).toString('latin1')).toBe('ftyp');
-    const meta = (await (await fetch(`${bucketUrl()}/o/${encodeURIComponent(out.result.objectName)}`)).json()) as { md5Hash: string; metadata: Record<string, string> };
+    const meta = (await (await fetch(`${bucketUrl()}/o/${encodeURIComponent(out.result.objectName)}`)).json()) as {
+      md5Hash: string;
+      metadata: Record<string, string>;
+    };
     expect(meta.md5Hash).toBe(out.result.md5Base64);
     expect(meta.metadata.workflowId).toBe(workflowId);
     // Finished by the callback receiver's signal, not the 30 s fallback poll.
@@ -192,7 +202,10 @@ describe('docker compose up, run as local processes', () => {
     try {
       const run = await generate(uniqueId('compose-0000'));
       expect(run.code, run.stderr).toBe(5);
-      expect(json<{ error: { type: string; message: string } }>(run).error).toMatchObject({ type: 'VideoSourceRefused', message: expect.stringContaining('0.0.0.0') });
+      expect(json<{ error: { type: string; message: string } }>(run).error).toMatchObject({
+        type: 'VideoSourceRefused',
+        message: expect.stringContaining('0.0.0.0'),
+      });
     } finally {
       await stack.processes.get('kling-simulator')!.stop();
       stack.start('kling-simulator');

@@ -13,7 +13,9 @@ function dirWith(files: Record<string, string>): string {
 
 describe('optional .env loading', () => {
   it('applies the variables of ./.env that the environment does not already set (the environment wins)', () => {
-    const dir = dirWith({ '.env': 'KLING_TASK_QUEUE=from-file\nKLING_OBJECT_PREFIX="quoted-prefix"\n# comment\nKLING_BASE_URL=http://file.example\n' });
+    const dir = dirWith({
+      '.env': 'KLING_TASK_QUEUE=from-file\nKLING_OBJECT_PREFIX="quoted-prefix"\n# comment\nKLING_BASE_URL=http://file.example\n',
+    });
     const env: NodeJS.ProcessEnv = { KLING_BASE_URL: 'http://env.example' };
     const report = loadDotEnv(env, dir);
     expect(env).toEqual({ KLING_BASE_URL: 'http://env.example', KLING_TASK_QUEUE: 'from-file', KLING_OBJECT_PREFIX: 'quoted-prefix' });

@@ -39,7 +39,11 @@ describe('unknown environment variables', () => {
       KLINGON: 'qapla',
       KLING_FOO: '1',
     };
-    expect(unknownEnvVariables(env)).toEqual([{ name: 'GCS_BUCKETT', suggestion: 'GCS_BUCKET' }, { name: 'KLING_APIKEY', suggestion: 'KLING_API_KEY' }, { name: 'KLING_FOO' }]);
+    expect(unknownEnvVariables(env)).toEqual([
+      { name: 'GCS_BUCKETT', suggestion: 'GCS_BUCKET' },
+      { name: 'KLING_APIKEY', suggestion: 'KLING_API_KEY' },
+      { name: 'KLING_FOO' },
+    ]);
   });
 
   it('warns by name, never by value', () => {

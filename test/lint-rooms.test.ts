@@ -12,12 +12,18 @@ async function violations(filePath: string, code: string): Promise<string[]> {
 
 describe('room boundaries (eslint.config.js)', () => {
   it('an activity importing workflow code fails', async () => {
-    const found = await violations('src/activities/submit.ts', "import { generateVideo } from '../workflows/generate-video.js';\nexport const x = generateVideo;\n");
+    const found = await violations(
+      'src/activities/submit.ts',
+      "import { generateVideo } from '../workflows/generate-video.js';\nexport const x = generateVideo;\n",
+    );
     expect(found.some((v) => v.startsWith('no-restricted-imports') && v.includes('room boundary'))).toBe(true);
   });
 
   it('the contract importing a room fails; importing the Kling request model does not', async () => {
-    const bad = await violations('src/contract/constants.ts', "import { createActivities } from '../activities/index.js';\nexport const x = createActivities;\n");
+    const bad = await violations(
+      'src/contract/constants.ts',
+      "import { createActivities } from '../activities/index.js';\nexport const x = createActivities;\n",
+    );
     expect(bad.some((v) => v.startsWith('no-restricted-imports'))).toBe(true);
     const ok = await violations('src/contract/constants.ts', "import { VideoKind } from '../kling/catalog.js';\nexport const x = VideoKind;\n");
     expect(ok.filter((v) => v.startsWith('no-restricted-imports'))).toEqual([]);
@@ -26,14 +32,23 @@ describe('room boundaries (eslint.config.js)', () => {
   it('the Kling wire format and the simulator import nothing of the project', async () => {
     for (const file of ['src/kling/http.ts', 'src/simulator/server.ts']) {
       const found = await violations(file, "import { FailureType } from '../contract/failure-types.js';\nexport const x = FailureType;\n");
-      expect(found.some((v) => v.startsWith('no-restricted-imports')), file).toBe(true);
+      expect(
+        found.some((v) => v.startsWith('no-restricted-imports')),
+        file,
+      ).toBe(true);
     }
   });
 
   it('workflows may import activities as types only', async () => {
-    const typeOnly = await violations('src/workflows/activity-proxies.ts', "import type { createActivities } from '../activities/index.js';\nexport type A = ReturnType<typeof createActivities>;\n");
+    const typeOnly = await violations(
+      'src/workflows/activity-proxies.ts',
+      "import type { createActivities } from '../activities/index.js';\nexport type A = ReturnType<typeof createActivities>;\n",
+    );
     expect(typeOnly.filter((v) => v.includes('no-restricted-imports'))).toEqual([]);
-    const value = await violations('src/workflows/activity-proxies.ts', "import { createActivities } from '../activities/index.js';\nexport const a = createActivities;\n");
+    const value = await violations(
+      'src/workflows/activity-proxies.ts',
+      "import { createActivities } from '../activities/index.js';\nexport const a = createActivities;\n",
+    );
     expect(value.some((v) => v.includes('no-restricted-imports'))).toBe(true);
   });
 });

@@ -11,33 +11,57 @@ import { workflowInterceptorModules } from '../src/worker.js';
 
 // A non-deterministic change to the workflow code fails here, in every run, before it reaches production.
 const REQUIRED = [
-  't2v-succeeded', 'i2v-legacy-succeeded', 'kling-failed', 'transient-faults', 'invalid-input', 'deadline-timed-out',
+  't2v-succeeded',
+  'i2v-legacy-succeeded',
+  'kling-failed',
+  'transient-faults',
+  'invalid-input',
+  'deadline-timed-out',
   // Histories of the costs features (patched 'kling-costs-v1').
-  'approval-granted', 'approval-timed-out', 'cancelled-abandoned-billed', 'cancelled-before-submit', 'cancelled-collected',
-  'costs-drift-succeeded', 'costs-failed-deduction', 'daily-budget-refused', 'submission-unknown',
+  'approval-granted',
+  'approval-timed-out',
+  'cancelled-abandoned-billed',
+  'cancelled-before-submit',
+  'cancelled-collected',
+  'costs-drift-succeeded',
+  'costs-failed-deduction',
+  'daily-budget-refused',
+  'submission-unknown',
   // generateBatch with its status watcher (patched 'kling-batch-polling-v1'), early slot release ('kling-slot-release-v1').
-  'batch-polled', 'batch-slot-release', 'batch-item-slot-release', 'batch-mixed',
+  'batch-polled',
+  'batch-slot-release',
+  'batch-item-slot-release',
+  'batch-mixed',
   // A callback announcing processing wakes nothing ('kling-end-hints-v1'); before it, every callback woke the loop.
-  'callback-end-hints', 'callback-woken',
+  'callback-end-hints',
+  'callback-woken',
   // A callback's end the status query contradicted is re-checked after 1 s, 2 s, … ('kling-callback-recheck-v1').
   'callback-recheck',
   // adoptVideo, and the two phase deadlines.
-  'adopt-succeeded', 'deadline-queued-too-long', 'deadline-processing-too-long',
+  'adopt-succeeded',
+  'deadline-queued-too-long',
+  'deadline-processing-too-long',
   // Lookups failing after an unknown submission keep looking ('kling-unknown-lookup-retry-v1'); a re-run collects
   // the task its earlier run left (plan.earlierTask: recorded data, no patch).
-  'submission-unknown-lookups-failing', 'rerun-collects-earlier-task',
+  'submission-unknown-lookups-failing',
+  'rerun-collects-earlier-task',
   // Issue 20: an omni-video and a motion-control generation (new kinds, same workflow code).
-  'omni-succeeded', 'motion-control-succeeded',
+  'omni-succeeded',
+  'motion-control-succeeded',
   // Issue 17: a generation that waited for an account-wide slot ('kling-account-slots-v1'), and the slot entity.
-  'account-slots-waited', 'account-slots-entity',
+  'account-slots-waited',
+  'account-slots-entity',
   // Issue 16: the wait inside activity retries, woken by a callback too ('kling-wait-in-activity-v1').
-  'wait-in-activity-succeeded', 'wait-in-activity-woken',
+  'wait-in-activity-succeeded',
+  'wait-in-activity-woken',
   // A maxCredits refusal keeps its estimate and the requested model in the cost memo (memo content: no patch).
   'max-credits-refused',
 ];
 
 interface HistoryJson {
-  events: Array<Record<string, { workflowId?: string; activityType?: { name: string }; input?: { payloads?: Array<{ data?: string }> } } | undefined>>;
+  events: Array<
+    Record<string, { workflowId?: string; activityType?: { name: string }; input?: { payloads?: Array<{ data?: string }> } } | undefined>
+  >;
 }
 
 /**
@@ -53,7 +77,9 @@ function recordedWorkflowId(history: HistoryJson): string | undefined {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name === 'submitVideoTask') {
       const data = scheduled.input?.payloads?.[0]?.data;
-      const externalTaskId = data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { externalTaskId?: string }).externalTaskId : undefined;
+      const externalTaskId = data
+        ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { externalTaskId?: string }).externalTaskId
+        : undefined;
       return externalTaskId === undefined ? undefined : workflowIdFromExternalTaskId(externalTaskId);
     }
   }
@@ -81,7 +107,9 @@ describe('replay of captured generateVideo histories', () => {
   it('replays every committed history with the OpenTelemetry workflow interceptors too (tracing switched on mid-run)', async () => {
     installQuietTemporalRuntime();
     // The histories were recorded without tracing: a worker given `tracing` must still replay them (docs/observability.md).
-    const workflowBundle = await bundleWorkflows('src/workflows/index.ts', { workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) });
+    const workflowBundle = await bundleWorkflows('src/workflows/index.ts', {
+      workflowInterceptorModules: workflowInterceptorModules({ tracing: true }),
+    });
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
     const histories = await Promise.all(
       files.map(async (f) => {

@@ -56,7 +56,8 @@ export function parseSlotsSetting(value: string, resolve: (model: string) => str
     if (!entry) continue;
     const eq = entry.indexOf('=');
     if (eq < 0) {
-      if (config.default !== undefined) throw new Error(`${variable}: more than one default count ("${entry}"); name a model for the others ("kling-2.6=5")`);
+      if (config.default !== undefined)
+        throw new Error(`${variable}: more than one default count ("${entry}"); name a model for the others ("kling-2.6=5")`);
       config.default = count(entry, entry);
       continue;
     }
@@ -66,7 +67,8 @@ export function parseSlotsSetting(value: string, resolve: (model: string) => str
     if (config.perModel[id] !== undefined) throw new Error(`${variable}: model "${id}" is given twice`);
     config.perModel[id] = count(entry.slice(eq + 1).trim(), entry);
   }
-  if (config.default === undefined && Object.keys(config.perModel).length === 0) throw new Error(`${variable}: no slot count given (e.g. "5", or "kling-2.6=5,kling-3.0-omni=10")`);
+  if (config.default === undefined && Object.keys(config.perModel).length === 0)
+    throw new Error(`${variable}: no slot count given (e.g. "5", or "kling-2.6=5,kling-3.0-omni=10")`);
   return config;
 }
 
@@ -75,10 +77,14 @@ export function parseSlotsSetting(value: string, resolve: (model: string) => str
  * afterwards), deduplicated by the request's key and run, so a retried attempt gets the answer the first one got. The
  * requester is this activity's workflow run; a slot not granted at once arrives later as a `slotGranted` signal.
  */
-export async function requestAccountSlot(args: { taskQueue: string; bucket: string; request: Omit<SlotRequest, 'workflowId' | 'runId'> }): Promise<SlotAnswer> {
+export async function requestAccountSlot(args: {
+  taskQueue: string;
+  bucket: string;
+  request: Omit<SlotRequest, 'workflowId' | 'runId'>;
+}): Promise<SlotAnswer> {
   const { client, info } = Context.current();
   const execution = info.workflowExecution;
-  if (!execution) throw ApplicationFailure.nonRetryable('requestAccountSlot runs only as a workflow\'s activity', 'InvalidSlotRequest');
+  if (!execution) throw ApplicationFailure.nonRetryable("requestAccountSlot runs only as a workflow's activity", 'InvalidSlotRequest');
   const startWorkflowOperation = new WithStartWorkflowOperation(ACCOUNT_SLOTS_WORKFLOW_TYPE, {
     workflowId: accountSlotsWorkflowId(args.taskQueue, args.bucket),
     taskQueue: args.taskQueue,
@@ -132,7 +138,9 @@ async function verdictOf(deps: { kling: KlingClient; client: Client; signal?: Ab
   }
   try {
     const task = await deps.kling.getTask(
-      h.task.taskId ? { standard: h.task.standard, kind: h.task.kind, taskId: h.task.taskId } : { standard: h.task.standard, kind: h.task.kind, externalTaskId: h.task.externalTaskId },
+      h.task.taskId
+        ? { standard: h.task.standard, kind: h.task.kind, taskId: h.task.taskId }
+        : { standard: h.task.standard, kind: h.task.kind, externalTaskId: h.task.externalTaskId },
       { signal: deps.signal },
     );
     return task && (task.status === 'submitted' || task.status === 'processing') ? 'task_running' : 'ended';

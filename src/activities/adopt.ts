@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { KlingCredentialsError, zodIssues, type ApiStandard, type KlingClient, type KlingTask, type TaskRef, type VideoKind } from '../kling/index.js';
+import {
+  KlingCredentialsError,
+  zodIssues,
+  type ApiStandard,
+  type KlingClient,
+  type KlingTask,
+  type TaskRef,
+  type VideoKind,
+} from '../kling/index.js';
 import { FailureType } from '../contract/failure-types.js';
 import { AdoptVideoInput, AdoptVideoOptions, type AdoptionPlan } from '../contract/generation.js';
 import { toActivityFailure } from './failures.js';
@@ -62,7 +70,11 @@ export async function planAdoption(
   if (!options.success) throw invalid(zodIssues(options.error).map((i) => ({ ...i, field: `options.${i.field}` })));
   const opts = options.data;
 
-  const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  const durations: Record<string, unknown> = {
+    deadline: opts.deadline,
+    'poll.initialInterval': opts.poll.initialInterval,
+    'poll.maxInterval': opts.poll.maxInterval,
+  };
   if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
   if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;

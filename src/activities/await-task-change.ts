@@ -31,7 +31,10 @@ export interface AwaitTaskChangeResult {
  * schedule and its completion, once per status change. A transient Kling error is one more failed attempt; a
  * non-retryable one (credentials, a rejected request) ends the wait as it would a single status query.
  */
-export async function awaitTaskChange(deps: { kling: KlingClient; delays: LimitRetryDelays }, input: AwaitTaskChangeInput): Promise<AwaitTaskChangeResult> {
+export async function awaitTaskChange(
+  deps: { kling: KlingClient; delays: LimitRetryDelays },
+  input: AwaitTaskChangeInput,
+): Promise<AwaitTaskChangeResult> {
   const { info, cancellationSignal: signal, log } = Context.current();
   const checks = input.firstCheckAfterInterval ? info.attempt - 1 : info.attempt;
   if (checks === 0) throw unchanged(input, undefined, checks);
@@ -44,7 +47,8 @@ export async function awaitTaskChange(deps: { kling: KlingClient; delays: LimitR
   // Not visible yet (Kling's query can lag its create): the same as unchanged.
   if (!current) throw unchanged(input, 'unknown', checks);
   const snapshot = await taskSnapshot(deps.kling, { ...current, standard: input.task.standard }, { signal, warn: (m, a) => log.warn(m, a) });
-  if (snapshot.status === input.knownStatus && snapshot.status !== 'succeeded' && snapshot.status !== 'failed') throw unchanged(input, snapshot.status, checks);
+  if (snapshot.status === input.knownStatus && snapshot.status !== 'succeeded' && snapshot.status !== 'failed')
+    throw unchanged(input, snapshot.status, checks);
   return { snapshot, checks };
 }
 

@@ -36,7 +36,8 @@ export const CheckAccountBalanceInput = z
         ctx.addIssue({ code: 'custom', path: ['estimatedCredits'], message: 'give estimatedUnits or estimatedCredits, not both' });
       return;
     }
-    if (input.estimatedCredits === undefined) ctx.addIssue({ code: 'custom', path: ['estimatedUnits'], message: 'estimatedUnits or estimatedCredits is required' });
+    if (input.estimatedCredits === undefined)
+      ctx.addIssue({ code: 'custom', path: ['estimatedUnits'], message: 'estimatedUnits or estimatedCredits is required' });
     else if (input.creditsPerUnit === undefined)
       ctx.addIssue({ code: 'custom', path: ['creditsPerUnit'], message: 'is required with estimatedCredits' });
   });

@@ -19,8 +19,12 @@ const MAX_BATCH_ID = 110;
 export function validateBatchOptions(args: { batchId: string; itemCount: number; options: unknown }): BatchOptions {
   const issues: Array<{ field: string; message: string }> = [];
   if (!WORKFLOW_ID_PATTERN.test(args.batchId) || args.batchId.length > MAX_BATCH_ID)
-    issues.push({ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} and be at most ${MAX_BATCH_ID} characters (item ids are <batch id>-<index>)` });
-  if (args.itemCount < 1 || args.itemCount > MAX_BATCH_ITEMS) issues.push({ field: 'items', message: `1 to ${MAX_BATCH_ITEMS} items, got ${args.itemCount}` });
+    issues.push({
+      field: 'workflowId',
+      message: `must match ${WORKFLOW_ID_PATTERN} and be at most ${MAX_BATCH_ID} characters (item ids are <batch id>-<index>)`,
+    });
+  if (args.itemCount < 1 || args.itemCount > MAX_BATCH_ITEMS)
+    issues.push({ field: 'items', message: `1 to ${MAX_BATCH_ITEMS} items, got ${args.itemCount}` });
   const parsed = BatchOptions.safeParse(args.options ?? {});
   if (!parsed.success) issues.push(...zodIssues(parsed.error).map((i) => ({ ...i, field: `options.${i.field}` })));
   if (issues.length || !parsed.success)

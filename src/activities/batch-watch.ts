@@ -37,7 +37,14 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export async function watchBatchTasks(deps: { kling: KlingClient }, input: WatchBatchInput): Promise<BatchWatchStats> {
   const context = Context.current();
   const { client, log } = context;
-  const stats: BatchWatchStats = { ticks: 0, statusCalls: 0, failedCalls: 0, signals: 0, peakTracked: 0, ...(context.info.heartbeatDetails as Partial<BatchWatchStats> | undefined) };
+  const stats: BatchWatchStats = {
+    ticks: 0,
+    statusCalls: 0,
+    failedCalls: 0,
+    signals: 0,
+    peakTracked: 0,
+    ...(context.info.heartbeatDetails as Partial<BatchWatchStats> | undefined),
+  };
   // After a retry this is empty again: the current statuses are sent once more, which the items shrug off.
   const sent = new Map<string, string>();
   const batch = client.workflow.getHandle(input.batchId, input.batchRunId);
@@ -61,7 +68,10 @@ export async function watchBatchTasks(deps: { kling: KlingClient }, input: Watch
       } catch (err) {
         if (context.cancellationSignal.aborted) throw err;
         stats.failedCalls++;
-        log.warn('batched status lookup failed; its items fall back to their own polls', { ids: chunk.length, error: err instanceof Error ? err.message : String(err) });
+        log.warn('batched status lookup failed; its items fall back to their own polls', {
+          ids: chunk.length,
+          error: err instanceof Error ? err.message : String(err),
+        });
         continue;
       }
       for (const task of tasks) {

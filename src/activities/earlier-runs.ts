@@ -44,7 +44,9 @@ export async function findEarlierRunTask(
     // Temporal's time-skipping test server has no visibility (ListWorkflowExecutions is unimplemented): no run
     // there can be looked back on. Every real server has it, so anything else is an error worth retrying.
     if (!isUnimplemented(err)) throw err;
-    deps.log?.warn('Temporal cannot list workflow runs (no visibility): a re-run of this workflow id cannot look for tasks of earlier runs', { workflowId: query.workflowId });
+    deps.log?.warn('Temporal cannot list workflow runs (no visibility): a re-run of this workflow id cannot look for tasks of earlier runs', {
+      workflowId: query.workflowId,
+    });
     return undefined;
   }
   if (candidates.length === 0) return undefined;
@@ -112,7 +114,14 @@ async function lookUp(deps: { kling: KlingClient; signal?: AbortSignal }, query:
   if (query.standard === 'new') {
     const found: KlingTask[] = [];
     for (let i = 0; i < ids.length; i += NEW_TASKS_QUERY_MAX_IDS)
-      found.push(...(await deps.kling.getTasks(ids.slice(i, i + NEW_TASKS_QUERY_MAX_IDS), { by: 'externalTaskId', standard: 'new', kind: query.kind, signal: deps.signal })));
+      found.push(
+        ...(await deps.kling.getTasks(ids.slice(i, i + NEW_TASKS_QUERY_MAX_IDS), {
+          by: 'externalTaskId',
+          standard: 'new',
+          kind: query.kind,
+          signal: deps.signal,
+        })),
+      );
     return found;
   }
   const found: KlingTask[] = [];

@@ -25,7 +25,12 @@ export const DEFAULT_LIMIT_RETRY_DELAYS: LimitRetryDelays = { rateLimitMs: 2_000
 export function toActivityFailure(err: unknown, delays: LimitRetryDelays = DEFAULT_LIMIT_RETRY_DELAYS): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof KlingValidationError)
-    return ApplicationFailure.create({ type: FailureType.InvalidVideoRequest, message: err.message, nonRetryable: true, details: [{ issues: err.issues }] });
+    return ApplicationFailure.create({
+      type: FailureType.InvalidVideoRequest,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ issues: err.issues }],
+    });
   if (err instanceof KlingBudgetExceededError)
     return ApplicationFailure.create({
       type: FailureType.BudgetExceeded,
@@ -59,6 +64,10 @@ export function toActivityFailure(err: unknown, delays: LimitRetryDelays = DEFAU
     return ApplicationFailure.create({ type, message: err.message, nonRetryable: true, details });
   }
   if (err instanceof KlingNetworkError)
-    return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: err.message, details: [{ mayHaveReachedServer: err.mayHaveReachedServer }] });
+    return ApplicationFailure.create({
+      type: FailureType.KlingUnavailable,
+      message: err.message,
+      details: [{ mayHaveReachedServer: err.mayHaveReachedServer }],
+    });
   return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: err instanceof Error ? err.message : String(err) });
 }

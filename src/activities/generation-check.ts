@@ -86,7 +86,11 @@ function prefixed(prefix: string, error: z.ZodError): ValidationIssue[] {
 }
 
 function durationOptionsMs(opts: GenerateVideoOptions): Record<string, number> {
-  const durations: Record<string, unknown> = { deadline: opts.deadline, 'poll.initialInterval': opts.poll.initialInterval, 'poll.maxInterval': opts.poll.maxInterval };
+  const durations: Record<string, unknown> = {
+    deadline: opts.deadline,
+    'poll.initialInterval': opts.poll.initialInterval,
+    'poll.maxInterval': opts.poll.maxInterval,
+  };
   if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
   if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
   for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;

@@ -3,7 +3,15 @@ import type { Dispatcher } from 'undici';
 import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
 import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
 import type { KlingMetrics } from '../metrics/kling-metrics.js';
-import type { AdoptionPlan, AdoptVideoInput, GenerateVideoInput, GenerationPlan, StoredVideo, SubmittedTask, TaskSnapshot } from '../contract/generation.js';
+import type {
+  AdoptionPlan,
+  AdoptVideoInput,
+  GenerateVideoInput,
+  GenerationPlan,
+  StoredVideo,
+  SubmittedTask,
+  TaskSnapshot,
+} from '../contract/generation.js';
 import type { VideoStorage } from '../storage/index.js';
 import { estimateBatchItems, validateBatchOptions } from './batch-estimate.js';
 import { planAdoption } from './adopt.js';
@@ -82,7 +90,10 @@ export function createActivities(deps: ActivityDeps) {
         { kling: deps.kling, temporal: context.client, signal: context.cancellationSignal, log: context.log },
         { workflowId: execution.workflowId, runId: execution.runId, requestSha256: plan.requestSha256, standard: plan.standard, kind: plan.kind },
       );
-      if (earlierTask) context.log.info('an earlier run of this workflow id left a Kling task for the same request; collecting it instead of paying again', { ...earlierTask });
+      if (earlierTask)
+        context.log.info('an earlier run of this workflow id left a Kling task for the same request; collecting it instead of paying again', {
+          ...earlierTask,
+        });
       return earlierTask ? { ...plan, earlierTask } : plan;
     },
 
@@ -95,7 +106,9 @@ export function createActivities(deps: ActivityDeps) {
       slot?: { entityWorkflowId: string; key: string };
     }): Promise<SubmittedTask> {
       try {
-        return await submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
+        return await submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, {
+          lookupFirst: args.lookupFirst,
+        });
       } catch (err) {
         await reportSlotRefused(Context.current().client, args.slot, err);
         throw err;
@@ -114,7 +127,10 @@ export function createActivities(deps: ActivityDeps) {
       return planAdoption(
         { kling: deps.kling, creditsPerUnit, objectPrefix },
         input,
-        { workflowId: info.workflowExecution?.workflowId ?? '', firstExecutionRunId: run?.firstExecutionRunId ?? info.workflowExecution?.runId ?? '' },
+        {
+          workflowId: info.workflowExecution?.workflowId ?? '',
+          firstExecutionRunId: run?.firstExecutionRunId ?? info.workflowExecution?.runId ?? '',
+        },
         cancellationSignal,
       );
     },

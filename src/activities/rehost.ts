@@ -71,23 +71,29 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
   });
   const video = task?.videos[0];
   if (!task || task.status !== 'succeeded' || !video)
-    throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `Kling task ${input.task.taskId} has no video to download`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.VideoDownloadInvalid,
+      message: `Kling task ${input.task.taskId} has no video to download`,
+      nonRetryable: true,
+    });
 
   const maxBytes = deps.maxVideoBytes ?? DEFAULT_MAX_BYTES;
   const signal = ctx.cancellationSignal;
   const policy = deps.videoHosts ?? DEFAULT_VIDEO_HOST_POLICY;
   // The URL itself never appears in messages (it is a temporary, hotlink-protected link): only its host.
-  const { response: res } = await openVideoSource(video.url, { policy, dispatcher: deps.dispatcher, signal, lookup: deps.lookup }).catch((err: unknown) => {
-    if (err instanceof VideoSourceRefusedError)
-      throw ApplicationFailure.create({
-        type: FailureType.VideoSourceRefused,
-        message: `refused to download the video of Kling task ${input.task.taskId}: ${err.message}`,
-        nonRetryable: true,
-        details: [{ taskId: input.task.taskId, reason: err.reason, host: err.host }],
-      });
-    if (signal.aborted) throw err;
-    throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
-  });
+  const { response: res } = await openVideoSource(video.url, { policy, dispatcher: deps.dispatcher, signal, lookup: deps.lookup }).catch(
+    (err: unknown) => {
+      if (err instanceof VideoSourceRefusedError)
+        throw ApplicationFailure.create({
+          type: FailureType.VideoSourceRefused,
+          message: `refused to download the video of Kling task ${input.task.taskId}: ${err.message}`,
+          nonRetryable: true,
+          details: [{ taskId: input.task.taskId, reason: err.reason, host: err.host }],
+        });
+      if (signal.aborted) throw err;
+      throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
+    },
+  );
   try {
     if (res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410)
       throw ApplicationFailure.create({
@@ -98,13 +104,24 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
       });
     if (res.statusCode < 200 || res.statusCode >= 300)
       throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download answered HTTP ${res.statusCode}` });
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (!contentType.startsWith('video/'))
-      throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `expected a video, got content type "${contentType || 'none'}"`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FailureType.VideoDownloadInvalid,
+        message: `expected a video, got content type "${contentType || 'none'}"`,
+        nonRetryable: true,
+      });
     const lengthHeader = res.headers['content-length'];
     const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
     if (total !== undefined && total > maxBytes)
-      throw ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message: `video of ${total} bytes exceeds the limit of ${maxBytes}`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FailureType.VideoDownloadInvalid,
+        message: `video of ${total} bytes exceeds the limit of ${maxBytes}`,
+        nonRetryable: true,
+      });
 
     // The Content-Type is only the CDN's word: the first bytes must be an MP4 too, before any upload starts.
     const sniff = sniffMp4(await peekStream(res.body, VIDEO_SNIFF_BYTES, signal));
@@ -161,7 +178,8 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
 function storageFailure(err: unknown): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof SizeLimitError) return ApplicationFailure.create({ type: FailureType.VideoDownloadInvalid, message, nonRetryable: true });
-  if (err instanceof StorageConflictError) return ApplicationFailure.create({ type: FailureType.StorageVerificationFailed, message, nonRetryable: true });
+  if (err instanceof StorageConflictError)
+    return ApplicationFailure.create({ type: FailureType.StorageVerificationFailed, message, nonRetryable: true });
   if (err instanceof StorageBucketNotFoundError)
     return ApplicationFailure.create({ type: FailureType.StorageBucketNotFound, message, nonRetryable: true, details: [{ bucket: err.bucket }] });
   // A short body or a checksum mismatch stored nothing; a fresh download may succeed.

@@ -15,7 +15,10 @@ export async function taskSnapshot(
     try {
       unitsDeducted = (await kling.getTaskDeduction(task.taskId, { startTime: task.createdAt, signal: context.signal }))?.units;
     } catch (err) {
-      context.warn('Kling deduction lookup failed; the actual cost stays unknown', { taskId: task.taskId, error: err instanceof Error ? err.message : String(err) });
+      context.warn('Kling deduction lookup failed; the actual cost stays unknown', {
+        taskId: task.taskId,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
   return { status: task.status, statusMessage: task.statusMessage, unitsDeducted };

@@ -7,10 +7,9 @@ import type { StoredObject, VideoStorage } from '../storage/index.js';
  * and what was stored (bytes, content type, whether this call created it). Never a URL: signed ones carry a token.
  */
 export function inUploadSpan(storage: VideoStorage, objectName: string, upload: () => Promise<StoredObject>): Promise<StoredObject> {
-  return trace.getTracer('kling-temporal').startActiveSpan(
-    'storage.upload',
-    { attributes: { 'storage.location': storage.location, 'storage.object_name': objectName } },
-    async (span) => {
+  return trace
+    .getTracer('kling-temporal')
+    .startActiveSpan('storage.upload', { attributes: { 'storage.location': storage.location, 'storage.object_name': objectName } }, async (span) => {
       try {
         const stored = await upload();
         span.setAttributes({ 'storage.bytes': stored.size, 'storage.content_type': stored.contentType, 'storage.created': stored.created });
@@ -23,6 +22,5 @@ export function inUploadSpan(storage: VideoStorage, objectName: string, upload: 
       } finally {
         span.end();
       }
-    },
-  );
+    });
 }

@@ -39,7 +39,13 @@ export function validateGeneration(
     : [{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN} (it becomes part of Kling's external_task_id)` }];
   try {
     // The same checks as the client's local validation (src/client.ts): one function, so they cannot drift apart.
-    const { resolved, options: opts, durationsMs: ms, estimate, lint } = checkGenerationInput(input, {
+    const {
+      resolved,
+      options: opts,
+      durationsMs: ms,
+      estimate,
+      lint,
+    } = checkGenerationInput(input, {
       resolve: (request) => deps.kling.resolve(request),
       pricing: deps.pricing,
     });
@@ -83,7 +89,12 @@ export function validateGeneration(
     if (failure.type === FailureType.BudgetExceeded) {
       // Name the budget in the details too, like the daily budget and the balance guard do.
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
-      throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [{ budget: 'maxCredits', ...details }] });
+      throw ApplicationFailure.create({
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: true,
+        details: [{ budget: 'maxCredits', ...details }],
+      });
     }
     throw failure;
   }

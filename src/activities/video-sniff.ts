@@ -29,7 +29,8 @@ const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 /** A printable, bounded preview of bytes for error messages (`<!DOCTYPE html>`, `\x00\x01…`). */
 export function previewBytes(bytes: Uint8Array, max = 16): string {
   let out = '';
-  for (const b of bytes.subarray(0, max)) out += b >= 0x20 && b <= 0x7e && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of bytes.subarray(0, max))
+    out += b >= 0x20 && b <= 0x7e && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return `"${out}"${bytes.length > max ? '…' : ''}`;
 }
 

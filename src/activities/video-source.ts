@@ -28,7 +28,12 @@ export interface VideoHostPolicy {
 
 /** Kling's CDN hosts per the references (docs/reference/kling-api.md §4.3). */
 export const DEFAULT_VIDEO_HOSTS: readonly string[] = ['*.kwimgs.com', '*.klingai.com'];
-export const DEFAULT_VIDEO_HOST_POLICY: VideoHostPolicy = { allow: DEFAULT_VIDEO_HOSTS, allowHttp: false, allowPrivateAddresses: false, maxRedirects: 3 };
+export const DEFAULT_VIDEO_HOST_POLICY: VideoHostPolicy = {
+  allow: DEFAULT_VIDEO_HOSTS,
+  allowHttp: false,
+  allowPrivateAddresses: false,
+  maxRedirects: 3,
+};
 
 export type VideoSourceRefusal = 'url' | 'scheme' | 'credentials' | 'host' | 'address' | 'redirect';
 
@@ -88,7 +93,11 @@ export function validateVideoHostPolicy(policy: VideoHostPolicy): void {
   for (const p of policy.allow) parseHostPattern(p);
 }
 
-const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+const hostOf = (url: URL) =>
+  url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 const portOf = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
 
 function matchingPattern(url: URL, policy: VideoHostPolicy): HostPattern | undefined {
@@ -112,10 +121,18 @@ export function checkVideoUrl(raw: string | URL, policy: VideoHostPolicy): URL {
   }
   const host = hostOf(url);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp))
-    throw new VideoSourceRefusedError('scheme', host, `video URLs must use https${policy.allowHttp ? ' or http' : ''}; got "${url.protocol}" (host ${host || 'none'})`);
+    throw new VideoSourceRefusedError(
+      'scheme',
+      host,
+      `video URLs must use https${policy.allowHttp ? ' or http' : ''}; got "${url.protocol}" (host ${host || 'none'})`,
+    );
   if (url.username || url.password) throw new VideoSourceRefusedError('credentials', host, `the video URL for host ${host} carries credentials`);
   if (!matchingPattern(url, policy))
-    throw new VideoSourceRefusedError('host', host, `video host ${host}:${portOf(url)} is not on the allow-list (${policy.allow.join(', ') || 'empty'})`);
+    throw new VideoSourceRefusedError(
+      'host',
+      host,
+      `video host ${host}:${portOf(url)} is not on the allow-list (${policy.allow.join(', ') || 'empty'})`,
+    );
   return url;
 }
 
@@ -163,7 +180,11 @@ export function guardedLookup(policy: VideoHostPolicy): LookupFunction {
       if (err) return callback(err);
       const bad = policy.allowPrivateAddresses ? undefined : addresses.find((a) => isPrivateAddress(a.address));
       if (bad || addresses.length === 0)
-        return callback(Object.assign(new Error(`video host ${hostname} resolved to a private or non-public address (${bad?.address ?? 'none'}) at connect time`), { code: ADDRESS_REFUSED }));
+        return callback(
+          Object.assign(new Error(`video host ${hostname} resolved to a private or non-public address (${bad?.address ?? 'none'}) at connect time`), {
+            code: ADDRESS_REFUSED,
+          }),
+        );
       if (options.all) return callback(null, addresses);
       return callback(null, addresses[0]!.address, addresses[0]!.family);
     });
@@ -200,17 +221,22 @@ export interface OpenVideoOptions {
  * `policy.maxRedirects` redirects by hand (each target re-checked). Returns the first non-redirect response;
  * the caller owns its body. Throws VideoSourceRefusedError for a refused URL, hop or redirect chain.
  */
-export async function openVideoSource(raw: string, options: OpenVideoOptions): Promise<{ response: Dispatcher.ResponseData; url: URL; redirects: number }> {
+export async function openVideoSource(
+  raw: string,
+  options: OpenVideoOptions,
+): Promise<{ response: Dispatcher.ResponseData; url: URL; redirects: number }> {
   const { policy } = options;
   const maxRedirects = policy.maxRedirects ?? 3;
   let url = checkVideoUrl(raw, policy);
   for (let redirects = 0; ; redirects++) {
     await checkVideoAddress(url, policy, options.lookup);
     // undici's request never follows redirects by itself (v7: only with the redirect interceptor).
-    const response = await request(url, { method: 'GET', signal: options.signal, dispatcher: options.dispatcher ?? guardedAgent(policy) }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === ADDRESS_REFUSED) throw new VideoSourceRefusedError('address', hostOf(url), (err as Error).message);
-      throw err;
-    });
+    const response = await request(url, { method: 'GET', signal: options.signal, dispatcher: options.dispatcher ?? guardedAgent(policy) }).catch(
+      (err: unknown) => {
+        if ((err as { code?: string }).code === ADDRESS_REFUSED) throw new VideoSourceRefusedError('address', hostOf(url), (err as Error).message);
+        throw err;
+      },
+    );
     if (!REDIRECTS.has(response.statusCode)) return { response, url, redirects };
     await response.body.dump().catch(() => undefined);
     const from = hostOf(url);

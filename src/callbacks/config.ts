@@ -32,7 +32,8 @@ const duration = (variable: string, fallback: string) =>
         } catch {
           /* reported below */
         }
-        if (!(ms > 0)) ctx.addIssue({ code: 'custom', message: `${variable}: "${v}" is not a positive duration (e.g. "30s", "2 minutes" or milliseconds)` });
+        if (!(ms > 0))
+          ctx.addIssue({ code: 'custom', message: `${variable}: "${v}" is not a positive duration (e.g. "30s", "2 minutes" or milliseconds)` });
         return ms;
       }),
   );
@@ -65,7 +66,9 @@ export interface CallbackConfig {
 export function callbackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CallbackConfig {
   const parsed = CallbackEnv.safeParse(env);
   if (!parsed.success)
-    throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => (i.message.startsWith('KLING_') ? i.message : `${i.path.join('.')}: ${i.message}`)).join('; ')}`);
+    throw new Error(
+      `Invalid configuration: ${parsed.error.issues.map((i) => (i.message.startsWith('KLING_') ? i.message : `${i.path.join('.')}: ${i.message}`)).join('; ')}`,
+    );
   const e = parsed.data;
   const secrets = (e.KLING_WEBHOOK_SECRETS ?? '')
     .split(/[,\s]+/)

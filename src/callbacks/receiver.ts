@@ -84,7 +84,10 @@ export async function startCallbackReceiver(options: CallbackReceiverOptions): P
   const { port } = server.address() as AddressInfo;
   const bound = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   const url = `http://${bound.includes(':') ? `[${bound}]` : bound}:${port}`;
-  if (verify) logger.info(`Kling callback receiver on ${url}: verifying Standard Webhooks signatures (${secrets.length} secret${secrets.length === 1 ? '' : 's'})`);
+  if (verify)
+    logger.info(
+      `Kling callback receiver on ${url}: verifying Standard Webhooks signatures (${secrets.length} secret${secrets.length === 1 ? '' : 's'})`,
+    );
   else
     logger.warn(
       `Kling callback receiver on ${url} accepts UNSIGNED callbacks: no webhook secret is configured (KLING_WEBHOOK_SECRETS). ` +
@@ -158,7 +161,11 @@ function handler({ verify, signal, counters, deduper, logger }: HandlerDeps) {
       outcome = await signal(workflowId, { status: callback.status, taskId: callback.taskId });
     } catch (err) {
       // Not remembered: a redelivery gets another chance.
-      logger.warn('Kling callback: signalling the workflow failed', { workflowId, taskId: callback.taskId, error: err instanceof Error ? err.message : String(err) });
+      logger.warn('Kling callback: signalling the workflow failed', {
+        workflowId,
+        taskId: callback.taskId,
+        error: err instanceof Error ? err.message : String(err),
+      });
       return done(res, 'signal_failed', 503, 'workflow service unavailable; retry later');
     }
     deduper.remember(webhookId, callback.taskId, callback.status);

@@ -52,7 +52,12 @@ export async function startCallbackService(options: {
 /** Runs the stand-alone receiver until SIGINT/SIGTERM. */
 export async function runCallbackReceiver(options: { listen?: string; logger?: CallbackLogger; temporal?: ClientConnectConfig } = {}): Promise<void> {
   const config = callbackConfigFromEnv(options.listen === undefined ? process.env : { ...process.env, KLING_CALLBACK_LISTEN: options.listen });
-  const receiver = await startCallbackService({ config, listen: config.listen ?? DEFAULT_CALLBACK_LISTEN, logger: options.logger, temporal: options.temporal });
+  const receiver = await startCallbackService({
+    config,
+    listen: config.listen ?? DEFAULT_CALLBACK_LISTEN,
+    logger: options.logger,
+    temporal: options.temporal,
+  });
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

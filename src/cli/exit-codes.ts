@@ -1,5 +1,12 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, NamespaceNotFoundError, TerminatedFailure, TimeoutFailure, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  NamespaceNotFoundError,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import { KlingBudgetExceededError, KlingValidationError, PromptLintError, type ValidationIssue } from '../kling/index.js';
 import { FailureType } from '../contract/failure-types.js';
 import { StorageBucketNotFoundError } from '../storage/errors.js';
@@ -134,7 +141,9 @@ export function toCliError(err: unknown, target?: TemporalTarget): CliError {
   if (err instanceof KlingValidationError) return CliError.invalid(err.issues);
   // `kling-video worker` refusing to start on a missing bucket: the workflow failure's type and exit code.
   if (err instanceof StorageBucketNotFoundError)
-    return new CliError(FAILURE_EXIT_CODES[FailureType.StorageBucketNotFound], FailureType.StorageBucketNotFound, err.message, undefined, { bucket: err.bucket });
+    return new CliError(FAILURE_EXIT_CODES[FailureType.StorageBucketNotFound], FailureType.StorageBucketNotFound, err.message, undefined, {
+      bucket: err.bucket,
+    });
   // The client's local validation refuses an estimate over `maxCredits` before starting anything: the same type,
   // exit code, issue and details as the workflow's BudgetExceeded failure.
   if (err instanceof KlingBudgetExceededError)
@@ -145,9 +154,13 @@ export function toCliError(err: unknown, target?: TemporalTarget): CliError {
     });
   // Strict lint refuses the prompt locally too (the client runs the worker's validation): the workflow's PromptRejected.
   if (err instanceof PromptLintError)
-    return new CliError(FAILURE_EXIT_CODES[FailureType.PromptRejected], FailureType.PromptRejected, err.message, [
-      { field: 'prompt', message: err.message.replace(/^prompt: /, '') },
-    ], { score: err.report.score, minScore: err.minScore, suggestions: err.report.suggestions });
+    return new CliError(
+      FAILURE_EXIT_CODES[FailureType.PromptRejected],
+      FailureType.PromptRejected,
+      err.message,
+      [{ field: 'prompt', message: err.message.replace(/^prompt: /, '') }],
+      { score: err.report.score, minScore: err.minScore, suggestions: err.report.suggestions },
+    );
   if (isIdempotencyConflict(err))
     return new CliError(ExitCode.IdempotencyConflict, 'IdempotencyConflict', err.message, undefined, {
       workflowId: err.workflowId,
@@ -164,7 +177,11 @@ export function toCliError(err: unknown, target?: TemporalTarget): CliError {
     if (cause instanceof CancelledFailure) return new CliError(ExitCode.Cancelled, 'Cancelled', 'the workflow was cancelled');
     if (cause instanceof TerminatedFailure) return new CliError(ExitCode.Cancelled, 'Terminated', 'the workflow was terminated');
     if (cause instanceof TimeoutFailure) return new CliError(ExitCode.TimedOut, 'WorkflowTimedOut', cause.message);
-    return new CliError(ExitCode.Infrastructure, cause instanceof ApplicationFailure ? (cause.type ?? 'Failure') : 'Failure', cause?.message ?? err.message);
+    return new CliError(
+      ExitCode.Infrastructure,
+      cause instanceof ApplicationFailure ? (cause.type ?? 'Failure') : 'Failure',
+      cause?.message ?? err.message,
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   // gRPC / connection trouble (Temporal unreachable, deadline exceeded) and anything from the network.

@@ -23,7 +23,27 @@ import type { CliContext } from './context.js';
 import { CliError, ExitCode, toCliError } from './exit-codes.js';
 import { processOutput, reportError, type Output } from './output.js';
 
-export const COMMAND_NAMES = ['generate', 'estimate', 'lint', 'validate', 'status', 'result', 'url', 'adopt', 'batch', 'cancel', 'approve', 'reject', 'list', 'costs', 'replay', 'worker', 'callbacks', 'simulator', 'dev'] as const;
+export const COMMAND_NAMES = [
+  'generate',
+  'estimate',
+  'lint',
+  'validate',
+  'status',
+  'result',
+  'url',
+  'adopt',
+  'batch',
+  'cancel',
+  'approve',
+  'reject',
+  'list',
+  'costs',
+  'replay',
+  'worker',
+  'callbacks',
+  'simulator',
+  'dev',
+] as const;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kling-video')
@@ -35,12 +55,16 @@ export function buildProgram(ctx: CliContext): Command {
     // As the `temporal` CLI has them; before or after the command. Over the environment and the profile.
     .option('--address <host:port>', 'Temporal frontend address (over TEMPORAL_ADDRESS and the profile; default localhost:7233)')
     .option('--namespace <namespace>', 'Temporal namespace (over TEMPORAL_NAMESPACE and the profile; default "default")')
-    .option('--profile <name>', 'profile of the Temporal config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml; over TEMPORAL_PROFILE)')
+    .option(
+      '--profile <name>',
+      'profile of the Temporal config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml; over TEMPORAL_PROFILE)',
+    )
     .hook('preAction', (_program, command) => {
       const { address, namespace, profile } = program.opts<{ address?: string; namespace?: string; profile?: string }>();
       ctx.temporal = { address, namespace, profile };
       // `worker` warns through its logger (JSON lines when KLING_LOG_FORMAT=json); every other command here, once.
-      if (command.name() !== 'worker') for (const variable of unknownEnvVariables()) ctx.output.err(`kling-video: warning: ${unknownEnvWarning(variable)}`);
+      if (command.name() !== 'worker')
+        for (const variable of unknownEnvVariables()) ctx.output.err(`kling-video: warning: ${unknownEnvWarning(variable)}`);
     });
   registerGenerate(program, ctx);
   registerEstimate(program, ctx);

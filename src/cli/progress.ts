@@ -9,7 +9,9 @@ import { formatBytes, formatMs, printJson, type Output } from './output.js';
 export function progressLine(p: GenerationProgress): string {
   const parts = [`phase ${p.phase}`];
   if (p.phase === 'waiting_for_slot' && p.slot)
-    parts.push(`slot queue position ${p.slot.position} in ${p.slot.bucket} (${p.slot.holders}/${p.slot.limit} held), waited ${formatMs(p.slot.waitedMs)}`);
+    parts.push(
+      `slot queue position ${p.slot.position} in ${p.slot.bucket} (${p.slot.holders}/${p.slot.limit} held), waited ${formatMs(p.slot.waitedMs)}`,
+    );
   if (p.klingStatus) parts.push(`kling ${p.klingStatus}`);
   if (p.klingTaskId) parts.push(`task ${p.klingTaskId}`);
   parts.push(`polls ${p.polls}`);
@@ -27,7 +29,14 @@ function changeKey(p: GenerationProgress): string {
 
 /** One batch line: counters, slots and credits. */
 export function batchProgressLine(p: BatchProgress): string {
-  const parts = [`${p.phase}`, `${p.succeeded} succeeded`, `${p.failed} failed`, `${p.skipped} skipped`, `${p.inFlight} in flight`, `${p.waiting} waiting of ${p.total}`];
+  const parts = [
+    `${p.phase}`,
+    `${p.succeeded} succeeded`,
+    `${p.failed} failed`,
+    `${p.skipped} skipped`,
+    `${p.inFlight} in flight`,
+    `${p.waiting} waiting of ${p.total}`,
+  ];
   if (p.polledByBatch) parts.push(`${p.polledByBatch} polled by the batch`);
   parts.push(`credits ${p.credits.actual} actual / ${p.credits.reserved} reserved${p.credits.budget !== undefined ? ` of ${p.credits.budget}` : ''}`);
   return parts.join(' · ');
@@ -64,12 +73,14 @@ export async function watchProgress(
   options: { intervalMs?: number; prefix?: string } = {},
 ): Promise<void> {
   let finished = false;
-  const settled = done.then(
-    () => undefined,
-    () => undefined,
-  ).finally(() => {
-    finished = true;
-  });
+  const settled = done
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => {
+      finished = true;
+    });
   const prefix = options.prefix ?? '';
   let lastKey = '';
   let lastLineLength = 0;

@@ -69,7 +69,7 @@ export function addRequestOptions(cmd: Command): Command {
     .option('--base-video <url>', 'omni-video video to edit (URL only; @video_1; no frames, no native audio)')
     .option('--motion-video <url>', 'motion-control: the video whose motion the character (--image) follows (URL only)')
     .option('--character-orientation <from>', 'motion-control (required): image | video')
-    .option('--audio-mode <mode>', 'native | original | off (original: the reference/motion video\'s sound; omni-video, motion-control)')
+    .option('--audio-mode <mode>', "native | original | off (original: the reference/motion video's sound; omni-video, motion-control)")
     .option('--callback-url <url>', "Kling's callback URL")
     .option('--watermark', 'ask for a watermarked result')
     .option('--no-watermark', 'no watermark');
@@ -110,7 +110,9 @@ function imageValue(value: string, flag: string): string {
     }
   }
   if (!/^data:/i.test(value) && !/^[A-Za-z0-9+/]+={0,2}$/.test(value))
-    throw CliError.invalid([{ field: flag, message: `file not found: ${isAbsolute(value) ? value : `${value} (in ${process.cwd()})`}; ${IMAGE_FORMS}` }]);
+    throw CliError.invalid([
+      { field: flag, message: `file not found: ${isAbsolute(value) ? value : `${value} (in ${process.cwd()})`}; ${IMAGE_FORMS}` },
+    ]);
   return value;
 }
 
@@ -146,9 +148,18 @@ export function buildRequest(flags: RequestFlags): Record<string, unknown> {
   set('image', flags.image === undefined ? undefined : imageValue(flags.image, '--image'));
   set('imageTail', flags.imageTail === undefined ? undefined : imageValue(flags.imageTail, '--image-tail'));
   set('standard', flags.standard);
-  set('voices', flags.voice?.map((voiceId) => ({ voiceId })));
-  set('elements', flags.element?.map((elementId) => ({ elementId })));
-  set('referImages', flags.referImage?.map((url, i) => ({ url: imageValue(url, `--refer-image[${i}]`) })));
+  set(
+    'voices',
+    flags.voice?.map((voiceId) => ({ voiceId })),
+  );
+  set(
+    'elements',
+    flags.element?.map((elementId) => ({ elementId })),
+  );
+  set(
+    'referImages',
+    flags.referImage?.map((url, i) => ({ url: imageValue(url, `--refer-image[${i}]`) })),
+  );
   set('featureVideo', flags.featureVideo === undefined ? undefined : { url: flags.featureVideo });
   set('baseVideo', flags.baseVideo === undefined ? undefined : { url: flags.baseVideo });
   set('motionVideo', flags.motionVideo);

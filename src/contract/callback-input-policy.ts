@@ -25,5 +25,11 @@ export function withFallbackPoll<T>(input: T, poll: FallbackPoll | undefined): T
   const options = (input as { options?: unknown }).options;
   if (options !== undefined && (typeof options !== 'object' || options === null)) return input;
   if ((options as { poll?: unknown } | undefined)?.poll !== undefined) return input;
-  return { ...input, options: { ...(options as object | undefined), poll: { initialInterval: poll.initialInterval, backoffCoefficient: 1.5, maxInterval: poll.maxInterval } } };
+  return {
+    ...input,
+    options: {
+      ...(options as object | undefined),
+      poll: { initialInterval: poll.initialInterval, backoffCoefficient: 1.5, maxInterval: poll.maxInterval },
+    },
+  };
 }

@@ -10,7 +10,9 @@ import { GenerationOutcome } from './outcome.js';
 /** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`); checked where it is written. */
 export const DurationInput = z.union([
   z.number().int().positive(),
-  z.string().refine(isPositiveDuration, { error: (issue) => `"${String(issue.input)}" is not a positive duration (e.g. "30s", "10 minutes" or milliseconds)` }),
+  z.string().refine(isPositiveDuration, {
+    error: (issue) => `"${String(issue.input)}" is not a positive duration (e.g. "30s", "10 minutes" or milliseconds)`,
+  }),
 ]);
 
 function isPositiveDuration(value: string): boolean {
@@ -190,7 +192,6 @@ export const TaskSnapshot = z.object({
 });
 export type TaskSnapshot = z.infer<typeof TaskSnapshot>;
 
-
 export const StoredVideo = z.object({
   /** Permanent location (`gs://bucket/name` or `file:///…`). */
   uri: z.string(),
@@ -209,7 +210,17 @@ export const StoredVideo = z.object({
 });
 export type StoredVideo = z.infer<typeof StoredVideo>;
 
-export const GenerationPhase = z.enum(['validating', 'awaiting_approval', 'waiting_for_slot', 'submitting', 'generating', 'rehosting', 'completed', 'failed', 'cancelled']);
+export const GenerationPhase = z.enum([
+  'validating',
+  'awaiting_approval',
+  'waiting_for_slot',
+  'submitting',
+  'generating',
+  'rehosting',
+  'completed',
+  'failed',
+  'cancelled',
+]);
 export type GenerationPhase = z.infer<typeof GenerationPhase>;
 
 export const GenerateVideoResult = StoredVideo.omit({ created: true }).extend({

@@ -98,7 +98,18 @@ export interface AccountSlotsState {
 
 /** A fresh entity's state for `bucket` (the first request sets the limit and the lease check). */
 export function emptySlotsState(bucket: string): AccountSlotsState {
-  return { bucket, limit: 1, leaseCheckMs: 60_000, holders: [], queue: [], outside: { count: 0, at: 0 }, seq: 0, granted: 0, refused: 0, reclaimed: 0 };
+  return {
+    bucket,
+    limit: 1,
+    leaseCheckMs: 60_000,
+    holders: [],
+    queue: [],
+    outside: { count: 0, at: 0 },
+    seq: 0,
+    granted: 0,
+    refused: 0,
+    reclaimed: 0,
+  };
 }
 
 /** The entity's view for operators and tests (`kling-video`, `temporal workflow query`). */

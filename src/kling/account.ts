@@ -20,7 +20,13 @@ const DEFAULT_DEDUCTION_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_MAX_LEDGER_PAGES = 20;
 
 /** Numbers arrive as numbers per §7.2; tolerate a numeric string rather than fail a balance check on it. */
-const numeric = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 /** One resource pack of `GET /account/costs` (§7.2), in the client's vocabulary. */
 export const ResourcePack = z
@@ -156,7 +162,10 @@ export class KlingAccountApi {
   /** The account's resource packs with total and remaining units. Cached (see the class comment). */
   async getAccountCosts(query: AccountCostsQuery = {}, options: { signal?: AbortSignal } = {}): Promise<AccountCosts> {
     const { startTime, endTime } = query;
-    for (const [field, value] of [['startTime', startTime], ['endTime', endTime]] as const)
+    for (const [field, value] of [
+      ['startTime', startTime],
+      ['endTime', endTime],
+    ] as const)
       if (value !== undefined && (!Number.isInteger(value) || value < 0))
         throw new KlingValidationError([{ field, message: 'must be a Unix time in ms (a non-negative integer)' }]);
     if (startTime !== undefined && endTime !== undefined && startTime > endTime)

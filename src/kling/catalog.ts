@@ -63,9 +63,7 @@ export const ModelCapabilities = z.object({
   negativePrompt: z.boolean().default(false),
   cfgScale: z.boolean().default(false),
   /** Legacy camera_control support: which kinds, at which resolution and duration. */
-  cameraControl: z
-    .object({ kinds: z.array(VideoKind), resolution: Resolution, duration: z.number().int(), types: z.array(z.string()) })
-    .optional(),
+  cameraControl: z.object({ kinds: z.array(VideoKind), resolution: Resolution, duration: z.number().int(), types: z.array(z.string()) }).optional(),
   /** Legacy motion brush (static_mask / dynamic_masks): the one resolution and duration that take it. */
   motionBrush: z.object({ resolution: Resolution, duration: z.number().int() }).optional(),
   /** Last frame (legacy image_tail / new last_frame): resolutions that allow it; absent = unsupported. */

@@ -126,10 +126,18 @@ export class KlingClient {
     const wire = this.wireRequest(request);
     const kind = wire.kind;
     if (wire.standard === 'legacy') {
-      const data = await callKling(this.#http, { operation: 'create', method: 'POST', path: wire.path, standard: 'legacy', body: wire.body, signal: options.signal }, LegacyTaskData);
+      const data = await callKling(
+        this.#http,
+        { operation: 'create', method: 'POST', path: wire.path, standard: 'legacy', body: wire.body, signal: options.signal },
+        LegacyTaskData,
+      );
       return fromLegacyTask(data, kind);
     }
-    const data = await callKling(this.#http, { operation: 'create', method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal }, NewCreateData);
+    const data = await callKling(
+      this.#http,
+      { operation: 'create', method: 'POST', path: wire.path, standard: 'new', body: wire.body, signal: options.signal },
+      NewCreateData,
+    );
     return fromNewTask({ ...data, status: 'submitted' }, { standard: 'new', kind });
   }
 
@@ -229,7 +237,11 @@ export class KlingClient {
       },
       z.object({ result: z.array(NewTaskData).optional(), next_cursor: z.string().optional(), has_more: z.boolean().default(false) }),
     );
-    return { tasks: (data.result ?? []).map((t) => fromNewTask(t, { standard: 'new', kind: 'text-to-video' })), nextCursor: data.next_cursor, hasMore: data.has_more };
+    return {
+      tasks: (data.result ?? []).map((t) => fromNewTask(t, { standard: 'new', kind: 'text-to-video' })),
+      nextCursor: data.next_cursor,
+      hasMore: data.has_more,
+    };
   }
 }
 

@@ -96,8 +96,7 @@ async function attempt<T extends z.ZodType>(http: HttpOptions, call: HttpCall, s
         throw new KlingNetworkError(`Kling answered HTTP ${res.statusCode} with a body that is not a Kling envelope`, true);
       throw new KlingApiError(res.statusCode, undefined, text.slice(0, 200) || 'empty body', undefined);
     }
-    if (envelope.code !== 0 || res.statusCode >= 300)
-      throw new KlingApiError(res.statusCode, envelope.code, envelope.message, envelope.request_id);
+    if (envelope.code !== 0 || res.statusCode >= 300) throw new KlingApiError(res.statusCode, envelope.code, envelope.message, envelope.request_id);
     const data = schema.safeParse(envelope.data);
     if (!data.success)
       throw new KlingNetworkError(
@@ -165,8 +164,9 @@ function parseEnvelope(text: string): Envelope | undefined {
 function toNetworkError(err: unknown, call: HttpCall, timedOut: boolean): KlingNetworkError {
   const code = (err as { code?: string }).code ?? '';
   const reached = call.method === 'POST' && !BEFORE_SEND.has(code);
-  const what = timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError
-    ? 'timed out'
-    : `failed (${code || (err as Error).name || 'network error'})`;
+  const what =
+    timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError
+      ? 'timed out'
+      : `failed (${code || (err as Error).name || 'network error'})`;
   return new KlingNetworkError(`Kling ${call.method} ${call.path} ${what}`, reached, { cause: err });
 }

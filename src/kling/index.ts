@@ -13,7 +13,15 @@ export * from './prompt-lint.js';
 export * from './client.js';
 export * from './media-url.js';
 export { isPrivateAddress, isLocalHostName } from './private-address.js';
-export { onlineUnits, ResourcePack, PackageDeduction, type AccountCosts, type AccountCostsQuery, type TaskDeduction, type TaskDeductionQuery } from './account.js';
+export {
+  onlineUnits,
+  ResourcePack,
+  PackageDeduction,
+  type AccountCosts,
+  type AccountCostsQuery,
+  type TaskDeduction,
+  type TaskDeductionQuery,
+} from './account.js';
 export type { HttpEvent } from './http.js';
 export { toLegacyBody, LegacyCreateBody } from './wire-legacy.js';
 export { toNewBody, NewCreateBody, NEW_TASKS_QUERY_MAX_IDS } from './wire-new.js';

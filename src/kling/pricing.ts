@@ -35,46 +35,99 @@ export type PricingTable = z.infer<typeof PricingTable>;
 
 const OFFICIAL = 'docs/reference/kling-api-new-standard.md §7.1 (official unit table, 1 unit = $0.14)';
 const perSecond = (model: string, resolution: Resolution, audio: boolean, units: number, voiceControl = false, videoInput = false): PriceRow => ({
-  model, resolution, audio, voiceControl, videoInput, motionControl: false, basis: 'per-second', units, confidence: 'official', source: OFFICIAL,
+  model,
+  resolution,
+  audio,
+  voiceControl,
+  videoInput,
+  motionControl: false,
+  basis: 'per-second',
+  units,
+  confidence: 'official',
+  source: OFFICIAL,
 });
 /** Omni rows: "With Video Input" (a feature or base video) is its own row; §7.1 has none with video input and native audio. */
 const withVideo = (model: string, resolution: Resolution, units: number) => perSecond(model, resolution, false, units, false, true);
-const motion = (model: string, resolution: Resolution, units: number): PriceRow => ({ ...perSecond(model, resolution, false, units), motionControl: true });
+const motion = (model: string, resolution: Resolution, units: number): PriceRow => ({
+  ...perSecond(model, resolution, false, units),
+  motionControl: true,
+});
 const perTask = (model: string, resolution: Resolution, duration: number, units: number): PriceRow => ({
-  model, resolution, audio: false, voiceControl: false, videoInput: false, motionControl: false, basis: 'per-task', duration, units, confidence: 'inferred',
+  model,
+  resolution,
+  audio: false,
+  voiceControl: false,
+  videoInput: false,
+  motionControl: false,
+  basis: 'per-task',
+  duration,
+  units,
+  confidence: 'inferred',
   source: 'docs/reference/kling-api.md §6.3 (reconstructed; no official table for legacy-only models) and the seed (5 s std = 10 credits)',
 });
 const legacyFamily = (model: string, std5: number, pro5: number) => [
-  perTask(model, '720p', 5, std5), perTask(model, '720p', 10, std5 * 2),
-  perTask(model, '1080p', 5, pro5), perTask(model, '1080p', 10, pro5 * 2),
+  perTask(model, '720p', 5, std5),
+  perTask(model, '720p', 10, std5 * 2),
+  perTask(model, '1080p', 5, pro5),
+  perTask(model, '1080p', 10, pro5 * 2),
 ];
 
 /** Default prices. The official per-second table applies on both standards (legacy std/pro = 720p/1080p). */
 export const DEFAULT_PRICE_ROWS: PriceRow[] = [
-  perSecond('kling-3.0-turbo', '720p', true, 0.8), perSecond('kling-3.0-turbo', '1080p', true, 1.0),
-  perSecond('kling-3.0', '720p', false, 0.6), perSecond('kling-3.0', '1080p', false, 0.8), perSecond('kling-3.0', '4k', false, 3.0),
-  perSecond('kling-3.0', '720p', true, 0.9), perSecond('kling-3.0', '1080p', true, 1.2), perSecond('kling-3.0', '4k', true, 3.0),
-  perSecond('kling-3.0-omni', '720p', false, 0.6), perSecond('kling-3.0-omni', '1080p', false, 0.8), perSecond('kling-3.0-omni', '4k', false, 3.0),
-  perSecond('kling-3.0-omni', '720p', true, 0.8), perSecond('kling-3.0-omni', '1080p', true, 1.0), perSecond('kling-3.0-omni', '4k', true, 3.0),
-  withVideo('kling-3.0-omni', '720p', 0.9), withVideo('kling-3.0-omni', '1080p', 1.2), withVideo('kling-3.0-omni', '4k', 3.0),
-  perSecond('kling-o1', '720p', false, 0.6), perSecond('kling-o1', '1080p', false, 0.8),
-  withVideo('kling-o1', '720p', 0.9), withVideo('kling-o1', '1080p', 1.2),
-  motion('kling-3.0', '720p', 0.9), motion('kling-3.0', '1080p', 1.2), motion('kling-2.6', '720p', 0.5), motion('kling-2.6', '1080p', 0.8),
-  perSecond('kling-2.6', '720p', false, 0.3), perSecond('kling-2.6', '1080p', false, 0.5), perSecond('kling-2.6', '1080p', true, 1.0),
+  perSecond('kling-3.0-turbo', '720p', true, 0.8),
+  perSecond('kling-3.0-turbo', '1080p', true, 1.0),
+  perSecond('kling-3.0', '720p', false, 0.6),
+  perSecond('kling-3.0', '1080p', false, 0.8),
+  perSecond('kling-3.0', '4k', false, 3.0),
+  perSecond('kling-3.0', '720p', true, 0.9),
+  perSecond('kling-3.0', '1080p', true, 1.2),
+  perSecond('kling-3.0', '4k', true, 3.0),
+  perSecond('kling-3.0-omni', '720p', false, 0.6),
+  perSecond('kling-3.0-omni', '1080p', false, 0.8),
+  perSecond('kling-3.0-omni', '4k', false, 3.0),
+  perSecond('kling-3.0-omni', '720p', true, 0.8),
+  perSecond('kling-3.0-omni', '1080p', true, 1.0),
+  perSecond('kling-3.0-omni', '4k', true, 3.0),
+  withVideo('kling-3.0-omni', '720p', 0.9),
+  withVideo('kling-3.0-omni', '1080p', 1.2),
+  withVideo('kling-3.0-omni', '4k', 3.0),
+  perSecond('kling-o1', '720p', false, 0.6),
+  perSecond('kling-o1', '1080p', false, 0.8),
+  withVideo('kling-o1', '720p', 0.9),
+  withVideo('kling-o1', '1080p', 1.2),
+  motion('kling-3.0', '720p', 0.9),
+  motion('kling-3.0', '1080p', 1.2),
+  motion('kling-2.6', '720p', 0.5),
+  motion('kling-2.6', '1080p', 0.8),
+  perSecond('kling-2.6', '720p', false, 0.3),
+  perSecond('kling-2.6', '1080p', false, 0.5),
+  perSecond('kling-2.6', '1080p', true, 1.0),
   perSecond('kling-2.6', '1080p', true, 1.2, true),
-  perSecond('kling-2.5-turbo', '720p', false, 0.3), perSecond('kling-2.5-turbo', '1080p', false, 0.5),
-  ...legacyFamily('kling-v1-6', 1, 3.5), ...legacyFamily('kling-v1-5', 1, 3.5), ...legacyFamily('kling-v2-1', 1, 3.5),
-  perTask('kling-v2-master', '720p', 5, 10), perTask('kling-v2-master', '720p', 10, 20),
-  perTask('kling-v2-1-master', '1080p', 5, 10), perTask('kling-v2-1-master', '1080p', 10, 20),
+  perSecond('kling-2.5-turbo', '720p', false, 0.3),
+  perSecond('kling-2.5-turbo', '1080p', false, 0.5),
+  ...legacyFamily('kling-v1-6', 1, 3.5),
+  ...legacyFamily('kling-v1-5', 1, 3.5),
+  ...legacyFamily('kling-v2-1', 1, 3.5),
+  perTask('kling-v2-master', '720p', 5, 10),
+  perTask('kling-v2-master', '720p', 10, 20),
+  perTask('kling-v2-1-master', '1080p', 5, 10),
+  perTask('kling-v2-1-master', '1080p', 10, 20),
 ];
 
-export function createPricingTable(overrides: { creditsPerUnit?: number; perTaskAudioMultiplier?: number; rows?: PriceRowInput[] } = {}): PricingTable {
+export function createPricingTable(
+  overrides: { creditsPerUnit?: number; perTaskAudioMultiplier?: number; rows?: PriceRowInput[] } = {},
+): PricingTable {
   const rows = [...DEFAULT_PRICE_ROWS];
   for (const row of z.array(PriceRow).parse(overrides.rows ?? [])) {
     const i = rows.findIndex(
       (r) =>
-        r.model === row.model && r.resolution === row.resolution && r.audio === row.audio && r.voiceControl === row.voiceControl &&
-        r.videoInput === row.videoInput && r.motionControl === row.motionControl && r.duration === row.duration,
+        r.model === row.model &&
+        r.resolution === row.resolution &&
+        r.audio === row.audio &&
+        r.voiceControl === row.voiceControl &&
+        r.videoInput === row.videoInput &&
+        r.motionControl === row.motionControl &&
+        r.duration === row.duration,
     );
     if (i >= 0) rows[i] = row;
     else rows.push(row);
@@ -188,15 +241,26 @@ function priceUnits(
 ): { units: number; row: PriceRow } {
   const perSecondRow = table.rows.find(
     (r) =>
-      r.basis === 'per-second' && r.model === model && r.resolution === resolution && r.audio === audio && r.voiceControl === voiceControl &&
-      r.videoInput === videoInput && r.motionControl === motionControl,
+      r.basis === 'per-second' &&
+      r.model === model &&
+      r.resolution === resolution &&
+      r.audio === audio &&
+      r.voiceControl === voiceControl &&
+      r.videoInput === videoInput &&
+      r.motionControl === motionControl,
   );
   if (perSecondRow) return { units: perSecondRow.units * duration, row: perSecondRow };
   const taskRow = (withAudio: boolean) =>
     table.rows.find(
       (r) =>
-        r.basis === 'per-task' && r.model === model && r.resolution === resolution && r.audio === withAudio && r.voiceControl === voiceControl &&
-        r.videoInput === videoInput && r.motionControl === motionControl && r.duration === duration,
+        r.basis === 'per-task' &&
+        r.model === model &&
+        r.resolution === resolution &&
+        r.audio === withAudio &&
+        r.voiceControl === voiceControl &&
+        r.videoInput === videoInput &&
+        r.motionControl === motionControl &&
+        r.duration === duration,
     );
   const exact = taskRow(audio);
   if (exact) return { units: exact.units, row: exact };

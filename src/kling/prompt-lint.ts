@@ -3,23 +3,28 @@ import { z } from 'zod';
 /** Seed pitfall 10: what a strong video prompt has. Heuristic word lists, English only. */
 const ELEMENTS = {
   subject: {
-    pattern: /\b(?:a|an|the|one|two|three|several|close-up of|portrait of)\s+(?!(?:nice|beautiful|good|great|cool|video|clip|thing|something|scene)\b)[a-z-]{3,}/i,
+    pattern:
+      /\b(?:a|an|the|one|two|three|several|close-up of|portrait of)\s+(?!(?:nice|beautiful|good|great|cool|video|clip|thing|something|scene)\b)[a-z-]{3,}/i,
     hint: 'name a specific subject ("a monarch butterfly", "an elderly fisherman")',
   },
   action: {
-    pattern: /\b(?:[a-z]{3,}(?<!morn|even|build|ceil|paint|light|cloth|ceil|wedd|dard|thing|spr)ing|walks?|runs?|flies|fly|lands?|dances?|turns?|moves?|rises?|falls?|jumps?|spins?|pours?|swims?|drives?|opens?|closes?|smiles?|looks?|waves?|glides?|drifts?|sways?|crashes?|explodes?|grows?|melts?|mends?|holds?|reaches?|climbs?|rolls?|floats?|sits?|stands?|eats?|drinks?|plays?|sings?|laughs?|cries?|fights?|builds?|paints?|writes?|reads?|cooks?)\b|\b[a-z]{3,}ly\s+[a-z]{3,}s\b/i,
+    pattern:
+      /\b(?:[a-z]{3,}(?<!morn|even|build|ceil|paint|light|cloth|ceil|wedd|dard|thing|spr)ing|walks?|runs?|flies|fly|lands?|dances?|turns?|moves?|rises?|falls?|jumps?|spins?|pours?|swims?|drives?|opens?|closes?|smiles?|looks?|waves?|glides?|drifts?|sways?|crashes?|explodes?|grows?|melts?|mends?|holds?|reaches?|climbs?|rolls?|floats?|sits?|stands?|eats?|drinks?|plays?|sings?|laughs?|cries?|fights?|builds?|paints?|writes?|reads?|cooks?)\b|\b[a-z]{3,}ly\s+[a-z]{3,}s\b/i,
     hint: 'say what happens ("landing on", "slowly turns toward the camera")',
   },
   settingOrLighting: {
-    pattern: /\b(?:golden hour|sunset|sunrise|dusk|dawn|night|moonlight|neon|backlit|candlelight|overcast|soft light|hard light|rim light|studio lighting|lighting|lit|shadows?|fog|mist|rain|snow|forest|street|city|beach|room|kitchen|desert|mountains?|ocean|sea|garden|field|background|interior|exterior|indoors|outdoors|sky|meadow|lake|river|alley|studio)\b/i,
+    pattern:
+      /\b(?:golden hour|sunset|sunrise|dusk|dawn|night|moonlight|neon|backlit|candlelight|overcast|soft light|hard light|rim light|studio lighting|lighting|lit|shadows?|fog|mist|rain|snow|forest|street|city|beach|room|kitchen|desert|mountains?|ocean|sea|garden|field|background|interior|exterior|indoors|outdoors|sky|meadow|lake|river|alley|studio)\b/i,
     hint: 'place it and light it ("in a misty pine forest at dawn, soft backlight")',
   },
   camera: {
-    pattern: /\b(?:close-up|closeup|wide shot|medium shot|long shot|establishing shot|aerial|drone|tracking shot|dolly|pan(?:s|ning)?|tilt(?:s|ing)?|zoom(?:s|ing)?|macro|lens|\d{2,3}\s?mm|bokeh|depth of field|pov|handheld|low[- ]angle|high[- ]angle|overhead|slow motion|crane shot|static shot|orbit)\b/i,
+    pattern:
+      /\b(?:close-up|closeup|wide shot|medium shot|long shot|establishing shot|aerial|drone|tracking shot|dolly|pan(?:s|ning)?|tilt(?:s|ing)?|zoom(?:s|ing)?|macro|lens|\d{2,3}\s?mm|bokeh|depth of field|pov|handheld|low[- ]angle|high[- ]angle|overhead|slow motion|crane shot|static shot|orbit)\b/i,
     hint: 'direct the camera ("slow dolly-in, 50mm lens, shallow depth of field")',
   },
   style: {
-    pattern: /\b(?:cinematic|photorealistic|realistic|hyperrealistic|anime|cartoon|watercolor|oil painting|4k|8k|hdr|film grain|35mm film|documentary|noir|vintage|retro|3d render|claymation|stop[- ]motion|pixel art|style|aesthetic|color graded|moody)\b/i,
+    pattern:
+      /\b(?:cinematic|photorealistic|realistic|hyperrealistic|anime|cartoon|watercolor|oil painting|4k|8k|hdr|film grain|35mm film|documentary|noir|vintage|retro|3d render|claymation|stop[- ]motion|pixel art|style|aesthetic|color graded|moody)\b/i,
     hint: 'set a style ("cinematic, film grain, muted colour grade")',
   },
 } as const;
@@ -46,7 +51,10 @@ export type PromptLintReport = z.infer<typeof PromptLintReport>;
 /** Strict mode: the prompt scored below the minimum. */
 export class PromptLintError extends Error {
   override readonly name = 'PromptLintError';
-  constructor(readonly report: PromptLintReport, readonly minScore: number) {
+  constructor(
+    readonly report: PromptLintReport,
+    readonly minScore: number,
+  ) {
     super(`prompt: lint score ${report.score} is below the minimum of ${minScore}: ${report.suggestions.join('; ')}`);
   }
 }

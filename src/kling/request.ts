@@ -24,8 +24,7 @@ export const CameraControl = z
       return;
     }
     const nonZero = cc.config ? Object.values(cc.config).filter((v) => v !== 0).length : 0;
-    if (nonZero !== 1)
-      ctx.addIssue({ code: 'custom', path: ['config'], message: 'type "simple" needs exactly one non-zero axis' });
+    if (nonZero !== 1) ctx.addIssue({ code: 'custom', path: ['config'], message: 'type "simple" needs exactly one non-zero axis' });
   });
 export type CameraControl = z.infer<typeof CameraControl>;
 
@@ -69,7 +68,10 @@ const OmniVideo = z.object({ url: VideoUrlInput, id: ContentId.optional() }).str
 const DynamicMask = z
   .object({
     mask: ImageInput,
-    trajectories: z.array(z.object({ x: z.number().int(), y: z.number().int() }).strict()).min(2).max(77),
+    trajectories: z
+      .array(z.object({ x: z.number().int(), y: z.number().int() }).strict())
+      .min(2)
+      .max(77),
   })
   .strict();
 

@@ -37,7 +37,12 @@ export function resolveWithoutCredentials(
   catalog: ModelCatalog = createModelCatalog(),
   options: { mediaUrlPolicy?: MediaUrlPolicy } = {},
 ): ResolvedRequest {
-  return resolveRequest(request, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new', mediaUrlPolicy: options.mediaUrlPolicy });
+  return resolveRequest(request, {
+    catalog,
+    availableStandards: ['new', 'legacy'],
+    preferredStandard: 'new',
+    mediaUrlPolicy: options.mediaUrlPolicy,
+  });
 }
 
 /** The decisions validation made, in a flat JSON-friendly shape (workflow plan, CLI output). */
@@ -97,8 +102,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
     throw new KlingValidationError([{ field: 'model', message: `unknown model "${request.model}"; known: ${known.join(', ')}` }]);
   }
   if (model.discontinued) refuse('model', `${model.id} has been discontinued by Kling`);
-  if (!model.kinds.includes(request.kind))
-    refuse('kind', `${model.id} does not support ${request.kind} (supports: ${model.kinds.join(', ')})`);
+  if (!model.kinds.includes(request.kind)) refuse('kind', `${model.id} does not support ${request.kind} (supports: ${model.kinds.join(', ')})`);
 
   const standard = chooseStandard(request, model, options, refuse);
   const resolution = chooseResolution(request, model, standard, refuse);
@@ -127,7 +131,8 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   if (request.kind !== 'omni-video') {
     for (const field of ['referImages', 'featureVideo', 'baseVideo'] as const)
       if (request[field] !== undefined) refuse(field, 'only available for omni-video');
-    if (audioMode === 'original' && !motion) refuse('audio', '"original" (the reference video\'s sound) is only available for omni-video and motion-control');
+    if (audioMode === 'original' && !motion)
+      refuse('audio', '"original" (the reference video\'s sound) is only available for omni-video and motion-control');
     request.elements?.forEach((e, i) => {
       if (e.type !== undefined) refuse(`elements.${i}.type`, 'element types are only given for omni-video');
     });
@@ -189,14 +194,22 @@ function chooseStandard(
  * The credentials cannot call `standard`. When the request forced a standard and another standard serving the
  * model is usable, say so: the fix is then to drop `standard`, not to change credentials or model.
  */
-function credentialsError(model: ModelCapabilities, standard: ApiStandard, served: readonly ApiStandard[], options: ResolveOptions, forced: boolean): KlingCredentialsError {
+function credentialsError(
+  model: ModelCapabilities,
+  standard: ApiStandard,
+  served: readonly ApiStandard[],
+  options: ResolveOptions,
+  forced: boolean,
+): KlingCredentialsError {
   const usableOther = served.find((s) => s !== standard && options.availableStandards.includes(s));
   const needs =
     standard === 'new'
       ? "Kling's new API standard needs an API key (KLING_API_KEY), and the configured credentials have none (access/secret keys work only on the legacy standard)"
       : "Kling's legacy standard needs an API key or access/secret keys, and the configured credentials have neither";
   if (forced && usableOther)
-    return new KlingCredentialsError(`standard: ${needs}; ${model.id} is also served by the ${usableOther} standard: drop \`standard\` or set it to "${usableOther}"`);
+    return new KlingCredentialsError(
+      `standard: ${needs}; ${model.id} is also served by the ${usableOther} standard: drop \`standard\` or set it to "${usableOther}"`,
+    );
   if (forced) return new KlingCredentialsError(`standard: ${needs}; configure KLING_API_KEY`);
   if (served.length === 1)
     return new KlingCredentialsError(
@@ -218,8 +231,7 @@ function chooseResolution(
   const fromMode = request.mode ? MODE_TO_RESOLUTION[request.mode] : undefined;
   if (fromMode && request.resolution && fromMode !== request.resolution)
     refuse('mode', `mode "${request.mode}" means ${fromMode}, which contradicts resolution "${request.resolution}"`);
-  if (request.mode && standard === 'legacy' && !model.legacyMode)
-    refuse('mode', `${model.id} has a fixed resolution and no mode`);
+  if (request.mode && standard === 'legacy' && !model.legacyMode) refuse('mode', `${model.id} has a fixed resolution and no mode`);
   const explicit = request.resolution ?? fromMode;
   if (explicit) {
     if (!model.resolutions.includes(explicit))
@@ -234,12 +246,7 @@ function chooseResolution(
   return needs[0] ?? model.resolutions[0]!;
 }
 
-function checkAudio(
-  request: VideoRequest,
-  model: ModelCapabilities,
-  resolution: Resolution,
-  refuse: (f: string, m: string) => void,
-): boolean {
+function checkAudio(request: VideoRequest, model: ModelCapabilities, resolution: Resolution, refuse: (f: string, m: string) => void): boolean {
   const mode = audioModeOf(request.audio);
   if (model.audio === 'always') {
     if (request.audio !== undefined && mode !== 'native') refuse('audio', `${model.id} always generates native audio; it cannot be turned off`);
@@ -252,29 +259,18 @@ function checkAudio(
   return model.audio === 'optional';
 }
 
-function checkPrompt(
-  request: VideoRequest,
-  model: ModelCapabilities,
-  standard: ApiStandard,
-  refuse: (f: string, m: string) => void,
-): void {
+function checkPrompt(request: VideoRequest, model: ModelCapabilities, standard: ApiStandard, refuse: (f: string, m: string) => void): void {
   const max = Math.min(model.promptMaxChars[request.kind] ?? LEGACY_PROMPT_MAX, standard === 'legacy' ? LEGACY_PROMPT_MAX : Infinity);
   if ((request.kind === 'text-to-video' || request.kind === 'omni-video') && !request.prompt?.trim() && !request.multiPrompt)
     refuse('prompt', `required for ${request.kind} (or multiPrompt)`);
-  if (request.prompt && request.prompt.length > max)
-    refuse('prompt', `${request.prompt.length} characters exceeds the limit of ${max}`);
+  if (request.prompt && request.prompt.length > max) refuse('prompt', `${request.prompt.length} characters exceeds the limit of ${max}`);
   // The shots travel in the prompt on the new standard: together they are held to the prompt's limit.
   const shots = standard === 'new' && request.multiPrompt ? effectivePrompt(request)! : undefined;
   if (shots && shots.length > max)
     refuse('multiPrompt', `the shots take ${shots.length} characters as a prompt ("shot n, m, words;"), over the limit of ${max}`);
 }
 
-function checkLegacyOnlyFields(
-  request: VideoRequest,
-  model: ModelCapabilities,
-  standard: ApiStandard,
-  refuse: (f: string, m: string) => void,
-): void {
+function checkLegacyOnlyFields(request: VideoRequest, model: ModelCapabilities, standard: ApiStandard, refuse: (f: string, m: string) => void): void {
   const legacyOnly = ['negativePrompt', 'cfgScale', 'cameraControl', 'staticMask', 'dynamicMasks'] as const;
   if (standard === 'new') {
     for (const field of legacyOnly)
@@ -346,7 +342,10 @@ function checkVoicesAndElements(
   }
   if (request.elements && request.kind !== 'omni-video' && request.kind !== 'motion-control') {
     if (standard !== 'new' || request.kind !== 'image-to-video' || model.maxElements === 0)
-      refuse('elements', `elements are available only for new-standard image-to-video and omni-video on models that take them (not ${model.id} ${request.kind} on the ${standard} standard)`);
+      refuse(
+        'elements',
+        `elements are available only for new-standard image-to-video and omni-video on models that take them (not ${model.id} ${request.kind} on the ${standard} standard)`,
+      );
     else if (request.elements.length > model.maxElements) refuse('elements', `${model.id} takes at most ${model.maxElements} elements`);
   }
   if (request.kind === 'omni-video') return; // omni ids are checked with the other omni contents
@@ -432,8 +431,7 @@ function checkOmniVideo(
     if (elements.length > 0) refuse('elements', `${model.id} takes no elements with both a first and a last frame`);
   }
   elements.forEach((e, i) => {
-    if (e.type === 'video-character' && !omni.videoCharacterElements)
-      refuse(`elements.${i}.type`, `${model.id} supports only multi-image elements`);
+    if (e.type === 'video-character' && !omni.videoCharacterElements) refuse(`elements.${i}.type`, `${model.id} supports only multi-image elements`);
   });
   const counted = referImages.length + elements.filter((e) => e.type !== 'video-character').length;
   const max = video ? omni.maxReferences.withVideo : omni.maxReferences.withoutVideo;
@@ -444,7 +442,10 @@ function checkOmniVideo(
     );
   const firstFrameOnly = image !== undefined && imageTail === undefined && counted === 0 && elements.length === 0 && !video;
   if (firstFrameOnly && omni.firstFrameOnlyDurations && !omni.firstFrameOnlyDurations.includes(duration))
-    refuse('duration', `${model.id} with a first frame and no other reference supports ${omni.firstFrameOnlyDurations.join(' or ')} seconds, not ${duration}`);
+    refuse(
+      'duration',
+      `${model.id} with a first frame and no other reference supports ${omni.firstFrameOnlyDurations.join(' or ')} seconds, not ${duration}`,
+    );
 
   if (featureVideo && audioMode !== 'off') refuse('audio', 'a feature video forces audio off');
   else if (baseVideo && audioMode === 'native') refuse('audio', 'a base video rules out native audio (use "original" or "off")');
@@ -457,7 +458,8 @@ function checkOmniVideo(
   const all = [...ids.referImages, ...(ids.video ? [ids.video] : []), ...ids.elements];
   const seen = new Set<string>();
   for (const id of all) {
-    if (seen.has(id)) refuse(ids.elements.includes(id) ? 'elements' : 'referImages', `content id "${id}" is used twice; ids must be unique within a task`);
+    if (seen.has(id))
+      refuse(ids.elements.includes(id) ? 'elements' : 'referImages', `content id "${id}" is used twice; ids must be unique within a task`);
     seen.add(id);
   }
   for (const ref of new Set(promptReferences(effectivePrompt(request) ?? '')))
@@ -480,7 +482,10 @@ function motionDuration(request: VideoRequest, model: ModelCapabilities, refuse:
   const max = mc.maxVideoSeconds[orientation];
   if (request.duration === undefined) return max;
   if (request.duration < mc.minVideoSeconds || request.duration > max)
-    refuse('duration', `the output follows the motion video, which must last ${mc.minVideoSeconds}–${max} s with characterOrientation "${orientation}", not ${request.duration}`);
+    refuse(
+      'duration',
+      `the output follows the motion video, which must last ${mc.minVideoSeconds}–${max} s with characterOrientation "${orientation}", not ${request.duration}`,
+    );
   return request.duration;
 }
 
@@ -499,8 +504,10 @@ function checkMotionControl(
   if (request.motionVideo === undefined) refuse('motionVideo', 'required for motion-control (the motion to follow)');
   if (request.characterOrientation === undefined)
     refuse('characterOrientation', 'required for motion-control: "image" (motion video ≤ 10 s) or "video" (≤ 30 s)');
-  if (!mc.resolutions.includes(resolution)) refuse('resolution', `motion control on ${model.id} supports ${mc.resolutions.join(', ')}, not ${resolution}`);
-  if (audioMode === 'native') refuse('audio', 'motion control keeps the motion video\'s sound ("original", the default) or none ("off"); no native audio');
+  if (!mc.resolutions.includes(resolution))
+    refuse('resolution', `motion control on ${model.id} supports ${mc.resolutions.join(', ')}, not ${resolution}`);
+  if (audioMode === 'native')
+    refuse('audio', 'motion control keeps the motion video\'s sound ("original", the default) or none ("off"); no native audio');
   if (request.elements) {
     if (mc.maxElements === 0) refuse('elements', `motion control on ${model.id} takes no elements`);
     else if (request.elements.length > mc.maxElements) refuse('elements', `motion control on ${model.id} takes at most ${mc.maxElements} element`);
@@ -526,12 +533,16 @@ function checkMultiShot(
   if (shots) {
     // Legacy multi_prompt is kling-v3 text/image-to-video only (omni-video is sent on the new standard only).
     if (!model.multiShot || !kindHasShots || (standard === 'legacy' && request.kind === 'omni-video'))
-      refuse('multiPrompt', `multi-shot is not available for ${model.id} ${request.kind} on the ${standard} standard (kling-3.0 text/image-to-video, kling-3.0-omni)`);
+      refuse(
+        'multiPrompt',
+        `multi-shot is not available for ${model.id} ${request.kind} on the ${standard} standard (kling-3.0 text/image-to-video, kling-3.0-omni)`,
+      );
     if (request.prompt !== undefined) refuse('prompt', 'give either prompt or multiPrompt (the shots are the prompt)');
     if (request.multiShot === false) refuse('multiShot', 'multiPrompt is a multi-shot request: drop multiShot: false');
     shots.forEach((shot, i) => {
       // On the new standard the shots are joined as "shot n, m, words;": a ";" inside would end the shot early.
-      if (standard === 'new' && shot.prompt.includes(';')) refuse(`multiPrompt.${i}.prompt`, 'must not contain ";" (it ends a shot in the prompt syntax)');
+      if (standard === 'new' && shot.prompt.includes(';'))
+        refuse(`multiPrompt.${i}.prompt`, 'must not contain ";" (it ends a shot in the prompt syntax)');
     });
     const total = shots.reduce((sum, shot) => sum + shot.duration, 0);
     if (total !== duration)

@@ -62,7 +62,8 @@ export function toLegacyBody({ request: r, model, resolution, duration, audio }:
     aspect_ratio: r.aspectRatio,
     duration: String(duration),
     // Explicit "off" where the model could add audio (v3's default is unknown); v2-6 std is silent and takes no sound field.
-    sound: model.audio === 'optional' && (audio || !model.audioResolution || resolution === model.audioResolution) ? (audio ? 'on' : 'off') : undefined,
+    sound:
+      model.audio === 'optional' && (audio || !model.audioResolution || resolution === model.audioResolution) ? (audio ? 'on' : 'off') : undefined,
     // multi_shot only with shots: on kling-v3 the legacy field defaults to false (REF §3.1 [3P]), so single shot is the
     // default. With shots: `customize`, one `multi_prompt` entry each (index from 1, duration a string like `duration`).
     ...(r.multiPrompt

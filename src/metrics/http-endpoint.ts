@@ -38,7 +38,8 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
     }
     scrape(options).then(
       (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
+      (err: unknown) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

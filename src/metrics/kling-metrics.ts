@@ -51,8 +51,18 @@ export class KlingMetrics {
   constructor(options: KlingMetricsOptions = {}) {
     const registers = [(this.registry = options.registry ?? new Registry())];
     this.#isKnownModel = options.isKnownModel ?? (() => true);
-    this.videos = new Counter({ name: 'kling_videos_total', help: 'Generations finished, by outcome and model.', labelNames: ['outcome', 'model'], registers });
-    this.adoptions = new Counter({ name: 'kling_adoptions_total', help: 'Adoptions of existing Kling tasks (adoptVideo) finished, by outcome.', labelNames: ['outcome'], registers });
+    this.videos = new Counter({
+      name: 'kling_videos_total',
+      help: 'Generations finished, by outcome and model.',
+      labelNames: ['outcome', 'model'],
+      registers,
+    });
+    this.adoptions = new Counter({
+      name: 'kling_adoptions_total',
+      help: 'Adoptions of existing Kling tasks (adoptVideo) finished, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.creditsEstimated = new Counter({
       name: 'kling_credits_estimated_total',
       help: 'Credits estimated before submission, summed over finished generations.',
@@ -73,7 +83,7 @@ export class KlingMetrics {
     });
     this.creditDriftCredits = new Counter({
       name: 'kling_credit_drift_credits_total',
-      help: 'Credits by which the delivered task\'s deduction differed from the estimate (absolute, any size), by direction: over (deducted more) or under.',
+      help: "Credits by which the delivered task's deduction differed from the estimate (absolute, any size), by direction: over (deducted more) or under.",
       labelNames: ['model', 'direction'],
       registers,
     });
@@ -100,7 +110,7 @@ export class KlingMetrics {
     });
     this.accountSlotsInUse = new Gauge({
       name: 'kling_account_slots_in_use',
-      help: 'Slots of a concurrency bucket held by generations (account-wide admission, KLING_SLOTS), as the bucket\'s entity last reported.',
+      help: "Slots of a concurrency bucket held by generations (account-wide admission, KLING_SLOTS), as the bucket's entity last reported.",
       labelNames: ['bucket'],
       registers,
     });
@@ -129,7 +139,8 @@ export class KlingMetrics {
     if (event.adopted) {
       // Counted apart, and without credits: the generation that left the task may have counted its deduction already.
       this.adoptions.inc({ outcome: event.outcome });
-      for (const [phase, ms] of Object.entries(event.phaseDurationsMs)) if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
+      for (const [phase, ms] of Object.entries(event.phaseDurationsMs))
+        if (ms >= 0) this.phaseDuration.observe({ phase, outcome: event.outcome }, ms / 1000);
       return;
     }
     this.videos.inc(labels);
@@ -153,7 +164,12 @@ export class KlingMetrics {
   /** The Kling client's `onHttpEvent` observer. An arrow function: pass it as is. */
   readonly observeKlingCall = (event: HttpEvent): void => {
     const { operation, standard } = event;
-    this.apiCalls.inc({ operation, standard, http_status: event.httpStatus === undefined ? 'none' : String(event.httpStatus), code: event.code === undefined ? 'none' : String(event.code) });
+    this.apiCalls.inc({
+      operation,
+      standard,
+      http_status: event.httpStatus === undefined ? 'none' : String(event.httpStatus),
+      code: event.code === undefined ? 'none' : String(event.code),
+    });
     this.apiCallDuration.observe({ operation, standard }, event.durationMs / 1000);
   };
 

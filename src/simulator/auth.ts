@@ -5,13 +5,7 @@
  * - New-standard routes (NEW §2): API keys only; anything else is 401/1002 with the observed AK/SK text.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import {
-  authorizationEmpty,
-  authorizationExpired,
-  authorizationInvalid,
-  authorizationNotYetValid,
-  KlingApiError,
-} from './errors.js';
+import { authorizationEmpty, authorizationExpired, authorizationInvalid, authorizationNotYetValid, KlingApiError } from './errors.js';
 import type { AccessKeyPair } from './options.js';
 
 export type AuthKind = 'apiKey' | 'jwt' | 'none';

@@ -233,7 +233,8 @@ export class CallbackDispatcher implements CallbackController {
 
   #takeFault(task: SimTask, status: TaskStatus): CallbackFault | undefined {
     const matches = (f: CallbackFault) =>
-      (f.status === 'any' || f.status === status) && (f.externalIdPrefix === undefined || (task.spec.externalId ?? '').startsWith(f.externalIdPrefix));
+      (f.status === 'any' || f.status === status) &&
+      (f.externalIdPrefix === undefined || (task.spec.externalId ?? '').startsWith(f.externalIdPrefix));
     const index = this.#script.findIndex((entry) => matches(entry.fault));
     const entry = this.#script[index];
     if (entry !== undefined) {

@@ -33,7 +33,12 @@ export interface LegacyModelCapabilities {
   readonly soundIgnoredModes: readonly string[];
   readonly imageTail: LegacyImageTailSupport | null;
   /** REF §3.3: camera control works only in one narrow combination per model. */
-  readonly cameraControl: { readonly family: LegacyFamily; readonly mode: string; readonly duration: string; readonly types: readonly string[] } | null;
+  readonly cameraControl: {
+    readonly family: LegacyFamily;
+    readonly mode: string;
+    readonly duration: string;
+    readonly types: readonly string[];
+  } | null;
   /** Motion brush (`static_mask` / `dynamic_masks`); REF §3.5: kling-v1-5 pro 5s. */
   readonly motionBrush: { readonly mode: string; readonly duration: string } | null;
   /** REF §3.1: `multi_shot`, `shot_type`, `multi_prompt` are v3 only. */
@@ -57,7 +62,12 @@ export const LEGACY_MODELS: Readonly<Record<string, LegacyModelCapabilities>> = 
     soundModes: [],
     soundIgnoredModes: [],
     imageTail: null,
-    cameraControl: { family: 'text2video', mode: 'std', duration: '5', types: ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] },
+    cameraControl: {
+      family: 'text2video',
+      mode: 'std',
+      duration: '5',
+      types: ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'],
+    },
     motionBrush: null,
     multiShot: false,
   },

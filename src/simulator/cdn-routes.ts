@@ -63,7 +63,8 @@ export function serveMedia(context: RouteContext): SimResponse {
   };
 }
 
-const NOT_VIDEO_PAGE = '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The media edge could not reach its origin.</p></body></html>\n';
+const NOT_VIDEO_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>The media edge could not reach its origin.</p></body></html>\n';
 
 /**
  * The `not-video` fault: the same status and headers (`video/mp4`, same length), but an HTML page padded with

@@ -35,13 +35,25 @@ export const FaultSchema = z.discriminatedUnion('kind', [
   /** Lets a request through untouched (to script "the second request fails"). */
   z.object({ kind: z.literal('pass'), ...target }),
   z.object({ kind: z.enum(ERROR_FAULT_KINDS), afterProcessing, ...target }),
-  z.object({ kind: z.literal('error'), status: z.number().int().min(100).max(599), code: z.number().int(), message: z.string(), afterProcessing, ...target }),
+  z.object({
+    kind: z.literal('error'),
+    status: z.number().int().min(100).max(599),
+    code: z.number().int(),
+    message: z.string(),
+    afterProcessing,
+    ...target,
+  }),
   /** Destroys the socket before anything is processed or sent. */
   z.object({ kind: z.literal('connection-reset'), ...target }),
   /** Waits before processing and before any header is sent; if the client gives up meanwhile, nothing is processed. */
   z.object({ kind: z.literal('slow-response'), delayMs: z.number().int().min(0), ...target }),
   /** Sends headers at once, then the body in `chunkBytes` pieces every `intervalMs`. */
-  z.object({ kind: z.literal('slow-body'), chunkBytes: z.number().int().min(1).default(1024), intervalMs: z.number().int().min(0).default(50), ...target }),
+  z.object({
+    kind: z.literal('slow-body'),
+    chunkBytes: z.number().int().min(1).default(1024),
+    intervalMs: z.number().int().min(0).default(50),
+    ...target,
+  }),
   /** Sends the full Content-Length but only `sendBytes` (default half) of the body, then closes the socket. */
   z.object({ kind: z.literal('truncated-body'), sendBytes: z.number().int().min(0).optional(), ...target }),
   /** Create only: the request is processed (the task exists) and the answer is sent `delayMs` later. */

@@ -8,9 +8,27 @@ export { ManualClock, systemNow, type NowFn } from './clock.js';
 export { SimulatorOptionsSchema, type SimulatorOptions, type ResolvedSimulatorOptions, type AccessKeyPair } from './options.js';
 export type { OutcomeDecision, OutcomeRule, OutcomeRuleInput } from './outcomes.js';
 export type { PriceOverride } from './pricing.js';
-export { FaultSchema, FaultRateRuleSchema, ERROR_FAULTS, type Fault, type FaultInput, type FaultKind, type FaultRateRuleInput, type FaultController, type RouteKind } from './faults.js';
+export {
+  FaultSchema,
+  FaultRateRuleSchema,
+  ERROR_FAULTS,
+  type Fault,
+  type FaultInput,
+  type FaultKind,
+  type FaultRateRuleInput,
+  type FaultController,
+  type RouteKind,
+} from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
-export { signWebhook, CallbackFaultSchema, CallbackOptionsSchema, type CallbackController, type CallbackDelivery, type CallbackFaultInput, type CallbackFaultRateRuleInput } from './callbacks.js';
+export {
+  signWebhook,
+  CallbackFaultSchema,
+  CallbackOptionsSchema,
+  type CallbackController,
+  type CallbackDelivery,
+  type CallbackFaultInput,
+  type CallbackFaultRateRuleInput,
+} from './callbacks.js';
 export type { SimTaskView } from './task-view.js';
 export type { TaskStatus, TaskTransition, TransitionListener } from './tasks.js';
 export type { TaskSpec, ApiStandard, Product, LegacyFamily, Resolution } from './task-spec.js';

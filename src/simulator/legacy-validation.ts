@@ -23,8 +23,22 @@ const DEFAULT_MODEL_NAME = 'kling-v1';
 
 /** Fields each family's create accepts (REF §3.1, §3.2). */
 const COMMON_FIELDS = [
-  'model_name', 'model', 'prompt', 'negative_prompt', 'cfg_scale', 'mode', 'sound', 'voice_list', 'camera_control',
-  'duration', 'watermark_info', 'callback_url', 'external_task_id', 'multi_shot', 'shot_type', 'multi_prompt',
+  'model_name',
+  'model',
+  'prompt',
+  'negative_prompt',
+  'cfg_scale',
+  'mode',
+  'sound',
+  'voice_list',
+  'camera_control',
+  'duration',
+  'watermark_info',
+  'callback_url',
+  'external_task_id',
+  'multi_shot',
+  'shot_type',
+  'multi_prompt',
 ] as const;
 const FAMILY_FIELDS: Record<LegacyFamily, readonly string[]> = {
   text2video: [...COMMON_FIELDS, 'aspect_ratio'],
@@ -33,12 +47,14 @@ const FAMILY_FIELDS: Record<LegacyFamily, readonly string[]> = {
   'motion-control': [], // not routed: legacy motion control is not simulated
 };
 
-const text = (max: number) =>
-  z.string({ error: 'must be a string' }).max(max, { error: `must be at most ${max} characters` });
+const text = (max: number) => z.string({ error: 'must be a string' }).max(max, { error: `must be at most ${max} characters` });
 
 function buildLegacyBodySchema(rejectUnknown: boolean) {
   const obj = <T extends z.ZodRawShape>(shape: T) => objectSchema(shape, rejectUnknown);
-  const axis = z.number({ error: 'must be a number in [-10, 10]' }).min(-10, { error: 'must be in [-10, 10]' }).max(10, { error: 'must be in [-10, 10]' });
+  const axis = z
+    .number({ error: 'must be a number in [-10, 10]' })
+    .min(-10, { error: 'must be in [-10, 10]' })
+    .max(10, { error: 'must be in [-10, 10]' });
   const image = imageInputSchema(LEGACY_IMAGE_RULES);
   return z.object({
     model_name: z.string({ error: 'must be a string' }).optional(),
@@ -54,19 +70,26 @@ function buildLegacyBodySchema(rejectUnknown: boolean) {
     mode: z.string({ error: 'must be a string: "std" or "pro"' }).optional(),
     sound: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).optional(),
     voice_list: z
-      .array(obj({ voice_id: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }) }), { error: 'must be an array of {voice_id}' })
+      .array(obj({ voice_id: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }) }), {
+        error: 'must be an array of {voice_id}',
+      })
       .max(2, { error: 'must contain at most 2 voices' })
       .optional(),
     camera_control: obj({
       type: z.enum(CAMERA_TYPES, { error: `must be one of ${CAMERA_TYPES.map((t) => `"${t}"`).join(', ')}` }),
-      config: obj(Object.fromEntries(CAMERA_AXES.map((name) => [name, axis.optional()])) as Record<(typeof CAMERA_AXES)[number], z.ZodOptional<typeof axis>>)
+      config: obj(
+        Object.fromEntries(CAMERA_AXES.map((name) => [name, axis.optional()])) as Record<(typeof CAMERA_AXES)[number], z.ZodOptional<typeof axis>>,
+      )
         .nullable()
         .optional(),
     }).optional(),
     aspect_ratio: z.enum(['16:9', '9:16', '1:1'], { error: 'must be one of "16:9", "9:16", "1:1"' }).optional(),
     // Seed pitfall 1 / REF §3.1: duration is a STRING; an integer is rejected.
     duration: z
-      .string({ error: (issue) => (typeof issue.input === 'number' ? 'must be a string such as "5" or "10", not a number' : 'must be a string such as "5" or "10"') })
+      .string({
+        error: (issue) =>
+          typeof issue.input === 'number' ? 'must be a string such as "5" or "10", not a number' : 'must be a string such as "5" or "10"',
+      })
       .optional(),
     watermark_info: obj({ enabled: z.boolean({ error: 'must be a boolean' }).optional() }).optional(),
     callback_url: httpUrlSchema.optional(),
@@ -78,7 +101,9 @@ function buildLegacyBodySchema(rejectUnknown: boolean) {
         obj({
           index: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
           prompt: text(512),
-          duration: z.string({ error: 'must be a string such as "2"' }).regex(/^[1-9]\d*$/, { error: 'must be a whole number of seconds as a string' }),
+          duration: z
+            .string({ error: 'must be a string such as "2"' })
+            .regex(/^[1-9]\d*$/, { error: 'must be a whole number of seconds as a string' }),
         }),
         { error: 'must be an array' },
       )
@@ -93,7 +118,13 @@ function buildLegacyBodySchema(rejectUnknown: boolean) {
         obj({
           mask: image,
           trajectories: z
-            .array(obj({ x: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }), y: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }) }), { error: 'must be an array of {x, y}' })
+            .array(
+              obj({
+                x: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
+                y: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }),
+              }),
+              { error: 'must be an array of {x, y}' },
+            )
             .min(2, { error: 'must hold 2 to 77 points' })
             .max(77, { error: 'must hold 2 to 77 points' }),
         }),
@@ -143,7 +174,9 @@ class LegacyCreateChecker {
     // REF §3.1: model_name defaults to kling-v1, which NEW §1.2 observed discontinued — so omitting it fails.
     this.modelName = body.model_name ?? DEFAULT_MODEL_NAME;
     const caps = legacyModel(this.modelName);
-    const enumText = legacyModelsFor(family).filter((name) => legacyModel(name)?.discontinued === false).join(', ');
+    const enumText = legacyModelsFor(family)
+      .filter((name) => legacyModel(name)?.discontinued === false)
+      .join(', ');
     if (caps === undefined) throw invalidParameter(`model_name '${this.modelName}' is invalid for ${family}; must be one of: ${enumText}`);
     if (caps.discontinued) throw invalidParameter(`The model '${this.modelName}' has been discontinued and is no longer available.`);
     if (!caps.families.includes(family)) {
@@ -270,7 +303,11 @@ class LegacyCreateChecker {
     }
     const support = this.caps.cameraControl;
     const supported =
-      support !== null && support.family === this.family && support.mode === this.mode && support.duration === this.duration && support.types.includes(camera.type);
+      support !== null &&
+      support.family === this.family &&
+      support.mode === this.mode &&
+      support.duration === this.duration &&
+      support.types.includes(camera.type);
     if (!supported) throw invalidParameter(cameraSupportMessage(this.family));
   }
 
@@ -290,7 +327,9 @@ class LegacyCreateChecker {
     } else if (this.caps.soundIgnoredModes.includes(mode)) {
       this.ignoredByRealApi('sound', `sound "on" is only supported in ${quoteList(this.caps.soundModes)} mode for ${this.modelName}`);
     } else {
-      throw invalidParameter(`sound "on" is not supported by ${this.modelName}${this.mode === undefined ? '' : ` in ${this.mode} mode`} (kling-v2-6 pro and kling-v3 only)`);
+      throw invalidParameter(
+        `sound "on" is not supported by ${this.modelName}${this.mode === undefined ? '' : ` in ${this.mode} mode`} (kling-v2-6 pro and kling-v3 only)`,
+      );
     }
   }
 
@@ -311,7 +350,8 @@ class LegacyCreateChecker {
       if (this.body.image === undefined) throw invalidParameter('image is required: image_tail is ignored in this mode');
       return;
     }
-    if (!support.modes.includes(mode)) throw invalidParameter(`image_tail is only supported in ${quoteList(support.modes)} mode for ${this.modelName}`);
+    if (!support.modes.includes(mode))
+      throw invalidParameter(`image_tail is only supported in ${quoteList(support.modes)} mode for ${this.modelName}`);
     if (this.body.image === undefined && !support.tailOnlyModes.includes(mode)) {
       throw invalidParameter(`image is required: image_tail alone is only supported by kling-v1-5 and kling-v1-6 in pro mode`);
     }
@@ -340,7 +380,8 @@ class LegacyCreateChecker {
       return;
     }
     if (shotType === 'intelligence') {
-      if (this.body.prompt === undefined || this.body.prompt.trim() === '') throw invalidParameter('prompt is required when shot_type is "intelligence"');
+      if (this.body.prompt === undefined || this.body.prompt.trim() === '')
+        throw invalidParameter('prompt is required when shot_type is "intelligence"');
       return;
     }
     if (shots === undefined) throw invalidParameter('multi_prompt is required when multi_shot is true and shot_type is "customize"');

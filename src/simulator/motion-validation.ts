@@ -73,7 +73,12 @@ function schemaFor(settings: NewValidationSettings) {
 }
 
 /** Validates a motion-control create body, or throws a 400/1201 `KlingApiError`. */
-export function validateMotionCreate(modelId: string, caps: MotionModelCapabilities, rawBody: Record<string, unknown>, settings: NewValidationSettings): TaskSpec {
+export function validateMotionCreate(
+  modelId: string,
+  caps: MotionModelCapabilities,
+  rawBody: Record<string, unknown>,
+  settings: NewValidationSettings,
+): TaskSpec {
   const input = dropNulls(rawBody);
   for (const nested of ['settings', 'options'] as const) {
     const value = input[nested];
@@ -89,12 +94,17 @@ export function validateMotionCreate(modelId: string, caps: MotionModelCapabilit
   if (count('image') === 0) throw invalidParameter('contents must include an "image" (the character)');
   if (count('video') === 0) throw invalidParameter('contents must include a "video" (the motion reference)');
   if (count('element') > caps.maxElements)
-    throw invalidParameter(caps.maxElements === 0 ? `contents[].type "element" is not supported by motion control on ${modelId}` : `contents must not contain more than ${caps.maxElements} element`);
+    throw invalidParameter(
+      caps.maxElements === 0
+        ? `contents[].type "element" is not supported by motion control on ${modelId}`
+        : `contents must not contain more than ${caps.maxElements} element`,
+    );
   const promptItem = body.contents.find((item) => item.type === 'prompt');
   const prompt = promptItem?.type === 'prompt' ? promptItem.text : undefined;
   if (prompt !== undefined && prompt.length > PROMPT_MAX) throw invalidParameter(`contents[].text must be at most ${PROMPT_MAX} characters`);
   const resolution = body.settings.resolution ?? caps.resolutions[0] ?? '720p';
-  if (!caps.resolutions.includes(resolution)) throw invalidParameter(`settings.resolution must be one of ${caps.resolutions.map((r) => `"${r}"`).join(', ')} for motion control`);
+  if (!caps.resolutions.includes(resolution))
+    throw invalidParameter(`settings.resolution must be one of ${caps.resolutions.map((r) => `"${r}"`).join(', ')} for motion control`);
   const audioMode = body.settings.audio ?? 'original'; // NEW §1.3: default `original`
   return {
     standard: 'new',

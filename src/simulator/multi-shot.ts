@@ -7,7 +7,10 @@ const MAX_SHOT_CHARS = 512;
  * or undefined when it follows it.
  */
 export function shotProblem(prompt: string, duration: number): string | undefined {
-  const parts = prompt.split(';').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = prompt
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (parts.length > MAX_SHOTS) return `at most ${MAX_SHOTS} shots`;
   let total = 0;
   for (const part of parts) {

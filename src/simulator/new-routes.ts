@@ -24,10 +24,15 @@ function asProduct(value: string | undefined): FrameProduct {
 /** `POST /{product}/{model}` — NEW §3.1/§3.2; an unknown model id answers ERR's "resource does not exist" (404/1203). */
 export function newCreate(context: RouteContext): SimResponse {
   const product = asProduct(context.params.product);
-  return createTask(context, product, (id) => {
-    const caps = newModel(id);
-    return caps?.products.includes(product) ? caps : undefined;
-  }, (id, caps, body, settings) => validateNewCreate(product, id, caps, body, settings));
+  return createTask(
+    context,
+    product,
+    (id) => {
+      const caps = newModel(id);
+      return caps?.products.includes(product) ? caps : undefined;
+    },
+    (id, caps, body, settings) => validateNewCreate(product, id, caps, body, settings),
+  );
 }
 
 /** `POST /omni-video/{model}` — NEW §3.3 (kling-3.0-omni, kling-o1); an unknown model as for the other products. */
@@ -100,7 +105,9 @@ export function getTasks(context: RouteContext): SimResponse {
   return successResponse([...found.values()].map((task) => newTaskObject(task, (token) => context.core.mediaUrl(token), presentation(context))));
 }
 
-const timeValue = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a Unix time in ms (number or numeric string)' });
+const timeValue = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
+  error: 'must be a Unix time in ms (number or numeric string)',
+});
 
 function listBodySchema(rejectUnknown: boolean) {
   return objectSchema(
@@ -108,7 +115,12 @@ function listBodySchema(rejectUnknown: boolean) {
       start_time: timeValue.optional(),
       end_time: timeValue.optional(),
       cursor: z.string({ error: 'must be a string' }).optional(),
-      limit: z.number({ error: 'must be an integer in [1, 500]' }).int({ error: 'must be an integer in [1, 500]' }).min(1, { error: 'must be an integer in [1, 500]' }).max(500, { error: 'must be an integer in [1, 500]' }).optional(),
+      limit: z
+        .number({ error: 'must be an integer in [1, 500]' })
+        .int({ error: 'must be an integer in [1, 500]' })
+        .min(1, { error: 'must be an integer in [1, 500]' })
+        .max(500, { error: 'must be an integer in [1, 500]' })
+        .optional(),
       filters: z
         .array(
           objectSchema(
@@ -151,8 +163,8 @@ function decodeCursor(raw: string): Cursor {
 const newestFirst = (a: SimTask, b: SimTask): number => b.createdAt - a.createdAt || b.id.localeCompare(a.id);
 
 function matchesFilters(task: SimTask, filters: ListFilters): boolean {
-  return filters.every((filter) =>
-    filter.key === 'status' ? filter.values.includes(task.status) : filter.values.includes('video'), // every simulated task is a video
+  return filters.every(
+    (filter) => (filter.key === 'status' ? filter.values.includes(task.status) : filter.values.includes('video')), // every simulated task is a video
   );
 }
 

@@ -74,7 +74,10 @@ function buildSchemas(settings: NewValidationSettings) {
     'text-to-video': obj({
       prompt: z.string({ error: 'is required and must be a string' }),
       // NEW §3.1: aspect_ratio exists on T2V only ("I2V takes it from the frame").
-      settings: obj({ ...settingsShape, aspect_ratio: z.enum(['16:9', '9:16', '1:1'], { error: 'must be one of "16:9", "9:16", "1:1"' }).optional() }).optional(),
+      settings: obj({
+        ...settingsShape,
+        aspect_ratio: z.enum(['16:9', '9:16', '1:1'], { error: 'must be one of "16:9", "9:16", "1:1"' }).optional(),
+      }).optional(),
       options: options.optional(),
     }),
     'image-to-video': obj({
@@ -126,7 +129,17 @@ export function validateNewCreate(
   if (!parsed.success) throw zodErrorToKlingError(parsed.error);
   const body = parsed.data;
   const prompt = body.contents.find((item) => item.type === 'prompt');
-  return new NewCreateChecker(product, modelId, caps, settings, { ...(body.settings ?? {}) }, prompt?.type === 'prompt' ? prompt.text : undefined, body.contents, body.options, body).check();
+  return new NewCreateChecker(
+    product,
+    modelId,
+    caps,
+    settings,
+    { ...(body.settings ?? {}) },
+    prompt?.type === 'prompt' ? prompt.text : undefined,
+    body.contents,
+    body.options,
+    body,
+  ).check();
 }
 
 class NewCreateChecker {
@@ -258,7 +271,9 @@ class NewCreateChecker {
     this.contents.forEach((item, index) => {
       if (!this.caps.contentTypes.includes(item.type)) {
         const hint = item.type === 'last_frame' ? ' ("First Frame + Last Frame and Last Frame-only are not supported yet")' : '';
-        throw invalidParameter(`contents[${index}].type "${item.type}" is not supported by ${this.modelId}; must be one of ${quote(this.caps.contentTypes)}${hint}`);
+        throw invalidParameter(
+          `contents[${index}].type "${item.type}" is not supported by ${this.modelId}; must be one of ${quote(this.caps.contentTypes)}${hint}`,
+        );
       }
     });
     for (const single of ['prompt', 'first_frame', 'last_frame'] as const) {

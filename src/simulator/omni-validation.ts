@@ -116,7 +116,12 @@ function schemaFor(settings: NewValidationSettings) {
 }
 
 /** Validates an omni-video create body for an existing omni model, or throws a 400/1201 `KlingApiError`. */
-export function validateOmniCreate(modelId: string, caps: OmniModelCapabilities, rawBody: Record<string, unknown>, settings: NewValidationSettings): TaskSpec {
+export function validateOmniCreate(
+  modelId: string,
+  caps: OmniModelCapabilities,
+  rawBody: Record<string, unknown>,
+  settings: NewValidationSettings,
+): TaskSpec {
   const input = dropNulls(rawBody);
   for (const nested of ['settings', 'options'] as const) {
     const value = input[nested];
@@ -142,8 +147,7 @@ export function validateOmniCreate(modelId: string, caps: OmniModelCapabilities,
     throw invalidParameter(`contents[].text must be at most ${caps.promptMaxChars} characters for ${modelId}`);
 
   const resolution = modelSettings.resolution ?? caps.resolutions[0] ?? '720p';
-  if (!caps.resolutions.includes(resolution))
-    throw invalidParameter(`settings.resolution must be one of ${quote(caps.resolutions)} for ${modelId}`);
+  if (!caps.resolutions.includes(resolution)) throw invalidParameter(`settings.resolution must be one of ${quote(caps.resolutions)} for ${modelId}`);
   const durationSeconds = modelSettings.duration ?? 5;
   if (!caps.durations.includes(durationSeconds))
     throw invalidParameter(`settings.duration must be an integer from ${caps.durations[0]} to ${caps.durations.at(-1)} for ${modelId}`);
@@ -166,7 +170,13 @@ export function validateOmniCreate(modelId: string, caps: OmniModelCapabilities,
     );
   if (caps.bothFramesExclusive && hasFirst && hasLast && referImages + elements > 0)
     throw invalidParameter(`contents: first_frame + last_frame on ${modelId} allow no refer_image and no element`);
-  if (caps.firstFrameOnlyDurations !== null && hasFirst && !hasLast && referImages + elements + videos === 0 && !caps.firstFrameOnlyDurations.includes(durationSeconds))
+  if (
+    caps.firstFrameOnlyDurations !== null &&
+    hasFirst &&
+    !hasLast &&
+    referImages + elements + videos === 0 &&
+    !caps.firstFrameOnlyDurations.includes(durationSeconds)
+  )
     throw invalidParameter(`settings.duration must be one of ${caps.firstFrameOnlyDurations.join(', ')} for ${modelId} with only a first_frame`);
 
   // Audio (NEW §1.3): default off; feature_video forces off; base_video rules out native.

@@ -57,14 +57,23 @@ export const SimulatorOptionsSchema = z.object({
   /** Honour `[sim:fail <reason>]` and `[sim:never]` markers inside prompts. */
   promptMarkers: z.boolean().default(true),
   /** How long a result URL stays downloadable after the task finished (REF §6.2: 30 days). */
-  videoUrlTtlMs: z.number().int().min(0).default(30 * DAY_MS),
+  videoUrlTtlMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(30 * DAY_MS),
   /** HTTP status for an expired media URL (REF §6.2: "403/404"; 403 by default). */
   expiredVideoStatus: z.union([z.literal(403), z.literal(404)]).default(403),
   /**
    * Size of every generated MP4 in bytes, at most 2 GiB (the benchmark rehosts 1 GiB videos). Each file is
    * built whole in memory on its first download and cached (up to 32 files), so large sizes cost that much RAM.
    */
-  videoSizeBytes: z.number().int().min(64).max(2 * 1024 * 1024 * 1024).default(64 * 1024),
+  videoSizeBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(2 * 1024 * 1024 * 1024)
+    .default(64 * 1024),
   /** Concurrent-task limit (NEW §6, REF §6.1). */
   concurrency: ConcurrencySchema.prefault({}),
   /** Prepaid video units in the account's pack; a create that would exceed it gets 429/1102. */

@@ -32,20 +32,62 @@ const notSimulated: RouteHandler = (context) => {
 /** REF §1.2 (legacy), NEW §3 (new), NEW §7.2 (account) and the simulator's CDN. */
 export function buildRoutes(startedAt: number): RouteDefinition[] {
   return [
-    { methods: ['POST'], pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/, kind: 'create', standard: 'legacy', auth: 'legacy', handler: legacyCreate },
-    { methods: ['GET'], pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/, kind: 'query', standard: 'legacy', auth: 'legacy', handler: legacyListOrLookup },
-    { methods: ['GET'], pattern: /^\/v1\/videos\/(?<family>text2video|image2video)\/(?<id>[^/]+)$/, kind: 'query', standard: 'legacy', auth: 'legacy', handler: legacyQueryOne },
+    {
+      methods: ['POST'],
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/,
+      kind: 'create',
+      standard: 'legacy',
+      auth: 'legacy',
+      handler: legacyCreate,
+    },
+    {
+      methods: ['GET'],
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/,
+      kind: 'query',
+      standard: 'legacy',
+      auth: 'legacy',
+      handler: legacyListOrLookup,
+    },
+    {
+      methods: ['GET'],
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)\/(?<id>[^/]+)$/,
+      kind: 'query',
+      standard: 'legacy',
+      auth: 'legacy',
+      handler: legacyQueryOne,
+    },
     // Other legacy families (multi-image2video, video-extend, effects, …) exist on Kling but are not simulated.
-    { methods: ['GET', 'POST'], pattern: /^\/v1\/(?!videos\/(?:text2video|image2video)(?:\/|$)).+$/, kind: 'other', standard: 'legacy', auth: 'legacy', handler: notSimulated },
+    {
+      methods: ['GET', 'POST'],
+      pattern: /^\/v1\/(?!videos\/(?:text2video|image2video)(?:\/|$)).+$/,
+      kind: 'other',
+      standard: 'legacy',
+      auth: 'legacy',
+      handler: notSimulated,
+    },
     { methods: ['GET'], pattern: /^\/account\/costs$/, kind: 'account', standard: 'legacy', auth: 'legacy', handler: accountCosts(startedAt) },
     // NEW §7.2: the unit ledger. The cash ledger (`/account/billing/balance`) is not simulated: the account is pack-only.
     { methods: ['POST'], pattern: /^\/account\/billing\/package$/, kind: 'account', standard: 'legacy', auth: 'legacy', handler: billingPackage },
-    { methods: ['POST'], pattern: /^\/(?<product>text-to-video|image-to-video)\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: newCreate },
+    {
+      methods: ['POST'],
+      pattern: /^\/(?<product>text-to-video|image-to-video)\/(?<model>[^/]+)$/,
+      kind: 'create',
+      standard: 'new',
+      auth: 'new',
+      handler: newCreate,
+    },
     { methods: ['POST'], pattern: /^\/omni-video\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: omniCreate },
     { methods: ['POST'], pattern: /^\/motion-control\/(?<model>[^/]+)$/, kind: 'create', standard: 'new', auth: 'new', handler: motionCreate },
     { methods: ['GET'], pattern: /^\/tasks$/, kind: 'query', standard: 'new', auth: 'new', handler: getTasks },
     { methods: ['POST'], pattern: /^\/tasks$/, kind: 'query', standard: 'new', auth: 'new', handler: listTasks },
-    { methods: ['GET', 'HEAD'], pattern: /^\/cdn\/(?<token>[0-9a-f]+)\.mp4$/, kind: 'download', standard: undefined, auth: 'none', handler: serveMedia },
+    {
+      methods: ['GET', 'HEAD'],
+      pattern: /^\/cdn\/(?<token>[0-9a-f]+)\.mp4$/,
+      kind: 'download',
+      standard: undefined,
+      auth: 'none',
+      handler: serveMedia,
+    },
   ];
 }
 

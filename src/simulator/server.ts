@@ -166,7 +166,13 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   };
 }
 
-async function handleRequest(core: SimulatorCore, routes: readonly RouteDefinition[], req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function handleRequest(
+  core: SimulatorCore,
+  routes: readonly RouteDefinition[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://simulator.invalid');
   const match = matchRoute(routes, method, url.pathname);
@@ -261,7 +267,11 @@ async function dispatch(core: SimulatorCore, match: RouteMatch, parts: RequestPa
   } catch (error) {
     if (error instanceof KlingApiError) return errorResponse(error);
     console.error('[kling-simulator] internal error', error);
-    return errorResponse({ httpStatus: 500, code: 5000, message: `Server internal error: ${error instanceof Error ? error.message : String(error)}` });
+    return errorResponse({
+      httpStatus: 500,
+      code: 5000,
+      message: `Server internal error: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
 }
 

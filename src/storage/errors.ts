@@ -10,9 +10,7 @@ export class StorageConflictError extends Error {
     readonly uploadedMd5Base64: string,
     detail = '',
   ) {
-    super(
-      `${uri} already exists with different content (md5 ${existingMd5Base64}, upload md5 ${uploadedMd5Base64})${detail ? `; ${detail}` : ''}`,
-    );
+    super(`${uri} already exists with different content (md5 ${existingMd5Base64}, upload md5 ${uploadedMd5Base64})${detail ? `; ${detail}` : ''}`);
   }
 }
 

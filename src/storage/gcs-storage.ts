@@ -15,13 +15,7 @@ import { GcsUploadSink } from './gcs-upload-sink.js';
 import { libraryUrlSigner, publicObjectUrl, type UrlSigner } from './gcs-urls.js';
 import { assertValidObjectName, joinPrefix, normalizePrefix } from './object-name.js';
 import { beginUpload, convergeIfStored } from './upload-start.js';
-import {
-  storedObjectSchema,
-  type StoredObject,
-  type UploadBody,
-  type UploadOptions,
-  type VideoStorage,
-} from './video-storage.js';
+import { storedObjectSchema, type StoredObject, type UploadBody, type UploadOptions, type VideoStorage } from './video-storage.js';
 
 /** Longest validity GCS allows for a V4 signed URL (7 days). */
 export const MAX_SIGNED_URL_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -40,7 +34,10 @@ export const gcsStorageConfigSchema = z.object({
   /** Resumable or single-request (multipart) uploads; `auto`: resumable unless `expectedSize` is small. */
   resumable: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** With `resumable: 'auto'`, bodies announced smaller than this go in one multipart request. */
-  resumableThresholdBytes: z.int().positive().default(8 * 1024 * 1024),
+  resumableThresholdBytes: z
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
   /** Client-side validation by @google-cloud/storage, on top of this module's own md5 comparison. */
   validation: z.union([z.enum(['md5', 'crc32c']), z.literal(false)]).default('md5'),
   /** Base of public URLs when a CDN / load balancer fronts the bucket, e.g. `https://videos.example.com`. */
@@ -138,9 +135,10 @@ class GcsVideoStorage implements VideoStorage {
       return await this.#upload(objectName, body, options);
     } catch (err) {
       // A missing bucket answers 404 to the upload (stat reads it as "no such object"): say which bucket.
-      const typed = [ChecksumMismatchError, InvalidObjectNameError, SizeLimitError, StorageConflictError, TruncatedUploadError].some((t) => err instanceof t);
-      if (!typed && !options.signal?.aborted && (await this.#bucketMissing()))
-        throw new StorageBucketNotFoundError(this.#config.bucket);
+      const typed = [ChecksumMismatchError, InvalidObjectNameError, SizeLimitError, StorageConflictError, TruncatedUploadError].some(
+        (t) => err instanceof t,
+      );
+      if (!typed && !options.signal?.aborted && (await this.#bucketMissing())) throw new StorageBucketNotFoundError(this.#config.bucket);
       throw err;
     }
   }

@@ -13,9 +13,4 @@ export { assertValidObjectName } from './object-name.js';
 export { createGcsStorage, gcsStorageConfigSchema, type GcsStorageConfig, type GcsStorageOptions } from './gcs-storage.js';
 export { libraryUrlSigner, type SignRequest, type UrlSigner } from './gcs-urls.js';
 export { createLocalStorage, localStorageConfigSchema, type LocalStorageConfig } from './local-storage.js';
-export {
-  createStorageFromConfig,
-  storageConfigSchema,
-  type StorageConfig,
-  type StorageDependencies,
-} from './storage-config.js';
+export { createStorageFromConfig, storageConfigSchema, type StorageConfig, type StorageDependencies } from './storage-config.js';

@@ -8,14 +8,7 @@ import { ByteMeter, measureBody, type BodyDigest } from './byte-meter.js';
 import { ChecksumMismatchError, StorageConflictError } from './errors.js';
 import { localObjectPaths, type LocalObjectPaths } from './local-paths.js';
 import { beginUpload, convergeIfStored } from './upload-start.js';
-import {
-  md5Base64Schema,
-  storedObjectSchema,
-  type StoredObject,
-  type UploadBody,
-  type UploadOptions,
-  type VideoStorage,
-} from './video-storage.js';
+import { md5Base64Schema, storedObjectSchema, type StoredObject, type UploadBody, type UploadOptions, type VideoStorage } from './video-storage.js';
 
 /** Configuration of the local file-system backend. */
 export const localStorageConfigSchema = z.object({

@@ -11,14 +11,13 @@ const blankToUndefined = (value: unknown): unknown => (value === '' ? undefined 
  * Deployment configuration of video storage: GCS when `bucket` is set (empty string counts as unset, as
  * environment variables often are), otherwise the local directory `localRoot`.
  */
-export const storageConfigSchema = gcsStorageConfigSchema
-  .extend({
-    bucket: z.preprocess(blankToUndefined, gcsStorageConfigSchema.shape.bucket.optional()),
-    urlMode: gcsStorageConfigSchema.shape.urlMode.default('signed'),
-    apiEndpoint: z.preprocess(blankToUndefined, gcsStorageConfigSchema.shape.apiEndpoint),
-    /** Directory for the local backend when no bucket is configured. */
-    localRoot: z.string().min(1).default('./data/videos'),
-  });
+export const storageConfigSchema = gcsStorageConfigSchema.extend({
+  bucket: z.preprocess(blankToUndefined, gcsStorageConfigSchema.shape.bucket.optional()),
+  urlMode: gcsStorageConfigSchema.shape.urlMode.default('signed'),
+  apiEndpoint: z.preprocess(blankToUndefined, gcsStorageConfigSchema.shape.apiEndpoint),
+  /** Directory for the local backend when no bucket is configured. */
+  localRoot: z.string().min(1).default('./data/videos'),
+});
 
 /** Deployment configuration of video storage, as accepted (see storageConfigSchema). */
 export type StorageConfig = z.input<typeof storageConfigSchema>;

@@ -32,7 +32,9 @@ export function tracingWorkerParts(tracing: KlingTracing | undefined): TracingWo
   if (!tracing) return { activity: [], workflowModules: [], sinks: {} };
   const options = { tracer: tracing.tracer };
   return {
-    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    activity: [
+      (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, options), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+    ],
     workflowModules: [otelWorkflowInterceptorModule()],
     // The package is typed against OpenTelemetry SDK 1.x; the processor adapts its spans to SDK 2.x (workflow-spans.ts).
     sinks: { exporter: makeWorkflowExporter(workflowSpanProcessor(tracing.spanProcessor) as never, tracing.resource as never) },

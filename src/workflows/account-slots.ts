@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   accountSlotsQuery,
@@ -107,7 +116,13 @@ export async function accountSlots(state: AccountSlotsState = emptySlotsState('u
     const now = `${s.holders.length}/${s.queue.length}/${table.capacity(Date.now())}`;
     if (now === reported) return;
     reported = now;
-    klingMetrics.accountSlots({ bucket: s.bucket, inUse: s.holders.length, waiting: s.queue.length, capacity: table.capacity(Date.now()), limit: s.limit });
+    klingMetrics.accountSlots({
+      bucket: s.bucket,
+      inUse: s.holders.length,
+      waiting: s.queue.length,
+      capacity: table.capacity(Date.now()),
+      limit: s.limit,
+    });
   };
 
   for (;;) {

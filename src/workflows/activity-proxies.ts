@@ -19,7 +19,13 @@ export function validateActivity(input: GenerateVideoInput) {
   return proxyActivities<Activities>({
     summary: 'validate request, estimate credits, lint prompt',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 7, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '20 seconds',
+      maximumAttempts: 7,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
   }).validateVideoRequest;
 }
 
@@ -33,7 +39,13 @@ export function validateLocalActivity(input: GenerateVideoInput) {
   return proxyLocalActivities<Activities>({
     summary: 'validate request, estimate credits, lint prompt',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 7, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '20 seconds',
+      maximumAttempts: 7,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
   }).validateVideoRequest;
 }
 
@@ -65,7 +77,13 @@ export function findTaskActivity(plan: GenerationPlan) {
   return proxyActivities<Activities>({
     summary: 'look the submission up by external id',
     startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '20 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
   }).findVideoTask;
 }
 
@@ -92,7 +110,13 @@ export function adoptActivity(input: AdoptVideoInput) {
   return proxyActivities<Activities>({
     summary: 'look the Kling task up for adoption',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.statusStartToClose) ?? '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '20 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
   }).planAdoption;
 }
 

@@ -1,4 +1,12 @@
-import { ApplicationFailure, isCancellation, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FailureType } from '../contract/failure-types.js';
 import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../contract/generation.js';
 import type { GenerationOutcome } from '../contract/outcome.js';

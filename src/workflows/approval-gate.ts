@@ -16,7 +16,8 @@ export class ApprovalGate {
 
   constructor() {
     const validate = (input: { by?: unknown } | undefined) => {
-      if (this.state?.state !== 'pending') throw new Error(`no approval is pending${this.state ? ` (it was ${this.state.state.replace('_', ' ')})` : ''}`);
+      if (this.state?.state !== 'pending')
+        throw new Error(`no approval is pending${this.state ? ` (it was ${this.state.state.replace('_', ' ')})` : ''}`);
       if (typeof input?.by !== 'string' || input.by.trim() === '') throw new Error('"by" must name who decides');
     };
     setHandler(

@@ -22,5 +22,7 @@ export function tellBatchTaskEnded(): void {
   if (parent === undefined || !patched(SLOT_RELEASE_PATCH)) return;
   getExternalWorkflowHandle(parent.workflowId, parent.runId)
     .signal(batchItemTaskEndedSignal, { workflowId: workflowInfo().workflowId })
-    .catch((err: unknown) => log.warn('could not tell the batch that this item\'s Kling task ended', { error: err instanceof Error ? err.message : String(err) }));
+    .catch((err: unknown) =>
+      log.warn("could not tell the batch that this item's Kling task ended", { error: err instanceof Error ? err.message : String(err) }),
+    );
 }

@@ -7,7 +7,10 @@ type Admitted = Extract<BatchItemEstimate, { ok: true }>;
  * against `maxCredits`; an item that would exceed what is left is skipped with the numbers. Later, cheaper items
  * may still fit. Pure and deterministic.
  */
-export function admitWithinBudget(estimates: BatchItemEstimate[], maxCredits: number | undefined): { admitted: Admitted[]; skipped: BatchItemOutcome[]; reserved: number } {
+export function admitWithinBudget(
+  estimates: BatchItemEstimate[],
+  maxCredits: number | undefined,
+): { admitted: Admitted[]; skipped: BatchItemOutcome[]; reserved: number } {
   const admitted: Admitted[] = [];
   const skipped: BatchItemOutcome[] = [];
   let reserved = 0;

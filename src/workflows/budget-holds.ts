@@ -78,7 +78,10 @@ export class BudgetHolds {
       await send();
     } catch (err) {
       // The entity is gone (terminated by an operator): nothing left to keep consistent.
-      log.warn('could not update the credit budget', { budgetWorkflowId: this.#budgetWorkflowId, error: err instanceof Error ? err.message : String(err) });
+      log.warn('could not update the credit budget', {
+        budgetWorkflowId: this.#budgetWorkflowId,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 }

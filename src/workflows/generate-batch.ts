@@ -49,7 +49,9 @@ export async function generateBatch(input: GenerateBatchInput): Promise<Generate
     // Every end explains itself in the UI (a cancelled batch has shown its counts already).
     if (!isCancellation(err)) {
       const cause = err instanceof ApplicationFailure ? err : undefined;
-      setCurrentDetails(`**failed** — ${cause?.type ?? (err instanceof Error ? err.name : 'Error')}: ${err instanceof Error ? err.message : String(err)}`);
+      setCurrentDetails(
+        `**failed** — ${cause?.type ?? (err instanceof Error ? err.name : 'Error')}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     throw err;
   }
@@ -143,11 +145,12 @@ async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult>
 
   const chunks: Array<Promise<BatchItemEstimate[]>> = [];
   for (let first = 0; first < total; first += ESTIMATE_CHUNK)
-    chunks.push(estimateBatchItems({ batchId, firstIndex: first, items: items.slice(first, first + ESTIMATE_CHUNK), bucketScope: options.bucketScope }));
+    chunks.push(
+      estimateBatchItems({ batchId, firstIndex: first, items: items.slice(first, first + ESTIMATE_CHUNK), bucketScope: options.bucketScope }),
+    );
   const estimates = (await Promise.all(chunks)).flat();
 
-  for (const e of estimates)
-    if (!e.ok) outcomes[e.index] = { index: e.index, outcome: 'failed', failureType: e.failureType, message: e.message };
+  for (const e of estimates) if (!e.ok) outcomes[e.index] = { index: e.index, outcome: 'failed', failureType: e.failureType, message: e.message };
   const admission = admitWithinBudget(estimates, budget);
   for (const s of admission.skipped) outcomes[s.index] = s;
   reserved = admission.reserved;
@@ -176,13 +179,18 @@ async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult>
       const child = await startChild(generateVideo, {
         workflowId,
         // A batched item's own poll is the slow fallback, unless the item chose its own schedule.
-        args: [polledByBatch ? withFallbackPoll(items[item.index]!, { initialInterval: polling.childPollInterval, maxInterval: polling.childPollInterval }) : items[item.index]!],
+        args: [
+          polledByBatch
+            ? withFallbackPoll(items[item.index]!, { initialInterval: polling.childPollInterval, maxInterval: polling.childPollInterval })
+            : items[item.index]!,
+        ],
         // A cancelled batch asks its items to cancel, so each records how it ended (nothing spent, or still billed).
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         staticSummary: `item ${item.index} of batch ${batchId} (${item.model})`,
       });
       // The id of the item's first submission; a resubmission (rare) is left to the item's own poll.
-      if (polledByBatch && !released.has(item.index)) tracked.set(item.index, { workflowId, externalTaskId: externalTaskIdFor(workflowId, child.firstExecutionRunId, 1) });
+      if (polledByBatch && !released.has(item.index))
+        tracked.set(item.index, { workflowId, externalTaskId: externalTaskIdFor(workflowId, child.firstExecutionRunId, 1) });
       const result = await child.result();
       outcomes[item.index] = {
         index: item.index,
@@ -207,7 +215,7 @@ async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult>
   };
 
   const launch = () => {
-    for (let i = 0; i < queue.length; ) {
+    for (let i = 0; i < queue.length;) {
       const item = queue[i]!;
       if (!slots.tryTake(item.bucket)) {
         i++;
@@ -225,7 +233,10 @@ async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult>
     ? watcherScope
         .run(() => watchBatchTasks({ batchId, batchRunId: info.runId, intervalMs: polling.interval }))
         .catch((err: unknown) => {
-          if (!isCancellation(err)) log.warn('the batch status watcher stopped; items fall back to their own polls', { error: err instanceof Error ? err.message : String(err) });
+          if (!isCancellation(err))
+            log.warn('the batch status watcher stopped; items fall back to their own polls', {
+              error: err instanceof Error ? err.message : String(err),
+            });
         })
     : undefined;
 
@@ -247,7 +258,14 @@ async function runBatch(input: GenerateBatchInput): Promise<GenerateBatchResult>
     // Cancelled: nothing more starts; the items in flight were asked to cancel and record their own outcome.
     await CancellationScope.nonCancellable(async () => {
       for (const item of queue.splice(0))
-        outcomes[item.index] = { index: item.index, outcome: 'skipped', reason: 'batch cancelled before the item started', estimatedCredits: item.reservedCredits, remainingCredits: 0, maxCredits: budget ?? 0 };
+        outcomes[item.index] = {
+          index: item.index,
+          outcome: 'skipped',
+          reason: 'batch cancelled before the item started',
+          estimatedCredits: item.reservedCredits,
+          remainingCredits: 0,
+          maxCredits: budget ?? 0,
+        };
       waiting = 0;
       await Promise.all(running);
       phase = 'completed';
@@ -284,7 +302,14 @@ function failedItem(item: { index: number; reservedCredits: number; estimatedCre
     };
   }
   const type = isCancellation(cause) ? 'Cancelled' : cause instanceof Error ? cause.name : 'Error';
-  return { index: item.index, outcome: 'failed', workflowId, failureType: type, message: cause instanceof Error ? cause.message : String(cause), estimatedCredits: item.estimatedCredits };
+  return {
+    index: item.index,
+    outcome: 'failed',
+    workflowId,
+    failureType: type,
+    message: cause instanceof Error ? cause.message : String(cause),
+    estimatedCredits: item.estimatedCredits,
+  };
 }
 
 /** Cannot happen (every item gets an outcome); kept so the result always lists every index. */

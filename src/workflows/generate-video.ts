@@ -46,7 +46,10 @@ export async function generateVideo(input: GenerateVideoInput): Promise<Generate
 
     const approval = plan.approval;
     if (approval && !earlier && plan.estimate.credits > approval.aboveCredits) {
-      run.enter('awaiting_approval', `${plan.estimate.credits} credits est. is above the approval threshold of ${approval.aboveCredits}: send the \`approve\` or \`reject\` Update`);
+      run.enter(
+        'awaiting_approval',
+        `${plan.estimate.credits} credits est. is above the approval threshold of ${approval.aboveCredits}: send the \`approve\` or \`reject\` Update`,
+      );
       run.saveMemo();
       ledger.approvedBy = await run.timed('approving', () => run.gate.wait(plan.estimate.credits, approval.aboveCredits, approval.timeoutMs));
       log.info('generation approved', { by: ledger.approvedBy, estimatedCredits: plan.estimate.credits });

@@ -169,7 +169,8 @@ export class GenerationRun {
       await this.timed('submitting', async () => {
         // Both refuse with BudgetExceeded. The balance guard is asked only when the worker has it on (older runs
         // always asked; it answered at once when off).
-        if (!this.paths.lean || p.balanceGuard !== false) await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
+        if (!this.paths.lean || p.balanceGuard !== false)
+          await checkAccountBalance({ estimatedCredits: p.estimate.credits, creditsPerUnit: p.estimate.creditsPerUnit });
         await holds.reserve(p, holdKey);
       });
       // Recorded before the create is sent: a run terminated mid-create still tells a re-run which task to look for.
@@ -177,7 +178,10 @@ export class GenerationRun {
       this.saveMemo();
     }
     await slots.acquire(p, holdKey, { standard: p.standard, kind: p.kind, externalTaskId }, (a) =>
-      this.enter('waiting_for_slot', `position ${a.position} in the queue of \`${p.slots!.bucket}\` (${a.holders} of ${a.limit} slots held); submission ${submissions} follows the grant`),
+      this.enter(
+        'waiting_for_slot',
+        `position ${a.position} in the queue of \`${p.slots!.bucket}\` (${a.holders} of ${a.limit} slots held); submission ${submissions} follows the grant`,
+      ),
     );
     if (this.phase === 'waiting_for_slot') {
       // Granted: the details say so at once; the KlingPhase attribute moves on at `generating` (one event less).
@@ -190,7 +194,9 @@ export class GenerationRun {
       submitExplicitly(p, { request: this.input.request, externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
         holds.submitted(holdKey);
         ledger.submission = 'unknown';
-        setCurrentDetails(`**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`);
+        setCurrentDetails(
+          `**submitting** — submission unknown (round ${round}): ${message}; looking \`${externalTaskId}\` up again before any resubmission`,
+        );
         this.saveMemo();
       }),
     );
@@ -200,7 +206,10 @@ export class GenerationRun {
 
   /** The task an earlier run of this workflow id left for the same request (plan.earlierTask): collected, not paid again. */
   collectEarlier(earlier: NonNullable<GenerationPlan['earlierTask']>): SubmittedTask {
-    this.enter('submitting', `collecting Kling task \`${earlier.taskId}\` (${earlier.status}) that run ${earlier.fromRunId} of this workflow id left for the same request: nothing new is submitted`);
+    this.enter(
+      'submitting',
+      `collecting Kling task \`${earlier.taskId}\` (${earlier.status}) that run ${earlier.fromRunId} of this workflow id left for the same request: nothing new is submitted`,
+    );
     return { taskId: earlier.taskId, externalTaskId: earlier.externalTaskId, standard: earlier.standard, kind: earlier.kind, adopted: true };
   }
 
@@ -235,7 +244,9 @@ export class GenerationRun {
 
   async rehost(p: GenerationPlan, t: SubmittedTask): Promise<StoredVideo> {
     this.enter('rehosting', `downloading Kling task \`${t.taskId}\` into \`${p.objectName}\``);
-    return this.timed('rehosting', () => rehostActivity(p)({ task: t, objectName: p.objectName, plan: p, unitsDeducted: this.watch.snapshot!.unitsDeducted }));
+    return this.timed('rehosting', () =>
+      rehostActivity(p)({ task: t, objectName: p.objectName, plan: p, unitsDeducted: this.watch.snapshot!.unitsDeducted }),
+    );
   }
 
   resultOf(p: GenerationPlan, t: SubmittedTask, stored: StoredVideo, extra: Partial<GenerateVideoResult> = {}): GenerateVideoResult {
@@ -262,7 +273,8 @@ export class GenerationRun {
     const failure = this.pendingCreate ? withTaskReference(toWorkflowFailure(err), this.pendingCreate) : toWorkflowFailure(err);
     // Refused before a plan existed (maxCredits): the failure's details still know the estimate; the memo keeps it.
     // The memo's content only (the same upsert command): no patch (docs/architecture.md, "Payload-only changes").
-    if (!this.ledger.estimate && failure.type === FailureType.BudgetExceeded) this.ledger.refusedBeforePlan(failure.details?.[0], this.requestedModel);
+    if (!this.ledger.estimate && failure.type === FailureType.BudgetExceeded)
+      this.ledger.refusedBeforePlan(failure.details?.[0], this.requestedModel);
     await CancellationScope.nonCancellable(async () => {
       this.attributes.flush([{ key: KlingPhase, value: 'failed' }]);
       await this.holds.closeAll();
@@ -286,7 +298,11 @@ export class GenerationRun {
       const { ledger, holds, slots, watch } = this;
       if (!this.paths.costsV1) {
         this.finish(this.task ? 'abandoned_billed' : 'cancelled_before_submit');
-        setCurrentDetails(this.task ? `**cancelled** — after submission: Kling task \`${this.task.taskId}\` cannot be stopped and is billed` : '**cancelled** — before submission: nothing is charged');
+        setCurrentDetails(
+          this.task
+            ? `**cancelled** — after submission: Kling task \`${this.task.taskId}\` cannot be stopped and is billed`
+            : '**cancelled** — before submission: nothing is charged',
+        );
         throw cancellation;
       }
       if (!this.task && ledger.submission === 'unknown' && this.plan) {
@@ -322,7 +338,10 @@ export class GenerationRun {
             return this.resultOf(p, t, stored, { collectedAfterCancel: true });
           }
         } catch (err) {
-          log.warn('collecting the cancelled generation failed; recording it as abandoned', { taskId: t.taskId, error: err instanceof Error ? err.message : String(err) });
+          log.warn('collecting the cancelled generation failed; recording it as abandoned', {
+            taskId: t.taskId,
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       } else if (!this.terminal()) {
         // The wait stops; one last look records a deduction Kling may already report.

@@ -13,7 +13,11 @@ export function announcePhase(phase: string, details: string): void {
  * next step: the `kling-video adopt …` command when the failure names a Kling task that may still be billed
  * (`details[0].adopt`, see withTaskReference). Shown with setCurrentDetails only: not a command, replay-safe.
  */
-export function failureDetails(failure: { type?: string | null; message: string; details?: unknown[] | null }, outcome: string, workflowId: string): string {
+export function failureDetails(
+  failure: { type?: string | null; message: string; details?: unknown[] | null },
+  outcome: string,
+  workflowId: string,
+): string {
   const first = failure.details?.[0] as { adopt?: { taskId?: string; externalTaskId?: string } } | undefined;
   const adopt = first && typeof first === 'object' ? first.adopt : undefined;
   const next =

@@ -220,7 +220,11 @@ export class TaskWatch {
         this.#waiting = scope;
         try {
           const waited = await scope.run(() =>
-            awaitChangeActivity(settings, schedule, remaining)({ task: submitted, knownStatus: seen === 'processing' ? 'processing' : 'submitted', firstCheckAfterInterval: true }),
+            awaitChangeActivity(
+              settings,
+              schedule,
+              remaining,
+            )({ task: submitted, knownStatus: seen === 'processing' ? 'processing' : 'submitted', firstCheckAfterInterval: true }),
           );
           current = waited.snapshot;
           this.polls += waited.checks;

@@ -2,12 +2,19 @@ import { condition, getExternalWorkflowHandle, log, patched, proxyActivities, se
 import type { createActivities } from '../activities/index.js';
 import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
 import type { GenerationPlan, GenerationProgress } from '../contract/generation.js';
-import { accountSlotsWorkflowId, orphanSlotSignal, releaseSlotSignal, slotGrantedSignal, type SlotAnswer, type SlotTask } from '../contract/slot-messages.js';
+import {
+  accountSlotsWorkflowId,
+  orphanSlotSignal,
+  releaseSlotSignal,
+  slotGrantedSignal,
+  type SlotAnswer,
+  type SlotTask,
+} from '../contract/slot-messages.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
 const { requestAccountSlot } = proxyActivities<Activities>({
-  summary: 'ask the account\'s slot entity for a concurrency slot',
+  summary: "ask the account's slot entity for a concurrency slot",
   // The Update answers in milliseconds: a worker that died mid-call is noticed soon.
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '10 minutes',
@@ -101,7 +108,9 @@ export class SlotAdmission {
       this.#open.delete(key);
       const running = stillRunning && stillRunning.externalTaskId === task.externalTaskId ? stillRunning : undefined;
       await this.#signal((entity) =>
-        running ? getExternalWorkflowHandle(entity).signal(orphanSlotSignal, { key, task: running }) : getExternalWorkflowHandle(entity).signal(releaseSlotSignal, { key }),
+        running
+          ? getExternalWorkflowHandle(entity).signal(orphanSlotSignal, { key, task: running })
+          : getExternalWorkflowHandle(entity).signal(releaseSlotSignal, { key }),
       );
     }
     if (this.#view) this.#view = { ...this.#view, state: 'released' };

@@ -47,7 +47,15 @@ export class SlotTable {
       if ('orphaned' in known) delete known.orphaned;
     }
     if (!known) {
-      const waiter: SlotWaiter = { key: r.key, workflowId: r.workflowId, runId: r.runId, task: r.task, priority: r.priority, since: now, seq: ++this.state.seq };
+      const waiter: SlotWaiter = {
+        key: r.key,
+        workflowId: r.workflowId,
+        runId: r.runId,
+        task: r.task,
+        priority: r.priority,
+        since: now,
+        seq: ++this.state.seq,
+      };
       this.state.queue.push(waiter);
       this.state.queue.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     }

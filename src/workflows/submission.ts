@@ -33,7 +33,10 @@ export async function submitExplicitly(
       const cause = err instanceof ActivityFailure ? err.cause : err;
       if (!(cause instanceof ApplicationFailure) || cause.type !== SUBMISSION_UNKNOWN) throw err;
       onUnknown(round, cause.message);
-      log.warn('Kling submission outcome unknown; looking the external id up again before any resubmission', { externalTaskId: args.externalTaskId, round });
+      log.warn('Kling submission outcome unknown; looking the external id up again before any resubmission', {
+        externalTaskId: args.externalTaskId,
+        round,
+      });
     }
     // Look the external id up until Kling answers (found, or shows nothing) or the window closes.
     for (;;) {
@@ -58,7 +61,11 @@ export async function submitExplicitly(
         // A failed lookup tells nothing about the create: the outcome is still unknown, and the window goes on.
         const message = lookupErr.cause?.message ?? lookupErr.message;
         onUnknown(round, `looking it up failed (${message})`);
-        log.warn('looking the unknown submission up failed; its outcome is still unknown', { externalTaskId: args.externalTaskId, round, error: message });
+        log.warn('looking the unknown submission up failed; its outcome is still unknown', {
+          externalTaskId: args.externalTaskId,
+          round,
+          error: message,
+        });
         continue;
       }
       if (found) return found;

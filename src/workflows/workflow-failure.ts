@@ -6,10 +6,21 @@ export function toWorkflowFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
-    return ApplicationFailure.create({ type: cause.type ?? FailureType.KlingUnavailable, message: cause.message, nonRetryable: true, details: cause.details as unknown[], cause: err });
+    return ApplicationFailure.create({
+      type: cause.type ?? FailureType.KlingUnavailable,
+      message: cause.message,
+      nonRetryable: true,
+      details: cause.details as unknown[],
+      cause: err,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: FailureType.KlingUnavailable, message, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  return ApplicationFailure.create({
+    type: FailureType.KlingUnavailable,
+    message,
+    nonRetryable: true,
+    cause: err instanceof Error ? err : undefined,
+  });
 }
 
 /** What a generation knows of a Kling task that a create may have produced. */

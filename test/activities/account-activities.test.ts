@@ -26,7 +26,13 @@ afterAll(async () => sim?.close());
 beforeEach(() => sim.reset());
 
 function activities(s: Simulator, extra: Partial<ActivityDeps> = {}, preferredStandard: 'new' | 'legacy' = 'new') {
-  const kling = new KlingClient({ baseUrl: s.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, accountCostsCacheTtlMs: 0, preferredStandard });
+  const kling = new KlingClient({
+    baseUrl: s.url,
+    credentials: { apiKey: 'sim-api-key' },
+    now: clock.now,
+    accountCostsCacheTtlMs: 0,
+    preferredStandard,
+  });
   return { kling, acts: createActivities({ kling, storage, ...extra }) };
 }
 const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args);

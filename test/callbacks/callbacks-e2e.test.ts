@@ -51,7 +51,9 @@ async function resultWithin(workflowId: string, ms = 30_000): Promise<GenerateVi
 
 /** Status queries the simulator answered for one task (by Kling id or external id). */
 function statusQueries(taskId: string, externalTaskId: string): number {
-  return suite.stack.sim.requests.filter((r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId))).length;
+  return suite.stack.sim.requests.filter(
+    (r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId)),
+  ).length;
 }
 
 /**
@@ -61,7 +63,9 @@ function statusQueries(taskId: string, externalTaskId: string): number {
 async function planOf(workflowId: string): Promise<{ poll: { initialMs: number; maxMs: number } }> {
   const events = (await suite.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const marker = events.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')?.markerRecordedEventAttributes;
-  const payload = marker ? marker.details!.result!.payloads![0]! : events.find((e) => e.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!.result!.payloads![0]!;
+  const payload = marker
+    ? marker.details!.result!.payloads![0]!
+    : events.find((e) => e.activityTaskCompletedEventAttributes)!.activityTaskCompletedEventAttributes!.result!.payloads![0]!;
   return JSON.parse(Buffer.from(payload.data!).toString('utf8'));
 }
 
@@ -139,7 +143,12 @@ describe('Kling callbacks wake generateVideo', () => {
       await suite.stack.sim.callbacks.idle();
 
       expect((await planOf(workflowId)).poll.initialMs).toBe(3_000);
-      expect(suite.stack.sim.callbacks.deliveries().filter((d) => d.externalTaskId === result.externalTaskId).map((d) => [d.status, d.fault])).toEqual([
+      expect(
+        suite.stack.sim.callbacks
+          .deliveries()
+          .filter((d) => d.externalTaskId === result.externalTaskId)
+          .map((d) => [d.status, d.fault]),
+      ).toEqual([
         ['processing', 'drop'],
         ['succeeded', 'drop'],
       ]);

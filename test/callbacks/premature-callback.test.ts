@@ -67,19 +67,35 @@ async function startProcessing(workflowId: string): Promise<SimTaskView> {
 
 /** What Kling did in issue 13: a correctly signed `succeeded` for a task its query still reports as processing. */
 async function postPrematureSucceeded(task: SimTaskView): Promise<void> {
-  const body = JSON.stringify({ id: task.id, status: 'succeeded', message: '', create_time: task.createdAt, update_time: Date.now(), external_id: task.externalTaskId, outputs: [] });
+  const body = JSON.stringify({
+    id: task.id,
+    status: 'succeeded',
+    message: '',
+    create_time: task.createdAt,
+    update_time: Date.now(),
+    external_id: task.externalTaskId,
+    outputs: [],
+  });
   const id = uniqueId('premature');
   const timestamp = Math.floor(Date.now() / 1000);
   const res = await fetch(`${receiver.url}/kling/callback`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook([SECRET], id, timestamp, body) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook([SECRET], id, timestamp, body),
+    },
     body,
   });
   expect(res.status).toBe(200);
 }
 
 /** Completes the task after the workflow's query contradicted the premature callback; ms from completion to result. */
-async function completeAfterPrematureCallback(workflowId: string, task: SimTaskView): Promise<{ result: GenerateVideoResult; collectedAfterMs: number }> {
+async function completeAfterPrematureCallback(
+  workflowId: string,
+  task: SimTaskView,
+): Promise<{ result: GenerateVideoResult; collectedAfterMs: number }> {
   await postPrematureSucceeded(task);
   await until('the query answering the premature callback', async () => {
     const progress = await videos.getProgress(workflowId);
@@ -92,7 +108,10 @@ async function completeAfterPrematureCallback(workflowId: string, task: SimTaskV
   suite.stack.sim.completeTask(task.id);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${workflowId} was not collected within 20 s of its completion (the fallback poll is ${FALLBACK_MS} ms)`)), 20_000);
+    timer = setTimeout(
+      () => reject(new Error(`${workflowId} was not collected within 20 s of its completion (the fallback poll is ${FALLBACK_MS} ms)`)),
+      20_000,
+    );
   });
   try {
     const result = await Promise.race([videos.result(workflowId), late]);
@@ -106,7 +125,11 @@ async function signalledStatuses(workflowId: string): Promise<string[]> {
   const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? [])
     .filter((e) => e.workflowExecutionSignaledEventAttributes)
-    .map((e) => (JSON.parse(Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')) as { status: string }).status);
+    .map(
+      (e) =>
+        (JSON.parse(Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString('utf8')) as { status: string })
+          .status,
+    );
 }
 
 describe('a premature succeeded callback', () => {
@@ -137,7 +160,12 @@ describe('a premature succeeded callback', () => {
       await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'callback-recheck');
 
       expect(collectedAfterMs).toBeLessThan(PROMPT_COLLECTION_MS);
-      expect(suite.stack.sim.callbacks.deliveries().filter((d) => d.taskId === task.id).map((d) => [d.status, d.fault])).toEqual([
+      expect(
+        suite.stack.sim.callbacks
+          .deliveries()
+          .filter((d) => d.taskId === task.id)
+          .map((d) => [d.status, d.fault]),
+      ).toEqual([
         ['processing', null],
         ['succeeded', 'drop'],
       ]);

@@ -55,7 +55,9 @@ async function signals(workflowId: string): Promise<unknown[]> {
 }
 
 /** A receiver of its own whose signaller records what it was asked to deliver (no Temporal needed). */
-async function recordingReceiver(secrets: string[]): Promise<{ own: CallbackReceiver; delivered: Array<{ workflowId: string; status: string; taskId: string }> }> {
+async function recordingReceiver(
+  secrets: string[],
+): Promise<{ own: CallbackReceiver; delivered: Array<{ workflowId: string; status: string; taskId: string }> }> {
   const delivered: Array<{ workflowId: string; status: string; taskId: string }> = [];
   const own = await startCallbackReceiver({
     signal: async (workflowId, update) => {
@@ -71,7 +73,15 @@ async function recordingReceiver(secrets: string[]): Promise<{ own: CallbackRece
 }
 
 const newBody = (externalTaskId: string | undefined, status: string, id = '930831534075682845') =>
-  JSON.stringify({ id, status, message: '', create_time: 1, update_time: 2, ...(externalTaskId ? { external_id: externalTaskId } : {}), outputs: [] });
+  JSON.stringify({
+    id,
+    status,
+    message: '',
+    create_time: 1,
+    update_time: 2,
+    ...(externalTaskId ? { external_id: externalTaskId } : {}),
+    outputs: [],
+  });
 
 async function post(
   body: string,
@@ -82,7 +92,11 @@ async function post(
   const secrets = opts.secrets ?? [SECRET];
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...opts.headers };
   if (secrets.length > 0)
-    Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secrets, id, timestamp, body) });
+    Object.assign(headers, {
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(secrets, id, timestamp, body),
+    });
   const res = await fetch(`${opts.url ?? receiver.url}/kling/callback`, { method: 'POST', headers, body });
   return { status: res.status, text: await res.text() };
 }
@@ -92,10 +106,21 @@ describe('callback receiver', () => {
     const wf = await openWorkflow();
     const before = receiver.counters();
     expect(await post(newBody(wf.externalTaskId, 'processing'), { id: 'hook-1' })).toMatchObject({ status: 200 });
-    expect(await post(newBody(wf.externalTaskId, 'processing'), { id: 'hook-1' })).toMatchObject({ status: 200, text: expect.stringMatching(/duplicate/) });
-    expect(await post(newBody(wf.externalTaskId, 'processing'), { id: 'hook-2' })).toMatchObject({ status: 200, text: expect.stringMatching(/duplicate/) });
+    expect(await post(newBody(wf.externalTaskId, 'processing'), { id: 'hook-1' })).toMatchObject({
+      status: 200,
+      text: expect.stringMatching(/duplicate/),
+    });
+    expect(await post(newBody(wf.externalTaskId, 'processing'), { id: 'hook-2' })).toMatchObject({
+      status: 200,
+      text: expect.stringMatching(/duplicate/),
+    });
     // Legacy body for the same task: `succeed` is normalised.
-    const legacy = JSON.stringify({ task_id: '930831534075682845', task_status: 'succeed', task_info: { external_task_id: wf.externalTaskId }, task_result: { videos: [] } });
+    const legacy = JSON.stringify({
+      task_id: '930831534075682845',
+      task_status: 'succeed',
+      task_info: { external_task_id: wf.externalTaskId },
+      task_result: { videos: [] },
+    });
     expect(await post(legacy)).toMatchObject({ status: 200, text: 'ok\n' });
     expect(await post(newBody(wf.externalTaskId, 'processing'))).toMatchObject({ status: 200, text: expect.stringMatching(/older/) });
 
@@ -116,13 +141,20 @@ describe('callback receiver', () => {
     const before = receiver.counters().rejected_signature;
     expect(await post(body, { secrets: [OTHER] })).toMatchObject({ status: 401, text: expect.stringMatching(/signature/) });
     expect(await post(body, { secrets: [] })).toMatchObject({ status: 401, text: expect.stringMatching(/missing-headers/) });
-    expect(await post(body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).toMatchObject({ status: 401, text: expect.stringMatching(/timestamp/) });
+    expect(await post(body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).toMatchObject({
+      status: 401,
+      text: expect.stringMatching(/timestamp/),
+    });
     expect(await post(body, { timestamp: Math.floor(Date.now() / 1000) + 600 })).toMatchObject({ status: 401 });
     // A valid signature over another body, with this body swapped in.
     const ts = Math.floor(Date.now() / 1000);
     const tampered = await fetch(`${receiver.url}/`, {
       method: 'POST',
-      headers: { 'webhook-id': 'x', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook([SECRET], 'x', ts, newBody(wf.externalTaskId, 'processing')) },
+      headers: {
+        'webhook-id': 'x',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signWebhook([SECRET], 'x', ts, newBody(wf.externalTaskId, 'processing')),
+      },
       body,
     });
     expect(tampered.status).toBe(401);
@@ -137,14 +169,23 @@ describe('callback receiver', () => {
   it('acknowledges unknown tasks and workflows (2xx) and counts them; refuses what is not a task object', async () => {
     const before = receiver.counters();
     // The console's test callback: no external id.
-    expect(await post('{"id":"913827032734642185","status":"submitted","outputs":[],"message":"","create_time":1785901861504,"update_time":1785901861504}')).toMatchObject({ status: 200 });
+    expect(
+      await post(
+        '{"id":"913827032734642185","status":"submitted","outputs":[],"message":"","create_time":1785901861504,"update_time":1785901861504}',
+      ),
+    ).toMatchObject({ status: 200 });
     // An external id this project did not derive (another client on the account).
     expect(await post(newBody('somebody-elses-id', 'succeeded', '1'))).toMatchObject({ status: 200 });
     // Derived, but no such workflow; and a finished one.
-    expect(await post(newBody(externalTaskIdFor(uniqueId('gone'), '0190f3a2-7b1c-7def-8123-456789abcdef', 1), 'succeeded', '2'))).toMatchObject({ status: 200 });
+    expect(await post(newBody(externalTaskIdFor(uniqueId('gone'), '0190f3a2-7b1c-7def-8123-456789abcdef', 1), 'succeeded', '2'))).toMatchObject({
+      status: 200,
+    });
     const wf = await openWorkflow();
     await wf.terminate();
-    expect(await post(newBody(wf.externalTaskId, 'succeeded', '3'))).toMatchObject({ status: 200, text: expect.stringMatching(/no running workflow/) });
+    expect(await post(newBody(wf.externalTaskId, 'succeeded', '3'))).toMatchObject({
+      status: 200,
+      text: expect.stringMatching(/no running workflow/),
+    });
     expect(await post('{"foo":1}')).toMatchObject({ status: 400 });
     expect(await post('not json')).toMatchObject({ status: 400 });
     const after = receiver.counters();
@@ -198,7 +239,10 @@ describe('callback receiver', () => {
     try {
       const body = newBody(externalTaskIdFor('media-wf', '0190f3a2-7b1c-7def-8123-456789abcdef', 1), 'succeeded');
       for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'multipart/form-data; boundary=x'])
-        expect(await post(body, { url: own.url, headers: { 'content-type': contentType } }), contentType).toMatchObject({ status: 415, text: expect.stringMatching(/application\/json/) });
+        expect(await post(body, { url: own.url, headers: { 'content-type': contentType } }), contentType).toMatchObject({
+          status: 415,
+          text: expect.stringMatching(/application\/json/),
+        });
       // No Content-Type at all (fetch sends none for a Uint8Array body).
       const id = uniqueId('msg');
       const ts = Math.floor(Date.now() / 1000);
@@ -211,7 +255,10 @@ describe('callback receiver', () => {
       expect(delivered).toEqual([]);
       expect(own.counters()).toMatchObject({ unsupported_media_type: 5, signalled: 0 });
       // JSON with parameters, in any letter case, is JSON.
-      expect(await post(body, { url: own.url, headers: { 'content-type': 'Application/JSON ; charset=UTF-8' } })).toMatchObject({ status: 200, text: 'ok\n' });
+      expect(await post(body, { url: own.url, headers: { 'content-type': 'Application/JSON ; charset=UTF-8' } })).toMatchObject({
+        status: 200,
+        text: 'ok\n',
+      });
       expect(delivered).toHaveLength(1);
     } finally {
       await own.close();
@@ -226,7 +273,12 @@ describe('callback receiver', () => {
       delivered.push(workflowId);
       return 'signalled';
     };
-    const own = await startCallbackReceiver({ signal: flaky, port: 0, host: '127.0.0.1', logger: { info: () => undefined, warn: (m) => warnings.push(m) } });
+    const own = await startCallbackReceiver({
+      signal: flaky,
+      port: 0,
+      host: '127.0.0.1',
+      logger: { info: () => undefined, warn: (m) => warnings.push(m) },
+    });
     try {
       const ext = externalTaskIdFor('flaky-wf', '0190f3a2-7b1c-7def-8123-456789abcdef', 1);
       expect(await post(newBody(ext, 'succeeded'), { secrets: [], url: own.url })).toMatchObject({ status: 503 });

@@ -71,7 +71,12 @@ describe('simulator callbacks', () => {
     const [processing, succeeded] = forTask('cb-new-1');
     expect(statusOf(processing!)).toBe('processing');
     expect(statusOf(succeeded!)).toBe('succeeded');
-    expect(succeeded!.body).toMatchObject({ id: created.json.data.id, external_id: 'cb-new-1', outputs: [{ type: 'video' }], billing: [{ charge_type: 'unit' }] });
+    expect(succeeded!.body).toMatchObject({
+      id: created.json.data.id,
+      external_id: 'cb-new-1',
+      outputs: [{ type: 'video' }],
+      billing: [{ charge_type: 'unit' }],
+    });
     expect(succeeded!.headers['content-type']).toBe('application/json; charset=utf-8');
     // NEW §4: signature headers only when a secret exists.
     expect(succeeded!.headers['webhook-signature']).toBeUndefined();
@@ -79,7 +84,12 @@ describe('simulator callbacks', () => {
     expect(unsigned.requests.length).toBe(requestsAfterCreate);
     // The collector sees a POST before the simulator has read its answer and logged the delivery.
     await unsigned.callbacks.idle();
-    expect(unsigned.callbacks.deliveries().filter((d) => d.externalTaskId === 'cb-new-1').map((d) => [d.status, d.httpStatus])).toEqual([
+    expect(
+      unsigned.callbacks
+        .deliveries()
+        .filter((d) => d.externalTaskId === 'cb-new-1')
+        .map((d) => [d.status, d.httpStatus]),
+    ).toEqual([
       ['processing', 200],
       ['succeeded', 200],
     ]);
@@ -89,13 +99,20 @@ describe('simulator callbacks', () => {
     await api(signed).post('/v1/videos/text2video', legacyT2V({ callback_url: url, external_task_id: 'cb-legacy-1' }));
     await until(() => forTask('cb-legacy-1').length === 2);
     const last = forTask('cb-legacy-1')[1]!;
-    expect(last.body).toMatchObject({ task_status: 'succeed', task_info: { external_task_id: 'cb-legacy-1' }, final_unit_deduction: expect.any(String) });
+    expect(last.body).toMatchObject({
+      task_status: 'succeed',
+      task_info: { external_task_id: 'cb-legacy-1' },
+      final_unit_deduction: expect.any(String),
+    });
     expect(last.body.task_result.videos).toHaveLength(1);
     expect(String(last.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(String(last.headers['webhook-timestamp'])).toMatch(/^\d{10}$/);
     expect(createWebhookVerifier([SECRET_A])(last.raw, last.headers)).toEqual({ ok: true });
     expect(createWebhookVerifier([SECRET_B])(last.raw, last.headers)).toEqual({ ok: true });
-    expect(createWebhookVerifier(['whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA=='])(last.raw, last.headers)).toMatchObject({ ok: false, reason: 'signature' });
+    expect(createWebhookVerifier(['whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA=='])(last.raw, last.headers)).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('drop, duplicate (same webhook-id), reorder and delay', async () => {
@@ -108,11 +125,16 @@ describe('simulator callbacks', () => {
     const created = Date.now();
     for (const ext of ['cb-drop', 'cb-dup', 'cb-reorder', 'cb-delay'])
       await api(signed).post('/text-to-video/kling-2.6', newT2V({ options: { callback_url: url, external_task_id: ext } }));
-    await until(() => forTask('cb-drop').length >= 1 && forTask('cb-dup').length >= 4 && forTask('cb-reorder').length >= 2 && forTask('cb-delay').length >= 2);
+    await until(
+      () => forTask('cb-drop').length >= 1 && forTask('cb-dup').length >= 4 && forTask('cb-reorder').length >= 2 && forTask('cb-delay').length >= 2,
+    );
     await signed.callbacks.idle();
 
     expect(forTask('cb-drop').map(statusOf)).toEqual(['succeeded']);
-    expect(signed.callbacks.deliveries().find((d) => d.externalTaskId === 'cb-drop' && d.status === 'processing')).toMatchObject({ fault: 'drop', httpStatus: null });
+    expect(signed.callbacks.deliveries().find((d) => d.externalTaskId === 'cb-drop' && d.status === 'processing')).toMatchObject({
+      fault: 'drop',
+      httpStatus: null,
+    });
 
     const dup = forTask('cb-dup');
     expect(dup.map(statusOf)).toEqual(['processing', 'succeeded', 'succeeded', 'succeeded']);
@@ -141,6 +163,11 @@ describe('simulator callbacks', () => {
     // The 503 was retried once (retries: 1) with the same webhook-id.
     expect(retried!.headers['webhook-id']).toBe(forged!.headers['webhook-id']);
     await signed.callbacks.idle();
-    expect(signed.callbacks.deliveries().filter((d) => d.externalTaskId === 'cb-forge').map((d) => d.httpStatus)).toEqual([200, 503, 200]);
+    expect(
+      signed.callbacks
+        .deliveries()
+        .filter((d) => d.externalTaskId === 'cb-forge')
+        .map((d) => d.httpStatus),
+    ).toEqual([200, 503, 200]);
   });
 });

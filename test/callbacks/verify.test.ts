@@ -75,7 +75,10 @@ describe('createWebhookVerifier', () => {
     const headers = signed([NEW], body);
     expect(createWebhookVerifier([NEW])(Buffer.from(body.replace('succeed', 'failed')), headers)).toMatchObject({ ok: false, reason: 'signature' });
     // Re-serialised JSON (a space added) is a different byte string: verification is over the raw body.
-    expect(createWebhookVerifier([NEW])(Buffer.from(JSON.stringify(JSON.parse(body), null, 1)), headers)).toMatchObject({ ok: false, reason: 'signature' });
+    expect(createWebhookVerifier([NEW])(Buffer.from(JSON.stringify(JSON.parse(body), null, 1)), headers)).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
     // The id is signed too.
     expect(createWebhookVerifier([NEW])(Buffer.from(body), { ...headers, 'webhook-id': 'msg-2' })).toMatchObject({ ok: false, reason: 'signature' });
   });
@@ -131,10 +134,29 @@ describe('parseCallbackBody', () => {
   });
 
   it('reads the new task object (NEW §3.5) and the console test callback (no external id)', () => {
-    const body = { id: '930831534075682845', status: 'processing', message: '', create_time: 1, update_time: 2, external_id: 'e-1', outputs: [], billing: [] };
-    expect(parseCallbackBody(Buffer.from(JSON.stringify(body)))).toEqual({ standard: 'new', taskId: '930831534075682845', externalTaskId: 'e-1', status: 'processing' });
+    const body = {
+      id: '930831534075682845',
+      status: 'processing',
+      message: '',
+      create_time: 1,
+      update_time: 2,
+      external_id: 'e-1',
+      outputs: [],
+      billing: [],
+    };
+    expect(parseCallbackBody(Buffer.from(JSON.stringify(body)))).toEqual({
+      standard: 'new',
+      taskId: '930831534075682845',
+      externalTaskId: 'e-1',
+      status: 'processing',
+    });
     const test = '{"id":"913827032734642185","status":"submitted","outputs":[],"message":"","create_time":1785901861504,"update_time":1785901861504}';
-    expect(parseCallbackBody(Buffer.from(test))).toEqual({ standard: 'new', taskId: '913827032734642185', externalTaskId: undefined, status: 'submitted' });
+    expect(parseCallbackBody(Buffer.from(test))).toEqual({
+      standard: 'new',
+      taskId: '913827032734642185',
+      externalTaskId: undefined,
+      status: 'submitted',
+    });
   });
 
   it('refuses what is not a task object, naming the problem', () => {
@@ -208,7 +230,12 @@ describe('callback configuration', () => {
       secrets: [OLD, NEW],
       fallbackPoll: { initialInterval: 60_000, maxInterval: 300_000 },
     });
-    expect(callbackConfigFromEnv({})).toEqual({ url: undefined, listen: undefined, secrets: [], fallbackPoll: { initialInterval: 30_000, maxInterval: 120_000 } });
+    expect(callbackConfigFromEnv({})).toEqual({
+      url: undefined,
+      listen: undefined,
+      secrets: [],
+      fallbackPoll: { initialInterval: 30_000, maxInterval: 120_000 },
+    });
   });
 
   it('names the bad variable and never echoes a secret', () => {
@@ -237,7 +264,10 @@ describe('request options', () => {
   it('sets the fallback poll only where the caller set none', () => {
     const poll = { initialInterval: 60_000, maxInterval: 120_000 };
     expect(withFallbackPoll({ request: {} }, poll)).toEqual({ request: {}, options: { poll: { ...poll, backoffCoefficient: 1.5 } } });
-    expect(withFallbackPoll({ request: {}, options: { deadline: '1h' } }, poll)).toEqual({ request: {}, options: { deadline: '1h', poll: { ...poll, backoffCoefficient: 1.5 } } });
+    expect(withFallbackPoll({ request: {}, options: { deadline: '1h' } }, poll)).toEqual({
+      request: {},
+      options: { deadline: '1h', poll: { ...poll, backoffCoefficient: 1.5 } },
+    });
     const own = { request: {}, options: { poll: { initialInterval: '1s' } } };
     expect(withFallbackPoll(own, poll)).toBe(own);
     expect(withFallbackPoll({ request: {}, options: 'junk' }, poll)).toEqual({ request: {}, options: 'junk' });

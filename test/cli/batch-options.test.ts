@@ -40,9 +40,20 @@ describe('batch flags → batch options', () => {
 describe('batch progress line (kling-video batch --wait)', () => {
   it('counts, items polled by the batch, and credits against the budget', () => {
     const line = batchProgressLine({
-      total: 10, succeeded: 3, failed: 1, skipped: 2, inFlight: 3, waiting: 1, buckets: {}, peakInFlight: 3, polledByBatch: 2, phase: 'running',
+      total: 10,
+      succeeded: 3,
+      failed: 1,
+      skipped: 2,
+      inFlight: 3,
+      waiting: 1,
+      buckets: {},
+      peakInFlight: 3,
+      polledByBatch: 2,
+      phase: 'running',
       credits: { budget: 200, reserved: 120, estimated: 60, actual: 45 },
     });
-    expect(line).toBe('running · 3 succeeded · 1 failed · 2 skipped · 3 in flight · 1 waiting of 10 · 2 polled by the batch · credits 45 actual / 120 reserved of 200');
+    expect(line).toBe(
+      'running · 3 succeeded · 1 failed · 2 skipped · 3 in flight · 1 waiting of 10 · 2 polled by the batch · credits 45 actual / 120 reserved of 200',
+    );
   });
 });

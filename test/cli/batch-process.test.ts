@@ -100,7 +100,8 @@ function requestsFile(name: string, lines: unknown[]): string {
 }
 
 const batch = (args: string[]): Promise<CliRun> => runCli(['batch', ...args], { env, timeoutMs: 60_000 });
-const runOutput = (run: CliRun) => `exit ${String(run.code)}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- worker (tail)\n${worker?.tail(3_000) ?? ''}`;
+const runOutput = (run: CliRun) =>
+  `exit ${String(run.code)}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}\n--- worker (tail)\n${worker?.tail(3_000) ?? ''}`;
 
 /** The external id a create carried: under `options` on the new standard, top-level on the legacy one. */
 function externalIdOf(body: unknown): string {
@@ -140,7 +141,12 @@ describe('kling-video batch against a kling-video worker process', () => {
       [4, 'succeeded'],
     ]);
     // Refused before a child started: no item workflow, and the message names the field.
-    expect(items[2]).toEqual({ index: 2, outcome: 'failed', failureType: FailureType.BudgetExceeded, message: expect.stringContaining('maxCredits: estimated cost 15 credits exceeds the budget of 1') });
+    expect(items[2]).toEqual({
+      index: 2,
+      outcome: 'failed',
+      failureType: FailureType.BudgetExceeded,
+      message: expect.stringContaining('maxCredits: estimated cost 15 credits exceeds the budget of 1'),
+    });
     expect(items[3]).toEqual({
       index: 3,
       outcome: 'skipped',
@@ -163,7 +169,12 @@ describe('kling-video batch against a kling-video worker process', () => {
     const succeeded = items.filter((o) => o.outcome === 'succeeded');
     const expectedCredits = [CREDITS_5S, CREDITS_10S, CREDITS_5S];
     for (const [n, o] of succeeded.entries()) {
-      expect(o).toMatchObject({ workflowId: `${batchId}-${o.index}`, model: 'kling-2.6', estimatedCredits: expectedCredits[n], actualCredits: expectedCredits[n] });
+      expect(o).toMatchObject({
+        workflowId: `${batchId}-${o.index}`,
+        model: 'kling-2.6',
+        estimatedCredits: expectedCredits[n],
+        actualCredits: expectedCredits[n],
+      });
       expect(o.uri).toMatch(/^file:\/\//);
       const stored = fileURLToPath(o.uri);
       expect(stored.startsWith(storageDir + path.sep), stored).toBe(true);
@@ -182,7 +193,10 @@ describe('kling-video batch against a kling-video worker process', () => {
     // status of the batch: its counts, not only batch_completed.
     const status = await runCli(['status', batchId, '--json'], { env, timeoutMs: 60_000 });
     expect(status.code, runOutput(status)).toBe(0);
-    expect(json<{ status: string; batch?: unknown }>(status)).toMatchObject({ status: 'COMPLETED', batch: { total: 5, succeeded: 3, failed: 1, skipped: 1, inFlight: 0 } });
+    expect(json<{ status: string; batch?: unknown }>(status)).toMatchObject({
+      status: 'COMPLETED',
+      batch: { total: 5, succeeded: 3, failed: 1, skipped: 1, inFlight: 0 },
+    });
     expect((await runCli(['status', batchId], { env, timeoutMs: 60_000 })).stdout).toContain('3 succeeded · 1 failed · 1 skipped · 0 in flight');
   });
 
@@ -195,14 +209,17 @@ describe('kling-video batch against a kling-video worker process', () => {
     expect(lines[0], runOutput(run)).toBe(`started batch ${batchId} (2 items) on task queue ${taskQueue}`);
     // Then one line per change of the batchProgress counters while it runs (how many depends on timing), …
     const following = lines.slice(1, -3);
-    const counters = /^ {2}(estimating|running|completed) · \d succeeded · \d failed · 0 skipped · \d in flight · \d waiting of 2( · \d polled by the batch)? · credits \d+ actual \/ \d+ reserved$/;
+    const counters =
+      /^ {2}(estimating|running|completed) · \d succeeded · \d failed · 0 skipped · \d in flight · \d waiting of 2( · \d polled by the batch)? · credits \d+ actual \/ \d+ reserved$/;
     const noWorkerYet = /^ {2}waiting for a worker… /;
     expect(following.filter((l) => counters.test(l)).length, runOutput(run)).toBeGreaterThan(0);
     for (const line of following) expect(counters.test(line) || noWorkerYet.test(line), line).toBe(true);
     // … and the summary with one line per item.
     expect(lines.slice(-3)[0]).toBe(`  1 succeeded, 1 failed, 0 skipped of 2; credits ${CREDITS_5S} actual, ${CREDITS_5S} estimated`);
     expect(lines.slice(-3)[1]).toMatch(/^ {2}line 1 \(item 0\) succeeded file:\/\/\S+\.mp4$/);
-    expect(lines.slice(-3)[2]).toMatch(/^ {2}line 3 \(item 1\) failed BudgetExceeded: .*maxCredits: estimated cost 15 credits exceeds the budget of 1/);
+    expect(lines.slice(-3)[2]).toMatch(
+      /^ {2}line 3 \(item 1\) failed BudgetExceeded: .*maxCredits: estimated cost 15 credits exceeds the budget of 1/,
+    );
     expect(run.stderr).toBe('');
     expect(createsOf(batchId).map(([id]) => id)).toEqual([`${batchId}-0`]);
   });

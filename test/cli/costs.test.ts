@@ -22,8 +22,27 @@ const RECORDS: Record<string, CostRecord | undefined> = {
     klingTaskId: '860312345678901234',
     submission: 'submitted',
   },
-  drift: { model: 'kling-3.0', estimatedCredits: 15, creditsPerUnit: 10, actualUnits: 1.8, actualCredits: 18, driftCredits: 3, drift: true, outcome: 'succeeded', approvedBy: 'alice' },
-  failed: { model: 'kling-2.6', estimatedCredits: 15, creditsPerUnit: 10, actualUnits: 0.5, actualCredits: 5, driftCredits: -10, drift: true, outcome: 'failed' },
+  drift: {
+    model: 'kling-3.0',
+    estimatedCredits: 15,
+    creditsPerUnit: 10,
+    actualUnits: 1.8,
+    actualCredits: 18,
+    driftCredits: 3,
+    drift: true,
+    outcome: 'succeeded',
+    approvedBy: 'alice',
+  },
+  failed: {
+    model: 'kling-2.6',
+    estimatedCredits: 15,
+    creditsPerUnit: 10,
+    actualUnits: 0.5,
+    actualCredits: 5,
+    driftCredits: -10,
+    drift: true,
+    outcome: 'failed',
+  },
   refused: { model: 'kling-2.6', estimatedCredits: 150, creditsPerUnit: 10, drift: false, outcome: 'budget_refused', submission: 'none' },
   none: undefined,
 };
@@ -60,7 +79,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of Object.values(ids)) await client?.workflow.getHandle(id).terminate('costs test done').catch(() => undefined);
+  for (const id of Object.values(ids))
+    await client?.workflow
+      .getHandle(id)
+      .terminate('costs test done')
+      .catch(() => undefined);
   await connection?.close();
 });
 
@@ -90,7 +113,14 @@ describe('kling-video costs', () => {
       klingTaskId: '860312345678901234',
       submission: 'submitted',
     });
-    expect(byId.get(ids.drift!)).toMatchObject({ model: 'kling-3.0', estimatedCredits: 15, actualCredits: 18, driftCredits: 3, drift: true, approvedBy: 'alice' });
+    expect(byId.get(ids.drift!)).toMatchObject({
+      model: 'kling-3.0',
+      estimatedCredits: 15,
+      actualCredits: 18,
+      driftCredits: 3,
+      drift: true,
+      approvedBy: 'alice',
+    });
     expect(byId.get(ids.failed!)).toMatchObject({ outcome: 'failed', actualUnits: 0.5, actualCredits: 5, drift: true });
     const refused = byId.get(ids.refused!);
     expect(refused).toMatchObject({ outcome: 'budget_refused', estimatedCredits: 150, drift: false, costRecorded: true, submission: 'none' });
@@ -131,7 +161,11 @@ describe('kling-video costs', () => {
   it('bad --since / --limit exit 2 naming both fields, before contacting Temporal; no Temporal exits 8 (configuration)', async () => {
     const bad = await runCli(['costs', '--since', 'last tuesday', '--limit', '0', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
     expect(bad.code).toBe(2);
-    expect(json<{ error: { issues: { field: string }[] } }>(bad).error.issues.map((i) => i.field).sort()).toEqual(['limit', 'since']);
+    expect(
+      json<{ error: { issues: { field: string }[] } }>(bad)
+        .error.issues.map((i) => i.field)
+        .sort(),
+    ).toEqual(['limit', 'since']);
     const down = await runCli(['costs', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
     expect(down.code).toBe(8);
   });

@@ -39,7 +39,11 @@ describe('list', () => {
   });
 
   it('the text table: a header row, then start, status, type, phase, model and id per workflow', () => {
-    const lines = listTable([row('v1', 'generateVideo', { KlingModel: ['kling-2.6'], KlingPhase: ['completed'] }), row('b1', 'generateBatch'), row('a1', 'adoptVideo')]);
+    const lines = listTable([
+      row('v1', 'generateVideo', { KlingModel: ['kling-2.6'], KlingPhase: ['completed'] }),
+      row('b1', 'generateBatch'),
+      row('a1', 'adoptVideo'),
+    ]);
     expect(lines[0]).toMatch(/^START\s+STATUS\s+TYPE\s+PHASE\s+MODEL\s+WORKFLOW$/);
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^2026-12-07T10:00:00\.000Z\s+COMPLETED\s+generateVideo\s+completed\s+kling-2\.6\s+v1$/),

@@ -38,7 +38,11 @@ describe('maxCredits refusal names its field once', () => {
   const kling = new KlingClient({ baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'k' } });
   const failure = (() => {
     try {
-      validateGeneration({ kling, objectPrefix: 'videos' }, { request: { ...T2V, audio: true, resolution: '1080p' }, options: { maxCredits: 49 } }, { workflowId: 'budget-1', firstExecutionRunId: 'run-1' });
+      validateGeneration(
+        { kling, objectPrefix: 'videos' },
+        { request: { ...T2V, audio: true, resolution: '1080p' }, options: { maxCredits: 49 } },
+        { workflowId: 'budget-1', firstExecutionRunId: 'run-1' },
+      );
     } catch (err) {
       if (err instanceof ApplicationFailure) return err;
       throw err;
@@ -60,7 +64,9 @@ describe('maxCredits refusal names its field once', () => {
     const error = toCliError(new WorkflowFailedError('Workflow execution failed', failure, RetryState.NON_RETRYABLE_FAILURE));
     const text = rendered(error);
     for (const line of text) expect(count(line), line).toBeLessThanOrEqual(1);
-    expect(text).toContain('  maxCredits: estimated cost 50 credits exceeds the budget of 49; raise the budget or ask for a cheaper video (shorter, lower resolution, no audio)');
+    expect(text).toContain(
+      '  maxCredits: estimated cost 50 credits exceeds the budget of 49; raise the budget or ask for a cheaper video (shorter, lower resolution, no audio)',
+    );
     const json = error.toJSON();
     expect(count(json.message)).toBe(1);
     for (const issue of json.issues ?? []) expect(count(`${issue.field}: ${issue.message}`)).toBe(1);
@@ -107,7 +113,10 @@ describe('--image / --image-tail naming a file that does not exist', () => {
   });
 
   it('URLs and raw base64 still pass through untouched', () => {
-    expect(buildRequest({ model: 'kling-2.6', image: 'https://example.com/a.png', imageTail: 'iVBORw0KGgo=' })).toMatchObject({ image: 'https://example.com/a.png', imageTail: 'iVBORw0KGgo=' });
+    expect(buildRequest({ model: 'kling-2.6', image: 'https://example.com/a.png', imageTail: 'iVBORw0KGgo=' })).toMatchObject({
+      image: 'https://example.com/a.png',
+      imageTail: 'iVBORw0KGgo=',
+    });
   });
 });
 
@@ -142,16 +151,36 @@ describe('kling-video batch: items are "line N (item i)" everywhere, and every b
     const summary = summaryLines(
       {
         progress: {
-          total: 2, succeeded: 1, failed: 1, skipped: 0, inFlight: 0, waiting: 0, buckets: {}, peakInFlight: 1, phase: 'completed',
+          total: 2,
+          succeeded: 1,
+          failed: 1,
+          skipped: 0,
+          inFlight: 0,
+          waiting: 0,
+          buckets: {},
+          peakInFlight: 1,
+          phase: 'completed',
           credits: { reserved: 45, estimated: 45, actual: 15 },
         },
         items: [
-          { index: 0, outcome: 'succeeded', workflowId: 'b-0', uri: 'gs://bucket/a.mp4', url: 'https://x/a.mp4', klingTaskId: 't0', model: 'kling-2.6', estimatedCredits: 15 },
+          {
+            index: 0,
+            outcome: 'succeeded',
+            workflowId: 'b-0',
+            uri: 'gs://bucket/a.mp4',
+            url: 'https://x/a.mp4',
+            klingTaskId: 't0',
+            model: 'kling-2.6',
+            estimatedCredits: 15,
+          },
           { index: 1, outcome: 'failed', failureType: FailureType.VideoGenerationFailed, message: 'Kling reported the task failed' },
         ],
       },
       lines,
     );
-    expect(summary.slice(1)).toEqual(['line 2 (item 0) succeeded gs://bucket/a.mp4', 'line 4 (item 1) failed VideoGenerationFailed: Kling reported the task failed']);
+    expect(summary.slice(1)).toEqual([
+      'line 2 (item 0) succeeded gs://bucket/a.mp4',
+      'line 4 (item 1) failed VideoGenerationFailed: Kling reported the task failed',
+    ]);
   });
 });

@@ -90,10 +90,14 @@ describe('dev with a profile', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kv-profile-'));
     const config = path.join(dir, 'temporal.toml');
     writeFileSync(config, `[profile.shared]\naddress = "${temporalAddress}"\nnamespace = "default"\n`);
-    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--profile', 'shared', '--task-queue', `start-profile-${process.pid}`], {
-      env: cleanEnv({ TEMPORAL_CONFIG_FILE: config, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
-      timeoutMs: 120_000,
-    });
+    const run = await runCommand(
+      TSX,
+      [CLI_MAIN, 'dev', '--once', '--no-sample', '--profile', 'shared', '--task-queue', `start-profile-${process.pid}`],
+      {
+        env: cleanEnv({ TEMPORAL_CONFIG_FILE: config, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
+        timeoutMs: 120_000,
+      },
+    );
     const output = run.stdout + run.stderr;
     expect(run.code, output).toBe(0);
     expect(output).toContain(`reusing the server at ${temporalAddress}`);
@@ -104,7 +108,10 @@ describe('dev with a profile', () => {
 describe('dev against a server without the namespace', () => {
   it('exits 8 naming the namespace and the address, instead of trying to start a second server on that port', async () => {
     const { temporalAddress } = testServers();
-    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--namespace', 'nope-dev'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }), timeoutMs: 60_000 });
+    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--namespace', 'nope-dev'], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }),
+      timeoutMs: 60_000,
+    });
     expect(run.code, run.stdout + run.stderr).toBe(8);
     expect(run.stderr).toContain(`error (NamespaceNotFound): namespace "nope-dev" does not exist on the Temporal server at ${temporalAddress}`);
     expect(run.stdout).not.toContain('starting a dev server');
@@ -112,51 +119,76 @@ describe('dev against a server without the namespace', () => {
 });
 
 describe('npm start in a terminal', () => {
-  it.skipIf(!hasScript)('keeps the stack up after the sample, says so, serves another generation, and stops cleanly on Ctrl-C (exit 0, nothing left)', async () => {
-    const { temporalAddress } = testServers();
-    const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-tty-'));
-    const taskQueue = `start-tty-${process.pid}`;
-    // The start script's own command (npm itself would report Ctrl-C as its exit 130), in a pseudo-terminal.
-    const start = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    expect(start).toMatch(/dev --once$/);
-    const env = cleanEnv({
-      TEMPORAL_ADDRESS: temporalAddress,
-      LOCAL_STORAGE_DIR: storage,
-      KLING_TEMPORAL_UI_URL: 'http://ui.example:8080',
-      PATH: `${path.join(projectRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
-    });
-    const child = spawn('script', ['-qfec', `${start} --task-queue ${taskQueue}`, '/dev/null'], { cwd: projectRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 90_000;
-      while (!output.includes('press Ctrl-C to stop') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-      // The sample ran, and the UI link it printed is said to stay up.
-      expect(output, output).toMatch(/generate: done in/);
-      expect(output).toMatch(/Web UI at http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-[a-z0-9-]+ stays up; press Ctrl-C to stop/);
-      expect(child.exitCode).toBeNull();
-
-      // Still up: the kept worker and simulator serve a generation from "another terminal".
-      const again = await runCli(['generate', '-m', 'kling-2.6', '-p', 'A red fox trots through fresh snow at dawn, tracking shot, cinematic', '-d', '5', '--poll-interval', '300', '--wait', '--json'], {
-        env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, KLING_TASK_QUEUE: taskQueue }),
-        timeoutMs: 60_000,
+  it.skipIf(!hasScript)(
+    'keeps the stack up after the sample, says so, serves another generation, and stops cleanly on Ctrl-C (exit 0, nothing left)',
+    async () => {
+      const { temporalAddress } = testServers();
+      const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-tty-'));
+      const taskQueue = `start-tty-${process.pid}`;
+      // The start script's own command (npm itself would report Ctrl-C as its exit 130), in a pseudo-terminal.
+      const start = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+      expect(start).toMatch(/dev --once$/);
+      const env = cleanEnv({
+        TEMPORAL_ADDRESS: temporalAddress,
+        LOCAL_STORAGE_DIR: storage,
+        KLING_TEMPORAL_UI_URL: 'http://ui.example:8080',
+        PATH: `${path.join(projectRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
       });
-      expect(again.code, again.stdout + again.stderr).toBe(0);
-      expect(json<{ result: { uri: string } }>(again).result.uri).toContain(storage);
-      expect(child.exitCode).toBeNull();
+      const child = spawn('script', ['-qfec', `${start} --task-queue ${taskQueue}`, '/dev/null'], {
+        cwd: projectRoot,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      try {
+        const deadline = Date.now() + 90_000;
+        while (!output.includes('press Ctrl-C to stop') && Date.now() < deadline && child.exitCode === null)
+          await new Promise((r) => setTimeout(r, 200));
+        // The sample ran, and the UI link it printed is said to stay up.
+        expect(output, output).toMatch(/generate: done in/);
+        expect(output).toMatch(
+          /Web UI at http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-[a-z0-9-]+ stays up; press Ctrl-C to stop/,
+        );
+        expect(child.exitCode).toBeNull();
 
-      // Ctrl-C as a terminal sends it: to the whole foreground process group.
-      child.stdin.write('\x03');
-      expect(await exited, output).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    expect(output).toMatch(/received SIGINT: stopping/);
-    expect(output).toMatch(/stopped everything it started/);
-    expect(processesMentioning(taskQueue)).toEqual([]);
-  });
+        // Still up: the kept worker and simulator serve a generation from "another terminal".
+        const again = await runCli(
+          [
+            'generate',
+            '-m',
+            'kling-2.6',
+            '-p',
+            'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
+            '-d',
+            '5',
+            '--poll-interval',
+            '300',
+            '--wait',
+            '--json',
+          ],
+          {
+            env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, KLING_TASK_QUEUE: taskQueue }),
+            timeoutMs: 60_000,
+          },
+        );
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+        expect(json<{ result: { uri: string } }>(again).result.uri).toContain(storage);
+        expect(child.exitCode).toBeNull();
+
+        // Ctrl-C as a terminal sends it: to the whole foreground process group.
+        child.stdin.write('\x03');
+        expect(await exited, output).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      expect(output).toMatch(/received SIGINT: stopping/);
+      expect(output).toMatch(/stopped everything it started/);
+      expect(processesMentioning(taskQueue)).toEqual([]);
+    },
+  );
 });
 
 describe('kling-video dev', () => {
@@ -164,7 +196,11 @@ describe('kling-video dev', () => {
     const [port, uiPort] = (await freePorts(2)) as [number, number];
     const child = spawn(TSX, [CLI_MAIN, 'dev', '--no-sample'], {
       cwd: projectRoot,
-      env: cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, KLING_TEMPORAL_UI_PORT: String(uiPort), TEMPORAL_CLI_PATH: testServers().temporalCliPath }),
+      env: cleanEnv({
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        KLING_TEMPORAL_UI_PORT: String(uiPort),
+        TEMPORAL_CLI_PATH: testServers().temporalCliPath,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -133,7 +133,15 @@ describe('lint', () => {
     const low = await runCliInProcess(['lint', '--strict', '-p', 'a nice video of a cat']);
     expect(low.code).toBe(2);
     expect(low.stdout).toMatch(/below 60/);
-    const good = await runCliInProcess(['lint', '--strict', '--min-score', '50', '--json', '-p', `${PROMPT}, a butterfly flutters its wings, cinematic style`]);
+    const good = await runCliInProcess([
+      'lint',
+      '--strict',
+      '--min-score',
+      '50',
+      '--json',
+      '-p',
+      `${PROMPT}, a butterfly flutters its wings, cinematic style`,
+    ]);
     expect(good.code).toBe(0);
     expect(json<{ passed: boolean }>(good).passed).toBe(true);
   });
@@ -161,7 +169,11 @@ describe('--help', () => {
     // command cost a minute per suite run).
     for (const name of COMMAND_NAMES) {
       let printed = '';
-      const ctx: CliContext = { output: { out: (t) => (printed += `${t}\n`), err: (t) => (printed += `${t}\n`), isTty: false }, json: false, exitCode: 0 };
+      const ctx: CliContext = {
+        output: { out: (t) => (printed += `${t}\n`), err: (t) => (printed += `${t}\n`), isTty: false },
+        json: false,
+        exitCode: 0,
+      };
       const command = buildProgram(ctx).commands.find((c) => c.name() === name);
       expect(command, name).toBeDefined();
       command!.outputHelp();

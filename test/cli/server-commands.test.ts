@@ -74,7 +74,22 @@ describe('generate, status, result, list, cancel', () => {
   const cancelId = uniqueId('cli-cancel');
 
   it('generate --wait --json: exit 0, the result, and the stored file', async () => {
-    const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '5', '--workflow-id', okId, '--prefix', 'cli', ...FAST, '--wait', '--json']);
+    const run = await cli([
+      'generate',
+      '-m',
+      'kling-2.6',
+      '-p',
+      PROMPT,
+      '-d',
+      '5',
+      '--workflow-id',
+      okId,
+      '--prefix',
+      'cli',
+      ...FAST,
+      '--wait',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const out = json<{ workflowId: string; runId: string; status: string; result: GenerateVideoResult }>(run);
     expect(out).toMatchObject({ workflowId: okId, status: 'completed' });
@@ -90,9 +105,24 @@ describe('generate, status, result, list, cancel', () => {
 
   it('generate with the workflow id of the completed generation but another request exits 7 naming the fields; nothing is submitted', async () => {
     const creates = sim.requests.filter((r) => r.routeKind === 'create').length;
-    const run = await cli(['generate', '-m', 'kling-3.0', '-p', 'A whale breaches at sunset', '-d', '5', '--workflow-id', okId, '--prefix', 'cli', '--json']);
+    const run = await cli([
+      'generate',
+      '-m',
+      'kling-3.0',
+      '-p',
+      'A whale breaches at sunset',
+      '-d',
+      '5',
+      '--workflow-id',
+      okId,
+      '--prefix',
+      'cli',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(7);
-    const out = json<{ error: { type: string; message: string; details: { workflowId: string; differingFields: string[]; existingStatus: string } } }>(run);
+    const out = json<{
+      error: { type: string; message: string; details: { workflowId: string; differingFields: string[]; existingStatus: string } };
+    }>(run);
     expect(out.error).toMatchObject({ type: 'IdempotencyConflict', details: { workflowId: okId, existingStatus: 'COMPLETED' } });
     expect(out.error.details.differingFields).toEqual(expect.arrayContaining(['model', 'prompt']));
     expect(sim.requests.filter((r) => r.routeKind === 'create').length).toBe(creates);
@@ -111,7 +141,18 @@ describe('generate, status, result, list, cancel', () => {
   });
 
   it('a failed generation exits 3 with the failure type and Kling’s message', async () => {
-    const run = await cli(['generate', '-m', 'kling-2.6', '-p', `${PROMPT} [sim:fail gpu melted]`, '--workflow-id', failId, ...FAST, '--wait', '--json']);
+    const run = await cli([
+      'generate',
+      '-m',
+      'kling-2.6',
+      '-p',
+      `${PROMPT} [sim:fail gpu melted]`,
+      '--workflow-id',
+      failId,
+      ...FAST,
+      '--wait',
+      '--json',
+    ]);
     expect(run.code, run.stdout + run.stderr).toBe(3);
     const out = json<{ workflowId: string; error: { exitCode: number; type: string; message: string; details: { statusMessage?: string } } }>(run);
     expect(out.workflowId).toBe(failId);
@@ -157,10 +198,14 @@ describe('generate, status, result, list, cancel', () => {
     const id = uniqueId('cli-noworker');
     const started = Date.now();
     // Never ends by itself (nothing runs the workflow): node itself runs the CLI (tsx as a loader), so the kill reaches it.
-    const run = await runCommand(process.execPath, ['--import', 'tsx', CLI_MAIN, 'generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, '--wait'], {
-      env: { ...env, KLING_TASK_QUEUE: typo },
-      timeoutMs: 15_000,
-    });
+    const run = await runCommand(
+      process.execPath,
+      ['--import', 'tsx', CLI_MAIN, 'generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, '--wait'],
+      {
+        env: { ...env, KLING_TASK_QUEUE: typo },
+        timeoutMs: 15_000,
+      },
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(run.stdout + run.stderr).toContain(`no worker is polling task queue "${typo}"`);
     expect(run.stdout + run.stderr).toContain('kling-video worker');
@@ -178,11 +223,27 @@ describe('generate, status, result, list, cancel', () => {
       env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
     });
     expect(options.code).toBe(2);
-    expect(json<{ error: { issues: { field: string }[] } }>(options).error.issues.map((i) => i.field).sort()).toEqual(['destination.prefix', 'maxCredits']);
+    expect(
+      json<{ error: { issues: { field: string }[] } }>(options)
+        .error.issues.map((i) => i.field)
+        .sort(),
+    ).toEqual(['destination.prefix', 'maxCredits']);
   });
 
   it('a budget the estimate exceeds exits 2 (BudgetExceeded from the workflow)', async () => {
-    const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--max-credits', '5', '--workflow-id', uniqueId('cli-budget'), '--wait', '--json']);
+    const run = await cli([
+      'generate',
+      '-m',
+      'kling-2.6',
+      '-p',
+      PROMPT,
+      '--max-credits',
+      '5',
+      '--workflow-id',
+      uniqueId('cli-budget'),
+      '--wait',
+      '--json',
+    ]);
     expect(run.code, run.stdout + run.stderr).toBe(2);
     expect(json<{ error: { type: string } }>(run).error.type).toBe('BudgetExceeded');
   });
@@ -213,7 +274,10 @@ describe('generate, status, result, list, cancel', () => {
     expect(before.code, before.stderr).toBe(0);
     const flagNamespace = await runCli(['list', '--namespace', 'nope-flag', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }) });
     expect(flagNamespace.code).toBe(8);
-    expect(json<{ error: { type: string; details: unknown } }>(flagNamespace).error).toMatchObject({ type: 'NamespaceNotFound', details: { namespace: 'nope-flag', address: temporalAddress } });
+    expect(json<{ error: { type: string; details: unknown } }>(flagNamespace).error).toMatchObject({
+      type: 'NamespaceNotFound',
+      details: { namespace: 'nope-flag', address: temporalAddress },
+    });
   });
 
   it('url of the completed generation: the file URL for local storage; a bad --expires-in exits 2', async () => {
@@ -232,7 +296,13 @@ describe('generate, status, result, list, cancel', () => {
   it('status and result of the completed generation', async () => {
     const status = await cli(['status', okId, '--json']);
     expect(status.code, status.stderr).toBe(0);
-    const s = json<{ workflowId: string; status: string; taskQueue: string; searchAttributes: Record<string, string>; progress?: { phase: string; polls: number } }>(status);
+    const s = json<{
+      workflowId: string;
+      status: string;
+      taskQueue: string;
+      searchAttributes: Record<string, string>;
+      progress?: { phase: string; polls: number };
+    }>(status);
     expect(s).toMatchObject({ workflowId: okId, status: 'COMPLETED', taskQueue });
     expect(s.searchAttributes).toMatchObject({ KlingModel: 'kling-2.6', KlingPhase: 'completed' });
     expect(s.progress?.phase).toBe('completed');
@@ -260,7 +330,10 @@ describe('generate, status, result, list, cancel', () => {
       () => cli(['status', cancelId, '--json']),
       (run) => json<{ progress?: { phase: string } }>(run).progress?.phase === 'generating',
     );
-    expect(json<{ status: string; progress?: { phase: string } }>(generating)).toMatchObject({ status: 'RUNNING', progress: { phase: 'generating' } });
+    expect(json<{ status: string; progress?: { phase: string } }>(generating)).toMatchObject({
+      status: 'RUNNING',
+      progress: { phase: 'generating' },
+    });
 
     const running = await eventually(
       () => cli(['list', '--status', 'running', '--query', `TaskQueue='${taskQueue}'`, '--json']),
@@ -314,7 +387,11 @@ describe('generate, status, result, list, cancel', () => {
       );
       expect(Object.fromEntries(json<{ workflowId: string; type: string }[]>(typed).map((e) => [e.workflowId, e.type]))).toEqual(started);
     } finally {
-      for (const workflowId of Object.keys(started)) await client.workflow.getHandle(workflowId).terminate('list test done').catch(() => undefined);
+      for (const workflowId of Object.keys(started))
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('list test done')
+          .catch(() => undefined);
       await client.connection.close();
     }
 

@@ -28,7 +28,11 @@ const withFile = { TEMPORAL_CONFIG_FILE: file };
 
 describe('resolveTemporalConfig: flags > environment > profile > defaults', () => {
   it('defaults: localhost:7233, namespace default', () => {
-    expect(resolveTemporalConfig({}, noFile)).toMatchObject({ address: 'localhost:7233', namespace: 'default', connectionOptions: { address: 'localhost:7233' } });
+    expect(resolveTemporalConfig({}, noFile)).toMatchObject({
+      address: 'localhost:7233',
+      namespace: 'default',
+      connectionOptions: { address: 'localhost:7233' },
+    });
   });
 
   it('the default profile of the config file, or the one TEMPORAL_PROFILE names (with its API key, hence TLS)', () => {
@@ -39,14 +43,25 @@ describe('resolveTemporalConfig: flags > environment > profile > defaults', () =
 
   it('the environment over the profile', () => {
     const env = { ...withFile, TEMPORAL_PROFILE: 'cloud', TEMPORAL_ADDRESS: 'env.example:7233', TEMPORAL_NAMESPACE: 'ns-env' };
-    expect(resolveTemporalConfig({}, env)).toMatchObject({ address: 'env.example:7233', namespace: 'ns-env', connectionOptions: { apiKey: 'cloud-key' } });
+    expect(resolveTemporalConfig({}, env)).toMatchObject({
+      address: 'env.example:7233',
+      namespace: 'ns-env',
+      connectionOptions: { apiKey: 'cloud-key' },
+    });
   });
 
   it('the flags over both; --profile over TEMPORAL_PROFILE; a flag address keeps the profile’s API key and TLS', () => {
     const env = { ...withFile, TEMPORAL_PROFILE: 'default', TEMPORAL_ADDRESS: 'env.example:7233', TEMPORAL_NAMESPACE: 'ns-env' };
-    expect(resolveTemporalConfig({ profile: 'cloud' }, { ...withFile, TEMPORAL_PROFILE: 'default' })).toMatchObject({ address: 'cloud.example:7233', namespace: 'ns-cloud' });
+    expect(resolveTemporalConfig({ profile: 'cloud' }, { ...withFile, TEMPORAL_PROFILE: 'default' })).toMatchObject({
+      address: 'cloud.example:7233',
+      namespace: 'ns-cloud',
+    });
     const flagged = resolveTemporalConfig({ address: 'flag.example:7233', namespace: 'ns-flag', profile: 'cloud' }, env);
-    expect(flagged).toMatchObject({ address: 'flag.example:7233', namespace: 'ns-flag', connectionOptions: { address: 'flag.example:7233', apiKey: 'cloud-key', tls: true } });
+    expect(flagged).toMatchObject({
+      address: 'flag.example:7233',
+      namespace: 'ns-flag',
+      connectionOptions: { address: 'flag.example:7233', apiKey: 'cloud-key', tls: true },
+    });
   });
 
   it('a profile that does not exist is a configuration error (exit 8) naming the profile and the file', () => {
@@ -77,7 +92,10 @@ describe('connection and namespace errors are configuration errors (exit 8) sayi
   });
 
   it('the worker’s connection reports it in its message; anything else that fails to connect is unreachable', () => {
-    expect(temporalConnectFailure(target, new Error('Namespace nope was not found or otherwise could not be described'))).toMatchObject({ exitCode: 8, type: 'NamespaceNotFound' });
+    expect(temporalConnectFailure(target, new Error('Namespace nope was not found or otherwise could not be described'))).toMatchObject({
+      exitCode: 8,
+      type: 'NamespaceNotFound',
+    });
     const unreachable = temporalConnectFailure(target, new Error('Failed to connect before the deadline'));
     expect(unreachable).toMatchObject({ exitCode: 8, type: 'TemporalUnreachable', details: { address: 'temporal.example:7233' } });
     expect(unreachable.message).toMatch(/cannot reach Temporal at temporal\.example:7233 \(namespace nope\).*--address \/ TEMPORAL_ADDRESS/);

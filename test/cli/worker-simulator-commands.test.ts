@@ -67,7 +67,17 @@ describe('simulator and worker commands', () => {
     expect(worker.output()).not.toContain('value-not-for-logs');
 
     const run = await runCli(
-      ['generate', '-m', 'kling-2.6', '-p', 'A red fox trots through fresh snow at dawn, tracking shot, cinematic', '--poll-interval', '300', '--wait', '--json'],
+      [
+        'generate',
+        '-m',
+        'kling-2.6',
+        '-p',
+        'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
+        '--poll-interval',
+        '300',
+        '--wait',
+        '--json',
+      ],
       { env, timeoutMs: 90_000 },
     );
     expect(run.code, run.stdout + run.stderr + worker.output()).toBe(0);

@@ -43,7 +43,14 @@ describe('getAccountCosts', () => {
     const firstEnd = clock.now();
     const before = await c.getAccountCosts();
     expect(before.packs).toEqual([
-      expect.objectContaining({ name: 'Simulator-Video-Units', id: 'sim-video-pack', type: 'decreasing_total', totalUnits: 100, remainingUnits: 100, status: 'online' }),
+      expect.objectContaining({
+        name: 'Simulator-Video-Units',
+        id: 'sim-video-pack',
+        type: 'decreasing_total',
+        totalUnits: 100,
+        remainingUnits: 100,
+        status: 'online',
+      }),
     ]);
     expect(onlineUnits(before.packs)).toBe(100);
     await generate(c);
@@ -108,9 +115,16 @@ describe('getTaskDeduction', () => {
     expect(task.unitsDeducted).toBe(5);
     const deduction = await c.getTaskDeduction(task.taskId, { startTime: task.createdAt });
     expect(deduction).toMatchObject({ taskId: task.taskId, units: 5 });
-    expect(deduction?.records).toEqual([expect.objectContaining({ taskId: task.taskId, units: 5, packageId: 'sim-video-pack', productType: 'video', model: 'kling-2.6' })]);
+    expect(deduction?.records).toEqual([
+      expect.objectContaining({ taskId: task.taskId, units: 5, packageId: 'sim-video-pack', productType: 'video', model: 'kling-2.6' }),
+    ]);
     const ledgerCall = sim.requests.find((r) => r.path === '/account/billing/package');
-    expect(ledgerCall?.body).toMatchObject({ start_time: task.createdAt, end_time: clock.now(), limit: 500, filters: [{ key: 'product_type', values: ['video'] }] });
+    expect(ledgerCall?.body).toMatchObject({
+      start_time: task.createdAt,
+      end_time: clock.now(),
+      limit: 500,
+      filters: [{ key: 'product_type', values: ['video'] }],
+    });
   });
 
   it('undefined for a task with no record (a failed task on the default simulator) and for an unknown id', async () => {

@@ -47,8 +47,11 @@ describe('Kling client against the simulator', () => {
     expect((await finish(client, refOf(task))).status).toBe('succeeded');
 
     // The same body with an integer duration, as a careless client would send it, is a 400/1201.
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('sim-ak')
-      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800).setNotBefore(Math.floor(clock.now() / 1000) - 5)
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('sim-ak')
+      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800)
+      .setNotBefore(Math.floor(clock.now() / 1000) - 5)
       .sign(new TextEncoder().encode('sim-sk'));
     const res = await fetch(`${sim.url}/v1/videos/text2video`, {
       method: 'POST',
@@ -68,8 +71,11 @@ describe('Kling client against the simulator', () => {
     await akskClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' });
     expect(creates(sim).at(-1)).toMatchObject({ authKind: 'jwt', status: 200 });
 
-    const noTyp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('sim-ak')
-      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800).setNotBefore(Math.floor(clock.now() / 1000) - 5)
+    const noTyp = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('sim-ak')
+      .setExpirationTime(Math.floor(clock.now() / 1000) + 1800)
+      .setNotBefore(Math.floor(clock.now() / 1000) - 5)
       .sign(new TextEncoder().encode('sim-sk'));
     const res = await fetch(`${sim.url}/v1/videos/text2video?pageNum=1&pageSize=1`, { headers: { authorization: `Bearer ${noTyp}` } });
     expect(res.status).toBe(401);
@@ -112,7 +118,9 @@ describe('Kling client against the simulator', () => {
   });
 
   it('pitfall 7: text-to-video on an image-to-video-only model is refused before any request', async () => {
-    await expect(akskClient().createTask({ model: 'kling-v2-1', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(/kind: kling-v2-1 does not support text-to-video/);
+    await expect(akskClient().createTask({ model: 'kling-v2-1', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(
+      /kind: kling-v2-1 does not support text-to-video/,
+    );
     await expect(akskClient().createTask({ model: 'kling-v1-5', kind: 'text-to-video', prompt: PROMPT })).rejects.toThrow(KlingValidationError);
     expect(sim.requests).toHaveLength(0);
   });
@@ -125,7 +133,12 @@ describe('Kling client against the simulator', () => {
 
   it.each(['legacy', 'new'] as const)('pitfall 8: a failed task is a value with Kling’s message (%s standard)', async (standard) => {
     const client = apiKeyClient();
-    const task = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]`, standard });
+    const task = await client.createTask({
+      model: 'kling-2.6',
+      kind: 'text-to-video',
+      prompt: `${PROMPT} [sim:fail Image pixel is invalid]`,
+      standard,
+    });
     const done = await finish(client, refOf(task));
     expect(done).toMatchObject({ status: 'failed', statusMessage: 'Image pixel is invalid', videos: [] });
   });
@@ -146,7 +159,9 @@ describe('Kling client against the simulator', () => {
     const report = lintPrompt('A nice video of nature');
     expect(report.vagueWords).toContain('nice');
     expect(report.score).toBeLessThan(30);
-    await expect(apiKeyClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: 'A nice video of nature' })).resolves.toMatchObject({ status: 'submitted' });
+    await expect(apiKeyClient().createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: 'A nice video of nature' })).resolves.toMatchObject({
+      status: 'submitted',
+    });
   });
 
   it('the same request reaches the simulator correctly on both standards for a model both serve', async () => {
@@ -169,24 +184,55 @@ describe('Kling client against the simulator', () => {
 
   it('sends voices and elements in each standard’s shape; the simulator accepts and charges voice control', async () => {
     const client = apiKeyClient();
-    const voicedNew = { model: 'kling-2.6', kind: 'image-to-video', image: 'https://example.com/first.png', prompt: 'The captain says hello, voice @1', audio: true, voices: [{ voiceId: 'voice-a' }] };
+    const voicedNew = {
+      model: 'kling-2.6',
+      kind: 'image-to-video',
+      image: 'https://example.com/first.png',
+      prompt: 'The captain says hello, voice @1',
+      audio: true,
+      voices: [{ voiceId: 'voice-a' }],
+    };
     const newTask = await finish(client, refOf(await client.createTask(voicedNew)));
-    expect(creates(sim).at(-1)?.body).toMatchObject({ contents: expect.arrayContaining([{ type: 'voice', voice_id: 'voice-a', id: '1' }]), settings: { audio: 'native', resolution: '1080p' } });
+    expect(creates(sim).at(-1)?.body).toMatchObject({
+      contents: expect.arrayContaining([{ type: 'voice', voice_id: 'voice-a', id: '1' }]),
+      settings: { audio: 'native', resolution: '1080p' },
+    });
     expect(newTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedNew)).units);
 
-    const voicedLegacy = { model: 'kling-v2-6', kind: 'text-to-video', prompt: 'The captain says <<<voice_1>>> hello', audio: true, voices: [{ voiceId: 'voice-a' }], standard: 'legacy' };
+    const voicedLegacy = {
+      model: 'kling-v2-6',
+      kind: 'text-to-video',
+      prompt: 'The captain says <<<voice_1>>> hello',
+      audio: true,
+      voices: [{ voiceId: 'voice-a' }],
+      standard: 'legacy',
+    };
     const legacyTask = await finish(client, refOf(await client.createTask(voicedLegacy)));
     expect(creates(sim).at(-1)?.body).toMatchObject({ voice_list: [{ voice_id: 'voice-a' }], sound: 'on', mode: 'pro' });
     expect(legacyTask.unitsDeducted).toBe(estimateCredits(client.resolve(voicedLegacy)).units);
 
-    await client.createTask({ model: 'kling-3.0', kind: 'image-to-video', prompt: 'Both characters wave', elements: [{ elementId: 'el-1' }, { elementId: 'el-2' }] });
-    expect(creates(sim).at(-1)).toMatchObject({ status: 200, body: { contents: expect.arrayContaining([{ type: 'element', element_id: 'el-2', id: '2' }]) } });
+    await client.createTask({
+      model: 'kling-3.0',
+      kind: 'image-to-video',
+      prompt: 'Both characters wave',
+      elements: [{ elementId: 'el-1' }, { elementId: 'el-2' }],
+    });
+    expect(creates(sim).at(-1)).toMatchObject({
+      status: 200,
+      body: { contents: expect.arrayContaining([{ type: 'element', element_id: 'el-2', id: '2' }]) },
+    });
   });
 
   it('looks tasks up by external id on both standards and answers unknown tasks with undefined', async () => {
     const client = apiKeyClient();
     for (const standard of ['new', 'legacy'] as const) {
-      const created = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, standard, externalTaskId: `ext-${standard}` });
+      const created = await client.createTask({
+        model: 'kling-2.6',
+        kind: 'text-to-video',
+        prompt: PROMPT,
+        standard,
+        externalTaskId: `ext-${standard}`,
+      });
       const found = await client.getTask({ standard, kind: 'text-to-video', externalTaskId: `ext-${standard}` });
       expect(found?.taskId).toBe(created.taskId);
       expect(found?.externalTaskId).toBe(`ext-${standard}`);
@@ -215,7 +261,14 @@ describe('Kling client against the simulator', () => {
 
   it('a legacy task found through GET /tasks keeps the standard and kind the caller knows', async () => {
     const client = apiKeyClient();
-    const request = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5, standard: 'legacy' };
+    const request = {
+      model: 'kling-2.6',
+      kind: 'image-to-video',
+      prompt: PROMPT,
+      image: 'https://example.com/first.png',
+      duration: 5,
+      standard: 'legacy',
+    };
     const created = await client.createTask(request);
     expect(created).toMatchObject({ standard: 'legacy', kind: 'image-to-video' });
     const [viaTasks] = await client.getTasks([created.taskId], { standard: 'legacy', kind: 'image-to-video' });
@@ -226,7 +279,9 @@ describe('Kling client against the simulator', () => {
   it('refuses a duplicate external id with a non-retryable 1201 and creates nothing more', async () => {
     const client = apiKeyClient();
     await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' });
-    const err = await client.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' }).catch((e: unknown) => e);
+    const err = await client
+      .createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, externalTaskId: 'dup-1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlingApiError);
     expect(err).toMatchObject({ httpStatus: 400, code: 1201, retryable: false });
     expect(sim.tasks()).toHaveLength(1);
@@ -249,8 +304,15 @@ describe('Kling client against the simulator', () => {
   it('surfaces 1303 as a retryable error and 5xx/network failures as retryable', async () => {
     const client = apiKeyClient();
     const request = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
-    sim.faults.script([{ kind: 'concurrency-1303', route: 'create' }, { kind: 'http-5000', route: 'create' }, { kind: 'connection-reset', route: 'create' }]);
-    for (const expected of [{ code: 1303, httpStatus: 429 }, { code: 5000, httpStatus: 500 }]) {
+    sim.faults.script([
+      { kind: 'concurrency-1303', route: 'create' },
+      { kind: 'http-5000', route: 'create' },
+      { kind: 'connection-reset', route: 'create' },
+    ]);
+    for (const expected of [
+      { code: 1303, httpStatus: 429 },
+      { code: 5000, httpStatus: 500 },
+    ]) {
       const err = await client.createTask(request).catch((e: unknown) => e);
       expect(err).toMatchObject({ ...expected, retryable: true });
     }
@@ -306,9 +368,18 @@ describe('Kling client against the simulator', () => {
     ['image', 'http://example.com/a.png', /must be an https URL, got http:/],
     ['imageTail', 'http://127.0.0.1/b.png', /internal address/],
   ])('refuses %s %s before any request, naming the field', async (field, url, why) => {
-    const request = { model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', resolution: '1080p', [field]: url };
+    const request = {
+      model: 'kling-2.6',
+      kind: 'image-to-video',
+      prompt: PROMPT,
+      image: 'https://example.com/first.png',
+      resolution: '1080p',
+      [field]: url,
+    };
     for (const standard of ['new', 'legacy'] as const) {
-      const err = await apiKeyClient().createTask({ ...request, standard }).catch((e: unknown) => e);
+      const err = await apiKeyClient()
+        .createTask({ ...request, standard })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KlingValidationError);
       const issue = (err as KlingValidationError).issues.find((i) => i.field === field);
       expect(issue?.message).toMatch(why);
@@ -319,7 +390,26 @@ describe('Kling client against the simulator', () => {
   it('refuses internal mask URLs on the legacy motion brush, naming dynamicMasks.<i>.mask', async () => {
     const masks = { model: 'kling-v1-5', kind: 'image-to-video', image: 'https://example.com/a.png', mode: 'pro', duration: 5 };
     const err = await akskClient()
-      .createTask({ ...masks, staticMask: 'https://192.168.1.1/m.png', dynamicMasks: [{ mask: 'https://example.com/m.png', trajectories: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }, { mask: 'http://[::1]/m.png', trajectories: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }] })
+      .createTask({
+        ...masks,
+        staticMask: 'https://192.168.1.1/m.png',
+        dynamicMasks: [
+          {
+            mask: 'https://example.com/m.png',
+            trajectories: [
+              { x: 1, y: 1 },
+              { x: 2, y: 2 },
+            ],
+          },
+          {
+            mask: 'http://[::1]/m.png',
+            trajectories: [
+              { x: 1, y: 1 },
+              { x: 2, y: 2 },
+            ],
+          },
+        ],
+      })
       .catch((e: unknown) => e);
     expect((err as KlingValidationError).issues.map((i) => i.field)).toEqual(expect.arrayContaining(['staticMask', 'dynamicMasks.1.mask']));
     expect((err as KlingValidationError).issues.map((i) => i.field)).not.toContain('dynamicMasks.0.mask');
@@ -332,16 +422,31 @@ describe('Kling client against the simulator', () => {
     await strict.createTask({ ...base, image: 'https://8.8.8.8/a.png' });
     await strict.createTask({ ...base, image: 'https://[2606:4700:4700::1111]/a.png' });
     await strict.createTask({ ...base, image: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' });
-    const lax = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } });
+    const lax = new KlingClient({
+      baseUrl: sim.url,
+      credentials: { apiKey: 'sim-api-key' },
+      now: clock.now,
+      mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true },
+    });
     await lax.createTask({ ...base, image: 'http://127.0.0.1:8080/a.png' });
     await lax.createTask({ ...base, image: 'http://localhost/a.png', standard: 'legacy' });
     expect(creates(sim).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     clock.advance(10_000); // the account has 5 slots: let these finish
     // Each switch lifts only its own rule.
-    const httpOnly = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowHttp: true } });
+    const httpOnly = new KlingClient({
+      baseUrl: sim.url,
+      credentials: { apiKey: 'sim-api-key' },
+      now: clock.now,
+      mediaUrlPolicy: { allowHttp: true },
+    });
     await expect(httpOnly.createTask({ ...base, image: 'http://example.com/a.png' })).resolves.toMatchObject({ status: 'submitted' });
     await expect(httpOnly.createTask({ ...base, image: 'http://127.0.0.1/a.png' })).rejects.toThrow(/image: points at an internal address/);
-    const privateOnly = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now, mediaUrlPolicy: { allowPrivateAddresses: true } });
+    const privateOnly = new KlingClient({
+      baseUrl: sim.url,
+      credentials: { apiKey: 'sim-api-key' },
+      now: clock.now,
+      mediaUrlPolicy: { allowPrivateAddresses: true },
+    });
     await expect(privateOnly.createTask({ ...base, image: 'https://127.0.0.1/a.png' })).resolves.toMatchObject({ status: 'submitted' });
     await expect(privateOnly.createTask({ ...base, image: 'http://127.0.0.1/a.png' })).rejects.toThrow(/image: must be an https URL/);
   });

@@ -46,11 +46,14 @@ describe('image URL policy (mediaUrlProblem)', () => {
   it('local validation (resolveWithoutCredentials) applies it, naming the field; a policy can loosen it', () => {
     const request = { model: 'kling-2.6', kind: 'image-to-video', image: 'http://localhost:9000/a.png' };
     expect(() => resolveWithoutCredentials(request)).toThrow(/image: points at an internal address \(localhost\)/);
-    expect(resolveWithoutCredentials(request, undefined, { mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } }).request.image).toBe(request.image);
+    expect(resolveWithoutCredentials(request, undefined, { mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } }).request.image).toBe(
+      request.image,
+    );
   });
 
   it('names: localhost-style and single-label names are local, public names and IP literals are not', () => {
-    for (const name of ['localhost', 'LOCALHOST.', 'a.localhost', 'metadata', 'metadata.google.internal', 'x.localdomain']) expect(isLocalHostName(name), name).toBe(true);
+    for (const name of ['localhost', 'LOCALHOST.', 'a.localhost', 'metadata', 'metadata.google.internal', 'x.localdomain'])
+      expect(isLocalHostName(name), name).toBe(true);
     for (const name of ['example.com', 'localhost.example.com', '127.0.0.1', '::1']) expect(isLocalHostName(name), name).toBe(false);
   });
 

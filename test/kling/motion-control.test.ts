@@ -44,7 +44,12 @@ const REFUSED: Array<[string, object, string, RegExp]> = [
   ['the legacy standard', { ...mc, standard: 'legacy' }, 'standard', /new standard only/],
   ['multiShot', { ...mc, multiShot: false }, 'multiShot', /not available/],
   ['an aspect ratio', { ...mc, aspectRatio: '16:9' }, 'aspectRatio', /from the image/],
-  ['motion fields on image-to-video', { model: 'kling-3.0', kind: 'image-to-video', image: IMG, motionVideo: VID }, 'motionVideo', /only available for motion-control/],
+  [
+    'motion fields on image-to-video',
+    { model: 'kling-3.0', kind: 'image-to-video', image: IMG, motionVideo: VID },
+    'motionVideo',
+    /only available for motion-control/,
+  ],
   ['motion on an omni-only model', { ...mc, model: 'kling-3.0-omni' }, 'kind', /does not support motion-control/],
 ];
 
@@ -60,9 +65,10 @@ describe('motion-control request', () => {
     expect(issuesOf(request)).toContainEqual({ field, message: expect.stringMatching(message) });
   });
 
-
   it('wire body: contents image + video (+ element), character_orientation and audio sent, no duration', () => {
-    expect(toNewBody(resolve({ ...mc, prompt: 'A dancer on a stage', elements: [{ elementId: 'e1' }], resolution: '1080p', externalTaskId: 'm-1' }))).toEqual({
+    expect(
+      toNewBody(resolve({ ...mc, prompt: 'A dancer on a stage', elements: [{ elementId: 'e1' }], resolution: '1080p', externalTaskId: 'm-1' })),
+    ).toEqual({
       contents: [
         { type: 'prompt', text: 'A dancer on a stage' },
         { type: 'image', url: IMG },
@@ -103,7 +109,11 @@ describe('motion-control: client against the simulator', () => {
     throw new Error('task never finished');
   }
   const raw = async (model: string, body: unknown) => {
-    const res = await fetch(`${sim.url}/motion-control/${model}`, { method: 'POST', headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${sim.url}/motion-control/${model}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, ...((await res.json()) as { code: number; message: string }) };
   };
 
@@ -113,7 +123,10 @@ describe('motion-control: client against the simulator', () => {
     expect(sim.requests.filter((r) => r.routeKind === 'create').at(-1)).toMatchObject({
       path: '/motion-control/kling-3.0',
       status: 200,
-      body: { contents: [{ type: 'image' }, { type: 'video' }], settings: { character_orientation: 'video', resolution: '1080p', audio: 'original' } },
+      body: {
+        contents: [{ type: 'image' }, { type: 'video' }],
+        settings: { character_orientation: 'video', resolution: '1080p', audio: 'original' },
+      },
     });
     const done = await finish(c, { standard: 'new', kind: 'motion-control', taskId: task.taskId });
     expect(done.status).toBe('succeeded');
@@ -123,7 +136,9 @@ describe('motion-control: client against the simulator', () => {
   });
 
   it.each(REFUSED)('the client refuses %s before sending anything, naming the field', async (_n, request, field, message) => {
-    const err = await client().createTask(request).catch((e: unknown) => e);
+    const err = await client()
+      .createTask(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlingValidationError);
     expect((err as KlingValidationError).issues).toContainEqual({ field, message: expect.stringMatching(message) });
     expect(sim.requests).toHaveLength(0);
@@ -131,12 +146,23 @@ describe('motion-control: client against the simulator', () => {
 
   it('kling-2.6, orientation image, audio off, a prompt: the wire body as sent, billed 0.5 units/s on the rounded output', async () => {
     const c = client();
-    const task = await c.createTask({ ...mc, model: 'kling-v2-6', characterOrientation: 'image', audio: 'off', prompt: 'A dancer spins', externalTaskId: 'motion-26' });
+    const task = await c.createTask({
+      ...mc,
+      model: 'kling-v2-6',
+      characterOrientation: 'image',
+      audio: 'off',
+      prompt: 'A dancer spins',
+      externalTaskId: 'motion-26',
+    });
     expect(sim.requests.filter((r) => r.routeKind === 'create').at(-1)).toMatchObject({
       path: '/motion-control/kling-2.6',
       status: 200,
       body: {
-        contents: [{ type: 'prompt', text: 'A dancer spins' }, { type: 'image', url: IMG }, { type: 'video', url: VID }],
+        contents: [
+          { type: 'prompt', text: 'A dancer spins' },
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
         settings: { resolution: '720p', character_orientation: 'image', audio: 'off' },
         options: { external_task_id: 'motion-26' },
       },
@@ -147,15 +173,92 @@ describe('motion-control: client against the simulator', () => {
   });
 
   it.each([
-    ['no character_orientation', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }], settings: {} }, /character_orientation/],
-    ['no settings at all', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }] }, /character_orientation/],
+    [
+      'no character_orientation',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
+        settings: {},
+      },
+      /character_orientation/,
+    ],
+    [
+      'no settings at all',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
+      },
+      /character_orientation/,
+    ],
     ['no video', 'kling-3.0', { contents: [{ type: 'image', url: IMG }], settings: { character_orientation: 'image' } }, /"video"/],
     ['no image', 'kling-3.0', { contents: [{ type: 'video', url: VID }], settings: { character_orientation: 'image' } }, /"image"/],
-    ['4k', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }], settings: { character_orientation: 'image', resolution: '4k' } }, /resolution/],
-    ['native audio', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }], settings: { character_orientation: 'image', audio: 'native' } }, /audio/],
-    ['an element on 2.6', 'kling-2.6', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }, { type: 'element', element_id: 'e', id: 'e' }], settings: { character_orientation: 'image' } }, /element/],
-    ['a duration field', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }], settings: { character_orientation: 'image', duration: 5 } }, /duration/],
-    ['a base64 video', 'kling-3.0', { contents: [{ type: 'image', url: IMG }, { type: 'video', url: 'AAAA' }], settings: { character_orientation: 'image' } }, /url/],
+    [
+      '4k',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
+        settings: { character_orientation: 'image', resolution: '4k' },
+      },
+      /resolution/,
+    ],
+    [
+      'native audio',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
+        settings: { character_orientation: 'image', audio: 'native' },
+      },
+      /audio/,
+    ],
+    [
+      'an element on 2.6',
+      'kling-2.6',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+          { type: 'element', element_id: 'e', id: 'e' },
+        ],
+        settings: { character_orientation: 'image' },
+      },
+      /element/,
+    ],
+    [
+      'a duration field',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: VID },
+        ],
+        settings: { character_orientation: 'image', duration: 5 },
+      },
+      /duration/,
+    ],
+    [
+      'a base64 video',
+      'kling-3.0',
+      {
+        contents: [
+          { type: 'image', url: IMG },
+          { type: 'video', url: 'AAAA' },
+        ],
+        settings: { character_orientation: 'image' },
+      },
+      /url/,
+    ],
   ] as Array<[string, string, object, RegExp]>)('the simulator refuses %s → 400/1201', async (_n, model, body, message) => {
     expect(await raw(model, body)).toMatchObject({ status: 400, code: 1201, message: expect.stringMatching(message) });
   });

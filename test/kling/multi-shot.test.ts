@@ -22,7 +22,11 @@ import { ManualClock, startSimulator, type Simulator } from '../../src/simulator
 // as a prompt written in the shot syntax; the simulator checks the syntax on its own (written from NEW §1.3).
 const catalog = createModelCatalog();
 const resolve = (request: unknown, standard?: ApiStandard) =>
-  resolveRequest(standard ? { ...(request as object), standard } : request, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+  resolveRequest(standard ? { ...(request as object), standard } : request, {
+    catalog,
+    availableStandards: ['new', 'legacy'],
+    preferredStandard: 'new',
+  });
 function issuesOf(request: unknown, standard?: ApiStandard): Array<{ field: string; message: string }> {
   try {
     resolve(request, standard);
@@ -40,10 +44,11 @@ const shots = [
   { prompt: 'The fox leaps into a snowbank', duration: 3 },
 ];
 const t2v = { model: 'kling-3.0', kind: 'text-to-video', multiPrompt: shots };
-const SHOT_PROMPT = 'shot 1, 2, A fox trots across fresh snow, wide shot; shot 2, 1, Close-up of the fox sniffing the air; shot 3, 3, The fox leaps into a snowbank;';
+const SHOT_PROMPT =
+  'shot 1, 2, A fox trots across fresh snow, wide shot; shot 2, 1, Close-up of the fox sniffing the air; shot 3, 3, The fox leaps into a snowbank;';
 
 describe('multiPrompt: validation, each issue naming its field', () => {
-  it('the duration defaults to the shots\' sum; kling-3.0 text/image-to-video and kling-3.0-omni take it', () => {
+  it("the duration defaults to the shots' sum; kling-3.0 text/image-to-video and kling-3.0-omni take it", () => {
     expect(resolve(t2v).duration).toBe(6);
     expect(resolve({ ...t2v, duration: 6 }).duration).toBe(6);
     expect(resolve({ ...t2v, kind: 'image-to-video', image: IMG }).duration).toBe(6);
@@ -52,21 +57,83 @@ describe('multiPrompt: validation, each issue naming its field', () => {
   });
 
   it.each([
-    ['a shot of 0 s', { ...t2v, multiPrompt: [{ prompt: 'a', duration: 0 }, { prompt: 'b', duration: 5 }] }, 'multiPrompt.0.duration', /positive|>0|too small/i],
-    ['a shot of 1.5 s', { ...t2v, multiPrompt: [{ prompt: 'a', duration: 1.5 }, { prompt: 'b', duration: 3.5 }] }, 'multiPrompt.0.duration', /whole number/],
+    [
+      'a shot of 0 s',
+      {
+        ...t2v,
+        multiPrompt: [
+          { prompt: 'a', duration: 0 },
+          { prompt: 'b', duration: 5 },
+        ],
+      },
+      'multiPrompt.0.duration',
+      /positive|>0|too small/i,
+    ],
+    [
+      'a shot of 1.5 s',
+      {
+        ...t2v,
+        multiPrompt: [
+          { prompt: 'a', duration: 1.5 },
+          { prompt: 'b', duration: 3.5 },
+        ],
+      },
+      'multiPrompt.0.duration',
+      /whole number/,
+    ],
     ['shots that do not add up to the duration', { ...t2v, duration: 8 }, 'multiPrompt.2.duration', /last 6 s in all, but duration is 8 s/],
     ['7 shots', { ...t2v, multiPrompt: Array.from({ length: 7 }, () => ({ prompt: 'x', duration: 1 })) }, 'multiPrompt', /at most 6 shots/],
     ['no shots', { ...t2v, multiPrompt: [] }, 'multiPrompt', /at least 1 shot/],
     ['a shot of 513 characters', { ...t2v, multiPrompt: [{ prompt: 'w'.repeat(513), duration: 5 }] }, 'multiPrompt.0.prompt', /at most 512/],
-    ['6 shots of 512 characters (3,1xx as a prompt, over 3072)', { ...t2v, multiPrompt: Array.from({ length: 6 }, () => ({ prompt: 'w'.repeat(512), duration: 1 })) }, 'multiPrompt', /over the limit of 3072/],
+    [
+      '6 shots of 512 characters (3,1xx as a prompt, over 3072)',
+      { ...t2v, multiPrompt: Array.from({ length: 6 }, () => ({ prompt: 'w'.repeat(512), duration: 1 })) },
+      'multiPrompt',
+      /over the limit of 3072/,
+    ],
     ['an empty shot', { ...t2v, multiPrompt: [{ prompt: '  ', duration: 5 }] }, 'multiPrompt.0.prompt', /must not be empty/],
     ['a ";" inside a shot (new standard)', { ...t2v, multiPrompt: [{ prompt: 'a fox; a hare', duration: 5 }] }, 'multiPrompt.0.prompt', /";"/],
-    ['a duration the model lacks', { ...t2v, multiPrompt: [{ prompt: 'a', duration: 10 }, { prompt: 'b', duration: 10 }] }, 'duration', /3–15 seconds, not 20/],
+    [
+      'a duration the model lacks',
+      {
+        ...t2v,
+        multiPrompt: [
+          { prompt: 'a', duration: 10 },
+          { prompt: 'b', duration: 10 },
+        ],
+      },
+      'duration',
+      /3–15 seconds, not 20/,
+    ],
     ['prompt and multiPrompt', { ...t2v, prompt: 'A fox' }, 'prompt', /either prompt or multiPrompt/],
     ['multiShot false with shots', { ...t2v, multiShot: false }, 'multiShot', /drop multiShot: false/],
-    ['a model without multi-shot', { ...t2v, model: 'kling-2.6', multiPrompt: [{ prompt: 'a', duration: 2 }, { prompt: 'b', duration: 3 }] }, 'multiPrompt', /not available for kling-2.6/],
+    [
+      'a model without multi-shot',
+      {
+        ...t2v,
+        model: 'kling-2.6',
+        multiPrompt: [
+          { prompt: 'a', duration: 2 },
+          { prompt: 'b', duration: 3 },
+        ],
+      },
+      'multiPrompt',
+      /not available for kling-2.6/,
+    ],
     ['kling-o1 (no multi_shot)', { ...t2v, model: 'kling-o1', kind: 'omni-video' }, 'multiPrompt', /not available for kling-o1/],
-    ['motion control', { model: 'kling-3.0', kind: 'motion-control', image: IMG, motionVideo: 'https://cdn.example.com/m.mp4', characterOrientation: 'video', multiPrompt: [{ prompt: 'a', duration: 5 }] }, 'multiPrompt', /not available/],
+    [
+      'motion control',
+      {
+        model: 'kling-3.0',
+        kind: 'motion-control',
+        image: IMG,
+        motionVideo: 'https://cdn.example.com/m.mp4',
+        characterOrientation: 'video',
+        multiPrompt: [{ prompt: 'a', duration: 5 }],
+      },
+      'multiPrompt',
+      /not available/,
+    ],
   ] as Array<[string, object, string, RegExp]>)('refuses %s', (_n, request, field, message) => {
     expect(issuesOf(request)).toContainEqual({ field, message: expect.stringMatching(message) });
   });
@@ -74,10 +141,22 @@ describe('multiPrompt: validation, each issue naming its field', () => {
   it('a prompt in the shot syntax with multiShot true is checked on kling-3.0 text/image-to-video too, naming prompt', () => {
     expect(resolve({ model: 'kling-3.0', kind: 'text-to-video', multiShot: true, duration: 6, prompt: SHOT_PROMPT }).duration).toBe(6);
     const i2v = { model: 'kling-3.0', kind: 'image-to-video', image: IMG, multiShot: true };
-    expect(issuesOf({ ...i2v, duration: 5, prompt: SHOT_PROMPT })).toContainEqual({ field: 'prompt', message: expect.stringMatching(/6 s in all, but duration is 5 s/) });
-    expect(issuesOf({ ...i2v, duration: 5, prompt: 'shot 1, 0, a; shot 2, 5, b;' })).toContainEqual({ field: 'prompt', message: expect.stringMatching(/at least 1 s/) });
-    expect(issuesOf({ ...i2v, duration: 7, prompt: Array.from({ length: 7 }, (_, i) => `shot ${i + 1}, 1, x`).join('; ') })).toContainEqual({ field: 'prompt', message: expect.stringMatching(/at most 6/) });
-    expect(issuesOf({ ...i2v, duration: 5, prompt: `shot 1, 5, ${'w'.repeat(513)};` })).toContainEqual({ field: 'prompt', message: expect.stringMatching(/at most 512/) });
+    expect(issuesOf({ ...i2v, duration: 5, prompt: SHOT_PROMPT })).toContainEqual({
+      field: 'prompt',
+      message: expect.stringMatching(/6 s in all, but duration is 5 s/),
+    });
+    expect(issuesOf({ ...i2v, duration: 5, prompt: 'shot 1, 0, a; shot 2, 5, b;' })).toContainEqual({
+      field: 'prompt',
+      message: expect.stringMatching(/at least 1 s/),
+    });
+    expect(issuesOf({ ...i2v, duration: 7, prompt: Array.from({ length: 7 }, (_, i) => `shot ${i + 1}, 1, x`).join('; ') })).toContainEqual({
+      field: 'prompt',
+      message: expect.stringMatching(/at most 6/),
+    });
+    expect(issuesOf({ ...i2v, duration: 5, prompt: `shot 1, 5, ${'w'.repeat(513)};` })).toContainEqual({
+      field: 'prompt',
+      message: expect.stringMatching(/at most 512/),
+    });
     // A plain prompt with multi_shot true is Kling's own default (NEW §1.3): Kling cuts the shots.
     expect(resolve({ ...i2v, duration: 5, prompt: 'A fox in the snow' }).duration).toBe(5);
   });
@@ -87,7 +166,10 @@ describe('multiPrompt: wire bodies', () => {
   it('new standard: the shots become the prompt ("shot n, m, words;") with multi_shot true, in T2V, I2V and omni', () => {
     expect(toNewBody(resolve(t2v))).toMatchObject({ prompt: SHOT_PROMPT, settings: { duration: 6, multi_shot: true } });
     expect(toNewBody(resolve({ ...t2v, kind: 'image-to-video', image: IMG }))).toMatchObject({
-      contents: [{ type: 'prompt', text: SHOT_PROMPT }, { type: 'first_frame', url: IMG }],
+      contents: [
+        { type: 'prompt', text: SHOT_PROMPT },
+        { type: 'first_frame', url: IMG },
+      ],
       settings: { duration: 6, multi_shot: true },
     });
     expect(toNewBody(resolve({ ...t2v, model: 'kling-3.0-omni', kind: 'omni-video' }))).toMatchObject({
@@ -140,7 +222,7 @@ describe('multi-shot: client against the simulator over HTTP', () => {
     ['kling-3.0-omni, new standard', { ...t2v, model: 'kling-3.0-omni', kind: 'omni-video' }, 'new', '/omni-video/kling-3.0-omni'],
     ['kling-v3 text-to-video, legacy standard', t2v, 'legacy', '/v1/videos/text2video'],
     ['kling-v3 image-to-video, legacy standard', { ...t2v, kind: 'image-to-video', image: IMG }, 'legacy', '/v1/videos/image2video'],
-  ] as Array<[string, object, ApiStandard, string]>)('%s: accepted, billed for the shots\' 6 s', async (_n, request, standard, path) => {
+  ] as Array<[string, object, ApiStandard, string]>)("%s: accepted, billed for the shots' 6 s", async (_n, request, standard, path) => {
     const c = client();
     const task = await c.createTask({ ...request, standard });
     expect(lastCreate()).toMatchObject({ path, status: 200 });
@@ -151,21 +233,54 @@ describe('multi-shot: client against the simulator over HTTP', () => {
   });
 
   const raw = async (path: string, body: unknown) => {
-    const res = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${sim.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, ...((await res.json()) as { code: number; message: string }) };
   };
 
   it.each([
-    ['T2V shots that do not add up', '/text-to-video/kling-3.0', { prompt: 'shot 1, 2, a; shot 2, 2, b;', settings: { duration: 5 } }, /prompt: shot durations must add up/],
+    [
+      'T2V shots that do not add up',
+      '/text-to-video/kling-3.0',
+      { prompt: 'shot 1, 2, a; shot 2, 2, b;', settings: { duration: 5 } },
+      /prompt: shot durations must add up/,
+    ],
     ['T2V a 0 s shot', '/text-to-video/kling-3.0', { prompt: 'shot 1, 0, a; shot 2, 5, b;', settings: { duration: 5 } }, /at least 1 second/],
-    ['I2V 7 shots', '/image-to-video/kling-3.0', { contents: [{ type: 'prompt', text: Array.from({ length: 7 }, (_, i) => `shot ${i + 1}, 1, x;`).join(' ') }, { type: 'first_frame', url: IMG }], settings: { duration: 7 } }, /contents\[\]\.text: at most 6 shots/],
-    ['I2V a 513-character shot', '/image-to-video/kling-3.0', { contents: [{ type: 'prompt', text: `shot 1, 5, ${'w'.repeat(513)};` }, { type: 'first_frame', url: IMG }], settings: { duration: 5 } }, /at most 512/],
+    [
+      'I2V 7 shots',
+      '/image-to-video/kling-3.0',
+      {
+        contents: [
+          { type: 'prompt', text: Array.from({ length: 7 }, (_, i) => `shot ${i + 1}, 1, x;`).join(' ') },
+          { type: 'first_frame', url: IMG },
+        ],
+        settings: { duration: 7 },
+      },
+      /contents\[\]\.text: at most 6 shots/,
+    ],
+    [
+      'I2V a 513-character shot',
+      '/image-to-video/kling-3.0',
+      {
+        contents: [
+          { type: 'prompt', text: `shot 1, 5, ${'w'.repeat(513)};` },
+          { type: 'first_frame', url: IMG },
+        ],
+        settings: { duration: 5 },
+      },
+      /at most 512/,
+    ],
   ] as Array<[string, string, object, RegExp]>)('the simulator refuses %s → 400/1201', async (_n, path, body, message) => {
     expect(await raw(path, body)).toMatchObject({ status: 400, code: 1201, message: expect.stringMatching(message) });
   });
 
   it('the simulator accepts a shot-syntax prompt with multi_shot false as plain text (multi-shot output is off)', async () => {
-    expect(await raw('/text-to-video/kling-3.0', { prompt: 'shot 1, 2, a; shot 2, 2, b;', settings: { duration: 5, multi_shot: false } })).toMatchObject({ code: 0 });
+    expect(
+      await raw('/text-to-video/kling-3.0', { prompt: 'shot 1, 2, a; shot 2, 2, b;', settings: { duration: 5, multi_shot: false } }),
+    ).toMatchObject({ code: 0 });
   });
 });
 

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createModelCatalog, KlingClient, KlingCredentialsError, KlingValidationError, resolveRequest, type ApiStandard } from '../../src/kling/index.js';
+import {
+  createModelCatalog,
+  KlingClient,
+  KlingCredentialsError,
+  KlingValidationError,
+  resolveRequest,
+  type ApiStandard,
+} from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 
 // Issue 20 item 1: omni-video and motion-control go on the new standard only (no reference documents a legacy body
@@ -26,18 +33,21 @@ describe('the standard per kind', () => {
   it.each([
     ['motion-control', motion],
     ['omni-video', omni],
-  ] as Array<[string, object]>)('%s with only access/secret keys: a KlingCredentialsError naming `standard`, saying why and what to do', (kind, request) => {
-    let error: unknown;
-    try {
-      resolve(request, ['legacy']);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(KlingCredentialsError);
-    const message = (error as Error).message;
-    expect(message).toMatch(new RegExp(`^standard: ${kind} is sent on Kling's new API standard only \\(`));
-    expect(message).toMatch(/configure KLING_API_KEY$/);
-  });
+  ] as Array<[string, object]>)(
+    '%s with only access/secret keys: a KlingCredentialsError naming `standard`, saying why and what to do',
+    (kind, request) => {
+      let error: unknown;
+      try {
+        resolve(request, ['legacy']);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(KlingCredentialsError);
+      const message = (error as Error).message;
+      expect(message).toMatch(new RegExp(`^standard: ${kind} is sent on Kling's new API standard only \\(`));
+      expect(message).toMatch(/configure KLING_API_KEY$/);
+    },
+  );
 
   it('standard "legacy" asked for explicitly is refused naming `standard`, with the fix', () => {
     const issues = (request: object) => {
@@ -50,7 +60,12 @@ describe('the standard per kind', () => {
       return [];
     };
     expect(issues({ ...motion, standard: 'legacy' })).toEqual([
-      { field: 'standard', message: expect.stringMatching(/^motion-control is sent on the new standard only \(the legacy \/v1\/videos\/motion-control body names no model.*drop `standard` or set it to "new"$/) },
+      {
+        field: 'standard',
+        message: expect.stringMatching(
+          /^motion-control is sent on the new standard only \(the legacy \/v1\/videos\/motion-control body names no model.*drop `standard` or set it to "new"$/,
+        ),
+      },
     ]);
     // kling-3.0-omni has no legacy standard at all (the legacy name is an alias).
     expect(issues({ ...omni, standard: 'legacy' })).toEqual([{ field: 'standard', message: 'kling-3.0-omni is not served by the legacy standard' }]);

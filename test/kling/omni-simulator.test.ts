@@ -18,7 +18,12 @@ const client = () => new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 
 const IMG = 'https://cdn.example.com/a.png';
 const IMG2 = 'https://cdn.example.com/b.png';
 const VID = 'https://cdn.example.com/ref.mp4';
-const omni = { model: 'kling-3.0-omni', kind: 'omni-video', prompt: 'The cat from @image_1 walks across a rooftop at dusk', referImages: [{ url: IMG }] };
+const omni = {
+  model: 'kling-3.0-omni',
+  kind: 'omni-video',
+  prompt: 'The cat from @image_1 walks across a rooftop at dusk',
+  referImages: [{ url: IMG }],
+};
 const o1 = { model: 'kling-o1', kind: 'omni-video', prompt: 'A paper boat drifts down a rain gutter' };
 
 beforeAll(async () => {
@@ -107,7 +112,14 @@ describe('omni-video: client against the simulator', () => {
 
   it('the ledger records the video input and the audio mode (kling-o1, base video, original audio: 1.2 units/s at 1080p)', async () => {
     const c = client();
-    const task = await c.createTask({ ...o1, prompt: 'Make @video_1 rainy', baseVideo: { url: VID }, audio: 'original', resolution: '1080p', duration: 10 });
+    const task = await c.createTask({
+      ...o1,
+      prompt: 'Make @video_1 rainy',
+      baseVideo: { url: VID },
+      audio: 'original',
+      resolution: '1080p',
+      duration: 10,
+    });
     expect(creates(sim).at(-1)?.body).toEqual({
       contents: [
         { type: 'prompt', text: 'Make @video_1 rainy' },
@@ -124,7 +136,12 @@ describe('omni-video: client against the simulator', () => {
       body: JSON.stringify({ start_time: 0, end_time: clock.now() + 1 }),
     });
     const detail = ((await ledger.json()) as { data: { result: { detail: Array<Record<string, unknown>> } } }).data.result.detail;
-    expect(detail.find((d) => d.task_id === task.taskId)).toMatchObject({ refer_video_input: true, video_sound: 'original', product_function: 'Omni Video', deduction_amount: 12 });
+    expect(detail.find((d) => d.task_id === task.taskId)).toMatchObject({
+      refer_video_input: true,
+      video_sound: 'original',
+      product_function: 'Omni Video',
+      deduction_amount: 12,
+    });
     expect(sim.tasks().find((t) => t.id === task.taskId)).toMatchObject({ product: 'omni-video', chargedUnits: 12 });
   });
 
@@ -133,7 +150,11 @@ describe('omni-video: client against the simulator', () => {
     const task = await c.createTask({ ...o1 });
     expect(creates(sim).at(-1)?.body).toMatchObject({ settings: { aspect_ratio: '16:9', audio: 'off' } });
     expect((await finish(c, refOf(task))).unitsDeducted).toBe(3); // O1 no video input, 720p, 5 s × 0.6
-    expect(await rawOmni('kling-o1', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({ status: 400, code: 1201, message: expect.stringMatching(/aspect_ratio/) });
+    expect(await rawOmni('kling-o1', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({
+      status: 400,
+      code: 1201,
+      message: expect.stringMatching(/aspect_ratio/),
+    });
   });
 
   it('multi-shot: the client sends multi_shot true with a prompt in shot syntax that adds up; the simulator accepts it', async () => {
@@ -160,7 +181,10 @@ describe('omni-video: client against the simulator', () => {
     for (const [request, field] of cases) {
       const err = await c.createTask(request).catch((e: unknown) => e);
       expect(err, JSON.stringify(request)).toBeInstanceOf(KlingValidationError);
-      expect((err as KlingValidationError).issues.map((i) => i.field), JSON.stringify(request)).toContain(field);
+      expect(
+        (err as KlingValidationError).issues.map((i) => i.field),
+        JSON.stringify(request),
+      ).toContain(field);
     }
     expect(creates(sim)).toHaveLength(0);
   });
@@ -168,7 +192,9 @@ describe('omni-video: client against the simulator', () => {
 
 describe('omni-video: every refused combination, through the client over HTTP', () => {
   it.each(OMNI_REFUSED)('the client refuses %s before sending anything, naming the field', async (_name, request, field, message) => {
-    const err = await client().createTask(request).catch((e: unknown) => e);
+    const err = await client()
+      .createTask(request)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlingValidationError);
     expect((err as KlingValidationError).issues).toContainEqual({ field, message: expect.stringMatching(message) });
     expect(sim.requests).toHaveLength(0);
@@ -179,32 +205,86 @@ describe('omni-video: the simulator refuses on its own (written from the referen
   const prompt = { type: 'prompt', text: 'A cat on a roof' };
   const refer = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'refer_image', url: `https://cdn.example.com/${i}.png` }));
   it.each([
-    ['two reference videos', 'kling-3.0-omni', [prompt, { type: 'feature_video', url: VID }, { type: 'base_video', url: VID }], {}, /more than one reference video/],
+    [
+      'two reference videos',
+      'kling-3.0-omni',
+      [prompt, { type: 'feature_video', url: VID }, { type: 'base_video', url: VID }],
+      {},
+      /more than one reference video/,
+    ],
     ['8 references without a video', 'kling-3.0-omni', [prompt, ...refer(8)], { aspect_ratio: '16:9' }, /must not exceed 7 without/],
     ['5 references with a video', 'kling-3.0-omni', [prompt, ...refer(5), { type: 'feature_video', url: VID }], {}, /must not exceed 4 with/],
-    ['a base video with a first frame', 'kling-3.0-omni', [prompt, { type: 'first_frame', url: IMG }, { type: 'base_video', url: VID }], {}, /base_video does not allow/],
-    ['a last frame alone', 'kling-3.0-omni', [prompt, { type: 'last_frame', url: IMG }], { aspect_ratio: '16:9' }, /last_frame requires a first_frame/],
-    ['a feature video with native audio', 'kling-3.0-omni', [prompt, { type: 'feature_video', url: VID }], { audio: 'native' }, /"off" with a feature_video/],
-    ['a base video with native audio', 'kling-3.0-omni', [prompt, { type: 'base_video', url: VID }], { audio: 'native' }, /native" is not supported with a base_video/],
+    [
+      'a base video with a first frame',
+      'kling-3.0-omni',
+      [prompt, { type: 'first_frame', url: IMG }, { type: 'base_video', url: VID }],
+      {},
+      /base_video does not allow/,
+    ],
+    [
+      'a last frame alone',
+      'kling-3.0-omni',
+      [prompt, { type: 'last_frame', url: IMG }],
+      { aspect_ratio: '16:9' },
+      /last_frame requires a first_frame/,
+    ],
+    [
+      'a feature video with native audio',
+      'kling-3.0-omni',
+      [prompt, { type: 'feature_video', url: VID }],
+      { audio: 'native' },
+      /"off" with a feature_video/,
+    ],
+    [
+      'a base video with native audio',
+      'kling-3.0-omni',
+      [prompt, { type: 'base_video', url: VID }],
+      { audio: 'native' },
+      /native" is not supported with a base_video/,
+    ],
     ['a base64 video', 'kling-3.0-omni', [prompt, { type: 'feature_video', url: 'AAAAGGZ0eXBpc29t' }], {}, /feature_video|url/],
-    ['native audio on O1', 'kling-o1', [prompt, { type: 'first_frame', url: IMG }], { audio: 'native' }, /settings.audio must be one of "original", "off"/],
+    [
+      'native audio on O1',
+      'kling-o1',
+      [prompt, { type: 'first_frame', url: IMG }],
+      { audio: 'native' },
+      /settings.audio must be one of "original", "off"/,
+    ],
     ['4k on O1', 'kling-o1', [prompt, { type: 'first_frame', url: IMG }], { resolution: '4k' }, /settings.resolution/],
     ['O1 first frame only, 7 s', 'kling-o1', [prompt, { type: 'first_frame', url: IMG }], { duration: 7 }, /one of 5, 10/],
-    ['O1 both frames with a reference image', 'kling-o1', [prompt, { type: 'first_frame', url: IMG }, { type: 'last_frame', url: IMG }, ...refer(1)], {}, /allow no refer_image/],
+    [
+      'O1 both frames with a reference image',
+      'kling-o1',
+      [prompt, { type: 'first_frame', url: IMG }, { type: 'last_frame', url: IMG }, ...refer(1)],
+      {},
+      /allow no refer_image/,
+    ],
     ['multi_shot on O1', 'kling-o1', [prompt, { type: 'first_frame', url: IMG }], { multi_shot: true, duration: 5 }, /multi_shot/],
     ['16 s on 3.0-omni', 'kling-3.0-omni', [prompt, ...refer(1)], { duration: 16 }, /settings.duration/],
-    ['duplicate ids', 'kling-3.0-omni', [prompt, { type: 'refer_image', url: IMG, id: 'a' }, { type: 'element', element_id: 'e', id: 'a' }], {}, /unique/],
+    [
+      'duplicate ids',
+      'kling-3.0-omni',
+      [prompt, { type: 'refer_image', url: IMG, id: 'a' }, { type: 'element', element_id: 'e', id: 'a' }],
+      {},
+      /unique/,
+    ],
     ['an element without an id', 'kling-3.0-omni', [prompt, ...refer(1), { type: 'element', element_id: 'e' }], {}, /^contents.*\bid\b/],
     ['an unknown @ reference', 'kling-3.0-omni', [{ type: 'prompt', text: 'Use @image_3' }, ...refer(1)], {}, /@image_3/],
     ['shots not adding up', 'kling-3.0-omni', [{ type: 'prompt', text: 'shot 1, 2, a; shot 2, 2, b;' }, ...refer(1)], { duration: 5 }, /add up/],
     ['a prompt over 3072 characters', 'kling-3.0-omni', [{ type: 'prompt', text: 'x'.repeat(3073) }, ...refer(1)], {}, /3072/],
   ] as Array<[string, string, unknown[], object, RegExp]>)('%s → 400/1201', async (_name, model, contents, settings, message) => {
     // aspect_ratio is given, so each case is refused for its own reason (NEW §9 item 16 has its own test above).
-    expect(await rawOmni(model, { contents, settings: { aspect_ratio: '16:9', ...settings } })).toMatchObject({ status: 400, code: 1201, message: expect.stringMatching(message) });
+    expect(await rawOmni(model, { contents, settings: { aspect_ratio: '16:9', ...settings } })).toMatchObject({
+      status: 400,
+      code: 1201,
+      message: expect.stringMatching(message),
+    });
   });
 
   it('an unknown omni model is refused (404/1203 or 400/1201 per the unknownNewModel switch); legacy omni is not simulated', async () => {
-    expect(await rawOmni('kling-9-omni', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({ message: expect.stringMatching(/kling-9-omni/) });
+    expect(await rawOmni('kling-9-omni', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({
+      message: expect.stringMatching(/kling-9-omni/),
+    });
     const res = await fetch(`${sim.url}/v1/videos/omni-video`, { method: 'POST', headers: { authorization: 'Bearer sim-api-key' }, body: '{}' });
     expect(res.status).toBe(404);
   });
@@ -217,7 +297,13 @@ describe('omni-video: the simulator in lenient mode (strictCapabilities: false)'
       const res = await fetch(`${lenient.url}/omni-video/kling-3.0-omni`, {
         method: 'POST',
         headers: { authorization: 'Bearer sim-api-key', 'content-type': 'application/json' },
-        body: JSON.stringify({ contents: [{ type: 'prompt', text: 'x' }, { type: 'feature_video', url: VID }], settings: { audio: 'native' } }),
+        body: JSON.stringify({
+          contents: [
+            { type: 'prompt', text: 'x' },
+            { type: 'feature_video', url: VID },
+          ],
+          settings: { audio: 'native' },
+        }),
       });
       expect(res.status).toBe(200);
       expect(lenient.tasks()[0]).toMatchObject({ product: 'omni-video', audio: false, units: 4.5 }); // 0.9 × 5 s, video input

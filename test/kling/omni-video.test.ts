@@ -95,7 +95,12 @@ describe('omni-video request validation', () => {
   it('allows private video hosts only under the local-testing media URL policy', () => {
     const request = { ...omni, prompt: 'Restyle @video_1', featureVideo: { url: 'http://127.0.0.1:8787/cdn/v.mp4' } };
     expect(() => resolve(request)).toThrow(KlingValidationError);
-    const ok = resolveRequest(request, { catalog, availableStandards: ['new'], preferredStandard: 'new', mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true } });
+    const ok = resolveRequest(request, {
+      catalog,
+      availableStandards: ['new'],
+      preferredStandard: 'new',
+      mediaUrlPolicy: { allowHttp: true, allowPrivateAddresses: true },
+    });
     expect(ok.request.featureVideo?.url).toBe('http://127.0.0.1:8787/cdn/v.mp4');
   });
 
@@ -107,7 +112,10 @@ describe('omni-video request validation', () => {
     expect(multiShotPromptProblem('shot 2, 5, a;', 5)).toMatch(/numbered 2/);
     expect(multiShotPromptProblem(`shot 1, 5, ${'w'.repeat(513)};`, 5)).toMatch(/513 characters; at most 512/);
     expect(multiShotPromptProblem('shot 1, 5, ;', 5)).toMatch(/no description/);
-    expect(resolve({ ...omni, multiShot: true, duration: 6, prompt: 'shot 1, 2, a fox runs; shot 2, 4, @image_1 watches;', referImages: [{ url: IMG }] }).request.multiShot).toBe(true);
+    expect(
+      resolve({ ...omni, multiShot: true, duration: 6, prompt: 'shot 1, 2, a fox runs; shot 2, 4, @image_1 watches;', referImages: [{ url: IMG }] })
+        .request.multiShot,
+    ).toBe(true);
   });
 
   it('the aspect-ratio switch: require refuses a request with no frame and no video; send-default does not', () => {
@@ -161,7 +169,9 @@ describe('omni-video wire bodies (new standard, OVG/O1)', () => {
       { type: 'prompt', text: 'Match the motion of @clip' },
       { type: 'feature_video', url: VID, id: 'clip' },
     ]);
-    const edit = toNewBody(resolve({ ...o1, prompt: 'Make @video_1 rainy', baseVideo: { url: VID }, audio: 'original', resolution: '1080p', duration: 10 }));
+    const edit = toNewBody(
+      resolve({ ...o1, prompt: 'Make @video_1 rainy', baseVideo: { url: VID }, audio: 'original', resolution: '1080p', duration: 10 }),
+    );
     expect(edit).toEqual({
       contents: [
         { type: 'prompt', text: 'Make @video_1 rainy' },
@@ -188,7 +198,11 @@ describe('omni-video prices (§7.1)', () => {
     ['3.0 Omni, no video, native audio, 1080p 5 s', { ...omni, prompt: 'x', audio: 'native', resolution: '1080p' }, 5.0],
     ['3.0 Omni, no video, native audio, 4k 3 s', { ...omni, prompt: 'x', audio: 'native', resolution: '4k', duration: 3 }, 9.0],
     ['3.0 Omni, feature video, 720p 5 s', { ...omni, prompt: 'x', featureVideo: { url: VID } }, 4.5],
-    ['3.0 Omni, base video, original audio, 1080p 5 s', { ...omni, prompt: 'x', baseVideo: { url: VID }, audio: 'original', resolution: '1080p' }, 6.0],
+    [
+      '3.0 Omni, base video, original audio, 1080p 5 s',
+      { ...omni, prompt: 'x', baseVideo: { url: VID }, audio: 'original', resolution: '1080p' },
+      6.0,
+    ],
     ['3.0 Omni, feature video, 4k 5 s', { ...omni, prompt: 'x', featureVideo: { url: VID }, resolution: '4k' }, 15.0],
     ['O1, no video, 720p 5 s', { ...o1 }, 3.0],
     ['O1, no video, 1080p 10 s', { ...o1, resolution: '1080p', duration: 10 }, 8.0],
@@ -211,7 +225,20 @@ describe('omni-video prices (§7.1)', () => {
   });
 
   it('a configured row with videoInput overrides only its own row', () => {
-    const table = createPricingTable({ rows: [{ model: 'kling-o1', resolution: '720p', audio: false, videoInput: true, basis: 'per-second', units: 1, confidence: 'official', source: 'test' }] });
+    const table = createPricingTable({
+      rows: [
+        {
+          model: 'kling-o1',
+          resolution: '720p',
+          audio: false,
+          videoInput: true,
+          basis: 'per-second',
+          units: 1,
+          confidence: 'official',
+          source: 'test',
+        },
+      ],
+    });
     expect(estimateCredits(resolve({ ...o1, featureVideo: { url: VID } }), table).units).toBe(5);
     expect(estimateCredits(resolve({ ...o1 }), table).units).toBe(3);
   });

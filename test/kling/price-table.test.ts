@@ -12,7 +12,15 @@ const IMG = 'https://cdn.example.com/a.png';
 const VID = 'https://cdn.example.com/ref.mp4';
 const t2v = (model: string, extra: object = {}) => ({ model, kind: 'text-to-video', prompt: 'A fox in the snow', duration: 5, ...extra });
 const omni = (model: string, extra: object = {}) => ({ model, kind: 'omni-video', prompt: 'A fox in the snow', duration: 5, ...extra });
-const motion = (model: string, extra: object = {}) => ({ model, kind: 'motion-control', image: IMG, motionVideo: VID, characterOrientation: 'video', duration: 5, ...extra });
+const motion = (model: string, extra: object = {}) => ({
+  model,
+  kind: 'motion-control',
+  image: IMG,
+  motionVideo: VID,
+  characterOrientation: 'video',
+  duration: 5,
+  ...extra,
+});
 
 describe('NEW §7.1, every cell (5 s requests)', () => {
   it.each([
@@ -34,7 +42,12 @@ describe('NEW §7.1, every cell (5 s requests)', () => {
     ['Kling 3.0 Omni, no video input, with native audio', '1080p', omni('kling-3.0-omni', { audio: 'native', resolution: '1080p' }), 1.0],
     ['Kling 3.0 Omni, no video input, with native audio', '4K', omni('kling-3.0-omni', { audio: 'native', resolution: '4k' }), 3.0],
     ['Kling 3.0 Omni, with video input, no native audio', '720p', omni('kling-3.0-omni', { featureVideo: { url: VID } }), 0.9],
-    ['Kling 3.0 Omni, with video input, no native audio', '1080p', omni('kling-3.0-omni', { baseVideo: { url: VID }, audio: 'original', resolution: '1080p' }), 1.2],
+    [
+      'Kling 3.0 Omni, with video input, no native audio',
+      '1080p',
+      omni('kling-3.0-omni', { baseVideo: { url: VID }, audio: 'original', resolution: '1080p' }),
+      1.2,
+    ],
     ['Kling 3.0 Omni, with video input, no native audio', '4K', omni('kling-3.0-omni', { baseVideo: { url: VID }, resolution: '4k' }), 3.0],
     ['Kling O1, no video input', '720p', omni('kling-o1'), 0.6],
     ['Kling O1, no video input', '1080p', omni('kling-o1', { resolution: '1080p' }), 0.8],
@@ -43,7 +56,12 @@ describe('NEW §7.1, every cell (5 s requests)', () => {
     ['Kling 2.6, no native audio', '720p', t2v('kling-2.6'), 0.3],
     ['Kling 2.6, no native audio', '1080p', t2v('kling-2.6', { resolution: '1080p' }), 0.5],
     ['Kling 2.6, native audio, no voice control', '1080p', t2v('kling-2.6', { audio: true, resolution: '1080p' }), 1.0],
-    ['Kling 2.6, native audio, voice control', '1080p', { model: 'kling-2.6', kind: 'image-to-video', image: IMG, voices: [{ voiceId: 'v-1' }], audio: true, resolution: '1080p', duration: 5 }, 1.2],
+    [
+      'Kling 2.6, native audio, voice control',
+      '1080p',
+      { model: 'kling-2.6', kind: 'image-to-video', image: IMG, voices: [{ voiceId: 'v-1' }], audio: true, resolution: '1080p', duration: 5 },
+      1.2,
+    ],
     ['Kling 2.6, motion control', '720p', motion('kling-2.6'), 0.5],
     ['Kling 2.6, motion control', '1080p', motion('kling-2.6', { resolution: '1080p' }), 0.8],
     ['Kling 2.5 Turbo, no native audio', '720p', t2v('kling-2.5-turbo'), 0.3],
@@ -75,7 +93,9 @@ describe('NEW §7.1, every cell (5 s requests)', () => {
 describe('the estimate in words', () => {
   it('motion control names the output duration it assumed and why, and says the ledger records the actual deduction', () => {
     const longest = estimateCredits(resolve(motion('kling-3.0', { duration: undefined, resolution: '1080p' }))).description!;
-    expect(longest).toMatch(/^kling-3\.0 motion-control at 1080p, audio original: 1\.2 units\/s × 30 s of output assumed \(the longest motion video characterOrientation "video" allows/);
+    expect(longest).toMatch(
+      /^kling-3\.0 motion-control at 1080p, audio original: 1\.2 units\/s × 30 s of output assumed \(the longest motion video characterOrientation "video" allows/,
+    );
     expect(longest).toMatch(/= 36 units = 360 credits\. Kling bills the output's seconds, rounded; the ledger records its actual deduction$/);
     const image = estimateCredits(resolve(motion('kling-2.6', { duration: undefined, characterOrientation: 'image' }))).description!;
     expect(image).toMatch(/0\.5 units\/s × 10 s of output assumed \(the longest motion video characterOrientation "image" allows/);
@@ -97,13 +117,33 @@ describe('the estimate in words', () => {
 
   it('`kling-video estimate` prints it (in process): the motion-control output duration assumed', async () => {
     let printed = '';
-    const ctx: CliContext = { output: { out: (t) => (printed += `${t}\n`), err: (t) => (printed += `${t}\n`), isTty: false }, json: false, exitCode: 0 };
+    const ctx: CliContext = {
+      output: { out: (t) => (printed += `${t}\n`), err: (t) => (printed += `${t}\n`), isTty: false },
+      json: false,
+      exitCode: 0,
+    };
     await buildProgram(ctx).parseAsync(
-      ['estimate', '-m', 'kling-3.0', '-k', 'motion-control', '--image', IMG, '--motion-video', VID, '--character-orientation', 'image', '-r', '1080p'],
+      [
+        'estimate',
+        '-m',
+        'kling-3.0',
+        '-k',
+        'motion-control',
+        '--image',
+        IMG,
+        '--motion-video',
+        VID,
+        '--character-orientation',
+        'image',
+        '-r',
+        '1080p',
+      ],
       { from: 'user' },
     );
     expect(ctx.exitCode).toBe(0);
-    expect(printed).toMatch(/1\.2 units\/s × 10 s of output assumed \(the longest motion video characterOrientation "image" allows; give duration to estimate closer\)/);
+    expect(printed).toMatch(
+      /1\.2 units\/s × 10 s of output assumed \(the longest motion video characterOrientation "image" allows; give duration to estimate closer\)/,
+    );
     expect(printed).toMatch(/as requested \(audio off\): 120 credits/);
   });
 });

@@ -11,7 +11,10 @@ import {
 
 const catalog = createModelCatalog();
 const resolve = (r: object) =>
-  resolveRequest({ kind: 'text-to-video', prompt: 'A red fox trots through snow', ...r }, { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' });
+  resolveRequest(
+    { kind: 'text-to-video', prompt: 'A red fox trots through snow', ...r },
+    { catalog, availableStandards: ['new', 'legacy'], preferredStandard: 'new' },
+  );
 
 describe('estimateCredits', () => {
   it('includes the audio multiplier (seed pitfall 9): kling-2.6 5 s at 1080p, 25 credits silent, 50 with audio', () => {
@@ -27,7 +30,9 @@ describe('estimateCredits', () => {
     const voiced = estimateCredits(resolve({ model: 'kling-2.6', audio: true, voices: [{ voiceId: 'v1' }], standard: 'legacy' }));
     expect(voiced).toMatchObject({ units: 6, credits: 60 });
     expect(voiced.audioMultiplier).toBe(2.4);
-    expect(() => estimateCredits(resolve({ model: 'kling-3.0', audio: true, voices: [{ voiceId: 'v1' }], standard: 'legacy' }))).toThrow(PriceNotFoundError);
+    expect(() => estimateCredits(resolve({ model: 'kling-3.0', audio: true, voices: [{ voiceId: 'v1' }], standard: 'legacy' }))).toThrow(
+      PriceNotFoundError,
+    );
   });
 
   it('prices per second from the official table, whatever the wire standard', () => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createModelCatalog,
-  KlingCredentialsError,
-  KlingValidationError,
-  resolveRequest,
-  type ApiStandard,
-} from '../../src/kling/index.js';
+import { createModelCatalog, KlingCredentialsError, KlingValidationError, resolveRequest, type ApiStandard } from '../../src/kling/index.js';
 
 const catalog = createModelCatalog();
 const both: ApiStandard[] = ['new', 'legacy'];
-const resolve = (request: unknown, availableStandards = both) =>
-  resolveRequest(request, { catalog, availableStandards, preferredStandard: 'new' });
+const resolve = (request: unknown, availableStandards = both) => resolveRequest(request, { catalog, availableStandards, preferredStandard: 'new' });
 
 function issuesOf(request: unknown): Array<{ field: string; message: string }> {
   try {

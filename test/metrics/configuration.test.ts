@@ -12,7 +12,13 @@ describe('metrics and log configuration', () => {
   });
 
   it('reads the port, interface, format and level (the level case-insensitively)', () => {
-    const config = workerConfigFromEnv({ ...BASE, KLING_METRICS_PORT: '9464', KLING_METRICS_HOST: '127.0.0.1', KLING_LOG_FORMAT: 'json', KLING_LOG_LEVEL: 'debug' });
+    const config = workerConfigFromEnv({
+      ...BASE,
+      KLING_METRICS_PORT: '9464',
+      KLING_METRICS_HOST: '127.0.0.1',
+      KLING_LOG_FORMAT: 'json',
+      KLING_LOG_LEVEL: 'debug',
+    });
     expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(config.log).toEqual({ format: 'json', level: 'DEBUG' });
     expect(workerConfigFromEnv({ ...BASE, KLING_METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });

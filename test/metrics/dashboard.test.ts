@@ -55,9 +55,9 @@ describe('docs/grafana-dashboard.json', () => {
   const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 
   it('the PromQL parser finds metric names and nothing else', () => {
-    expect(metricNamesOf('histogram_quantile(0.95, sum by (le, phase) (rate(kling_phase_duration_seconds_bucket{phase!="x"}[$__rate_interval])))')).toEqual([
-      'kling_phase_duration_seconds_bucket',
-    ]);
+    expect(
+      metricNamesOf('histogram_quantile(0.95, sum by (le, phase) (rate(kling_phase_duration_seconds_bucket{phase!="x"}[$__rate_interval])))'),
+    ).toEqual(['kling_phase_duration_seconds_bucket']);
     expect(metricNamesOf('sum(increase(a_total{outcome="succeeded"}[1h])) / sum(increase(b_total[1h])) > bool 0.5')).toEqual(['a_total', 'b_total']);
     expect(metricNamesOf('process_resident_memory_bytes')).toEqual(['process_resident_memory_bytes']);
   });
@@ -82,7 +82,14 @@ describe('docs/grafana-dashboard.json', () => {
 
   it('the worker registry carries process and Node runtime metrics', () => {
     const names = registry.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'process_resident_memory_bytes',
+        'process_cpu_seconds_total',
+        'nodejs_heap_size_used_bytes',
+        'nodejs_eventloop_lag_p99_seconds',
+      ]),
+    );
     expect(names).not.toContain('kling_credit_drift_total');
   });
 });
@@ -105,6 +112,6 @@ describe('KlingMetrics.recordGeneration', () => {
     const credits = Object.fromEntries((await metrics.creditDriftCredits.get()).values.map((v) => [v.labels.direction, v.value]));
     expect(credits).toEqual({ over: 20, under: 2 });
     expect((await metrics.creditDrift.get()).values.map((v) => v.value)).toEqual([1]);
-    expect((await metrics.registry.metrics())).toContain('kling_credit_drift_runs_total{model="kling-2.6"} 1');
+    expect(await metrics.registry.metrics()).toContain('kling_credit_drift_runs_total{model="kling-2.6"} 1');
   });
 });

@@ -77,7 +77,10 @@ describe('worker metrics from real generations', () => {
         requests: suite.stack.sim.requests.length,
       };
 
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { poll: FAST_POLL } });
+      const handle = await start({
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
+        options: { poll: FAST_POLL },
+      });
       const result = await handle.result();
 
       expect(await total(metrics.videos, labels)).toBe(before.videos + 1);
@@ -108,7 +111,10 @@ describe('worker metrics from real generations', () => {
       const beforeBytes = await total(metrics.rehostBytes);
       const beforeCreates = await total(metrics.apiCalls, { operation: 'create', code: '0' });
 
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` }, options: { poll: FAST_POLL } });
+      const handle = await start({
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` },
+        options: { poll: FAST_POLL },
+      });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
 
       expect(await total(metrics.videos, labels)).toBe(beforeFailed + 1);
@@ -134,13 +140,21 @@ describe('worker metrics from real generations', () => {
     await suite.stack.run(async () => {
       const phases = ['validating', 'approving', 'submitting', 'generating', 'rehosting'] as const;
       const observed = async () =>
-        Object.fromEntries(await Promise.all(phases.map(async (phase) => [phase, await total(metrics.phaseDuration, { phase, outcome: 'budget_refused' })] as const)));
+        Object.fromEntries(
+          await Promise.all(phases.map(async (phase) => [phase, await total(metrics.phaseDuration, { phase, outcome: 'budget_refused' })] as const)),
+        );
       const before = { videos: await total(metrics.videos, { outcome: 'budget_refused', model: 'kling-2.6' }), phases: await observed() };
       const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { maxCredits: 1 } });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
       expect(await total(metrics.videos, { outcome: 'budget_refused', model: 'kling-2.6' })).toBe(before.videos + 1);
       const after = await observed();
-      expect(Object.fromEntries(phases.map((p) => [p, after[p]! - before.phases[p]!]))).toEqual({ validating: 1, approving: 0, submitting: 0, generating: 0, rehosting: 0 });
+      expect(Object.fromEntries(phases.map((p) => [p, after[p]! - before.phases[p]!]))).toEqual({
+        validating: 1,
+        approving: 0,
+        submitting: 0,
+        generating: 0,
+        rehosting: 0,
+      });
       // The Web UI's current details explain the end: outcome, type and message.
       const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(metadata.currentDetails).toMatch(/^\*\*failed\*\* — outcome `budget_refused`, BudgetExceeded: /);
@@ -151,13 +165,18 @@ describe('worker metrics from real generations', () => {
     await suite.stack.run(async () => {
       const count = (phase: string) => total(metrics.phaseDuration, { phase, outcome: 'failed' });
       const before = { approving: await count('approving'), rehosting: await count('rehosting'), generating: await count('generating') };
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` }, options: { poll: FAST_POLL } });
+      const handle = await start({
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]` },
+        options: { poll: FAST_POLL },
+      });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
       expect(await count('generating')).toBe(before.generating + 1);
       expect(await count('approving')).toBe(before.approving);
       expect(await count('rehosting')).toBe(before.rehosting);
       const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      expect(metadata.currentDetails).toMatch(/^\*\*failed\*\* — outcome `failed`, VideoGenerationFailed: Kling task \S+ failed: Image pixel is invalid/);
+      expect(metadata.currentDetails).toMatch(
+        /^\*\*failed\*\* — outcome `failed`, VideoGenerationFailed: Kling task \S+ failed: Image pixel is invalid/,
+      );
       expect(metadata.currentDetails).toContain('next: `kling-video result');
     });
   });
@@ -170,9 +189,19 @@ describe('worker metrics from real generations', () => {
         videos: await total(metrics.videos),
         credits: await total(metrics.creditsActual),
       };
-      const created = await suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5, externalTaskId: uniqueId('elsewhere') });
+      const created = await suite.stack.kling.createTask({
+        model: 'kling-2.6',
+        kind: 'text-to-video',
+        prompt: PROMPT,
+        duration: 5,
+        externalTaskId: uniqueId('elsewhere'),
+      });
       const adopt = (taskId: string) =>
-        suite.env.client.workflow.start(adoptVideo, { args: [{ taskId, options: { poll: FAST_POLL } }], workflowId: uniqueId('metrics-adopt'), taskQueue: suite.stack.taskQueue });
+        suite.env.client.workflow.start(adoptVideo, {
+          args: [{ taskId, options: { poll: FAST_POLL } }],
+          workflowId: uniqueId('metrics-adopt'),
+          taskQueue: suite.stack.taskQueue,
+        });
       const result = await (await adopt(created.taskId)).result();
       const notFound = await adopt('999999999999999999');
       await expect(notFound.result()).rejects.toThrow();

@@ -15,7 +15,14 @@ describe('createJsonLogger', () => {
     logger.warn('two\nlines');
     expect(lines).toHaveLength(2);
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(first).toMatchObject({ level: 'INFO', message: 'Kling task created', workflowId: 'wf-1', klingTaskId: '8123', attempt: 2, nested: { a: 1 } });
+    expect(first).toMatchObject({
+      level: 'INFO',
+      message: 'Kling task created',
+      workflowId: 'wf-1',
+      klingTaskId: '8123',
+      attempt: 2,
+      nested: { a: 1 },
+    });
     expect(Math.abs(Date.parse(String(first.time)) - Date.now())).toBeLessThan(60_000);
     expect(lines[1]).not.toContain('\n');
     expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'WARN', message: 'two\nlines' });
@@ -37,9 +44,18 @@ describe('createJsonLogger', () => {
 
   it('never writes the value of an attribute whose name looks like a secret, at any depth', () => {
     const { logger, lines } = capture();
-    logger.info('request', { authorization: 'Bearer abc.def.ghi', apiKey: 'key-secret-1', nested: { secretKey: 'sk-2', access_token: 'tok-3' }, taskToken: 'tt' });
+    logger.info('request', {
+      authorization: 'Bearer abc.def.ghi',
+      apiKey: 'key-secret-1',
+      nested: { secretKey: 'sk-2', access_token: 'tok-3' },
+      taskToken: 'tt',
+    });
     expect(lines[0]).not.toMatch(/abc\.def\.ghi|key-secret-1|sk-2|tok-3/);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ authorization: '[redacted]', apiKey: '[redacted]', nested: { secretKey: '[redacted]', access_token: '[redacted]' } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      authorization: '[redacted]',
+      apiKey: '[redacted]',
+      nested: { secretKey: '[redacted]', access_token: '[redacted]' },
+    });
   });
 
   it('keeps its own time, level and message over attributes of the same name', () => {

@@ -55,9 +55,15 @@ async function report(event: GenerationFinishedEvent, taskId = uniqueId('task'))
   return workflowId;
 }
 
-const value = async (metric: { get(): Promise<{ values: Array<{ labels: Record<string, unknown>; value: number; metricName?: string }> }> }, labels: Record<string, string>, metricName?: string) =>
+const value = async (
+  metric: { get(): Promise<{ values: Array<{ labels: Record<string, unknown>; value: number; metricName?: string }> }> },
+  labels: Record<string, string>,
+  metricName?: string,
+) =>
   (await metric.get()).values
-    .filter((v) => (metricName === undefined || v.metricName === metricName) && Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .filter(
+      (v) => (metricName === undefined || v.metricName === metricName) && Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
+    )
     .reduce((sum, v) => sum + v.value, 0);
 
 describe('klingMetrics.generationFinished → Prometheus metrics', () => {

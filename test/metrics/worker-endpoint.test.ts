@@ -40,7 +40,8 @@ async function freePort(): Promise<number> {
 async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (worker?.exitCode !== null && worker?.exitCode !== undefined) throw new Error(`worker exited (${worker.exitCode}) before ${what}:\n${stdout}\n${stderr}`);
+    if (worker?.exitCode !== null && worker?.exitCode !== undefined)
+      throw new Error(`worker exited (${worker.exitCode}) before ${what}:\n${stdout}\n${stderr}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -119,7 +120,7 @@ beforeAll(async () => {
   );
   result = await videos.result(workflowId);
   // The result can arrive before the child's last lines have been read from its stdout pipe.
-  await waitFor('the workflow\'s last log line', () => jsonLines().some((l) => l.workflowId === workflowId && l.message === 'Workflow completed'));
+  await waitFor("the workflow's last log line", () => jsonLines().some((l) => l.workflowId === workflowId && l.message === 'Workflow completed'));
 }, 120_000);
 
 afterAll(async () => {
@@ -154,7 +155,9 @@ describe('the worker process with KLING_METRICS_PORT and KLING_LOG_FORMAT=json',
     const videos = samples.find((s) => s.name === 'kling_videos_total' && s.labels.outcome === 'succeeded' && s.labels.model === 'kling-2.6');
     expect(videos?.value).toBe(1);
     const creates = samples.filter((s) => s.name === 'kling_api_calls_total' && s.labels.operation === 'create');
-    expect(creates).toEqual([{ name: 'kling_api_calls_total', labels: { operation: 'create', standard: 'new', http_status: '200', code: '0' }, value: 1 }]);
+    expect(creates).toEqual([
+      { name: 'kling_api_calls_total', labels: { operation: 'create', standard: 'new', http_status: '200', code: '0' }, value: 1 },
+    ]);
     expect(samples.find((s) => s.name === 'kling_rehost_bytes_total')?.value).toBe(result.size);
     expect(samples.find((s) => s.name === 'kling_credits_estimated_total' && s.labels.outcome === 'succeeded')?.value).toBe(result.credits.estimated);
     expect(samples.find((s) => s.name === 'kling_phase_duration_seconds_count' && s.labels.phase === 'generating')?.value).toBe(1);

@@ -42,7 +42,10 @@ async function run(command: string, args: string[], options: { cwd: string; env?
 }
 
 function ok(what: string, result: CliRun): CliRun {
-  if (result.code !== 0) throw new Error(`${what} failed (exit ${String(result.code)}, signal ${String(result.signal)}):\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${what} failed (exit ${String(result.code)}, signal ${String(result.signal)}):\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
   return result;
 }
 
@@ -207,13 +210,29 @@ console.log(JSON.stringify({
 const MS_TYPES_PATH = { ms: ['./node_modules/ms/dist/index.d.ts'] };
 const STRICT_TSCONFIG = {
   compilerOptions: {
-    target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true, skipLibCheck: false,
-    types: ['node'], rootDir: 'src', outDir: 'dist', paths: MS_TYPES_PATH,
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: false,
+    types: ['node'],
+    rootDir: 'src',
+    outDir: 'dist',
+    paths: MS_TYPES_PATH,
   },
   include: ['src'],
 };
 const LOOSE_TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: false, skipLibCheck: false, types: ['node'], noEmit: true },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: false,
+    skipLibCheck: false,
+    types: ['node'],
+    noEmit: true,
+  },
   include: ['src'],
 };
 
@@ -242,15 +261,23 @@ describe('the packed package, installed in a fresh project', () => {
     const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     if (!info) throw new Error(`npm pack --json printed no package:\n${packed.stdout}`);
     files = info.files.map((f) => f.path);
-    const versions = await Promise.all(['typescript', '@temporalio/client', '@temporalio/worker', '@temporalio/workflow', '@types/node'].map(async (p) => `${p}@${await repoVersion(p)}`));
+    const versions = await Promise.all(
+      ['typescript', '@temporalio/client', '@temporalio/worker', '@temporalio/workflow', '@types/node'].map(
+        async (p) => `${p}@${await repoVersion(p)}`,
+      ),
+    );
     await writeFile(path.join(consumer, 'package.json'), `${JSON.stringify({ name: 'kt-consumer', private: true, type: 'module' }, null, 2)}\n`);
     await timed('npm install (tarball + typescript, @temporalio/client, worker, workflow, @types/node)', async () =>
       ok(
         'npm install',
-        await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(work, info.filename), ...versions], {
-          cwd: consumer,
-          timeoutMs: 240_000,
-        }),
+        await run(
+          'npm',
+          ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(work, info.filename), ...versions],
+          {
+            cwd: consumer,
+            timeoutMs: 240_000,
+          },
+        ),
       ),
     );
     await writeFile(path.join(consumer, 'src', 'entries.ts'), ENTRIES_TS);
@@ -261,12 +288,25 @@ describe('the packed package, installed in a fresh project', () => {
   }, 420_000);
 
   afterAll(async () => {
-    console.log(`[package consumer] ${Math.round((Date.now() - started) / 1000)} s in all: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join('; ')}`);
+    console.log(
+      `[package consumer] ${Math.round((Date.now() - started) / 1000)} s in all: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join('; ')}`,
+    );
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('ships the compiled entry points, their declarations and the bin; no tests', () => {
-    for (const entry of ['index', 'worker-entry', 'workflows-entry', 'kling-entry', 'testing', 'cli/main', 'workflows/index', 'workflows/log-attributes'])
+    for (const entry of [
+      'index',
+      'worker-entry',
+      'workflows-entry',
+      'kling-entry',
+      'testing',
+      'cli/main',
+      'workflows/index',
+      'workflows/log-attributes',
+    ])
       expect(files, entry).toEqual(expect.arrayContaining([`lib/${entry}.js`, `lib/${entry}.d.ts`]));
     expect(files).toEqual(expect.arrayContaining(['bin/kling-video.js', 'package.json', 'README.md']));
     expect(files.filter((f) => /^(test|scripts|bench|examples|\.tools|node_modules)\//.test(f) || f.endsWith('.tsbuildinfo'))).toEqual([]);
@@ -286,7 +326,10 @@ describe('the packed package, installed in a fresh project', () => {
 
   it('runs the compiled consumer with plain node: every entry point imports, the Kling client estimates, the simulator starts and stops, its workflows bundle', async () => {
     const out = lastJson<Record<string, unknown>>(
-      ok('node dist/entries.js', await timed('node dist/entries.js', () => run(process.execPath, ['dist/entries.js'], { cwd: consumer, env: cleanEnv() }))),
+      ok(
+        'node dist/entries.js',
+        await timed('node dist/entries.js', () => run(process.execPath, ['dist/entries.js'], { cwd: consumer, env: cleanEnv() })),
+      ),
     );
     expect(out).toMatchObject({
       standard: 'new',
@@ -309,7 +352,13 @@ describe('the packed package, installed in a fresh project', () => {
     const help = ok('kling-video --help', await run(process.execPath, [bin, '--help'], { cwd: consumer, env: cleanEnv() }));
     expect(help.stdout).toContain('Usage: kling-video');
     // Offline estimate: the compiled CLI end to end, no tsx anywhere in the consumer.
-    const estimate = ok('kling-video estimate', await run(process.execPath, [bin, 'estimate', '-m', 'kling-2.6', '-p', 'A lighthouse at dusk, slow aerial orbit', '-d', '5', '--json'], { cwd: consumer, env: cleanEnv() }));
+    const estimate = ok(
+      'kling-video estimate',
+      await run(process.execPath, [bin, 'estimate', '-m', 'kling-2.6', '-p', 'A lighthouse at dusk, slow aerial orbit', '-d', '5', '--json'], {
+        cwd: consumer,
+        env: cleanEnv(),
+      }),
+    );
     expect(estimate.stdout).toMatch(/credits/);
   });
 
@@ -326,7 +375,11 @@ describe('the packed package, installed in a fresh project', () => {
       ok(
         'node dist/generate.js',
         await timed('generation + replay', () =>
-          run(process.execPath, ['dist/generate.js', temporalAddress, temporalNamespace, temporalCliPath, work, uniqueId('pkg')], { cwd: consumer, env: cleanEnv(), timeoutMs: 110_000 }),
+          run(process.execPath, ['dist/generate.js', temporalAddress, temporalNamespace, temporalCliPath, work, uniqueId('pkg')], {
+            cwd: consumer,
+            env: cleanEnv(),
+            timeoutMs: 110_000,
+          }),
         ),
       ),
     );

@@ -59,25 +59,44 @@ describe('a batch of concurrent generations under a high fault rate', () => {
       route: 'query',
       probability: 0.3,
       seed: 12,
-      faults: [{ kind: 'http-5001' }, { kind: 'http-5000' }, { kind: 'rate-limit-1302' }, { kind: 'connection-reset' }, { kind: 'slow-response', delayMs: 300 }],
+      faults: [
+        { kind: 'http-5001' },
+        { kind: 'http-5000' },
+        { kind: 'rate-limit-1302' },
+        { kind: 'connection-reset' },
+        { kind: 'slow-response', delayMs: 300 },
+      ],
     });
     sim.faults.rate({
       route: 'download',
       probability: 0.3,
       seed: 13,
-      faults: [{ kind: 'truncated-body' }, { kind: 'slow-body', chunkBytes: 8192, intervalMs: 20 }, { kind: 'connection-reset' }, { kind: 'http-5000' }],
+      faults: [
+        { kind: 'truncated-body' },
+        { kind: 'slow-body', chunkBytes: 8192, intervalMs: 20 },
+        { kind: 'connection-reset' },
+        { kind: 'http-5000' },
+      ],
     });
 
     await suite.stack.run(async () => {
       const ids = Array.from({ length: BATCH }, () => uniqueId('batch'));
       const input = (i: number): GenerateVideoInput => ({
         // Both API standards: kling-2.6 on the new one, kling-v1-6 on the legacy one.
-        request: i % 2 === 0 ? { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT } : { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' },
+        request:
+          i % 2 === 0
+            ? { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }
+            : { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' },
         // A failed transfer is retried after 0.5 s (doubling) rather than 5 s, to keep the batch short.
-        options: { poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 }, activityTimeouts: { rehostRetryInitialInterval: 500 } },
+        options: {
+          poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
+          activityTimeouts: { rehostRetryInitialInterval: 500 },
+        },
       });
       const handles = await Promise.all(
-        ids.map((workflowId, i) => suite.env.client.workflow.start(generateVideo, { args: [input(i)], workflowId, taskQueue: suite.stack.taskQueue })),
+        ids.map((workflowId, i) =>
+          suite.env.client.workflow.start(generateVideo, { args: [input(i)], workflowId, taskQueue: suite.stack.taskQueue }),
+        ),
       );
       const results = await Promise.all(handles.map((h) => h.result()));
 

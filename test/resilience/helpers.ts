@@ -71,10 +71,14 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ma
     },
   });
   try {
-    await waitFor('the worker process to poll', () => {
-      if (proc.hasExited) throw new Error(`worker process ${proc.describeExit()}:\n${proc.tail()}`);
-      return proc.tail().includes('worker ready');
-    }, 30_000);
+    await waitFor(
+      'the worker process to poll',
+      () => {
+        if (proc.hasExited) throw new Error(`worker process ${proc.describeExit()}:\n${proc.tail()}`);
+        return proc.tail().includes('worker ready');
+      },
+      30_000,
+    );
   } catch (err) {
     await proc.stop();
     throw err;

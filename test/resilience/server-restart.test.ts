@@ -32,15 +32,23 @@ async function startServer(): Promise<ManagedProcess> {
     name: 'temporal dev server (persistent)',
     command: locateBinary('temporal'),
     args: [
-      'server', 'start-dev',
+      'server',
+      'start-dev',
       '--headless',
-      '--db-filename', path.join(dir, 'temporal.db'),
-      '--ip', HOST,
-      '--port', String(port),
-      '--http-port', String(httpPort),
-      '--metrics-port', String(metricsPort),
-      '--log-level', 'error',
-      '--namespace', 'default',
+      '--db-filename',
+      path.join(dir, 'temporal.db'),
+      '--ip',
+      HOST,
+      '--port',
+      String(port),
+      '--http-port',
+      String(httpPort),
+      '--metrics-port',
+      String(metricsPort),
+      '--log-level',
+      'error',
+      '--namespace',
+      'default',
       ...KLING_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k}=Keyword`]),
     ],
   });
@@ -90,7 +98,11 @@ describe('Temporal dev server killed and restarted on its persistent database mi
     await stack!.run(async () => {
       const { sim } = stack!;
       const input: GenerateVideoInput = {
-        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A paper boat drifting down a rain-soaked street gutter, low angle tracking shot, neon reflections' },
+        request: {
+          model: 'kling-2.6',
+          kind: 'text-to-video',
+          prompt: 'A paper boat drifting down a rain-soaked street gutter, low angle tracking shot, neon reflections',
+        },
         options: {
           poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
           // An activity whose completion was lost with the server is retried after seconds, not minutes.
@@ -98,7 +110,9 @@ describe('Temporal dev server killed and restarted on its persistent database mi
         },
       };
       const ids = Array.from({ length: GENERATIONS }, () => uniqueId('restart'));
-      await Promise.all(ids.map((workflowId) => env!.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: stack!.taskQueue })));
+      await Promise.all(
+        ids.map((workflowId) => env!.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: stack!.taskQueue })),
+      );
       await waitFor('every task submitted to Kling', () => ids.every((id) => tasksFor(sim, id).length === 1), 30_000);
 
       const old = server!;

@@ -19,7 +19,11 @@ const suite = useGenerationStack({
 });
 
 const INPUT: GenerateVideoInput = {
-  request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: 'A lighthouse on a cliff at dusk, waves crashing below, slow aerial orbit, cinematic lighting' },
+  request: {
+    model: 'kling-v1-6',
+    kind: 'text-to-video',
+    prompt: 'A lighthouse on a cliff at dusk, waves crashing below, slow aerial orbit, cinematic lighting',
+  },
   options: { poll: { initialInterval: 200, backoffCoefficient: 1, maxInterval: 200 } },
 };
 

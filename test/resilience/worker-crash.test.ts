@@ -94,7 +94,15 @@ async function crashDuring(
   try {
     sim.faults.script(options.faults ?? []);
     const taskQueue = uniqueId('crash');
-    const first = await startWorkerProcess({ taskQueue, simUrl: sim.url, bucket, bundlePath, resumableUpload, gcsUrl: proxy?.url, blockInValidation: options.blockInValidation });
+    const first = await startWorkerProcess({
+      taskQueue,
+      simUrl: sim.url,
+      bucket,
+      bundlePath,
+      resumableUpload,
+      gcsUrl: proxy?.url,
+      blockInValidation: options.blockInValidation,
+    });
     workers.push(first);
     const run: CrashRun = { sim, workflowId, proxy, worker: first };
     await videos.startVideoGeneration(INPUT().request, { workflowId, taskQueue, options: INPUT().options });
@@ -131,7 +139,11 @@ async function inLocalValidation(workflowId: string): Promise<boolean> {
   const { raw } = await handle.describe();
   const STARTED = 2; // temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
   const events = (await handle.fetchHistory()).events ?? [];
-  return raw.pendingWorkflowTask?.state === STARTED && (raw.pendingActivities ?? []).length === 0 && !events.some((e) => e.activityTaskScheduledEventAttributes);
+  return (
+    raw.pendingWorkflowTask?.state === STARTED &&
+    (raw.pendingActivities ?? []).length === 0 &&
+    !events.some((e) => e.activityTaskScheduledEventAttributes)
+  );
 }
 
 describe('SIGKILL while a create is accepted but unanswered, and Kling lookups failing afterwards', () => {
@@ -154,10 +166,17 @@ describe('SIGKILL while a create is accepted but unanswered, and Kling lookups f
 
     it('the run is terminated meanwhile and the workflow id re-run: the re-run collects the orphaned task instead of paying again', async () => {
       // Three failing lookups: the re-run's validation retries its check of the earlier run's task (1 s, 2 s, 4 s).
-      const faults: FaultInput[] = [{ route: 'create', kind: 'accept-then-hang' }, { route: 'query', kind: 'http-5001', times: 3 }];
+      const faults: FaultInput[] = [
+        { route: 'create', kind: 'accept-then-hang' },
+        { route: 'query', kind: 'http-5001', times: 3 },
+      ];
       await crashDuring({ faults, allFaultsUsed: true, submissions: 0 }, accepted, async ({ workflowId }) => {
         await env.client.workflow.getHandle(workflowId).terminate('operator gave up on the stuck run');
-        await videos.startVideoGeneration(INPUT().request, { workflowId, taskQueue: (await env.client.workflow.getHandle(workflowId).describe()).taskQueue, options: INPUT().options });
+        await videos.startVideoGeneration(INPUT().request, {
+          workflowId,
+          taskQueue: (await env.client.workflow.getHandle(workflowId).describe()).taskQueue,
+          options: INPUT().options,
+        });
       });
     });
   });
@@ -189,19 +208,22 @@ describe('SIGKILL of the worker process in each phase; a new worker process comp
       // open, half written, by the kill.
       const resumableUpload = run % 2 === 0;
       it(`download/rehost: bytes are flowing from the CDN into the bucket (${resumableUpload ? 'resumable session' : 'multipart upload'})`, async () => {
-        await crashDuring({ faults: [{ route: 'download', kind: 'slow-body', chunkBytes: 4096, intervalMs: 50 }], resumableUpload }, async ({ sim, workflowId }) => {
-          const progress = await waitFor(
-            'the transfer to report bytes',
-            async () => {
-              const p = await videos.getProgress(workflowId);
-              return p.phase === 'rehosting' && (p.bytesTransferred ?? 0) > 0 ? p : undefined;
-            },
-            30_000,
-            100,
-          );
-          expect(progress.bytesTransferred).toBeLessThan(VIDEO_BYTES);
-          expect(sim.requests.some((r) => r.routeKind === 'download' && r.fault === 'slow-body')).toBe(true);
-        });
+        await crashDuring(
+          { faults: [{ route: 'download', kind: 'slow-body', chunkBytes: 4096, intervalMs: 50 }], resumableUpload },
+          async ({ sim, workflowId }) => {
+            const progress = await waitFor(
+              'the transfer to report bytes',
+              async () => {
+                const p = await videos.getProgress(workflowId);
+                return p.phase === 'rehosting' && (p.bytesTransferred ?? 0) > 0 ? p : undefined;
+              },
+              30_000,
+              100,
+            );
+            expect(progress.bytesTransferred).toBeLessThan(VIDEO_BYTES);
+            expect(sim.requests.some((r) => r.routeKind === 'download' && r.fault === 'slow-body')).toBe(true);
+          },
+        );
       });
 
       it('validate: the validateVideoRequest local activity is running (nothing submitted yet)', async () => {

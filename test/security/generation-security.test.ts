@@ -61,8 +61,14 @@ beforeAll(async () => {
   });
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: unknown, ...rest: never[]) => (output.push(String(chunk)), out(chunk as string, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: unknown, ...rest: never[]) => (output.push(String(chunk)), err(chunk as string, ...rest))) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
+    output.push(String(chunk)),
+    out(chunk as string, ...rest)
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
+    output.push(String(chunk)),
+    err(chunk as string, ...rest)
+  )) as typeof process.stderr.write;
   restoreOutput = () => {
     process.stdout.write = out;
     process.stderr.write = err;
@@ -106,7 +112,8 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  for (let e: unknown = err; e instanceof Error; e = e.cause) errorTexts.push(e.message, String(e.stack), safeJson((e as ApplicationFailure).details));
+  for (let e: unknown = err; e instanceof Error; e = e.cause)
+    errorTexts.push(e.message, String(e.stack), safeJson((e as ApplicationFailure).details));
   errorTexts.push(inspect(err, { depth: 10 }));
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -125,7 +132,10 @@ describe('video URL allow-list in a whole generation', () => {
       try {
         const objectsBefore = await bucketObjects();
         const workflowId = uniqueId('refused');
-        const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId);
+        const handle = await start(
+          { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } },
+          workflowId,
+        );
         const failure = await failureOf(handle.result());
         expect(failure.type).toBe(FailureType.VideoSourceRefused);
         expect(failure.nonRetryable).toBe(true);
@@ -135,7 +145,9 @@ describe('video URL allow-list in a whole generation', () => {
         expect(failure.details?.[0]).toMatchObject({ reason: 'host', host: '127.0.0.1' });
         // One attempt: the refusal is not retried.
         const history = await handle.fetchHistory();
-        const rehostAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes?.attempt !== undefined).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+        const rehostAttempts = (history.events ?? [])
+          .filter((e) => e.activityTaskStartedEventAttributes?.attempt !== undefined)
+          .map((e) => e.activityTaskStartedEventAttributes!.attempt);
         expect(Math.max(...rehostAttempts.map(Number))).toBe(1);
         expect(await stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
         expect(await bucketObjects()).toEqual(objectsBefore);
@@ -151,7 +163,9 @@ describe('video URL allow-list in a whole generation', () => {
     await stack.run(async () => {
       policy.allowHttp = false;
       try {
-        const failure = await failureOf((await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })).result());
+        const failure = await failureOf(
+          (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })).result(),
+        );
         expect(failure.type).toBe(FailureType.VideoSourceRefused);
         expect(failure.details?.[0]).toMatchObject({ reason: 'scheme' });
       } finally {
@@ -167,7 +181,10 @@ describe('the bytes must be an MP4, whatever the Content-Type says', () => {
       const objectsBefore = await bucketObjects();
       stack.sim.faults.script([{ kind: 'not-video', route: 'download' }]);
       const workflowId = uniqueId('notvideo');
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId);
+      const handle = await start(
+        { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } },
+        workflowId,
+      );
       const failure = await failureOf(handle.result());
       expect(failure.type).toBe(FailureType.VideoDownloadInvalid);
       expect(failure.nonRetryable).toBe(true);
@@ -211,7 +228,10 @@ describe('object names cannot be steered', () => {
   it('another generation (any other workflow id) gets another object', async () => {
     await stack.run(async () => {
       const a = uniqueId('a');
-      const input = { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL, destination: { prefix: 'shared/team' } } };
+      const input = {
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT },
+        options: { poll: FAST_POLL, destination: { prefix: 'shared/team' } },
+      };
       const [ra, rb] = await Promise.all([(await start(input, a)).result(), (await start(input, `${a}-b`)).result()]);
       expect(ra.objectName).not.toBe(rb.objectName);
       expect(ra.objectName).toMatch(/^kling-videos\/shared\/team\/[0-9a-f]{32}\.mp4$/);
@@ -224,13 +244,31 @@ describe('object names cannot be steered', () => {
     await stack.run(async () => {
       const before = stack.sim.requests.length;
       const request = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
-      for (const prefix of ['../other', '/abs', 'a/../../b', 'a%2F..%2Fb', 'a//b', 'A/B', 'a\\b', `${'a'.repeat(64)}`, 'a/b/c/d/e/f', '.hidden', 'a/./b']) {
+      for (const prefix of [
+        '../other',
+        '/abs',
+        'a/../../b',
+        'a%2F..%2Fb',
+        'a//b',
+        'A/B',
+        'a\\b',
+        `${'a'.repeat(64)}`,
+        'a/b/c/d/e/f',
+        '.hidden',
+        'a/./b',
+      ]) {
         const failure = await failureOf((await start({ request, options: { destination: { prefix } } })).result());
         expect(failure.type).toBe(FailureType.InvalidVideoRequest);
         expect((failure.details?.[0] as { issues: Array<{ field: string }> }).issues.map((i) => i.field)).toContain('options.destination.prefix');
       }
       // Workflow ids Temporal accepts but the project refuses (they would become part of Kling's external id).
-      for (const workflowId of [`../${uniqueId('x')}`, `${uniqueId('x')}/../../etc`, `${uniqueId('x')}%2F..`, `${uniqueId('x')}${'a'.repeat(200)}`, `.${uniqueId('x')}`]) {
+      for (const workflowId of [
+        `../${uniqueId('x')}`,
+        `${uniqueId('x')}/../../etc`,
+        `${uniqueId('x')}%2F..`,
+        `${uniqueId('x')}${'a'.repeat(200)}`,
+        `.${uniqueId('x')}`,
+      ]) {
         const failure = await failureOf((await start({ request }, workflowId)).result());
         expect(failure.type).toBe(FailureType.InvalidVideoRequest);
         expect((failure.details?.[0] as { issues: Array<{ field: string }> }).issues.map((i) => i.field)).toContain('workflowId');
@@ -244,15 +282,34 @@ describe('no secret anywhere it does not belong', () => {
   it('runs generations on both credentials (success, Kling failure, invalid input, refused URL, conflict) and finds no secret', async () => {
     await stack.run(async () => {
       // Success on the legacy standard (JWT) and on the new one (API key).
-      await (await start({ request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' }, options: { poll: FAST_POLL } })).result();
-      await (await start({ request: { model: 'kling-2.6', kind: 'image-to-video', image: 'https://example.com/a.png', prompt: PROMPT }, options: { poll: FAST_POLL } })).result();
+      await (
+        await start({ request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' }, options: { poll: FAST_POLL } })
+      ).result();
+      await (
+        await start({
+          request: { model: 'kling-2.6', kind: 'image-to-video', image: 'https://example.com/a.png', prompt: PROMPT },
+          options: { poll: FAST_POLL },
+        })
+      ).result();
       // Kling reports failed (legacy, JWT) and a request Kling refuses.
-      await failureOf((await start({ request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]`, standard: 'legacy' }, options: { poll: FAST_POLL } })).result());
+      await failureOf(
+        (
+          await start({
+            request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: `${PROMPT} [sim:fail Image pixel is invalid]`, standard: 'legacy' },
+            options: { poll: FAST_POLL },
+          })
+        ).result(),
+      );
       await failureOf((await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 7 } })).result());
     });
 
     // Credentials the simulator refuses: the client's error must not echo them either.
-    const wrong = new KlingClient({ baseUrl: stack.sim.url, credentials: { apiKey: `${API_KEY}-wrong`, accessKey: ACCESS_KEY, secretKey: `${SECRET_KEY}-wrong` }, legacyAuth: 'jwt', dispatcher: recorder });
+    const wrong = new KlingClient({
+      baseUrl: stack.sim.url,
+      credentials: { apiKey: `${API_KEY}-wrong`, accessKey: ACCESS_KEY, secretKey: `${SECRET_KEY}-wrong` },
+      legacyAuth: 'jwt',
+      dispatcher: recorder,
+    });
     for (const request of [
       { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT },
       { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' },
@@ -277,7 +334,12 @@ describe('no secret anywhere it does not belong', () => {
     const histories: string[] = [];
     for (const handle of handles) {
       const described = await handle.describe();
-      histories.push(...historyTexts(await handle.fetchHistory()), safeJson(described.searchAttributes), safeJson(described.typedSearchAttributes), safeJson(await described.memo));
+      histories.push(
+        ...historyTexts(await handle.fetchHistory()),
+        safeJson(described.searchAttributes),
+        safeJson(described.typedSearchAttributes),
+        safeJson(await described.memo),
+      );
     }
     expect(handles.length).toBeGreaterThanOrEqual(15);
     expect(histories.join('\n').length).toBeGreaterThan(50_000);

@@ -17,7 +17,8 @@ const NAME = /^kling-videos(\/[a-z0-9][a-z0-9_-]{0,62}){0,5}\/[0-9a-f]{32}\.mp4$
 const SEED = 20261128;
 
 const RUN = '019a21f8-9071-7d3e-a3d0-0b65adb8c937';
-const expectedName = (workflowId: string, run = RUN) => `kling-videos/${createHash('sha256').update(`${workflowId}/${run}`).digest('hex').slice(0, 32)}.mp4`;
+const expectedName = (workflowId: string, run = RUN) =>
+  `kling-videos/${createHash('sha256').update(`${workflowId}/${run}`).digest('hex').slice(0, 32)}.mp4`;
 
 function plan(input: unknown, workflowId: string, firstExecutionRunId = RUN): { objectName?: string; failure?: ApplicationFailure } {
   try {
@@ -27,10 +28,36 @@ function plan(input: unknown, workflowId: string, firstExecutionRunId = RUN): { 
     return { failure: err };
   }
 }
-const fields = (f: ApplicationFailure | undefined) => (f?.details?.[0] as { issues?: Array<{ field: string }> } | undefined)?.issues?.map((i) => i.field) ?? [];
+const fields = (f: ApplicationFailure | undefined) =>
+  (f?.details?.[0] as { issues?: Array<{ field: string }> } | undefined)?.issues?.map((i) => i.field) ?? [];
 
-const HOSTILE_PIECES = ['..', '.', '/', '\\', '%2F', '%2e%2e', '%00', '\u0000', '\u202e', '~', ' ', '\n', 'C:', '//', '?', '#', '*', 'A', 'é', '🎬', 'gs:', 'file:'];
-const hostile = fc.array(fc.oneof(fc.constantFrom(...HOSTILE_PIECES), fc.stringMatching(/^[a-z0-9_-]{1,8}$/)), { minLength: 1, maxLength: 12 }).map((p) => p.join(''));
+const HOSTILE_PIECES = [
+  '..',
+  '.',
+  '/',
+  '\\',
+  '%2F',
+  '%2e%2e',
+  '%00',
+  '\u0000',
+  '\u202e',
+  '~',
+  ' ',
+  '\n',
+  'C:',
+  '//',
+  '?',
+  '#',
+  '*',
+  'A',
+  'é',
+  '🎬',
+  'gs:',
+  'file:',
+];
+const hostile = fc
+  .array(fc.oneof(fc.constantFrom(...HOSTILE_PIECES), fc.stringMatching(/^[a-z0-9_-]{1,8}$/)), { minLength: 1, maxLength: 12 })
+  .map((p) => p.join(''));
 
 describe('object names are derived, never taken from user input', () => {
   it('any workflow id: refused (field workflowId) or a fixed-shape name hashed from it', () => {
@@ -86,7 +113,9 @@ describe('object names are derived, never taken from user input', () => {
     expect(names[0]).toMatch(NAME);
     // Unknown fields and a caller-set external id are refused, never used.
     expect(fields(plan({ request: { ...REQUEST, objectName: '../x.mp4' } }, 'order-1').failure)).toContain('request.objectName');
-    expect(fields(plan({ request: { ...REQUEST, externalTaskId: 'other-generation-r12345678-1' } }, 'order-1').failure)).toContain('request.externalTaskId');
+    expect(fields(plan({ request: { ...REQUEST, externalTaskId: 'other-generation-r12345678-1' } }, 'order-1').failure)).toContain(
+      'request.externalTaskId',
+    );
     expect(fields(plan({ request: REQUEST, objectName: 'x' }, 'order-1').failure)).toContain('objectName');
   });
 
@@ -101,6 +130,8 @@ describe('object names are derived, never taken from user input', () => {
     // Case matters in workflow ids, and in the hash: `Order-1` and `order-1` are two generations, two objects.
     expect(plan({ request: REQUEST }, 'Order-1').objectName).not.toBe(plan({ request: REQUEST }, 'order-1').objectName);
     // A re-run of a closed id is a new paid task: it gets its own object, and never collides with the first.
-    expect(plan({ request: REQUEST }, 'order-1', '019a21f8-9071-7f00-8c41-4211da90c5a7').objectName).not.toBe(plan({ request: REQUEST }, 'order-1').objectName);
+    expect(plan({ request: REQUEST }, 'order-1', '019a21f8-9071-7f00-8c41-4211da90c5a7').objectName).not.toBe(
+      plan({ request: REQUEST }, 'order-1').objectName,
+    );
   });
 });

@@ -19,8 +19,16 @@ let akOnly: KlingClient; // legacy only: new-standard-only models must be refuse
 let counter = 0;
 
 beforeAll(async () => {
-  sim = await startSimulator({ schedule: { submittedMs: 1, processingMs: 1 }, concurrency: { limit: 1_000_000, bucket: 'model' }, unitBalance: 1e12 });
-  both = new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key', accessKey: 'sim-ak', secretKey: 'sim-sk' }, requestTimeoutMs: 5_000 });
+  sim = await startSimulator({
+    schedule: { submittedMs: 1, processingMs: 1 },
+    concurrency: { limit: 1_000_000, bucket: 'model' },
+    unitBalance: 1e12,
+  });
+  both = new KlingClient({
+    baseUrl: sim.url,
+    credentials: { apiKey: 'sim-api-key', accessKey: 'sim-ak', secretKey: 'sim-sk' },
+    requestTimeoutMs: 5_000,
+  });
   akOnly = new KlingClient({ baseUrl: sim.url, credentials: { accessKey: 'sim-ak', secretKey: 'sim-sk' }, requestTimeoutMs: 5_000 });
 });
 afterAll(async () => {
@@ -108,7 +116,9 @@ function expectCleanRefusal(error: unknown, input: unknown, before: number): voi
 
 function safeJson(v: unknown): string {
   try {
-    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' && x.length > 80 ? `${x.slice(0, 40)}…(${x.length})` : typeof x === 'bigint' ? `${x}n` : x));
+    const s = JSON.stringify(v, (_k, x: unknown) =>
+      typeof x === 'string' && x.length > 80 ? `${x.slice(0, 40)}…(${x.length})` : typeof x === 'bigint' ? `${x}n` : x,
+    );
     return s === undefined ? String(v) : s.slice(0, 1500);
   } catch {
     return String(v);

@@ -106,7 +106,10 @@ export function scanForSecrets(where: string, texts: Iterable<string>, credentia
     for (const [kind, secret] of plain) if (text.includes(secret)) hits.set(`${kind}:${secret}`, { where, what: `${kind} ${short(secret)}` });
     for (const token of findJwts(text)) {
       const signer = jwtSigner(token, credentials);
-      hits.set(`jwt:${token}`, { where, what: `a JWT ${short(token)} ${signer ? `signed with the secret key of ${short(signer)}` : '(not signed by a known key)'}` });
+      hits.set(`jwt:${token}`, {
+        where,
+        what: `a JWT ${short(token)} ${signer ? `signed with the secret key of ${short(signer)}` : '(not signed by a known key)'}`,
+      });
     }
   }
   return [...hits.values()];

@@ -106,7 +106,9 @@ describe('secret sweep over the whole run (runs last)', () => {
       // The control is found through the same path: plain API key in the input, the JWT (and whose key signed it) in the memo.
       const found = controlHits.filter((h) => h.where.includes(controlId)).map((h) => h.what);
       expect(found).toContain(`API key ${SIM_CREDENTIALS.apiKey.slice(0, 6)}…`);
-      expect(found.some((w) => w.startsWith('a JWT') && w.includes(`signed with the secret key of ${SIM_CREDENTIALS.accessKey.slice(0, 6)}…`))).toBe(true);
+      expect(found.some((w) => w.startsWith('a JWT') && w.includes(`signed with the secret key of ${SIM_CREDENTIALS.accessKey.slice(0, 6)}…`))).toBe(
+        true,
+      );
 
       expect(hits).toEqual([]);
     } finally {

@@ -16,7 +16,10 @@ const SEED = Number(process.env.KT_FUZZ_SEED ?? 20261128);
 const RUNS = Number(process.env.KT_FUZZ_RUNS ?? 2000);
 
 // The worker holds both kinds of credentials (every standard reachable), the default catalog, prices and image policy.
-const worker = { kling: new KlingClient({ credentials: { apiKey: 'parity-api-key', accessKey: 'parity-ak', secretKey: 'parity-sk' } }), objectPrefix: 'kling-videos' };
+const worker = {
+  kling: new KlingClient({ credentials: { apiKey: 'parity-api-key', accessKey: 'parity-ak', secretKey: 'parity-sk' } }),
+  objectPrefix: 'kling-videos',
+};
 const WORKFLOW = { workflowId: 'parity-generation-1', firstExecutionRunId: 'parity-run-1' };
 
 /** The failure type the worker should end with for each error the local validation throws. */
@@ -58,11 +61,20 @@ const OPTION_VALUES = {
   // Around the estimates of the catalog (a few to a few hundred credits): both sides of the budget.
   maxCredits: fc.oneof(fc.integer({ min: -1, max: 400 }), fc.constantFrom(0.5, 1e6)),
   resubmitOnFailure: fc.integer({ min: -1, max: 6 }),
-  destination: fc.oneof(fc.record({ prefix: fc.constantFrom('marketing', 'team/q3', 'Bad Prefix', '../up', '') }, { requiredKeys: [] }), fc.constant('x')),
+  destination: fc.oneof(
+    fc.record({ prefix: fc.constantFrom('marketing', 'team/q3', 'Bad Prefix', '../up', '') }, { requiredKeys: [] }),
+    fc.constant('x'),
+  ),
   strictPromptLint: fc.boolean(),
   minLintScore: fc.integer({ min: -1, max: 101 }),
   activityTimeouts: fc.record(
-    { validateStartToClose: DURATION, submitStartToClose: DURATION, statusStartToClose: DURATION, rehostHeartbeat: DURATION, rehostRetryInitialInterval: DURATION },
+    {
+      validateStartToClose: DURATION,
+      submitStartToClose: DURATION,
+      statusStartToClose: DURATION,
+      rehostHeartbeat: DURATION,
+      rehostRetryInitialInterval: DURATION,
+    },
     { requiredKeys: [] },
   ),
   creditDriftTolerance: fc.double({ min: -1, max: 11, noNaN: true }),
@@ -147,7 +159,11 @@ describe('the client validates locally exactly as the worker does', () => {
     })();
     expect(local).toBeInstanceOf(KlingValidationError);
     expect((local as KlingValidationError).issues).toEqual([{ field: 'externalTaskId', message: 'derived from the workflow id; do not set it' }]);
-    expect(workerOutcome({ request: req })).toMatchObject({ ok: false, type: FailureType.InvalidVideoRequest, message: expect.stringContaining('request.externalTaskId') });
+    expect(workerOutcome({ request: req })).toMatchObject({
+      ok: false,
+      type: FailureType.InvalidVideoRequest,
+      message: expect.stringContaining('request.externalTaskId'),
+    });
   });
 
   it('names option fields options.<field> and request fields as written; refuses an over-budget request before starting', () => {

@@ -28,12 +28,16 @@ async function collect(stream: Readable): Promise<Buffer> {
 
 describe('sniffMp4', () => {
   it('accepts the simulator’s videos (ftyp isom), at every size it makes', () => {
-    for (const size of [48, 64, 1000, 65_536]) expect(sniffMp4(buildMp4(`task ${size}`, size).subarray(0, VIDEO_SNIFF_BYTES))).toMatchObject({ ok: true, format: 'iso-bmff', brand: 'isom' });
+    for (const size of [48, 64, 1000, 65_536])
+      expect(sniffMp4(buildMp4(`task ${size}`, size).subarray(0, VIDEO_SNIFF_BYTES))).toMatchObject({ ok: true, format: 'iso-bmff', brand: 'isom' });
   });
 
-  it.each(['isom', 'mp42', 'mp41', 'iso2', 'iso5', 'iso6', 'avc1', 'dash', 'M4V ', 'qt  ', '3gp4', 'msnv'])('accepts an ftyp box with major brand %j', (brand) => {
-    expect(sniffMp4(ftyp(brand))).toEqual({ ok: true, format: 'iso-bmff', brand, firstBox: 'ftyp' });
-  });
+  it.each(['isom', 'mp42', 'mp41', 'iso2', 'iso5', 'iso6', 'avc1', 'dash', 'M4V ', 'qt  ', '3gp4', 'msnv'])(
+    'accepts an ftyp box with major brand %j',
+    (brand) => {
+      expect(sniffMp4(ftyp(brand))).toEqual({ ok: true, format: 'iso-bmff', brand, firstBox: 'ftyp' });
+    },
+  );
 
   it.each([
     ['moov', 1024],

@@ -99,28 +99,64 @@ describe('checkVideoUrl with the default policy (Kling CDN hosts, https only)', 
 });
 
 describe('host patterns', () => {
-  it.each(['*.kwimgs.com', 'cdn.example.com', '127.0.0.1', '127.0.0.1:8787', '[::1]', '[::1]:443', 'Sub.Example.COM', 'example.com.'])('parses %s', (p) => {
-    expect(() => parseHostPattern(p)).not.toThrow();
-  });
-  it.each(['', '*', '*.com', 'a.*.com', 'https://x.com', 'x.com/path', 'x.com:99999', 'user@x.com', '[nothex]', 'x .com', 'a..b'])('refuses %j', (p) => {
-    expect(() => parseHostPattern(p)).toThrow(/invalid video host pattern/);
-  });
+  it.each(['*.kwimgs.com', 'cdn.example.com', '127.0.0.1', '127.0.0.1:8787', '[::1]', '[::1]:443', 'Sub.Example.COM', 'example.com.'])(
+    'parses %s',
+    (p) => {
+      expect(() => parseHostPattern(p)).not.toThrow();
+    },
+  );
+  it.each(['', '*', '*.com', 'a.*.com', 'https://x.com', 'x.com/path', 'x.com:99999', 'user@x.com', '[nothex]', 'x .com', 'a..b'])(
+    'refuses %j',
+    (p) => {
+      expect(() => parseHostPattern(p)).toThrow(/invalid video host pattern/);
+    },
+  );
 });
 
 describe('isPrivateAddress', () => {
   it.each([
-    '127.0.0.1', '127.255.255.254', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-    '224.0.0.1', '255.255.255.255', '198.18.0.1', '::', '::1', 'fe80::1', 'fe80::1%eth0', 'fc00::1', 'fd12:3456::1', 'ff02::1',
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::127.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::', '2001:db8::1', 'not-an-ip',
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '198.18.0.1',
+    '::',
+    '::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::127.0.0.1',
+    '64:ff9b::a00:1',
+    '2002:7f00:1::',
+    '2001:db8::1',
+    'not-an-ip',
   ])('%s is private', (a) => {
     expect(isPrivateAddress(a)).toBe(true);
   });
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
-    '%s is public',
-    (a) => {
-      expect(isPrivateAddress(a)).toBe(false);
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:80b::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('%s is public', (a) => {
+    expect(isPrivateAddress(a)).toBe(false);
+  });
 });
 
 describe('checkVideoAddress (DNS answer checked against private ranges)', () => {
@@ -154,10 +190,19 @@ describe('checkVideoAddress (DNS answer checked against private ranges)', () => 
 describe('workerConfigFromEnv: KLING_VIDEO_HOSTS, KLING_VIDEO_ALLOW_HTTP, KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES', () => {
   const BASE = { KLING_API_KEY: 'k' };
   it('defaults to Kling CDN hosts over https, no private addresses', () => {
-    expect(workerConfigFromEnv(BASE).videoHosts).toEqual({ allow: ['*.kwimgs.com', '*.klingai.com'], allowHttp: false, allowPrivateAddresses: false });
+    expect(workerConfigFromEnv(BASE).videoHosts).toEqual({
+      allow: ['*.kwimgs.com', '*.klingai.com'],
+      allowHttp: false,
+      allowPrivateAddresses: false,
+    });
   });
   it('reads a comma-separated list and flags', () => {
-    const c = workerConfigFromEnv({ ...BASE, KLING_VIDEO_HOSTS: ' 127.0.0.1:8787, *.cdn.example.com ', KLING_VIDEO_ALLOW_HTTP: 'true', KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES: '1' });
+    const c = workerConfigFromEnv({
+      ...BASE,
+      KLING_VIDEO_HOSTS: ' 127.0.0.1:8787, *.cdn.example.com ',
+      KLING_VIDEO_ALLOW_HTTP: 'true',
+      KLING_VIDEO_ALLOW_PRIVATE_ADDRESSES: '1',
+    });
     expect(c.videoHosts).toEqual({ allow: ['127.0.0.1:8787', '*.cdn.example.com'], allowHttp: true, allowPrivateAddresses: true });
   });
   it.each([
@@ -265,16 +310,22 @@ describe('openVideoSource: redirects followed by hand, each hop re-checked', () 
   });
   it('re-checks the address at connect time (DNS rebinding: public for the pre-check, loopback when connecting)', async () => {
     const rebinding = async () => [{ address: '93.184.216.34', family: 4 }];
-    const err = await refusalOf(openVideoSource(`http://localhost:${port}/video.mp4`, { policy: { allow: ['localhost'], allowHttp: true }, lookup: rebinding }));
+    const err = await refusalOf(
+      openVideoSource(`http://localhost:${port}/video.mp4`, { policy: { allow: ['localhost'], allowHttp: true }, lookup: rebinding }),
+    );
     expect(err.reason).toBe('address');
     expect(err.message).toContain('at connect time');
     // Allowed explicitly, the same connection goes through.
-    const ok = await openVideoSource(`http://localhost:${port}/video.mp4`, { policy: { allow: ['localhost'], allowHttp: true, allowPrivateAddresses: true } });
+    const ok = await openVideoSource(`http://localhost:${port}/video.mp4`, {
+      policy: { allow: ['localhost'], allowHttp: true, allowPrivateAddresses: true },
+    });
     expect(ok.response.statusCode).toBe(200);
     await ok.response.body.dump();
   });
   it('refuses a downgrade to http when only https is allowed', async () => {
-    const err = await refusalOf(openVideoSource(`${origin}/to-kling-over-http`, { policy: { allow: [`127.0.0.1:${port}`, '*.kwimgs.com'], allowHttp: false } }));
+    const err = await refusalOf(
+      openVideoSource(`${origin}/to-kling-over-http`, { policy: { allow: [`127.0.0.1:${port}`, '*.kwimgs.com'], allowHttp: false } }),
+    );
     // The first hop itself is http: refused before any connection.
     expect(err.reason).toBe('scheme');
     const err2 = await refusalOf(openVideoSource(`${origin}/to-kling-over-http`, { policy: { allow: [`127.0.0.1:${port}`], allowHttp: true } }));
@@ -298,13 +349,21 @@ describe('rehost enforces the policy and the bounds, and stores nothing when it 
     const input = {
       task: { taskId, externalTaskId: 'e1', standard: 'new', kind: 'text-to-video', adopted: false },
       objectName: 'kling-videos/0123456789abcdef0123456789abcdef.mp4',
-      plan: { model: 'kling-2.6', kind: 'text-to-video', resolution: '720p', durationSeconds: 5, audio: false, estimate: { credits: 15, creditsPerUnit: 10 } },
+      plan: {
+        model: 'kling-2.6',
+        kind: 'text-to-video',
+        resolution: '720p',
+        durationSeconds: 5,
+        audio: false,
+        estimate: { credits: 15, creditsPerUnit: 10 },
+      },
     } as unknown as RehostInput;
-    const outcome = await (new MockActivityEnvironment().run(rehost, { kling, storage, maxVideoBytes, videoHosts: policy }, input) as Promise<StoredVideo>)
-      .then(
-        (stored) => ({ stored, failure: undefined as unknown }),
-        (failure: unknown) => ({ stored: undefined, failure }),
-      );
+    const outcome = await (
+      new MockActivityEnvironment().run(rehost, { kling, storage, maxVideoBytes, videoHosts: policy }, input) as Promise<StoredVideo>
+    ).then(
+      (stored) => ({ stored, failure: undefined as unknown }),
+      (failure: unknown) => ({ stored: undefined, failure }),
+    );
     const files = await readdir(root, { recursive: true }).catch(() => []);
     return { ...outcome, root, storage, files: files.filter((f) => /\.mp4$/.test(String(f))) };
   }

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { isFailureType, isKlingFailure, klingFailureOf } from '../../src/contract/failure-guards.js';
 
-const budget = ApplicationFailure.create({ message: 'over budget', type: FailureType.BudgetExceeded, nonRetryable: true, details: [{ budget: 'maxCredits' }] });
+const budget = ApplicationFailure.create({
+  message: 'over budget',
+  type: FailureType.BudgetExceeded,
+  nonRetryable: true,
+  details: [{ budget: 'maxCredits' }],
+});
 const failed = (cause: Error) => new WorkflowFailedError('Workflow execution failed', cause, RetryState.NON_RETRYABLE_FAILURE);
 
 describe('failure guards (kling-temporal)', () => {
@@ -21,12 +26,26 @@ describe('failure guards (kling-temporal)', () => {
 
   it('walks nested causes (an activity failure) and skips application failures of other types', () => {
     const expired = ApplicationFailure.create({ message: 'gone', type: FailureType.VideoUrlExpired, nonRetryable: true });
-    const wrapped = new ActivityFailure('activity failed', 'rehostVideo', '3', RetryState.NON_RETRYABLE_FAILURE, 'worker', ApplicationFailure.create({ message: 'x', type: 'Other', cause: expired }));
+    const wrapped = new ActivityFailure(
+      'activity failed',
+      'rehostVideo',
+      '3',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'worker',
+      ApplicationFailure.create({ message: 'x', type: 'Other', cause: expired }),
+    );
     expect(klingFailureOf(failed(wrapped))?.type).toBe('VideoUrlExpired');
   });
 
   it('is false for what is not a generation failure', () => {
-    for (const err of [failed(new CancelledFailure('cancelled')), failed(ApplicationFailure.create({ message: 'x', type: 'SomethingElse' })), new Error('x'), 'BudgetExceeded', undefined, null]) {
+    for (const err of [
+      failed(new CancelledFailure('cancelled')),
+      failed(ApplicationFailure.create({ message: 'x', type: 'SomethingElse' })),
+      new Error('x'),
+      'BudgetExceeded',
+      undefined,
+      null,
+    ]) {
       expect(isKlingFailure(err)).toBe(false);
       expect(klingFailureOf(err)).toBeUndefined();
     }

@@ -142,7 +142,10 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
   it('lists one detail per deduction with the documented fields and types, newest first', async () => {
     const t2v = await createNew(env.sim, newT2V({ settings: { duration: 5, resolution: '1080p', audio: 'native' } }));
     env.clock.advance(5_000);
-    const i2v = await api(env.sim).post('/image-to-video/kling-2.5-turbo', { contents: [{ type: 'first_frame', url: 'https://example.com/a.png' }], settings: { duration: 10 } });
+    const i2v = await api(env.sim).post('/image-to-video/kling-2.5-turbo', {
+      contents: [{ type: 'first_frame', url: 'https://example.com/a.png' }],
+      settings: { duration: 10 },
+    });
     expect(i2v.status).toBe(200);
     env.clock.advance(5_000);
     const result = await ledger(env.sim);
@@ -151,7 +154,12 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
     const data = result.json.data;
     expect(data).toEqual({ result: { detail: expect.any(Array), count: 2 }, has_more: false });
     const [latest, first] = data.result.detail;
-    expect(latest).toMatchObject({ task_id: i2v.json.data.id, product_function: 'Image to Video', model_name: 'kling-2.5-turbo', deduction_amount: 3 });
+    expect(latest).toMatchObject({
+      task_id: i2v.json.data.id,
+      product_function: 'Image to Video',
+      model_name: 'kling-2.5-turbo',
+      deduction_amount: 3,
+    });
     expect(first).toEqual({
       task_id: t2v,
       api_key_name: 'api-key-1',
@@ -175,17 +183,41 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
 
   it('start_time and end_time are required when cursor is empty; the window must be ordered', async () => {
     expect(errorOf(await ledger(env.sim, {}))).toEqual({ status: 400, code: 1201, message: 'start_time is required when cursor is empty' });
-    expect(errorOf(await ledger(env.sim, { start_time: 0 }))).toEqual({ status: 400, code: 1201, message: 'end_time is required when cursor is empty' });
-    expect(errorOf(await ledger(env.sim, { start_time: 10, end_time: 5 }))).toMatchObject({ status: 400, code: 1201, message: 'start_time must be earlier than end_time' });
+    expect(errorOf(await ledger(env.sim, { start_time: 0 }))).toEqual({
+      status: 400,
+      code: 1201,
+      message: 'end_time is required when cursor is empty',
+    });
+    expect(errorOf(await ledger(env.sim, { start_time: 10, end_time: 5 }))).toMatchObject({
+      status: 400,
+      code: 1201,
+      message: 'start_time must be earlier than end_time',
+    });
     expect((await ledger(env.sim, { start_time: '0', end_time: String(env.clock.now()) })).status).toBe(200);
   });
 
   it('limit is 1–500; unknown filter keys, bad product types and package_name with package_id → 1201', async () => {
-    expect(errorOf(await ledger(env.sim, { ...window(), limit: 501 }))).toMatchObject({ status: 400, code: 1201, message: expect.stringContaining('limit') });
+    expect(errorOf(await ledger(env.sim, { ...window(), limit: 501 }))).toMatchObject({
+      status: 400,
+      code: 1201,
+      message: expect.stringContaining('limit'),
+    });
     expect(errorOf(await ledger(env.sim, { ...window(), limit: 0 }))).toMatchObject({ code: 1201 });
-    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'task_id', values: ['1'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('filters[0].key') });
-    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'product_type', values: ['try_on'] }] }))).toMatchObject({ code: 1201, message: expect.stringContaining('try-on') });
-    const both = await ledger(env.sim, { ...window(), filters: [{ key: 'package_name', values: ['a'] }, { key: 'package_id', values: ['b'] }] });
+    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'task_id', values: ['1'] }] }))).toMatchObject({
+      code: 1201,
+      message: expect.stringContaining('filters[0].key'),
+    });
+    expect(errorOf(await ledger(env.sim, { ...window(), filters: [{ key: 'product_type', values: ['try_on'] }] }))).toMatchObject({
+      code: 1201,
+      message: expect.stringContaining('try-on'),
+    });
+    const both = await ledger(env.sim, {
+      ...window(),
+      filters: [
+        { key: 'package_name', values: ['a'] },
+        { key: 'package_id', values: ['b'] },
+      ],
+    });
     expect(errorOf(both)).toMatchObject({ code: 1201, message: 'filters package_name and package_id cannot be used together' });
     expect(errorOf(await ledger(env.sim, { ...window(), page: 1 }))).toMatchObject({ code: 1201, message: expect.stringContaining("'page'") });
   });
@@ -223,9 +255,30 @@ describe('POST /account/billing/package (NEW §7.2)', () => {
       ((await ledger(env.sim, { ...window(), ...body }, auth)).json.data.result.detail as { task_id: string }[]).map((d) => d.task_id).sort();
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }] })).toEqual([byKey]);
     expect(await ids({ filters: [{ key: 'api_key_name', values: ['sim-ak'] }] })).toEqual([byJwt]);
-    expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }, { key: 'api_key_name', values: ['sim-ak'] }] })).toEqual([byKey, byJwt].sort());
-    expect(await ids({ filters: [{ key: 'api_key_name', values: ['api-key-1'] }, { key: 'product_type', values: ['image'] }] })).toEqual([]);
-    expect(await ids({ filters: [{ key: 'product_type', values: ['video'] }, { key: 'package_id', values: ['sim-video-pack'] }] })).toEqual([byKey, byJwt].sort());
+    expect(
+      await ids({
+        filters: [
+          { key: 'api_key_name', values: ['api-key-1'] },
+          { key: 'api_key_name', values: ['sim-ak'] },
+        ],
+      }),
+    ).toEqual([byKey, byJwt].sort());
+    expect(
+      await ids({
+        filters: [
+          { key: 'api_key_name', values: ['api-key-1'] },
+          { key: 'product_type', values: ['image'] },
+        ],
+      }),
+    ).toEqual([]);
+    expect(
+      await ids({
+        filters: [
+          { key: 'product_type', values: ['video'] },
+          { key: 'package_id', values: ['sim-video-pack'] },
+        ],
+      }),
+    ).toEqual([byKey, byJwt].sort());
     expect(await ids({ filters: [{ key: 'package_name', values: ['Other pack'] }] })).toEqual([]);
     expect(await ids({ start_time: env.clock.now() + 1, end_time: env.clock.now() + 2 })).toEqual([]);
     // The account routes take an API key or an AK/SK JWT (REF §2), like /account/costs.

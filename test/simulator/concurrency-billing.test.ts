@@ -29,7 +29,12 @@ describe('concurrency (NEW §6, REF §6.1)', () => {
     env.clock.advance(1_000); // processing still holds the slot
     expect((await create()).status).toBe(429);
     env.clock.advance(4_000); // all five terminal: one failed, four succeeded
-    expect(env.sim.tasks().map((t) => t.status).sort()).toEqual(['failed', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(
+      env.sim
+        .tasks()
+        .map((t) => t.status)
+        .sort(),
+    ).toEqual(['failed', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
     for (let i = 0; i < 5; i += 1) expect((await create()).status).toBe(200);
   });
 

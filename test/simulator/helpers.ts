@@ -73,16 +73,29 @@ export function api(sim: Pick<Simulator, 'url'>, defaultAuth: Auth = API_KEY) {
 }
 
 /** A valid legacy text-to-video body. */
-export const legacyT2V = (extra: Record<string, unknown> = {}) => ({ model_name: 'kling-v2-6', prompt: 'a cat surfing a wave', duration: '5', ...extra });
+export const legacyT2V = (extra: Record<string, unknown> = {}) => ({
+  model_name: 'kling-v2-6',
+  prompt: 'a cat surfing a wave',
+  duration: '5',
+  ...extra,
+});
 
 /** A valid legacy image-to-video body. */
-export const legacyI2V = (extra: Record<string, unknown> = {}) => ({ model_name: 'kling-v2-6', image: 'https://example.com/first.png', duration: '5', ...extra });
+export const legacyI2V = (extra: Record<string, unknown> = {}) => ({
+  model_name: 'kling-v2-6',
+  image: 'https://example.com/first.png',
+  duration: '5',
+  ...extra,
+});
 
 /** A valid new-standard text-to-video body. */
 export const newT2V = (extra: Record<string, unknown> = {}) => ({ prompt: 'a cat surfing a wave', settings: { duration: 5 }, ...extra });
 
 /** A valid new-standard image-to-video body. */
-export const newI2V = (contents: unknown[] = [{ type: 'first_frame', url: 'https://example.com/first.png' }], extra: Record<string, unknown> = {}) => ({
+export const newI2V = (
+  contents: unknown[] = [{ type: 'first_frame', url: 'https://example.com/first.png' }],
+  extra: Record<string, unknown> = {},
+) => ({
   contents,
   ...extra,
 });

@@ -122,7 +122,9 @@ describe('camera_control (REF §3.3)', () => {
   });
 
   it('non-simple types need an empty config; type is an enum', async () => {
-    expect(await rejectI2V(legacyI2V({ camera_control: { type: 'down_back', config: { zoom: 1 } } }))).toBe('camera_control.config must be empty for type "down_back"');
+    expect(await rejectI2V(legacyI2V({ camera_control: { type: 'down_back', config: { zoom: 1 } } }))).toBe(
+      'camera_control.config must be empty for type "down_back"',
+    );
     expect(await rejectI2V(legacyI2V({ camera_control: { type: 'spin' } }))).toContain('camera_control.type must be one of');
   });
 
@@ -130,7 +132,9 @@ describe('camera_control (REF §3.3)', () => {
     expect(await rejectT2V(legacyT2V({ camera_control: { type: 'simple', config: { zoom: 5 } } }))).toBe(
       'camera_control is only supported in std mode with 5s duration and kling-v1',
     );
-    expect(await rejectI2V(legacyI2V({ camera_control: { type: 'simple', config: { zoom: 5 } } }))).toContain('camera_control is only supported in pro mode');
+    expect(await rejectI2V(legacyI2V({ camera_control: { type: 'simple', config: { zoom: 5 } } }))).toContain(
+      'camera_control is only supported in pro mode',
+    );
   });
 });
 
@@ -155,16 +159,26 @@ describe('image-to-video inputs (REF §3.2)', () => {
     const masks = { static_mask: 'https://example.com/mask.png' };
     const camera = { camera_control: { type: 'simple', config: { zoom: 5 } } };
     const base = { model_name: 'kling-v1-5', mode: 'pro' };
-    for (const combo of [{ ...tail, ...camera }, { ...tail, ...masks }, { ...masks, ...camera }, { ...tail, ...masks, ...camera }]) {
+    for (const combo of [
+      { ...tail, ...camera },
+      { ...tail, ...masks },
+      { ...masks, ...camera },
+      { ...tail, ...masks, ...camera },
+    ]) {
       expect(await rejectI2V(legacyI2V({ ...base, ...combo }))).toContain('mutually exclusive');
     }
     expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ ...base, ...tail }))).status).toBe(200);
   });
 
   it('dynamic_masks: at most 6 groups, 2–77 trajectory points', async () => {
-    const group = (points: number) => ({ mask: 'https://example.com/m.png', trajectories: Array.from({ length: points }, (_, i) => ({ x: i, y: i })) });
+    const group = (points: number) => ({
+      mask: 'https://example.com/m.png',
+      trajectories: Array.from({ length: points }, (_, i) => ({ x: i, y: i })),
+    });
     const base = { model_name: 'kling-v1-5', mode: 'pro' };
-    expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: Array.from({ length: 7 }, () => group(2)) }))).toBe('dynamic_masks must contain at most 6 groups');
+    expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: Array.from({ length: 7 }, () => group(2)) }))).toBe(
+      'dynamic_masks must contain at most 6 groups',
+    );
     expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: [group(1)] }))).toBe('dynamic_masks[0].trajectories must hold 2 to 77 points');
     expect(await rejectI2V(legacyI2V({ ...base, dynamic_masks: [group(78)] }))).toBe('dynamic_masks[0].trajectories must hold 2 to 77 points');
     expect((await api(env.sim).post('/v1/videos/image2video', legacyI2V({ ...base, dynamic_masks: [group(77)] }))).status).toBe(200);
@@ -185,7 +199,10 @@ describe('strictCapabilities: false accepts what the real API silently ignores (
     try {
       const a = await api(lenient).post('/v1/videos/text2video', legacyT2V({ cfg_scale: 0.3, sound: 'on', mode: 'std' }));
       expect(a.status).toBe(200);
-      const b = await api(lenient).post('/v1/videos/image2video', legacyI2V({ model_name: 'kling-v2-5-turbo', mode: 'std', image_tail: 'https://example.com/l.png' }));
+      const b = await api(lenient).post(
+        '/v1/videos/image2video',
+        legacyI2V({ model_name: 'kling-v2-5-turbo', mode: 'std', image_tail: 'https://example.com/l.png' }),
+      );
       expect(b.status).toBe(200);
       const [first, second] = lenient.tasks();
       expect(first?.body).not.toHaveProperty('cfg_scale');

@@ -17,7 +17,13 @@ describe('legacy lifecycle (REF §4.2, §4.3)', () => {
     expect(result.json.request_id).toMatch(/^[0-9a-f-]{36}$/);
     const data = result.json.data;
     expect(data.task_id).toMatch(/^\d{18,19}$/);
-    expect(data).toEqual({ task_id: data.task_id, task_status: 'submitted', task_info: { external_task_id: 'ext-1' }, created_at: env.clock.now(), updated_at: env.clock.now() });
+    expect(data).toEqual({
+      task_id: data.task_id,
+      task_status: 'submitted',
+      task_info: { external_task_id: 'ext-1' },
+      created_at: env.clock.now(),
+      updated_at: env.clock.now(),
+    });
     const bare = await api(env.sim).post('/v1/videos/text2video', legacyT2V());
     expect(bare.json.data.task_info).toEqual({});
   });
@@ -61,7 +67,10 @@ describe('legacy lifecycle (REF §4.2, §4.3)', () => {
   });
 
   it('an outcome rule and per-external-id failures decide outcomes', async () => {
-    const ruled = await startSimulator({ now: env.clock.now, outcome: (task) => (task.model === 'kling-v1-6' ? { fail: 'model said no' } : undefined) });
+    const ruled = await startSimulator({
+      now: env.clock.now,
+      outcome: (task) => (task.model === 'kling-v1-6' ? { fail: 'model said no' } : undefined),
+    });
     try {
       ruled.failExternalId('doomed', 'Failure for doomed');
       await api(ruled).post('/v1/videos/text2video', legacyT2V({ model_name: 'kling-v1-6' }));
@@ -107,7 +116,10 @@ describe('legacy lifecycle (REF §4.2, §4.3)', () => {
 
 describe('new-standard lifecycle (NEW §3.4, §3.5)', () => {
   it('create data, then submitted → processing → succeeded with outputs and billing', async () => {
-    const created = await api(env.sim).post('/text-to-video/kling-3.0-turbo', newT2V({ settings: { duration: 3 }, options: { external_task_id: 'n-1' } }));
+    const created = await api(env.sim).post(
+      '/text-to-video/kling-3.0-turbo',
+      newT2V({ settings: { duration: 3 }, options: { external_task_id: 'n-1' } }),
+    );
     const data = created.json.data;
     expect(data).toEqual({ id: data.id, status: 'submitted', create_time: env.clock.now(), update_time: env.clock.now(), external_id: 'n-1' });
     const get = async () => (await api(env.sim).get(`/tasks?task_ids=${data.id}`)).json.data[0];
@@ -119,7 +131,9 @@ describe('new-standard lifecycle (NEW §3.4, §3.5)', () => {
     env.clock.advance(5_000);
     const done = await get();
     expect(done).toMatchObject({ status: 'succeeded', external_id: 'n-1', update_time: data.create_time + 6_000 });
-    expect(done.outputs).toEqual([{ type: 'video', id: expect.any(String), url: expect.stringMatching(/\/cdn\/[0-9a-f]+\.mp4$/), duration: '3.041' }]);
+    expect(done.outputs).toEqual([
+      { type: 'video', id: expect.any(String), url: expect.stringMatching(/\/cdn\/[0-9a-f]+\.mp4$/), duration: '3.041' },
+    ]);
     // NEW §3.5 observed: 3 s / 720p kling-3.0-turbo billed unit 2.4 video.
     expect(done.billing).toEqual([{ charge_type: 'unit', amount: '2.4', package_type: 'video' }]);
   });

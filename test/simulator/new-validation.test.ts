@@ -17,7 +17,9 @@ const LAST = { type: 'last_frame', url: 'https://example.com/last.png' };
 
 describe('settings.duration is an integer on the new standard (NEW §1.3)', () => {
   it('rejects a string duration by default', async () => {
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { duration: '5' } }))).toBe('settings.duration must be an integer such as 5, not a string');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { duration: '5' } }))).toBe(
+      'settings.duration must be an integer such as 5, not a string',
+    );
   });
 
   it('accepts a string duration when newStringDuration is "accept"', async () => {
@@ -31,7 +33,9 @@ describe('settings.duration is an integer on the new standard (NEW §1.3)', () =
   });
 
   it('checks the model range: 5|10 on 2.6, 3…15 on 3.0-turbo', async () => {
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { duration: 7 } }))).toBe('settings.duration must be one of 5, 10 for kling-2.6');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { duration: 7 } }))).toBe(
+      'settings.duration must be one of 5, 10 for kling-2.6',
+    );
     expect(await reject('/text-to-video/kling-3.0-turbo', newT2V({ settings: { duration: 16 } }))).toBe(
       'settings.duration must be an integer from 3 to 15 for kling-3.0-turbo',
     );
@@ -41,20 +45,26 @@ describe('settings.duration is an integer on the new standard (NEW §1.3)', () =
 
 describe('per-model settings (NEW §1.3, §3.1)', () => {
   it('resolution per model: 4k only on kling-3.0', async () => {
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { resolution: '4k' } }))).toContain('settings.resolution must be one of "720p", "1080p"');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { resolution: '4k' } }))).toContain(
+      'settings.resolution must be one of "720p", "1080p"',
+    );
     expect((await api(env.sim).post('/text-to-video/kling-3.0', newT2V({ settings: { resolution: '4k', duration: 5 } }))).status).toBe(200);
   });
 
   it('no audio field on kling-3.0-turbo (always on) or kling-2.5-turbo', async () => {
     expect(await reject('/text-to-video/kling-3.0-turbo', newT2V({ settings: { audio: 'off' } }))).toContain('audio is always generated');
-    expect(await reject('/text-to-video/kling-2.5-turbo', newT2V({ settings: { audio: 'native' } }))).toBe('settings.audio is not supported by kling-2.5-turbo');
+    expect(await reject('/text-to-video/kling-2.5-turbo', newT2V({ settings: { audio: 'native' } }))).toBe(
+      'settings.audio is not supported by kling-2.5-turbo',
+    );
   });
 
   it('kling-2.6 native audio only at 1080p', async () => {
     expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '720p' } }))).toBe(
       'settings.audio "native" on kling-2.6 requires settings.resolution "1080p"',
     );
-    expect((await api(env.sim).post('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '1080p', duration: 5 } }))).status).toBe(200);
+    expect(
+      (await api(env.sim).post('/text-to-video/kling-2.6', newT2V({ settings: { audio: 'native', resolution: '1080p', duration: 5 } }))).status,
+    ).toBe(200);
     expect(env.sim.tasks()[0]).toMatchObject({ audio: true, units: 5 });
   });
 
@@ -63,7 +73,9 @@ describe('per-model settings (NEW §1.3, §3.1)', () => {
   });
 
   it('multi_shot only on kling-3.0; aspect_ratio only on text-to-video', async () => {
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { multi_shot: false } }))).toBe('settings.multi_shot is only supported by kling-3.0');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ settings: { multi_shot: false } }))).toBe(
+      'settings.multi_shot is only supported by kling-3.0',
+    );
     expect((await api(env.sim).post('/text-to-video/kling-3.0', newT2V({ settings: { multi_shot: false, aspect_ratio: '9:16' } }))).status).toBe(200);
     env.sim.reset();
     expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST], { settings: { aspect_ratio: '16:9' } }))).toContain("'settings.aspect_ratio'");
@@ -77,15 +89,25 @@ describe('per-model settings (NEW §1.3, §3.1)', () => {
 
   it('prompt: required, ≤ 2500, or 3072 for kling-3.0-turbo text-to-video and kling-3.0', async () => {
     expect(await reject('/text-to-video/kling-2.6', { settings: { duration: 5 } })).toBe('prompt is required and must be a string');
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ prompt: 'x'.repeat(2501) }))).toBe('prompt must be at most 2500 characters for kling-2.6');
-    expect(await reject('/text-to-video/kling-3.0', newT2V({ prompt: 'x'.repeat(3073) }))).toBe('prompt must be at most 3072 characters for kling-3.0');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ prompt: 'x'.repeat(2501) }))).toBe(
+      'prompt must be at most 2500 characters for kling-2.6',
+    );
+    expect(await reject('/text-to-video/kling-3.0', newT2V({ prompt: 'x'.repeat(3073) }))).toBe(
+      'prompt must be at most 3072 characters for kling-3.0',
+    );
     expect((await api(env.sim).post('/text-to-video/kling-3.0-turbo', newT2V({ prompt: 'x'.repeat(3072) }))).status).toBe(200);
   });
 
   it('options: external_task_id non-empty, callback_url a URL, watermark_info.enabled boolean', async () => {
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { callback_url: 'ftp://x' } }))).toBe('options.callback_url must be an absolute http(s) URL');
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { watermark_info: { enabled: 'yes' } } }))).toBe('options.watermark_info.enabled must be a boolean');
-    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { external_task_id: '' } }))).toBe('options.external_task_id must not be empty');
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { callback_url: 'ftp://x' } }))).toBe(
+      'options.callback_url must be an absolute http(s) URL',
+    );
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { watermark_info: { enabled: 'yes' } } }))).toBe(
+      'options.watermark_info.enabled must be a boolean',
+    );
+    expect(await reject('/text-to-video/kling-2.6', newT2V({ options: { external_task_id: '' } }))).toBe(
+      'options.external_task_id must not be empty',
+    );
   });
 });
 
@@ -100,13 +122,21 @@ describe('image-to-video contents (NEW §3.2)', () => {
   });
 
   it('first + last frame is 1080p-only on kling-2.6 and kling-2.5-turbo', async () => {
-    expect(await reject('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST]))).toBe('first_frame + last_frame on kling-2.5-turbo requires settings.resolution "1080p"');
-    expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST, LAST], { settings: { resolution: '720p' } }))).toContain('requires settings.resolution "1080p"');
-    expect((await api(env.sim).post('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST], { settings: { resolution: '1080p' } }))).status).toBe(200);
+    expect(await reject('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST]))).toBe(
+      'first_frame + last_frame on kling-2.5-turbo requires settings.resolution "1080p"',
+    );
+    expect(await reject('/image-to-video/kling-2.6', newI2V([FIRST, LAST], { settings: { resolution: '720p' } }))).toContain(
+      'requires settings.resolution "1080p"',
+    );
+    expect((await api(env.sim).post('/image-to-video/kling-2.5-turbo', newI2V([FIRST, LAST], { settings: { resolution: '1080p' } }))).status).toBe(
+      200,
+    );
   });
 
   it('content types per model; unknown types rejected', async () => {
-    expect(await reject('/image-to-video/kling-2.5-turbo', newI2V([FIRST, { type: 'voice', voice_id: 'v', id: '1' }]))).toContain('"voice" is not supported by kling-2.5-turbo');
+    expect(await reject('/image-to-video/kling-2.5-turbo', newI2V([FIRST, { type: 'voice', voice_id: 'v', id: '1' }]))).toContain(
+      '"voice" is not supported by kling-2.5-turbo',
+    );
     expect(await reject('/image-to-video/kling-2.6', newI2V([{ type: 'frame', url: 'https://x/y.png' }]))).toBe(
       'contents[0].type must be one of "prompt", "first_frame", "last_frame", "element", "voice"',
     );

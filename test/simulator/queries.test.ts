@@ -67,7 +67,11 @@ describe('GET /tasks (NEW §3.6)', () => {
 
 describe('legacy lookups (REF §1.3, NEW §3.8)', () => {
   it('an unknown task → 400/1201 "Task not found by id/external id: <value>"', async () => {
-    expect(errorOf(await api(env.sim).get('/v1/videos/text2video/123'))).toEqual({ status: 400, code: 1201, message: 'Task not found by id/external id: 123' });
+    expect(errorOf(await api(env.sim).get('/v1/videos/text2video/123'))).toEqual({
+      status: 400,
+      code: 1201,
+      message: 'Task not found by id/external id: 123',
+    });
     expect(errorOf(await api(env.sim).get('/v1/videos/text2video?external_task_id=zzz'))).toEqual({
       status: 400,
       code: 1201,
@@ -78,7 +82,11 @@ describe('legacy lookups (REF §1.3, NEW §3.8)', () => {
   it('legacyTaskNotFound "404/1203" switches the answer', async () => {
     const other = await startSimulator({ legacyTaskNotFound: '404/1203' });
     try {
-      expect(errorOf(await api(other).get('/v1/videos/image2video/123'))).toEqual({ status: 404, code: 1203, message: 'Task not found by id/external id: 123' });
+      expect(errorOf(await api(other).get('/v1/videos/image2video/123'))).toEqual({
+        status: 404,
+        code: 1203,
+        message: 'Task not found by id/external id: 123',
+      });
     } finally {
       await other.close();
     }
@@ -130,7 +138,8 @@ describe('POST /tasks cursor list (NEW §3.7)', () => {
   it('pages newest first with a cursor, legacy tasks included', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const created = i % 2 === 0 ? await api(env.sim).post('/text-to-video/kling-2.6', newT2V()) : await api(env.sim).post('/v1/videos/text2video', legacyT2V());
+      const created =
+        i % 2 === 0 ? await api(env.sim).post('/text-to-video/kling-2.6', newT2V()) : await api(env.sim).post('/v1/videos/text2video', legacyT2V());
       ids.push(created.json.data.id ?? created.json.data.task_id);
       env.clock.advance(10);
     }

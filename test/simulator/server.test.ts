@@ -42,7 +42,15 @@ describe('startSimulator', () => {
       code: 1201,
       fault: null,
     });
-    expect(sim.requests[1]).toMatchObject({ method: 'GET', path: '/tasks', query: { task_ids: '1,2' }, authKind: 'apiKey', status: 200, code: 0, standard: 'new' });
+    expect(sim.requests[1]).toMatchObject({
+      method: 'GET',
+      path: '/tasks',
+      query: { task_ids: '1,2' },
+      authKind: 'apiKey',
+      status: 200,
+      code: 0,
+      standard: 'new',
+    });
     expect(sim.requests[2]).toMatchObject({ authKind: 'none', status: 401, code: 1001 });
     expect(sim.requests[0]?.at).toBe(clock.now());
   });
@@ -67,9 +75,13 @@ describe('startSimulator', () => {
 
 describe('CLI (src/simulator/main.ts)', () => {
   it('prints the URL and credentials, serves requests and exits on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts', '--port', '0', '--api-key', 'cli-key', '--access-key', 'cli-ak:cli-sk'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/simulator/main.ts', '--port', '0', '--api-key', 'cli-key', '--access-key', 'cli-ak:cli-sk'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const url = await new Promise<string>((resolve, reject) => {

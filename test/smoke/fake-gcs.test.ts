@@ -60,8 +60,6 @@ describe('fake-gcs-server', () => {
     const res = await fetch(`${testServers().fakeGcsUrl}/storage/v1/b/${bucket.name}/o`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { items?: { name: string; size: string }[] };
-    expect((body.items ?? []).map((o) => o.name).sort()).toEqual(
-      ['videos/n-4194305.mp4', 'videos/r-3145735.mp4', 'videos/r-5243003.mp4'].sort(),
-    );
+    expect((body.items ?? []).map((o) => o.name).sort()).toEqual(['videos/n-4194305.mp4', 'videos/r-3145735.mp4', 'videos/r-5243003.mp4'].sort());
   });
 });

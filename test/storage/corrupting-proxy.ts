@@ -33,17 +33,14 @@ export async function startCorruptingProxy(target: string, find: Buffer, replace
       }
       const headers: IncomingHttpHeaders = { ...req.headers, host: targetUrl.host, 'content-length': String(body.length) };
       delete headers['transfer-encoding'];
-      const upstream = request(
-        { hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
-        (up) => {
-          const responseHeaders = { ...up.headers };
-          if (typeof responseHeaders.location === 'string') {
-            responseHeaders.location = responseHeaders.location.replace(targetUrl.origin, proxyOrigin);
-          }
-          res.writeHead(up.statusCode ?? 502, responseHeaders);
-          up.pipe(res);
-        },
-      );
+      const upstream = request({ hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers }, (up) => {
+        const responseHeaders = { ...up.headers };
+        if (typeof responseHeaders.location === 'string') {
+          responseHeaders.location = responseHeaders.location.replace(targetUrl.origin, proxyOrigin);
+        }
+        res.writeHead(up.statusCode ?? 502, responseHeaders);
+        up.pipe(res);
+      });
       upstream.on('error', (err) => res.destroy(err));
       upstream.end(body);
     });

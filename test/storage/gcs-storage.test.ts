@@ -2,7 +2,13 @@
 import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChecksumMismatchError, createGcsStorage, StorageBucketNotFoundError, type GcsStorageOptions, type UrlSigner } from '../../src/storage/index.js';
+import {
+  ChecksumMismatchError,
+  createGcsStorage,
+  StorageBucketNotFoundError,
+  type GcsStorageOptions,
+  type UrlSigner,
+} from '../../src/storage/index.js';
 import { gcsStorage, testServers, uniqueBucketName } from '../support/servers.js';
 import { MiB, byteSource, digestOf } from './byte-source.js';
 import { defineVideoStorageContract } from './contract.js';
@@ -220,7 +226,9 @@ describe('GCS URLs', () => {
       signedUrlTtlSeconds: 600,
       resumable: false,
       // Signing is local with a key; the emulator itself is reached without authentication.
-      storage: gcsStorage({ credentials: { client_email: clientEmail, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } }),
+      storage: gcsStorage({
+        credentials: { client_email: clientEmail, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      }),
     });
     const body = byteSource(2 * MiB, { seed: 8 });
     await storage.upload('signed/video.mp4', body.chunks(), OPTIONS);
@@ -246,7 +254,9 @@ describe('GCS URLs', () => {
     const canonicalRequest = ['GET', url.pathname, canonicalQuery, `host:${url.hostname}\n`, 'host', 'UNSIGNED-PAYLOAD'].join('\n');
     const scope = (q.get('X-Goog-Credential') ?? '').split('/').slice(1).join('/');
     const stringToSign = ['GOOG4-RSA-SHA256', q.get('X-Goog-Date'), scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-    const verified = createVerify('RSA-SHA256').update(stringToSign).verify(publicKey, Buffer.from(q.get('X-Goog-Signature') ?? '', 'hex'));
+    const verified = createVerify('RSA-SHA256')
+      .update(stringToSign)
+      .verify(publicKey, Buffer.from(q.get('X-Goog-Signature') ?? '', 'hex'));
     expect(verified).toBe(true);
 
     // fake-gcs-server serves path-style URLs on its -public-host (the global setup sets it to its own address);
@@ -266,4 +276,3 @@ describe('GCS URLs', () => {
     expect(() => createGcsStorage({ bucket: 'ok-bucket', urlMode: 'public', apiEndpoint: 'not a url', storage })).toThrow();
   });
 });
-

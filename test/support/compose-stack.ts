@@ -289,7 +289,11 @@ export class ComposeStack {
     }
     const command = program === 'node' ? process.execPath : program === 'temporal' ? this.binaries.temporal : program!;
     return await new Promise<boolean>((resolve) => {
-      const child = spawn(command, args.map((a) => this.localPath(a)), { env, cwd: this.workdir, stdio: 'ignore' });
+      const child = spawn(
+        command,
+        args.map((a) => this.localPath(a)),
+        { env, cwd: this.workdir, stdio: 'ignore' },
+      );
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       child.once('error', () => resolve(false));
       child.once('exit', (code) => {

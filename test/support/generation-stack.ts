@@ -48,12 +48,15 @@ export interface GenerationStackOptions {
   urls?: { mode: 'public' | 'signed'; gcs?: Storage };
 }
 
-export async function createGenerationStack(
-  env: TestWorkflowEnvironment,
-  options: GenerationStackOptions = {},
-): Promise<GenerationStack> {
+export async function createGenerationStack(env: TestWorkflowEnvironment, options: GenerationStackOptions = {}): Promise<GenerationStack> {
   const sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 }, ...options.simulator });
-  const kling = new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000, onHttpEvent: options.metrics?.observeKlingCall, ...options.kling });
+  const kling = new KlingClient({
+    baseUrl: sim.url,
+    credentials: SIM_CREDENTIALS,
+    requestTimeoutMs: 5_000,
+    onHttpEvent: options.metrics?.observeKlingCall,
+    ...options.kling,
+  });
   const bucket = uniqueBucketName('kt');
   const gcs = options.urls?.gcs ?? gcsStorage();
   await gcs.createBucket(bucket);

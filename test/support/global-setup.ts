@@ -56,7 +56,8 @@ function errorMessage(err: unknown): string {
 function startupError(proc: ManagedProcess, what: string): Error {
   return new Error(
     `${LOG_PREFIX} ${proc.name} ${what}.\n  command: ${proc.commandLine}\n  process: ${proc.describeExit()}\n` +
-      `  output (tail):\n${proc.tail()
+      `  output (tail):\n${proc
+        .tail()
         .split('\n')
         .map((l) => `    ${l}`)
         .join('\n')}`,
@@ -82,9 +83,7 @@ async function waitForTemporal(
       connection = await Connection.connect({ address, connectTimeout: 2_000 });
       const conn = connection;
       await conn.withDeadline(Date.now() + 5_000, () => conn.workflowService.describeNamespace({ namespace }));
-      const { customAttributes } = await conn.withDeadline(Date.now() + 5_000, () =>
-        conn.operatorService.listSearchAttributes({ namespace }),
-      );
+      const { customAttributes } = await conn.withDeadline(Date.now() + 5_000, () => conn.operatorService.listSearchAttributes({ namespace }));
       const missing = KLING_SEARCH_ATTRIBUTES.filter((k) => !(customAttributes && k in customAttributes));
       if (missing.length > 0) {
         if (!opts.registerMissingAttributes) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
@@ -160,14 +159,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } else {
       temporalAddress = `${HOST}:${temporalPort}`;
       const args = [
-        'server', 'start-dev',
+        'server',
+        'start-dev',
         '--headless',
-        '--ip', HOST,
-        '--port', String(temporalPort),
-        '--http-port', String(httpPort),
-        '--metrics-port', String(metricsPort),
-        '--log-level', 'warn',
-        '--namespace', namespace,
+        '--ip',
+        HOST,
+        '--port',
+        String(temporalPort),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
+        '--log-level',
+        'warn',
+        '--namespace',
+        namespace,
         ...KLING_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k}=Keyword`]),
       ];
       temporal = new ManagedProcess({ name: 'temporal dev server', command: binaries.temporalCli, args, echo });
@@ -181,19 +187,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } else {
       fakeGcsUrl = `http://${HOST}:${gcsPort}`;
       const args = [
-        '-scheme', 'http',
-        '-host', HOST,
-        '-port', String(gcsPort),
-        '-backend', 'memory',
-        '-external-url', fakeGcsUrl,
-        '-public-host', `${HOST}:${gcsPort}`,
-        '-log-level', 'warn',
+        '-scheme',
+        'http',
+        '-host',
+        HOST,
+        '-port',
+        String(gcsPort),
+        '-backend',
+        'memory',
+        '-external-url',
+        fakeGcsUrl,
+        '-public-host',
+        `${HOST}:${gcsPort}`,
+        '-log-level',
+        'warn',
       ];
       gcs = new ManagedProcess({ name: 'fake-gcs-server', command: binaries.fakeGcsServer, args, echo });
       procs.push(gcs);
     }
 
-    if (procs.length > 0) stopReaper = startOrphanReaper(process.pid, procs.map((p) => p.pid).filter((p) => p > 0));
+    if (procs.length > 0)
+      stopReaper = startOrphanReaper(
+        process.pid,
+        procs.map((p) => p.pid).filter((p) => p > 0),
+      );
 
     await Promise.all([
       waitForTemporal(temporalAddress, namespace, { proc: temporal, registerMissingAttributes: temporal === undefined }),

@@ -10,7 +10,11 @@ export const catalog = createModelCatalog();
 export const MODEL_NAMES = [...catalog.models.flatMap((m) => [m.id, ...m.aliases]), 'kling-3.0-omni', 'kling-9', 'KLING-2.6', '', ' kling-2.6'];
 export const GOOD_PROMPT = 'A red fox trots through fresh snow at dawn, tracking shot, soft light, cinematic';
 export const URL_IMAGE = fc.constantFrom('https://example.com/a.png', 'http://example.com/b.jpg?x=1', 'https://cdn.example.org/path/to/image.jpeg');
-export const BASE64_IMAGE = fc.constantFrom('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'QUJD', 'QUI=');
+export const BASE64_IMAGE = fc.constantFrom(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'QUJD',
+  'QUI=',
+);
 export const BAD_IMAGE = fc.constantFrom(
   'data:image/png;base64,iVBORw0KGgo=',
   'DATA:image/png;base64,QUJD',
@@ -30,17 +34,43 @@ export const EDGE_IMAGE = fc.oneof(
   fc.constantFrom('https://', 'http://exa mple.com/a.png', 'https://[::1', 'https://example.com:99999/a.png', 'AAAAA', 'A', 'AB=C'),
   fc.stringMatching(/^[A-Za-z0-9+/]{1,12}={0,2}$/),
 );
-export const IMAGE = fc.oneof({ weight: 4, arbitrary: URL_IMAGE }, { weight: 2, arbitrary: BASE64_IMAGE }, { weight: 2, arbitrary: BAD_IMAGE }, { weight: 1, arbitrary: EDGE_IMAGE });
+export const IMAGE = fc.oneof(
+  { weight: 4, arbitrary: URL_IMAGE },
+  { weight: 2, arbitrary: BASE64_IMAGE },
+  { weight: 2, arbitrary: BAD_IMAGE },
+  { weight: 1, arbitrary: EDGE_IMAGE },
+);
 export const AXIS = fc.oneof(fc.constant(0), fc.integer({ min: -12, max: 12 }), fc.double({ min: -11, max: 11, noNaN: true }));
 export const CAMERA = fc.oneof(
-  fc.record({ type: fc.constant('simple'), config: fc.record({ horizontal: AXIS, vertical: AXIS, pan: AXIS, tilt: AXIS, roll: AXIS, zoom: AXIS }, { requiredKeys: [] }) }, { requiredKeys: ['type'] }),
-  fc.record({ type: fc.constantFrom('down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward', 'orbit'), config: fc.constant({ zoom: 1 }) }, { requiredKeys: ['type'] }),
+  fc.record(
+    {
+      type: fc.constant('simple'),
+      config: fc.record({ horizontal: AXIS, vertical: AXIS, pan: AXIS, tilt: AXIS, roll: AXIS, zoom: AXIS }, { requiredKeys: [] }),
+    },
+    { requiredKeys: ['type'] },
+  ),
+  fc.record(
+    { type: fc.constantFrom('down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward', 'orbit'), config: fc.constant({ zoom: 1 }) },
+    { requiredKeys: ['type'] },
+  ),
   fc.anything({ maxDepth: 2 }),
 );
-export const POINT = fc.record({ x: fc.integer({ min: -5, max: 2000 }), y: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.double({ noNaN: true })) });
-export const MASKS = fc.array(fc.record({ mask: IMAGE, trajectories: fc.array(POINT, { minLength: 0, maxLength: 80 }) }), { minLength: 0, maxLength: 7 });
+export const POINT = fc.record({
+  x: fc.integer({ min: -5, max: 2000 }),
+  y: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.double({ noNaN: true })),
+});
+export const MASKS = fc.array(fc.record({ mask: IMAGE, trajectories: fc.array(POINT, { minLength: 0, maxLength: 80 }) }), {
+  minLength: 0,
+  maxLength: 7,
+});
 export const REF = (idKey: 'voiceId' | 'elementId') =>
-  fc.array(fc.record({ [idKey]: fc.oneof(fc.constant('v-1'), fc.string({ maxLength: 6 })), id: fc.constantFrom('1', '2', '', 'a') }, { requiredKeys: [idKey] }), { minLength: 0, maxLength: 4 });
+  fc.array(
+    fc.record(
+      { [idKey]: fc.oneof(fc.constant('v-1'), fc.string({ maxLength: 6 })), id: fc.constantFrom('1', '2', '', 'a') },
+      { requiredKeys: [idKey] },
+    ),
+    { minLength: 0, maxLength: 4 },
+  );
 export const DURATION = fc.oneof(
   fc.integer({ min: -1, max: 16 }),
   fc.integer({ min: -1, max: 16 }).map(String),
@@ -53,15 +83,31 @@ export const PROMPT = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', '   ', '\u0000\u202e', '[sim:fail boom]') },
   { weight: 1, arbitrary: fc.constant('huge '.repeat(100_000)) }, // 500 kB
 );
-export const UNKNOWN_FIELD = fc.constantFrom('enable_audio', 'model_name', 'sound', 'mode_name', 'external_task_id', 'constructor', 'toString', 'Duration', 'prompt ');
+export const UNKNOWN_FIELD = fc.constantFrom(
+  'enable_audio',
+  'model_name',
+  'sound',
+  'mode_name',
+  'external_task_id',
+  'constructor',
+  'toString',
+  'Duration',
+  'prompt ',
+);
 
 /** Every request field with mostly plausible, sometimes wrong values. */
 export const FIELD_VALUES = {
   model: fc.constantFrom(...MODEL_NAMES),
-  kind: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('text-to-video', 'image-to-video') }, { weight: 1, arbitrary: fc.constantFrom('video-to-video', '') }),
+  kind: fc.oneof(
+    { weight: 9, arbitrary: fc.constantFrom('text-to-video', 'image-to-video') },
+    { weight: 1, arbitrary: fc.constantFrom('video-to-video', '') },
+  ),
   standard: fc.constantFrom('new', 'legacy', 'v3'),
   prompt: PROMPT,
-  negativePrompt: fc.oneof(fc.constant('blurry, low quality'), fc.integer({ min: 2499, max: 2502 }).map((n) => 'x'.repeat(n))),
+  negativePrompt: fc.oneof(
+    fc.constant('blurry, low quality'),
+    fc.integer({ min: 2499, max: 2502 }).map((n) => 'x'.repeat(n)),
+  ),
   cfgScale: fc.oneof(fc.double({ min: -0.5, max: 1.5, noNaN: true }), fc.constantFrom(0, 0.5, 1)),
   resolution: fc.constantFrom('720p', '1080p', '4k', '8k'),
   mode: fc.constantFrom('std', 'pro', '4k', 'ultra'),
@@ -102,14 +148,12 @@ export const catalogCore = fc.constantFrom(...catalog.models.filter((m) => !m.di
 export const plausibleRequest = fc.oneof(
   {
     weight: 3,
-    arbitrary: fc
-      .tuple(catalogCore, allFields, fc.shuffledSubarray(FIELD_NAMES, { minLength: 0, maxLength: 3 }))
-      .map(([core, fields, keys]) => {
-        const out: Record<string, unknown> = { ...core };
-        if (core.kind === 'text-to-video') delete out.image;
-        for (const k of keys) out[k] = fields[k];
-        return out;
-      }),
+    arbitrary: fc.tuple(catalogCore, allFields, fc.shuffledSubarray(FIELD_NAMES, { minLength: 0, maxLength: 3 })).map(([core, fields, keys]) => {
+      const out: Record<string, unknown> = { ...core };
+      if (core.kind === 'text-to-video') delete out.image;
+      for (const k of keys) out[k] = fields[k];
+      return out;
+    }),
   },
   {
     weight: 1,
@@ -119,7 +163,10 @@ export const plausibleRequest = fc.oneof(
         fields: fc.record(FIELD_VALUES, { requiredKeys: [] }),
         unknown: fc.option(fc.tuple(UNKNOWN_FIELD, fc.anything({ maxDepth: 1 })), { freq: 4 }),
         wrongType: fc.option(
-          fc.tuple(fc.constantFrom(...SCHEMA_KEYS), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object({ maxDepth: 1 }))),
+          fc.tuple(
+            fc.constantFrom(...SCHEMA_KEYS),
+            fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object({ maxDepth: 1 })),
+          ),
           { freq: 4 },
         ),
         missing: fc.option(fc.constantFrom('model', 'kind'), { freq: 4 }),
@@ -136,7 +183,18 @@ export const plausibleRequest = fc.oneof(
 
 /** Anything at all: primitives, arrays, deep objects, prototype-ish keys, with or without real field names. */
 export const junk = fc.oneof(
-  fc.anything({ maxDepth: 4, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true }),
-  fc.dictionary(fc.constantFrom(...SCHEMA_KEYS, '__proto__', 'constructor', 'extra'), fc.anything({ maxDepth: 3, withNullPrototype: true }), { maxKeys: 8 }),
+  fc.anything({
+    maxDepth: 4,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+  }),
+  fc.dictionary(fc.constantFrom(...SCHEMA_KEYS, '__proto__', 'constructor', 'extra'), fc.anything({ maxDepth: 3, withNullPrototype: true }), {
+    maxKeys: 8,
+  }),
   fc.jsonValue({ maxDepth: 4 }),
 );

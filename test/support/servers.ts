@@ -70,9 +70,7 @@ export async function createDevServerEnv(
  * A TestWorkflowEnvironment on a fresh time-skipping test server (one process per call, started from the
  * provisioned binary; stopped by `env.teardown()`). Time is global to the server, so use one per test file.
  */
-export async function createTimeSkippingEnv(
-  options: TimeSkippingTestWorkflowEnvironmentOptions = {},
-): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(options: TimeSkippingTestWorkflowEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
   installQuietTemporalRuntime();
   const { temporalTestServerPath } = testServers();
   return await TestWorkflowEnvironment.createTimeSkipping({
@@ -107,7 +105,11 @@ export function uniqueId(prefix = 'test'): string {
 
 /** A valid, unique GCS bucket name (3-63 chars of [a-z0-9-], starting and ending with a letter or digit). */
 export function uniqueBucketName(prefix = 'test'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'b';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'b';
   const id = uniqueId(clean.slice(0, 30));
   return id.slice(0, 63).replace(/-+$/, '');
 }

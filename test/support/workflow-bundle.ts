@@ -40,7 +40,11 @@ export function resolveWorkflowsPath(entry: string | URL): string {
  * function (a webpack hook) have no faithful key: those bundles are built every time. Without the directory (a
  * vitest config without bundle-cache-setup.ts), every file builds its own.
  */
-async function fromRunCache(key: string, cacheable: boolean, build: () => Promise<WorkflowBundleWithSourceMap>): Promise<WorkflowBundleWithSourceMap> {
+async function fromRunCache(
+  key: string,
+  cacheable: boolean,
+  build: () => Promise<WorkflowBundleWithSourceMap>,
+): Promise<WorkflowBundleWithSourceMap> {
   const dir = inject('workflowBundleDir');
   if (!cacheable || !dir) return await build();
   const file = path.join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
@@ -59,10 +63,7 @@ async function fromRunCache(key: string, cacheable: boolean, build: () => Promis
  * Bundles `entry` (once per run for identical options).
  * @param entry e.g. `new URL('../fixtures/smoke-workflows/index.ts', import.meta.url)` or `'src/workflows/index.ts'`
  */
-export async function bundleWorkflows(
-  entry: string | URL,
-  options: WorkflowBundleOptions = {},
-): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(entry: string | URL, options: WorkflowBundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
   const workflowsPath = resolveWorkflowsPath(entry);
   // The project's workflows get the interceptors a worker built from workflowsPath would add (log attributes).
   if (workflowsPath === path.join(projectRoot, 'src', 'workflows', 'index.ts') && !options.workflowInterceptorModules)

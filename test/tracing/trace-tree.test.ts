@@ -61,7 +61,10 @@ afterAll(async () => {
 const named = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
 const one = (spans: ReadableSpan[], name: string): ReadableSpan => {
   const found = named(spans, name);
-  expect(found.map((s) => s.name), `one span named ${name} among ${spans.map((s) => s.name).join(', ')}`).toEqual([name]);
+  expect(
+    found.map((s) => s.name),
+    `one span named ${name} among ${spans.map((s) => s.name).join(', ')}`,
+  ).toEqual([name]);
   return found[0]!;
 };
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -82,7 +85,10 @@ describe('one trace per video', () => {
     const workflowId = uniqueId('traced');
     const client = new VideoGenerationClient(env.client, { taskQueue, tracing });
     const result = await Promise.race([
-      client.generate({ model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red kite over a green hill, wide shot', duration: 5 }, { workflowId, options: { poll: FAST_POLL } }),
+      client.generate(
+        { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red kite over a green hill, wide shot', duration: 5 },
+        { workflowId, options: { poll: FAST_POLL } },
+      ),
       running.then(() => {
         throw new Error('worker stopped');
       }),
@@ -141,14 +147,26 @@ describe('one trace per video', () => {
     expect(create!.attributes['kling.request_id']).toEqual(expect.any(String));
     const statusCalls = status.flatMap(under);
     expect(statusCalls.length).toBeGreaterThan(0);
-    for (const call of statusCalls) expect(call.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.route': '/tasks', 'kling.operation': 'query', 'http.response.status_code': 200, 'kling.code': 0 });
+    for (const call of statusCalls)
+      expect(call.attributes).toMatchObject({
+        'http.request.method': 'GET',
+        'http.route': '/tasks',
+        'kling.operation': 'query',
+        'http.response.status_code': 200,
+        'kling.code': 0,
+      });
     expect(under(rehost!).map((s) => s.attributes['kling.operation'])).toContain('query');
     expect(http.every((s) => spans.some((a) => a.name.startsWith('RunActivity:') && idOf(a) === parentOf(s)))).toBe(true);
 
     // The upload, under the rehost.
     const upload = one(spans, 'storage.upload');
     expect(parentOf(upload)).toBe(idOf(rehost!));
-    expect(upload.attributes).toMatchObject({ 'storage.object_name': result.objectName, 'storage.bytes': result.size, 'storage.created': true, 'storage.content_type': 'video/mp4' });
+    expect(upload.attributes).toMatchObject({
+      'storage.object_name': result.objectName,
+      'storage.bytes': result.size,
+      'storage.created': true,
+      'storage.content_type': 'video/mp4',
+    });
 
     // No credential, token or CDN URL in anything exported.
     const forbidden = [SIM_CREDENTIALS.apiKey, SIM_CREDENTIALS.accessKey, SIM_CREDENTIALS.secretKey, 'Bearer', 'eyJ', new URL(sim.url).host];

@@ -3,7 +3,14 @@
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { clientTracer, otelWorkflowInterceptorModule, startTracing, tracingFromEnv, tracingRequestedByEnv, tracingWorkerParts } from '../../src/tracing/index.js';
+import {
+  clientTracer,
+  otelWorkflowInterceptorModule,
+  startTracing,
+  tracingFromEnv,
+  tracingRequestedByEnv,
+  tracingWorkerParts,
+} from '../../src/tracing/index.js';
 import { workflowInterceptorModules } from '../../src/worker.js';
 
 describe('tracing off', () => {
@@ -36,15 +43,21 @@ describe('tracing from the standard variables', () => {
     expect(tracingFromEnv({ OTEL_TRACES_EXPORTER: 'otlp, console' })).toEqual({ exporters: ['otlp', 'console'] });
     expect(tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ exporters: ['otlp'] });
     expect(tracingFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toEqual({ exporters: ['otlp'] });
-    expect(tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toEqual({ exporters: ['otlp'] });
+    expect(tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toEqual({
+      exporters: ['otlp'],
+    });
     expect(tracingRequestedByEnv({ OTEL_TRACES_EXPORTER: 'zipkin' })).toBe(true);
     expect(tracingRequestedByEnv({ OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
   });
 
   it('refuses, naming the variable, an exporter or protocol it cannot build', () => {
     expect(() => tracingFromEnv({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/^OTEL_TRACES_EXPORTER: "zipkin" is not built in/);
-    expect(() => tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/^OTEL_EXPORTER_OTLP_PROTOCOL: "grpc"/);
-    expect(() => tracingFromEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).toThrow(/^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http\/json"/);
+    expect(() => tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_PROTOCOL: "grpc"/,
+    );
+    expect(() => tracingFromEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http\/json"/,
+    );
   });
 
   it('with a span processor: the worker gets the interceptors, the workflow module and the span sink; shutdown unregisters', async () => {

@@ -90,7 +90,15 @@ describe('the worker process with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(exports.length).toBeGreaterThan(0);
     for (const e of exports) expect(e).toMatchObject({ path: 'POST /v1/traces', contentType: 'application/x-protobuf' });
     const sent = Buffer.concat(exports.map((e) => e.body));
-    for (const name of ['RunWorkflow:generateVideo', 'RunActivity:submitVideoTask', 'RunActivity:rehostVideo', 'POST /text-to-video/kling-2.6', 'GET /tasks', 'storage.upload', 'kling-worker-under-test'])
+    for (const name of [
+      'RunWorkflow:generateVideo',
+      'RunActivity:submitVideoTask',
+      'RunActivity:rehostVideo',
+      'POST /text-to-video/kling-2.6',
+      'GET /tasks',
+      'storage.upload',
+      'kling-worker-under-test',
+    ])
       expect(sent.includes(Buffer.from(name)), name).toBe(true);
     // OTLP protobuf carries trace ids as 16 raw bytes: the caller's trace id is in the worker's export.
     const root = clientSpans.getFinishedSpans().find((s) => s.name === 'startVideoGeneration');

@@ -12,7 +12,15 @@ import { installQuietTemporalRuntime, uniqueId } from '../support/servers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which this closed network refuses.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PROMPT = 'A lighthouse keeper climbs a spiral staircase at dusk, warm lamp light, slow dolly shot, 35mm film grain';
 
 let temporal: StartedTemporal;
@@ -21,7 +29,8 @@ let stack: GenerationStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run 'bash scripts/provision-chromium.sh' (npm test does) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: run 'bash scripts/provision-chromium.sh' (npm test does) or set CHROMIUM_PATH`);
   // The shared dev server runs headless; this one serves the Web UI.
   temporal = await startTemporalDevServer({ cli: inject('temporalCliPath'), host: '127.0.0.1', namespace: 'default', log: () => undefined });
   installQuietTemporalRuntime();
@@ -39,7 +48,14 @@ afterAll(async () => {
 
 /** The page's text, including the sandboxed frames the UI renders markdown (summary, details) into. */
 async function pageText(page: Page): Promise<string> {
-  const parts = await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')));
+  const parts = await Promise.all(
+    page.frames().map((frame) =>
+      frame
+        .locator('body')
+        .innerText()
+        .catch(() => ''),
+    ),
+  );
   return parts.join('\n');
 }
 

@@ -105,7 +105,10 @@ describe('account-wide slot admission', () => {
     expect(progress.slot!.waitedMs).toBeGreaterThan(0);
     await captureHistory(waited[0]!, 'account-slots-waited');
 
-    const slots = await eventually(() => slotsOf('kling-2.6'), (s) => s.holders.length === 0);
+    const slots = await eventually(
+      () => slotsOf('kling-2.6'),
+      (s) => s.holders.length === 0,
+    );
     expect(slots).toMatchObject({ limit: 5, queue: [], refused: 0, reclaimed: 0 });
     expect(slots.granted).toBeGreaterThanOrEqual(12);
     // The entity's own history (updates, grant and release signals, lease checks) replays like the generations'.
@@ -115,28 +118,48 @@ describe('account-wide slot admission', () => {
   it('a batch of 8 (its own concurrency 5) and 4 standalone generations at once share the 5 slots: no create refused, every one succeeds', async () => {
     const before = refusedCreates();
     const items = Array.from({ length: 8 }, () => ({ request: request('kling-2.6'), options: { poll: FAST_POLL } }));
-    const batch = await env.client.workflow.start(generateBatch, { args: [{ items, options: { concurrency: 5 } }], workflowId: uniqueId('slots-batch'), taskQueue });
-    const standalone = await Promise.all(Array.from({ length: 4 }, () => start({ request: request('kling-2.6'), options: { poll: FAST_POLL } }, 'slots-mixed')));
+    const batch = await env.client.workflow.start(generateBatch, {
+      args: [{ items, options: { concurrency: 5 } }],
+      workflowId: uniqueId('slots-batch'),
+      taskQueue,
+    });
+    const standalone = await Promise.all(
+      Array.from({ length: 4 }, () => start({ request: request('kling-2.6'), options: { poll: FAST_POLL } }, 'slots-mixed')),
+    );
     const [result, ...singles] = await Promise.all([batch.result(), ...standalone.map((h) => h.result())]);
     expect(result.progress).toMatchObject({ total: 8, succeeded: 8, failed: 0 });
     expect(singles).toHaveLength(4);
     expect(refusedCreates() - before).toBe(0);
-    const slots = await eventually(() => slotsOf('kling-2.6'), (s) => s.holders.length === 0);
+    const slots = await eventually(
+      () => slotsOf('kling-2.6'),
+      (s) => s.holders.length === 0,
+    );
     expect(slots.queue).toEqual([]);
   });
 
   it('a waiting generation shows waiting_for_slot with its queue position in the progress query; a higher slotPriority goes first', async () => {
     // Five runs hold every slot of this bucket (their polls do not come back), a sixth waits.
-    const holders = await Promise.all(Array.from({ length: 5 }, () => start({ request: request('kling-3.0'), options: { poll: SLOW_POLL } }, 'slots-hold')));
-    await eventually(() => slotsOf('kling-3.0'), (s) => s.holders.length === 5);
+    const holders = await Promise.all(
+      Array.from({ length: 5 }, () => start({ request: request('kling-3.0'), options: { poll: SLOW_POLL } }, 'slots-hold')),
+    );
+    await eventually(
+      () => slotsOf('kling-3.0'),
+      (s) => s.holders.length === 5,
+    );
     const waiter = await start({ request: request('kling-3.0'), options: { poll: FAST_POLL } }, 'slots-wait');
-    const waiting = await eventually(() => waiter.query(progressQuery), (p) => p.phase === 'waiting_for_slot');
+    const waiting = await eventually(
+      () => waiter.query(progressQuery),
+      (p) => p.phase === 'waiting_for_slot',
+    );
     expect(waiting.slot).toMatchObject({ bucket: 'video:kling-3.0', state: 'waiting', position: 1, holders: 5, limit: 5 });
     expect(createsOf(waiter.workflowId)).toHaveLength(0);
 
     // A later request with a higher slotPriority goes ahead of it in the queue.
     const urgent = await start({ request: request('kling-3.0'), options: { poll: FAST_POLL, slotPriority: 5 } }, 'slots-urgent');
-    const queued = await eventually(() => slotsOf('kling-3.0'), (s) => s.queue.length === 2);
+    const queued = await eventually(
+      () => slotsOf('kling-3.0'),
+      (s) => s.queue.length === 2,
+    );
     expect(queued.queue.map((w) => [w.workflowId, w.priority])).toEqual([
       [urgent.workflowId, 5],
       [waiter.workflowId, 0],
@@ -144,7 +167,10 @@ describe('account-wide slot admission', () => {
 
     // A holder ends (cancelled): its slot goes to the urgent request first, the next one to the waiter; both complete.
     await holders[0]!.cancel();
-    await eventually(async () => createsOf(urgent.workflowId).length, (n) => n === 1);
+    await eventually(
+      async () => createsOf(urgent.workflowId).length,
+      (n) => n === 1,
+    );
     expect(createsOf(waiter.workflowId)).toHaveLength(0);
     await holders[1]!.cancel();
     const results = await Promise.all([urgent.result(), waiter.result()]);
@@ -156,11 +182,20 @@ describe('account-wide slot admission', () => {
     const model = 'kling-2.5-turbo';
     // The task ends in about 1.6 s; the run would poll only after 10 minutes, so it still holds the slot when terminated.
     const ended = await start({ request: request(model), options: { poll: SLOW_POLL } }, 'slots-lease');
-    await eventually(() => slotsOf(model), (s) => s.holders.some((h) => h.workflowId === ended.workflowId));
-    await eventually(async () => createsOf(ended.workflowId).filter((r) => r.createdTaskId !== undefined).length, (n) => n === 1);
+    await eventually(
+      () => slotsOf(model),
+      (s) => s.holders.some((h) => h.workflowId === ended.workflowId),
+    );
+    await eventually(
+      async () => createsOf(ended.workflowId).filter((r) => r.createdTaskId !== undefined).length,
+      (n) => n === 1,
+    );
     // A task Kling never finishes ([sim:never]): its slot must survive the run.
     const stuck = await start({ request: request(model, `${PROMPT} [sim:never]`), options: { poll: SLOW_POLL } }, 'slots-stuck');
-    await eventually(async () => createsOf(stuck.workflowId).filter((r) => r.createdTaskId !== undefined).length, (n) => n === 1);
+    await eventually(
+      async () => createsOf(stuck.workflowId).filter((r) => r.createdTaskId !== undefined).length,
+      (n) => n === 1,
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // the first task has ended at Kling
     await ended.terminate('simulated operator terminate');
     await stuck.terminate('simulated operator terminate');
@@ -179,7 +214,9 @@ describe('account-wide slot admission', () => {
     const model = 'kling-2.6';
     for (const n of [1, 2]) await kling.createTask({ ...request(model, `${PROMPT} [sim:never]`), externalTaskId: uniqueId(`outside-${n}`) });
     const before = refusedCreates();
-    const handles = await Promise.all(Array.from({ length: 8 }, () => start({ request: request(model), options: { poll: FAST_POLL } }, 'slots-outside')));
+    const handles = await Promise.all(
+      Array.from({ length: 8 }, () => start({ request: request(model), options: { poll: FAST_POLL } }, 'slots-outside')),
+    );
     const results = await Promise.all(handles.map((h) => h.result()));
     expect(results).toHaveLength(8);
     const refused = refusedCreates() - before;

@@ -35,7 +35,13 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
     await suite.stack.run(async () => {
       const externalTaskId = uniqueId('elsewhere');
       // Held in `processing` until the adoption is waiting on it, so the wait itself is exercised.
-      const created = await suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:never]`, duration: 5, externalTaskId });
+      const created = await suite.stack.kling.createTask({
+        model: 'kling-2.6',
+        kind: 'text-to-video',
+        prompt: `${PROMPT} [sim:never]`,
+        duration: 5,
+        externalTaskId,
+      });
       expect(created.status).toBe('submitted');
       const before = creates(suite.stack.sim).length;
 
@@ -85,14 +91,21 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       await expectStoredVideoOf(result, taskId);
       expect(result).toMatchObject({ klingTaskId: taskId, externalTaskId, standard: 'legacy', adopted: true });
       // Found on the legacy text2video family, where it was created.
-      expect(suite.stack.sim.requests.some((r) => r.method === 'GET' && r.standard === 'legacy' && r.path.includes('/v1/videos/text2video/'))).toBe(true);
+      expect(suite.stack.sim.requests.some((r) => r.method === 'GET' && r.standard === 'legacy' && r.path.includes('/v1/videos/text2video/'))).toBe(
+        true,
+      );
     });
   });
 
-  it('a legacy task found through the new standard\'s GET /tasks keeps its standard and kind (no standard given)', async () => {
+  it("a legacy task found through the new standard's GET /tasks keeps its standard and kind (no standard given)", async () => {
     await suite.stack.run(async () => {
       const created = await suite.stack.kling.createTask({
-        model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5, standard: 'legacy',
+        model: 'kling-2.6',
+        kind: 'image-to-video',
+        prompt: PROMPT,
+        image: 'https://example.com/first.png',
+        duration: 5,
+        standard: 'legacy',
       });
       suite.stack.sim.completeTask(created.taskId);
       const before = creates(suite.stack.sim).length;
@@ -136,7 +149,12 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
     await suite.stack.run(async () => {
       const before = creates(suite.stack.sim).length;
       const gen = await suite.env.client.workflow.start(generateVideo, {
-        args: [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:never]`, duration: 5 }, options: { deadline: 1_500, poll: POLL } }],
+        args: [
+          {
+            request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT} [sim:never]`, duration: 5 },
+            options: { deadline: 1_500, poll: POLL },
+          },
+        ],
         workflowId: uniqueId('gen-timeout'),
         taskQueue: suite.stack.taskQueue,
       });
@@ -171,7 +189,11 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       });
       expect(run.code, run.stderr).toBe(0);
       const out = JSON.parse(run.stdout) as { workflowId: string; status: string; result: AdoptVideoResult };
-      expect(out).toMatchObject({ workflowId: `adopt-${externalTaskId}`, status: 'completed', result: { klingTaskId: created.taskId, externalTaskId, adopted: true } });
+      expect(out).toMatchObject({
+        workflowId: `adopt-${externalTaskId}`,
+        status: 'completed',
+        result: { klingTaskId: created.taskId, externalTaskId, adopted: true },
+      });
       await expectStoredVideoOf(out.result, created.taskId);
       expect(creates(suite.stack.sim)).toHaveLength(before);
     });
@@ -181,14 +203,20 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
 describe('adoptVideo on a worker with only access/secret keys (no API key)', () => {
   let akskStack: GenerationStack;
   beforeAll(async () => {
-    akskStack = await createGenerationStack(suite.env, { kling: { credentials: { accessKey: SIM_CREDENTIALS.accessKey, secretKey: SIM_CREDENTIALS.secretKey } } });
+    akskStack = await createGenerationStack(suite.env, {
+      kling: { credentials: { accessKey: SIM_CREDENTIALS.accessKey, secretKey: SIM_CREDENTIALS.secretKey } },
+    });
   });
   afterAll(async () => akskStack?.close());
 
   it('finds a legacy task id given without a standard on the legacy standard, skipping the new one without sending anything', async () => {
     await akskStack.run(async () => {
       const created = await akskStack.kling.createTask({
-        model: 'kling-2.6', kind: 'image-to-video', prompt: PROMPT, image: 'https://example.com/first.png', duration: 5,
+        model: 'kling-2.6',
+        kind: 'image-to-video',
+        prompt: PROMPT,
+        image: 'https://example.com/first.png',
+        duration: 5,
       });
       expect(created.standard).toBe('legacy');
       akskStack.sim.completeTask(created.taskId);
@@ -211,11 +239,15 @@ describe('adoptVideo on a worker with only access/secret keys (no API key)', () 
 
   it('an unknown id fails at once with KlingTaskNotFound, saying the new standard was not looked in', async () => {
     await akskStack.run(async () => {
-      const failure = await failureOf((await suite.env.client.workflow.start(adoptVideo, {
-        args: [{ taskId: '999999999999999999' }],
-        workflowId: uniqueId('adopt-aksk'),
-        taskQueue: akskStack.taskQueue,
-      })).result());
+      const failure = await failureOf(
+        (
+          await suite.env.client.workflow.start(adoptVideo, {
+            args: [{ taskId: '999999999999999999' }],
+            workflowId: uniqueId('adopt-aksk'),
+            taskQueue: akskStack.taskQueue,
+          })
+        ).result(),
+      );
       expect(failure.type).toBe(FailureType.KlingTaskNotFound);
       expect(failure.details?.[0]).toMatchObject({
         lookedIn: ['legacy text-to-video by taskId', 'legacy image-to-video by taskId'],
@@ -227,11 +259,15 @@ describe('adoptVideo on a worker with only access/secret keys (no API key)', () 
   it('standard `new` named explicitly fails with a non-retryable KlingCredentialsRejected; nothing is sent', async () => {
     await akskStack.run(async () => {
       const before = akskStack.sim.requests.length;
-      const failure = await failureOf((await suite.env.client.workflow.start(adoptVideo, {
-        args: [{ taskId: '999999999999999999', standard: 'new' }],
-        workflowId: uniqueId('adopt-aksk'),
-        taskQueue: akskStack.taskQueue,
-      })).result());
+      const failure = await failureOf(
+        (
+          await suite.env.client.workflow.start(adoptVideo, {
+            args: [{ taskId: '999999999999999999', standard: 'new' }],
+            workflowId: uniqueId('adopt-aksk'),
+            taskQueue: akskStack.taskQueue,
+          })
+        ).result(),
+      );
       expect(failure.type).toBe(FailureType.KlingCredentialsRejected);
       expect(failure.nonRetryable).toBe(true);
       expect(failure.message).toContain('KLING_API_KEY');

@@ -53,11 +53,16 @@ describe('approval gate', () => {
       expect((await suite.env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(KlingPhase)).toBe('awaiting_approval');
       // Pending approvals are found by a visibility query (what the Temporal UI's search box runs).
       await until('visible as pending', async () => {
-        for await (const wf of suite.env.client.workflow.list({ query: `KlingPhase = 'awaiting_approval' AND TaskQueue = '${suite.stack.taskQueue}'` }))
+        for await (const wf of suite.env.client.workflow.list({
+          query: `KlingPhase = 'awaiting_approval' AND TaskQueue = '${suite.stack.taskQueue}'`,
+        }))
           if (wf.workflowId === workflowId) return true;
         return false;
       });
-      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ estimatedCredits: 15, submission: 'none' });
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({
+        estimatedCredits: 15,
+        submission: 'none',
+      });
 
       const anonymous = await videos.approve(workflowId, { by: '  ' }).catch((e: unknown) => e);
       expect(anonymous).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -71,7 +76,10 @@ describe('approval gate', () => {
       expect(result.approvedBy).toBe('alice');
       expect(result.timingsMs.approving).toBeGreaterThan(0);
       expect(creates(suite.stack.sim, { workflowId }).length).toBe(1);
-      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ approvedBy: 'alice', outcome: 'succeeded' });
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({
+        approvedBy: 'alice',
+        outcome: 'succeeded',
+      });
 
       // Decided and finished: a late decision is refused (the generation has ended) and changes nothing.
       const late = await videos.reject(workflowId, { by: 'bob', reason: 'too late' }).catch((e: unknown) => e);
@@ -107,7 +115,10 @@ describe('approval gate', () => {
       expect(failure.message).toMatch(/rejected by bob: over the monthly budget.*15 credits/);
       expect(failure.details?.[0]).toMatchObject({ by: 'bob', reason: 'over the monthly budget', timedOut: false, estimatedCredits: 15 });
       expect(creates(suite.stack.sim, { workflowId }).length).toBe(0);
-      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'approval_rejected', submission: 'none' });
+      expect((await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY]).toMatchObject({
+        outcome: 'approval_rejected',
+        submission: 'none',
+      });
 
       // Nothing pending any more: the CLI exits 2 with the validator's reason.
       const again = await runCliInProcess(['approve', workflowId, '--by', 'alice', '--json'], { env: cliEnv() });

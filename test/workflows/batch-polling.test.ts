@@ -9,7 +9,9 @@ import { useGenerationStack } from '../support/suite.js';
 
 const PROMPT = 'A red fox trotting through fresh snow at dawn, low tracking shot, soft pink light, shallow depth of field';
 
-const suite = useGenerationStack({ simulator: { schedule: { submittedMs: 400, processingMs: 1_200 }, videoSizeBytes: 4096, concurrency: { limit: 50, bucket: 'model' } } });
+const suite = useGenerationStack({
+  simulator: { schedule: { submittedMs: 400, processingMs: 1_200 }, videoSizeBytes: 4096, concurrency: { limit: 50, bucket: 'model' } },
+});
 
 const item = (i: number, request: Record<string, unknown> = {}, options?: Record<string, unknown>) => ({
   request: { model: 'kling-2.6', kind: 'text-to-video', prompt: `${PROMPT}, take ${i}`, duration: 5, ...request },
@@ -23,7 +25,8 @@ async function runBatch(input: GenerateBatchInput, prefix: string) {
   return { workflowId, handle, result };
 }
 
-const itemResult = (batchId: string, index: number) => suite.env.client.workflow.getHandle(`${batchId}-${index}`).result() as Promise<GenerateVideoResult>;
+const itemResult = (batchId: string, index: number) =>
+  suite.env.client.workflow.getHandle(`${batchId}-${index}`).result() as Promise<GenerateVideoResult>;
 
 /** The watcher's lookups: `GET /tasks?external_task_ids=…` of this batch's items. */
 const watcherCalls = (batchId: string) =>
@@ -103,7 +106,10 @@ describe('generateBatch: batched status queries', () => {
     expect(batched.polls).toBe(0);
     for (const call of watcherCalls(mixed.workflowId)) expect(call.query.external_task_ids).not.toContain(`${mixed.workflowId}-0-`);
 
-    const off = await runBatch({ items: [item(0, { standard: 'new' }), item(1, { standard: 'new' })], options: { batchPolling: { enabled: false } } }, 'boff');
+    const off = await runBatch(
+      { items: [item(0, { standard: 'new' }), item(1, { standard: 'new' })], options: { batchPolling: { enabled: false } } },
+      'boff',
+    );
     expect(off.result.progress).toMatchObject({ succeeded: 2 });
     expect(watcherCalls(off.workflowId)).toHaveLength(0);
     for (const r of await Promise.all([itemResult(off.workflowId, 0), itemResult(off.workflowId, 1)])) expect(r.polls).toBeGreaterThanOrEqual(1);
@@ -128,7 +134,10 @@ describe('generateBatch: batched status queries', () => {
 
   it('a watcher that does not come back in time costs latency, never an item: the items fall back to their own polls', async () => {
     const { workflowId, result } = await runBatch(
-      { items: Array.from({ length: 3 }, (_, i) => item(i, { standard: 'new' })), options: { batchPolling: { interval: '1 hour', childPollInterval: '1s' } } },
+      {
+        items: Array.from({ length: 3 }, (_, i) => item(i, { standard: 'new' })),
+        options: { batchPolling: { interval: '1 hour', childPollInterval: '1s' } },
+      },
       'bslow',
     );
     expect(result.progress).toMatchObject({ succeeded: 3, failed: 0 });

@@ -62,7 +62,12 @@ describe('cancellation', () => {
       await expectCancelled(workflowId);
       await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'cancelled-before-submit');
       expect(creates(suite.stack.sim, { workflowId }).length).toBe(0);
-      expect(await memoOf(workflowId)).toMatchObject({ outcome: 'cancelled_before_submit', cancelled: 'before_submit', submission: 'none', estimatedCredits: 15 });
+      expect(await memoOf(workflowId)).toMatchObject({
+        outcome: 'cancelled_before_submit',
+        cancelled: 'before_submit',
+        submission: 'none',
+        estimatedCredits: 15,
+      });
       const progress = await suite.env.client.workflow.getHandle(workflowId).query(progressQuery);
       expect(progress).toMatchObject({ phase: 'cancelled', outcome: 'cancelled_before_submit' });
       expect((await suite.env.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(KlingPhase)).toBe('cancelled');
@@ -81,7 +86,12 @@ describe('cancellation', () => {
       await expectCancelled(workflowId);
       await captureHistory(suite.env.client.workflow.getHandle(workflowId), 'cancelled-abandoned-billed');
       const memo = await memoOf(workflowId);
-      expect(memo).toMatchObject({ outcome: 'abandoned_billed', cancelled: 'after_submit', submission: 'submitted', klingTaskId: progress.klingTaskId });
+      expect(memo).toMatchObject({
+        outcome: 'abandoned_billed',
+        cancelled: 'after_submit',
+        submission: 'submitted',
+        klingTaskId: progress.klingTaskId,
+      });
       expect(memo.actualUnits).toBeUndefined(); // still processing when abandoned: not known, not assumed
 
       // Polling stopped: no status query for the task after the workflow closed; Kling runs it to the end anyway.
@@ -112,7 +122,11 @@ describe('cancellation', () => {
       expect(result.collectedAfterCancel).toBe(true);
       expect(result.credits.actual).toBe(suite.stack.sim.task(result.klingTaskId)!.chargedUnits! * 10);
       expect(await storedObjectsOf(workflowId)).toHaveLength(1);
-      expect(await memoOf(workflowId)).toMatchObject({ outcome: 'collected_after_cancel', cancelled: 'after_submit', klingTaskId: result.klingTaskId });
+      expect(await memoOf(workflowId)).toMatchObject({
+        outcome: 'collected_after_cancel',
+        cancelled: 'after_submit',
+        klingTaskId: result.klingTaskId,
+      });
       expect(tasksOf(workflowId)).toHaveLength(1);
     });
   });
@@ -154,7 +168,10 @@ describe('submission with an unknown outcome', () => {
     await suite.stack.run(async () => {
       const workflowId = uniqueId('lost-lookups');
       // One lookup inside the submit activity, five attempts of the workflow's lookup activity: all answered 503.
-      suite.stack.sim.faults.script([{ route: 'create', kind: 'accept-then-reset' }, { route: 'query', kind: 'http-5001', times: 6 }]);
+      suite.stack.sim.faults.script([
+        { route: 'create', kind: 'accept-then-reset' },
+        { route: 'query', kind: 'http-5001', times: 6 },
+      ]);
       await videos.startVideoGeneration(T2V, { workflowId, options: { poll: POLL } });
       const result = await videos.result(workflowId);
       expect(creates(suite.stack.sim, { workflowId }).length).toBe(1);
@@ -165,7 +182,9 @@ describe('submission with an unknown outcome', () => {
       const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
       const events = history.events ?? [];
       const typeOf = new Map(events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
-      const failed = events.flatMap((e) => (e.activityTaskFailedEventAttributes ? [typeOf.get(String(e.activityTaskFailedEventAttributes.scheduledEventId))] : []));
+      const failed = events.flatMap((e) =>
+        e.activityTaskFailedEventAttributes ? [typeOf.get(String(e.activityTaskFailedEventAttributes.scheduledEventId))] : [],
+      );
       // The submit ended unknown; the lookup activity ran out of attempts once, and the workflow looked again.
       expect(failed).toEqual(['submitVideoTask', 'findVideoTask']);
       expect(await memoOf(workflowId)).toMatchObject({ submission: 'submitted', outcome: 'succeeded' });
@@ -176,7 +195,10 @@ describe('submission with an unknown outcome', () => {
   it('a re-run of a workflow id whose run ended while its create was unknown collects that task instead of paying again', async () => {
     await suite.stack.run(async () => {
       const workflowId = uniqueId('rerun-unknown');
-      suite.stack.sim.faults.script([{ route: 'create', kind: 'accept-then-reset' }, { route: 'query', kind: 'http-5001', times: 1_000 }]);
+      suite.stack.sim.faults.script([
+        { route: 'create', kind: 'accept-then-reset' },
+        { route: 'query', kind: 'http-5001', times: 1_000 },
+      ]);
       const firstRunId = (await (await videos.startVideoGeneration(T2V, { workflowId, options: { poll: POLL } })).describe()).runId;
       const memo = await until('the memo to record the unknown submission', async () => {
         const m = await memoOf(workflowId).catch(() => undefined);
@@ -210,9 +232,15 @@ describe('submission with an unknown outcome', () => {
       const failure = (err as WorkflowFailedError).cause as { type?: string; details?: unknown[] };
       expect(failure.type).toBe('VideoGenerationTimedOut');
       const [task] = tasksOf(workflowId);
-      expect(failure.details?.[0]).toMatchObject({ taskId: task!.id, externalTaskId: task!.externalTaskId, adopt: { taskId: task!.id, standard: 'new', kind: 'text-to-video' } });
+      expect(failure.details?.[0]).toMatchObject({
+        taskId: task!.id,
+        externalTaskId: task!.externalTaskId,
+        adopt: { taskId: task!.id, standard: 'new', kind: 'text-to-video' },
+      });
       // The Web UI's current details say how it ended and what to do next: the adopt command.
-      const { currentDetails } = await suite.env.client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      const { currentDetails } = await suite.env.client.workflow
+        .getHandle(workflowId)
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(currentDetails).toMatch(/^\*\*failed\*\* — outcome `timed_out`, VideoGenerationTimedOut: /);
       expect(currentDetails).toContain(`next: collect the task instead of paying for a new one: \`kling-video adopt ${task!.id}\``);
 

@@ -104,7 +104,12 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       const result = await videos.result(workflowId);
       expect(result.submissions).toBe(2);
       expect(result.externalTaskId).toMatch(/-2$/);
-      expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId?.startsWith(workflowId)).map((t) => t.status)).toEqual(['failed', 'succeeded']);
+      expect(
+        suite.stack.sim
+          .tasks()
+          .filter((t) => t.externalTaskId?.startsWith(workflowId))
+          .map((t) => t.status),
+      ).toEqual(['failed', 'succeeded']);
 
       suite.stack.sim.failNext('Failure to pass the risk control system');
       const policyId = uniqueId('policy');
@@ -120,7 +125,12 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
     await suite.stack.run(async () => {
       const workflowId = uniqueId('api-generate');
       const seen: GenerationProgress[] = [];
-      const result = await videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, onProgress: (p) => seen.push(p), progressIntervalMs: 100 });
+      const result = await videos.generate(T2V, {
+        workflowId,
+        options: { poll: FAST_POLL },
+        onProgress: (p) => seen.push(p),
+        progressIntervalMs: 100,
+      });
       expect(result.klingTaskId).toBe(suite.stack.sim.tasks().find((t) => t.externalTaskId?.startsWith(workflowId))?.id);
       const phases = seen.map((p) => p.phase);
       expect(phases).toContain('generating');
@@ -131,7 +141,13 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
       expect(listed).toMatchObject({ status: 'COMPLETED', model: 'kling-2.6', phase: 'completed', klingTaskId: result.klingTaskId });
       const report = await videos.costs({ since: new Date(Date.now() - 10 * 60_000), query: `WorkflowId = '${workflowId}'` });
       expect(report.entries).toHaveLength(1);
-      expect(report.entries[0]).toMatchObject({ workflowId, costRecorded: true, outcome: 'succeeded', estimatedCredits: 15, actualCredits: result.credits.actual });
+      expect(report.entries[0]).toMatchObject({
+        workflowId,
+        costRecorded: true,
+        outcome: 'succeeded',
+        estimatedCredits: 15,
+        actualCredits: result.credits.actual,
+      });
       expect(report.totals).toMatchObject({ generations: 1, estimatedCredits: 15 });
     });
   });
@@ -140,7 +156,12 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
     await suite.stack.run(async () => {
       const workflowId = uniqueId('api-abort');
       const controller = new AbortController();
-      const waiting = videos.generate(T2V, { workflowId, options: { poll: FAST_POLL }, signal: controller.signal, onProgress: (p) => p.phase === 'generating' && controller.abort(new Error('caller gave up')) });
+      const waiting = videos.generate(T2V, {
+        workflowId,
+        options: { poll: FAST_POLL },
+        signal: controller.signal,
+        onProgress: (p) => p.phase === 'generating' && controller.abort(new Error('caller gave up')),
+      });
       await expect(waiting).rejects.toThrow('caller gave up');
       const result = await videos.result(workflowId); // not cancelled: it finishes and stores the video
       expect(result.size).toBeGreaterThan(0);
@@ -157,7 +178,9 @@ describe('VideoGenerationClient (the typed API for backend services)', () => {
         const same = await videos.startVideoGeneration({ prompt: PROMPT, kind: 'text-to-video', model: 'kling-2.6' }, { workflowId });
         expect((await same.describe()).runId).toBe(runId);
 
-        const err = await videos.startVideoGeneration({ ...T2V, model: 'kling-3.0', prompt: 'A whale breaches at sunset' }, { workflowId }).catch((e: unknown) => e);
+        const err = await videos
+          .startVideoGeneration({ ...T2V, model: 'kling-3.0', prompt: 'A whale breaches at sunset' }, { workflowId })
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(IdempotencyConflictError);
         expect(isIdempotencyConflict(err)).toBe(true);
         const conflict = err as IdempotencyConflictError;

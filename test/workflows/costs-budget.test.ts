@@ -34,7 +34,12 @@ describe('budgets refuse before any create call', () => {
       expect(failure.details?.[0]).toMatchObject({ budget: 'maxCredits', estimatedCredits: 50, maxCredits: 49 });
       expect(creates(suite.stack.sim).length).toBe(before);
       // The estimate is known though no plan was made: the memo keeps it (and the model), so `costs` shows it.
-      expect((await handle.describe()).memo?.[COST_MEMO_KEY]).toMatchObject({ outcome: 'budget_refused', submission: 'none', estimatedCredits: 50, model: 'kling-2.6' });
+      expect((await handle.describe()).memo?.[COST_MEMO_KEY]).toMatchObject({
+        outcome: 'budget_refused',
+        submission: 'none',
+        estimatedCredits: 50,
+        model: 'kling-2.6',
+      });
       await captureHistory(handle, 'max-credits-refused');
     });
   });
@@ -53,7 +58,13 @@ describe('budgets refuse before any create call', () => {
       expect(failure.type).toBe(FailureType.BudgetExceeded);
       expect(failure.message).toContain('dailyCreditBudget');
       expect(failure.message).toContain(suite.stack.taskQueue);
-      expect(failure.details?.[0]).toMatchObject({ budget: 'dailyCreditBudget', limitCredits: 40, usedCredits: 30, requestedCredits: 15, remainingCredits: 10 });
+      expect(failure.details?.[0]).toMatchObject({
+        budget: 'dailyCreditBudget',
+        limitCredits: 40,
+        usedCredits: 30,
+        requestedCredits: 15,
+        remainingCredits: 10,
+      });
       // Exactly the two granted generations reached Kling.
       expect(creates(suite.stack.sim).length - before).toBe(2);
 
@@ -102,11 +113,19 @@ describe('budgets refuse before any create call', () => {
         connection: suite.env.nativeConnection,
         namespace: suite.env.namespace,
         taskQueue,
-        deps: { kling: new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }), storage: suite.stack.storage, balanceGuard: { enabled: true } },
+        deps: {
+          kling: new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }),
+          storage: suite.stack.storage,
+          balanceGuard: { enabled: true },
+        },
         workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
       });
       const failure = await worker.runUntil(async () => {
-        const handle = await suite.env.client.workflow.start(generateVideo, { args: [{ request: T2V, options: { poll: FAST_POLL } }], workflowId: uniqueId('balance'), taskQueue });
+        const handle = await suite.env.client.workflow.start(generateVideo, {
+          args: [{ request: T2V, options: { poll: FAST_POLL } }],
+          workflowId: uniqueId('balance'),
+          taskQueue,
+        });
         return failureOf(handle.result());
       });
       expect(failure.type).toBe(FailureType.BudgetExceeded);

@@ -23,7 +23,8 @@ const SKEW = 1.25;
 
 const suite = useGenerationStack({ simulator: { priceSkew: SKEW, failedTaskDeduction: 'full' } });
 
-const start = (input: GenerateVideoInput) => suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('cost'), taskQueue: suite.stack.taskQueue });
+const start = (input: GenerateVideoInput) =>
+  suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('cost'), taskQueue: suite.stack.taskQueue });
 
 async function memoOf(workflowId: string): Promise<CostRecord> {
   const memo = (await suite.env.client.workflow.getHandle(workflowId).describe()).memo?.[COST_MEMO_KEY];
@@ -57,7 +58,9 @@ describe('estimate against actual (simulator charging 25 % above the published p
       });
       expect(memo.actualUnits).toBeCloseTo(charged, 5);
       expect(memo.actualCredits).toBeCloseTo(result.credits.actual!, 5);
-      expect(memo.tasks).toEqual([{ klingTaskId: result.klingTaskId, externalTaskId: result.externalTaskId, status: 'succeeded', unitsDeducted: charged }]);
+      expect(memo.tasks).toEqual([
+        { klingTaskId: result.klingTaskId, externalTaskId: result.externalTaskId, status: 'succeeded', unitsDeducted: charged },
+      ]);
       const progress = await handle.query(progressQuery);
       expect(progress.outcome).toBe('succeeded');
       expect(progress.costs?.drift).toBe(true);
@@ -82,7 +85,12 @@ describe('estimate against actual (simulator charging 25 % above the published p
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(failure.type).toBe(FailureType.VideoGenerationFailed);
-      const details = failure.details?.[0] as { taskId: string; unitsDeducted: number | null; creditsDeducted: number | null; estimatedCredits: number };
+      const details = failure.details?.[0] as {
+        taskId: string;
+        unitsDeducted: number | null;
+        creditsDeducted: number | null;
+        estimatedCredits: number;
+      };
       const charged = suite.stack.sim.task(details.taskId)!.chargedUnits;
       expect(charged).toBeCloseTo(1.5 * SKEW, 5);
       expect(details.unitsDeducted).toBeCloseTo(charged!, 5);
@@ -124,7 +132,8 @@ describe('estimate against actual (simulator charging 25 % above the published p
       },
       workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
     });
-    const run = (input: GenerateVideoInput) => suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue });
+    const run = (input: GenerateVideoInput) =>
+      suite.env.client.workflow.start(generateVideo, { args: [input], workflowId: uniqueId('metrics'), taskQueue });
     const charged = await worker.runUntil(async () => {
       const ok = await (await run({ request: T2V, options: { poll: FAST_POLL } })).result();
       await expect((await run({ request: { ...T2V, duration: 7 } })).result()).rejects.toThrow();

@@ -29,7 +29,9 @@ describe('generateVideo overall deadline (time-skipping server)', () => {
     await skipping.stack.run(async () => {
       const wallStart = Date.now();
       const handle = await skipping.env.client.workflow.start(generateVideo, {
-        args: [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic' } }],
+        args: [
+          { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic' } },
+        ],
         workflowId: uniqueId('deadline'),
         taskQueue: skipping.stack.taskQueue,
       });
@@ -42,7 +44,9 @@ describe('generateVideo overall deadline (time-skipping server)', () => {
       const events = history.events ?? [];
       const at = (i: number) => Number(events.at(i)?.eventTime?.seconds ?? 0) * 1000;
       // The deadline counts from submission: the completion of the submit activity.
-      const submitScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitVideoTask')!.eventId!.toString();
+      const submitScheduled = events
+        .find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitVideoTask')!
+        .eventId!.toString();
       const submitted = events.findIndex((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === submitScheduled);
       const submittedAt = at(submitted);
       const elapsed = at(-1) - at(0);
@@ -64,7 +68,10 @@ describe('generateVideo overall deadline (time-skipping server)', () => {
 describe('generateVideo phase deadlines (queued too long, processing too long)', () => {
   it('a task still queued past queuedDeadline fails with VideoQueuedTooLong, well before the overall deadline', async () => {
     await suite.stack.run(async () => {
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { queuedDeadline: 500, poll: POLL } });
+      const handle = await start({
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
+        options: { queuedDeadline: 500, poll: POLL },
+      });
       const t0 = Date.now();
       const failure = await failureOf(handle.result());
       expect(failure.type).toBe(FailureType.VideoQueuedTooLong);
@@ -116,7 +123,9 @@ describe('generateVideo phase deadlines (queued too long, processing too long)',
   it('a malformed phase deadline is refused naming the option; the three timeouts share exit code 4', async () => {
     await suite.stack.run(async () => {
       const failure = await failureOf(
-        start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { processingDeadline: 'soon' } }).then((h) => h.result()),
+        start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { processingDeadline: 'soon' } }).then(
+          (h) => h.result(),
+        ),
       );
       expect(failure.type).toBe(FailureType.InvalidVideoRequest);
       expect(failure.details?.[0]).toMatchObject({ issues: [{ field: 'options.processingDeadline' }] });

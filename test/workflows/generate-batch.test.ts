@@ -64,7 +64,16 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
 
     expect(result.items).toHaveLength(200);
     expect(result.items.every((o) => o.outcome === 'succeeded')).toBe(true);
-    expect(result.progress).toMatchObject({ total: 200, succeeded: 200, failed: 0, skipped: 0, inFlight: 0, waiting: 0, peakInFlight: SLOT_LIMIT, phase: 'completed' });
+    expect(result.progress).toMatchObject({
+      total: 200,
+      succeeded: 200,
+      failed: 0,
+      skipped: 0,
+      inFlight: 0,
+      waiting: 0,
+      peakInFlight: SLOT_LIMIT,
+      phase: 'completed',
+    });
     for (const o of result.items) if (o.outcome === 'succeeded') expect(o.uri).toMatch(new RegExp(`^gs://${suite.stack.bucket}/videos/`));
     expect(new Set(result.items.map((o) => (o.outcome === 'succeeded' ? o.uri : ''))).size).toBe(200);
 
@@ -96,7 +105,10 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
     // Through the typed client (startBatch), as a backend service would.
     const videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
     const result = await suite.stack.run(async () => {
-      await videos.startBatch({ items: Array.from({ length: 6 }, (_, i) => item(`${PROMPT} #${i}`)), options: { maxCredits: 50 } }, { workflowId: batchId });
+      await videos.startBatch(
+        { items: Array.from({ length: 6 }, (_, i) => item(`${PROMPT} #${i}`)), options: { maxCredits: 50 } },
+        { workflowId: batchId },
+      );
       return videos.batchResult(batchId);
     });
     expect(result.items.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded', 'skipped', 'skipped', 'skipped']);
@@ -121,7 +133,9 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
         await expect.poll(async () => (await videos.getBatchProgress(id)).phase, { timeout: 20_000, interval: 100 }).toBe('awaiting_approval');
       expect(creates(suite.stack.sim)).toHaveLength(0); // nothing starts before the decision
 
-      await expect(videos.approve(approvedId, { by: '' })).rejects.toMatchObject({ cause: { message: expect.stringContaining('"by" must name who decides') } });
+      await expect(videos.approve(approvedId, { by: '' })).rejects.toMatchObject({
+        cause: { message: expect.stringContaining('"by" must name who decides') },
+      });
       await videos.approve(approvedId, { by: 'alice', note: 'campaign budget' });
       const approved = await videos.batchResult(approvedId);
       expect(approved.approvedBy).toBe('alice');
@@ -132,7 +146,9 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
       const err = await videos.batchResult(rejectedId).catch((e: unknown) => e as { cause?: { type?: string; message?: string } });
       expect(err).toMatchObject({ cause: { type: FailureType.ApprovalRejected } });
       expect((err as { cause: { message: string } }).cause.message).toContain('rejected by bob: not this month');
-      const { currentDetails } = await suite.env.client.workflow.getHandle(rejectedId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      const { currentDetails } = await suite.env.client.workflow
+        .getHandle(rejectedId)
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(currentDetails).toMatch(/^\*\*failed\*\* — ApprovalRejected: .*rejected by bob: not this month/);
       expect(creates(suite.stack.sim)).toHaveLength(before);
       await expect(suite.env.client.workflow.getHandle(`${rejectedId}-0`).describe()).rejects.toThrow(/not found/i);
@@ -173,7 +189,9 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
     suite.stack.sim.reset();
     // Another client fills the bucket's five slots with tasks that do not finish until released below.
     const others = await Promise.all(
-      Array.from({ length: SLOT_LIMIT }, (_, i) => suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `other client ${i} [sim:never]`, duration: 5 })),
+      Array.from({ length: SLOT_LIMIT }, (_, i) =>
+        suite.stack.kling.createTask({ model: 'kling-2.6', kind: 'text-to-video', prompt: `other client ${i} [sim:never]`, duration: 5 }),
+      ),
     );
     const result = await suite.stack.run(async () => {
       const handle = await start({ items: [item(), item(`${PROMPT} second`)], options: { concurrency: 2 } });
@@ -189,7 +207,9 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
   it('startBatch validates locally: an invalid item names its field and nothing starts', async () => {
     const videos = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue });
     const batchId = uniqueId('batch');
-    const err = await videos.startBatch({ items: [item(), item(PROMPT, { duration: 7 })], options: { concurrency: 2 } }, { workflowId: batchId }).catch((e: unknown) => e);
+    const err = await videos
+      .startBatch({ items: [item(), item(PROMPT, { duration: 7 })], options: { concurrency: 2 } }, { workflowId: batchId })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlingValidationError);
     expect((err as KlingValidationError).issues.map((i) => i.field)).toEqual(['items[1].request.duration']);
     const bad = await videos.startBatch({ items: [item()], options: { concurrency: 0 } }, { workflowId: batchId }).catch((e: unknown) => e);
@@ -206,6 +226,8 @@ describe('generateBatch on the dev server, the Kling simulator and fake-gcs-serv
       { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: 'b' }, options: { maxCredits: 20 } },
     ]);
     expect(lines).toEqual([1, 3]);
-    expect(() => parseRequestsJsonl('{"model":"kling-2.6"}\nnot json\n[1]')).toThrow(/line 1 \(item 0\) kind: .*line 2 \(item 1\): not JSON.*line 3 \(item 2\): expected a JSON object/);
+    expect(() => parseRequestsJsonl('{"model":"kling-2.6"}\nnot json\n[1]')).toThrow(
+      /line 1 \(item 0\) kind: .*line 2 \(item 1\): not JSON.*line 3 \(item 2\): expected a JSON object/,
+    );
   });
 });

@@ -21,7 +21,6 @@ async function readObject(objectName: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-
 async function expectStored(result: GenerateVideoResult) {
   const bytes = await readObject(result.objectName);
   expect(bytes.length).toBe(result.size);
@@ -38,7 +37,10 @@ async function expectStored(result: GenerateVideoResult) {
 describe('generateVideo on the dev server, the Kling simulator and fake-gcs-server', () => {
   it('text-to-video (new standard): submits once, rehosts the exact bytes with metadata, returns the permanent location', async () => {
     await suite.stack.run(async () => {
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 }, options: { poll: FAST_POLL } });
+      const handle = await start({
+        request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
+        options: { poll: FAST_POLL },
+      });
       const result = await handle.result();
       await captureHistory(handle, 't2v-succeeded');
       await expectStored(result);
@@ -107,8 +109,14 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
           'request.imageTail, cameraControl',
         ],
         [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { deadline: 'soon' } }, 'options.deadline'],
-        [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { destination: { prefix: '../x' } } }, 'options.destination.prefix'],
-        [{ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { activityTimeouts: { rehostHeartbeat: 'soon' } } }, 'options.activityTimeouts.rehostHeartbeat'],
+        [
+          { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { destination: { prefix: '../x' } } },
+          'options.destination.prefix',
+        ],
+        [
+          { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { activityTimeouts: { rehostHeartbeat: 'soon' } } },
+          'options.activityTimeouts.rehostHeartbeat',
+        ],
       ];
       for (const [input, field] of cases) {
         const handle = await start(input);
@@ -147,7 +155,9 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
   it('a create the simulator accepted but answered too late creates exactly one task', async () => {
     await suite.stack.run(async () => {
       suite.stack.sim.faults.script([{ route: 'create', kind: 'accept-then-hang' }]);
-      const result = await (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })).result();
+      const result = await (
+        await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })
+      ).result();
       await expectStored(result);
       expect(suite.stack.sim.tasks().filter((t) => t.externalTaskId === result.externalTaskId)).toHaveLength(1);
     });

@@ -24,7 +24,7 @@ async function storedSha256(objectName: string): Promise<string> {
 }
 
 describe('generateBatch with omni-video, motion-control and multi-shot items', () => {
-  it('estimates each item from §7.1, looks them up in batches, stores every video and records Kling\'s deductions', async () => {
+  it("estimates each item from §7.1, looks them up in batches, stores every video and records Kling's deductions", async () => {
     const items: GenerationRequest[] = [
       // 0: Kling 3.0 Omni, no video input, silent, 720p: 0.6 units/s × 5 s = 3 units = 30 credits.
       { model: 'kling-3.0-omni', kind: 'omni-video', prompt: 'The fox from @image_1 trots through snow', referImages: [{ url: IMG }], duration: 5 },
@@ -36,7 +36,14 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
       //    Kling bills the (simulated) 5 s output: 2.5 units = 25 credits.
       { model: 'kling-2.6', kind: 'motion-control', image: IMG, motionVideo: VID, characterOrientation: 'image' },
       // 4: kling-3.0 multi-shot (2 + 3 s), silent 720p: 0.6 × 5 = 3 units = 30 credits.
-      { model: 'kling-3.0', kind: 'text-to-video', multiPrompt: [{ prompt: 'A fox trots across snow', duration: 2 }, { prompt: 'The fox leaps into a snowbank', duration: 3 }] },
+      {
+        model: 'kling-3.0',
+        kind: 'text-to-video',
+        multiPrompt: [
+          { prompt: 'A fox trots across snow', duration: 2 },
+          { prompt: 'The fox leaps into a snowbank', duration: 3 },
+        ],
+      },
     ];
     const batchId = uniqueId('newkinds');
     const input: BatchRequest = { items: items.map((request) => ({ request })), options: { batchPolling: { interval: '500ms' } } };
@@ -45,10 +52,23 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
       (await suite.env.client.workflow.start(generateBatch, { args: [input], workflowId: batchId, taskQueue: suite.stack.taskQueue })).result(),
     );
 
-    expect(creates(suite.stack.sim).slice(before).map((r) => r.path).sort()).toEqual(
-      ['/motion-control/kling-2.6', '/motion-control/kling-3.0', '/omni-video/kling-3.0-omni', '/omni-video/kling-o1', '/text-to-video/kling-3.0'],
-    );
-    expect(creates(suite.stack.sim).slice(before).find((r) => r.path === '/text-to-video/kling-3.0')?.body).toMatchObject({
+    expect(
+      creates(suite.stack.sim)
+        .slice(before)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([
+      '/motion-control/kling-2.6',
+      '/motion-control/kling-3.0',
+      '/omni-video/kling-3.0-omni',
+      '/omni-video/kling-o1',
+      '/text-to-video/kling-3.0',
+    ]);
+    expect(
+      creates(suite.stack.sim)
+        .slice(before)
+        .find((r) => r.path === '/text-to-video/kling-3.0')?.body,
+    ).toMatchObject({
       prompt: 'shot 1, 2, A fox trots across snow; shot 2, 3, The fox leaps into a snowbank;',
       settings: { duration: 5, multi_shot: true },
     });
@@ -75,7 +95,11 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
     const looked = suite.stack.sim.requests
       .filter((r) => r.method === 'GET' && r.path === '/tasks' && (r.query.external_task_ids ?? '').startsWith(`${batchId}-`))
       .flatMap((r) => r.query.external_task_ids!.split(','));
-    for (const index of [0, 1, 2, 3, 4]) expect(looked.some((id) => id.startsWith(`${batchId}-${index}-`)), `item ${index} looked up`).toBe(true);
+    for (const index of [0, 1, 2, 3, 4])
+      expect(
+        looked.some((id) => id.startsWith(`${batchId}-${index}-`)),
+        `item ${index} looked up`,
+      ).toBe(true);
   });
 });
 
@@ -94,10 +118,17 @@ describe('adoptVideo with omni-video and motion-control tasks created outside Te
   const adopt = (input: AdoptVideoInput, workflowId = uniqueId('adopt-newkind')) =>
     suite.env.client.workflow.start(adoptVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
 
-  it('an omni-video task (created by the Kling client elsewhere) is adopted by task id with its kind; the cost is Kling\'s deduction', async () => {
+  it("an omni-video task (created by the Kling client elsewhere) is adopted by task id with its kind; the cost is Kling's deduction", async () => {
     await suite.stack.run(async () => {
       const externalTaskId = uniqueId('omni-elsewhere');
-      const created = await suite.stack.kling.createTask({ model: 'kling-3.0-omni', kind: 'omni-video', prompt: 'A fox at dusk', resolution: '1080p', duration: 4, externalTaskId });
+      const created = await suite.stack.kling.createTask({
+        model: 'kling-3.0-omni',
+        kind: 'omni-video',
+        prompt: 'A fox at dusk',
+        resolution: '1080p',
+        duration: 4,
+        externalTaskId,
+      });
       const before = creates(suite.stack.sim).length;
       const handle = await adopt({ taskId: created.taskId, kind: 'omni-video', options: { poll: { initialInterval: 200, maxInterval: 500 } } });
       const result = await handle.result();
@@ -111,14 +142,17 @@ describe('adoptVideo with omni-video and motion-control tasks created outside Te
     });
   });
 
-  it('a motion-control task created over the simulator\'s HTTP API is adopted by its external id with its kind; billed on the output', async () => {
+  it("a motion-control task created over the simulator's HTTP API is adopted by its external id with its kind; billed on the output", async () => {
     await suite.stack.run(async () => {
       const externalTaskId = uniqueId('motion-elsewhere');
       const res = await fetch(`${suite.stack.sim.url}/motion-control/kling-3.0`, {
         method: 'POST',
         headers: { authorization: `Bearer ${SIM_CREDENTIALS.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          contents: [{ type: 'image', url: IMG }, { type: 'video', url: VID }],
+          contents: [
+            { type: 'image', url: IMG },
+            { type: 'video', url: VID },
+          ],
           settings: { character_orientation: 'video', resolution: '1080p' },
           options: { external_task_id: externalTaskId },
         }),

@@ -21,7 +21,10 @@ describe('no worker polling the task queue', () => {
     const taskQueue = uniqueId('nobody-polls');
     const videos = new VideoGenerationClient(env.client, { taskQueue });
     const workflowId = uniqueId('no-worker');
-    await videos.startVideoGeneration({ model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red fox trots through fresh snow at dawn, tracking shot' }, { workflowId });
+    await videos.startVideoGeneration(
+      { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red fox trots through fresh snow at dawn, tracking shot' },
+      { workflowId },
+    );
     const started = Date.now();
     const err = await videos.getProgress(workflowId).then(
       () => undefined,

@@ -33,11 +33,7 @@ describe('generateVideo: omni-video', () => {
       const made = creates(suite.stack.sim, { since: before });
       expect(made.map((r) => r.path)).toEqual(['/omni-video/kling-3.0-omni']);
       expect(made[0]?.body).toMatchObject({
-        contents: [
-          { type: 'prompt' },
-          { type: 'refer_image', id: 'image_1' },
-          { type: 'feature_video', id: 'video_1' },
-        ],
+        contents: [{ type: 'prompt' }, { type: 'refer_image', id: 'image_1' }, { type: 'feature_video', id: 'video_1' }],
         settings: { resolution: '1080p', duration: 5, audio: 'off', multi_shot: false },
       });
       // §7.1: Kling 3.0 Omni with video input, 1080p: 1.2 units/s × 5 s = 6 units = 60 credits.
@@ -48,7 +44,7 @@ describe('generateVideo: omni-video', () => {
     });
   });
 
-  it('motion control on kling-2.6: the estimate assumes the 10 s maximum, the actual cost is Kling\'s deduction on the output', async () => {
+  it("motion control on kling-2.6: the estimate assumes the 10 s maximum, the actual cost is Kling's deduction on the output", async () => {
     await suite.stack.run(async () => {
       const request = {
         model: 'kling-2.6',

@@ -6,13 +6,23 @@ import { VideoGenerationClient, type GenerationRequest } from '../../src/client.
 import { gcsStorage, uniqueId } from '../support/servers.js';
 import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
-const T2V: GenerationRequest = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A paper boat drifts down a rain-filled gutter, low angle, soft evening light', duration: 5 };
+const T2V: GenerationRequest = {
+  model: 'kling-2.6',
+  kind: 'text-to-video',
+  prompt: 'A paper boat drifts down a rain-filled gutter, low angle, soft evening light',
+  duration: 5,
+};
 const POLL = { ...FAST_POLL, maxInterval: 500 };
 
 let videos: VideoGenerationClient;
 // A service-account key: the Storage client signs locally with it; fake-gcs-server does not check signatures.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signer = gcsStorage({ credentials: { client_email: 'videos@test-project.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });
+const signer = gcsStorage({
+  credentials: {
+    client_email: 'videos@test-project.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  },
+});
 
 const suite = useGenerationStack({ urls: { mode: 'signed', gcs: signer } });
 beforeAll(() => {

@@ -25,7 +25,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const REQUEST = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A lighthouse beam sweeps across a stormy sea at night, wide shot', duration: 5 } as const;
+const REQUEST = {
+  model: 'kling-2.6',
+  kind: 'text-to-video',
+  prompt: 'A lighthouse beam sweeps across a stormy sea at night, wide shot',
+  duration: 5,
+} as const;
 const ONE_SECOND = { initialInterval: 1_000, backoffCoefficient: 1, maxInterval: 1_000 };
 
 function start(options: Record<string, unknown>, request: Record<string, unknown> = REQUEST) {
@@ -43,9 +48,11 @@ async function generating(handle: WorkflowHandle) {
 async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
   return ((await handle.fetchHistory()).events ?? []) as HistoryEvent[];
 }
-const scheduled = (events: HistoryEvent[], type: string) => events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+const scheduled = (events: HistoryEvent[], type: string) =>
+  events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 /** Status queries for the task, less the rehost's own (it asks Kling for a fresh download URL). */
-const statusQueries = (taskId: string) => -1 + stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
+const statusQueries = (taskId: string) =>
+  -1 + stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
 
 describe('generateVideo waits on Kling inside activity retries', () => {
   it('records one wait activity per status change and no timer, however many checks it takes', async () => {

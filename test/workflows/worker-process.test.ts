@@ -52,7 +52,12 @@ describe('src/worker.ts as a process (configuration from the environment, local 
     const videos = new VideoGenerationClient(env.client, { taskQueue });
     const workflowId = uniqueId('proc');
     await videos.startVideoGeneration(
-      { model: 'kling-v1-6', kind: 'text-to-video', prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic', standard: 'legacy' },
+      {
+        model: 'kling-v1-6',
+        kind: 'text-to-video',
+        prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
+        standard: 'legacy',
+      },
       { workflowId, options: { poll: { initialInterval: 200, maxInterval: 500 } } },
     );
     const result = await videos.result(workflowId);

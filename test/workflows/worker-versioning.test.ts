@@ -28,7 +28,12 @@ import { bundleWorkflows } from '../support/workflow-bundle.js';
 
 const run = promisify(execFile);
 const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
-const REQUEST = { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A lighthouse at dusk, waves rolling in, slow dolly shot', duration: 5 } as const;
+const REQUEST = {
+  model: 'kling-2.6',
+  kind: 'text-to-video',
+  prompt: 'A lighthouse at dusk, waves rolling in, slow dolly shot',
+  duration: 5,
+} as const;
 
 /** Version 1 runs this package's workflows; version 2 a fixture whose generateVideo issues other commands. */
 const V1_WORKFLOWS = 'src/workflows/index.ts';
@@ -62,13 +67,20 @@ describe('worker deployment settings from the environment', () => {
     expect(workerDeploymentFromEnv({ KLING_WORKER_BUILD_ID: 'abc123' })).toBeUndefined();
     expect(workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video' })).toEqual({ deploymentName: 'kling-video', buildId: packageVersion() });
     expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
-    expect(workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: 'abc123' })).toEqual({ deploymentName: 'kling-video', buildId: 'abc123' });
+    expect(workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: 'abc123' })).toEqual({
+      deploymentName: 'kling-video',
+      buildId: 'abc123',
+    });
   });
 
   it('refuses what Temporal refuses, naming the variable', () => {
     expect(() => workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling.video' })).toThrow(/KLING_WORKER_DEPLOYMENT: must not contain "\."/);
-    expect(() => workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: '__unversioned__' })).toThrow(/KLING_WORKER_BUILD_ID: .*reserved/);
-    expect(() => workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: 'x'.repeat(256) })).toThrow(/KLING_WORKER_BUILD_ID/);
+    expect(() => workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: '__unversioned__' })).toThrow(
+      /KLING_WORKER_BUILD_ID: .*reserved/,
+    );
+    expect(() => workerDeploymentFromEnv({ KLING_WORKER_DEPLOYMENT: 'kling-video', KLING_WORKER_BUILD_ID: 'x'.repeat(256) })).toThrow(
+      /KLING_WORKER_BUILD_ID/,
+    );
   });
 });
 
@@ -118,8 +130,10 @@ describe('a rollout on the dev server', () => {
   async function history(handle: WorkflowHandle): Promise<HistoryEvent[]> {
     return (await handle.fetchHistory()).events ?? [];
   }
-  const workflowTasks = (events: HistoryEvent[]) => events.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [{ at: e.eventTime, ...e.workflowTaskCompletedEventAttributes }] : []));
-  const activityWorkers = (events: HistoryEvent[]) => events.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.identity] : []));
+  const workflowTasks = (events: HistoryEvent[]) =>
+    events.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [{ at: e.eventTime, ...e.workflowTaskCompletedEventAttributes }] : []));
+  const activityWorkers = (events: HistoryEvent[]) =>
+    events.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.identity] : []));
   /** The run's result; fails at once (not at the test timeout) when one of its workflow tasks failed, e.g. on nondeterminism. */
   async function resultOf<T>(handle: WorkflowHandle<() => Promise<T>>): Promise<T> {
     let done = false;
@@ -160,7 +174,13 @@ describe('a rollout on the dev server', () => {
     await setCurrentVersion(v2);
     const switchedAt = Date.now() / 1000;
     const afterSwitch = env.client.workflow.getHandle<() => Promise<VersionTwoResult>>(
-      (await env.client.workflow.start('generateVideo', { args: [{ request: REQUEST, options: { poll: FAST_POLL } }], taskQueue, workflowId: uniqueId('gen-v2') })).workflowId,
+      (
+        await env.client.workflow.start('generateVideo', {
+          args: [{ request: REQUEST, options: { poll: FAST_POLL } }],
+          taskQueue,
+          workflowId: uniqueId('gen-v2'),
+        })
+      ).workflowId,
     );
     expect(await resultOf(afterSwitch)).toEqual({ code: 'version-2-fixture', buildId: 'v2' });
 
@@ -190,9 +210,9 @@ describe('a rollout on the dev server', () => {
     for (const t of workflowTasks(await history(afterSwitch))) expect(t.identity).toBe('worker-v2');
 
     // The change is incompatible indeed: version 2's code cannot replay the run version 1 started.
-    await expect(
-      Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(V2_WORKFLOWS) }, await inFlight.fetchHistory()),
-    ).rejects.toThrow(/[Nn]ondetermin|DeterminismViolation/);
+    await expect(Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(V2_WORKFLOWS) }, await inFlight.fetchHistory())).rejects.toThrow(
+      /[Nn]ondetermin|DeterminismViolation/,
+    );
   });
 });
 
@@ -246,7 +266,11 @@ describe('src/worker.ts with KLING_WORKER_DEPLOYMENT', () => {
       expect(output).toContain(`worker deployment version ${deploymentName}.build-7 is not current`);
       await runOperatorCommand(command);
 
-      const handle = await env.client.workflow.start(generateVideo, { args: [{ request: REQUEST, options: { poll: FAST_POLL } }], taskQueue, workflowId: uniqueId('gen-versioned') });
+      const handle = await env.client.workflow.start(generateVideo, {
+        args: [{ request: REQUEST, options: { poll: FAST_POLL } }],
+        taskQueue,
+        workflowId: uniqueId('gen-versioned'),
+      });
       expect((await handle.result()).uri).toMatch(/^file:\/\//);
       const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
       expect(info?.behavior).toBe(temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);

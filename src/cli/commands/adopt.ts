@@ -71,7 +71,10 @@ export function registerAdopt(program: Command, ctx: CliContext): void {
     .argument('<id>', 'a Kling task id or external task id (looked up as a task id first, then as an external id)')
     .option('--by <kind>', 'how to read <id>: any (default), task-id or external-id')
     .option('--standard <standard>', 'where the task lives: new or legacy (default: the new standard first, then both legacy families)')
-    .option('--kind <kind>', 'text-to-video, image-to-video, omni-video or motion-control: narrows a legacy lookup to its family, and is the kind recorded (Kling\'s GET /tasks does not name it)')
+    .option(
+      '--kind <kind>',
+      "text-to-video, image-to-video, omni-video or motion-control: narrows a legacy lookup to its family, and is the kind recorded (Kling's GET /tasks does not name it)",
+    )
     .option('--workflow-id <id>', 'workflow id (default adopt-<id>: adopting the same task again joins the same adoption)')
     .option('--task-queue <name>', 'task queue of the workers (default $KLING_TASK_QUEUE or kling-video)')
     .option('--deadline <duration>', 'give up waiting this long after the adoption starts (default 10 minutes)')

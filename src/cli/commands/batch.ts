@@ -70,7 +70,8 @@ export function parseRequestsJsonl(text: string): BatchFile {
     const bare = !('request' in record);
     const item = (bare ? { request: record } : record) as GenerateBatchInput['items'][number];
     // A bare line's fields are the request's own: name them as written (`duration`, not `request.duration`).
-    for (const issue of itemIssues(item)) issues.push({ field: `${at} ${bare ? issue.field.replace(/^request\./, '') : issue.field}`, message: issue.message });
+    for (const issue of itemIssues(item))
+      issues.push({ field: `${at} ${bare ? issue.field.replace(/^request\./, '') : issue.field}`, message: issue.message });
     items.push(item);
     lines.push(i + 1);
   });
@@ -188,7 +189,15 @@ JSON: {"workflowId","runId","status":"started","taskQueue","items"} or, with --w
           const runId = 'firstExecutionRunId' in handle ? String(handle.firstExecutionRunId) : (await handle.describe()).runId;
           const ui = workflowUiUrl(process.env.KLING_TEMPORAL_UI_URL, session.namespace, workflowId);
           if (!flags.wait) {
-            if (flags.json) printJson(ctx.output, { workflowId, runId, status: 'started', taskQueue: session.taskQueue, items: input.items.length, ...(ui ? { ui } : {}) });
+            if (flags.json)
+              printJson(ctx.output, {
+                workflowId,
+                runId,
+                status: 'started',
+                taskQueue: session.taskQueue,
+                items: input.items.length,
+                ...(ui ? { ui } : {}),
+              });
             else {
               ctx.output.out(`started batch ${workflowId} (${input.items.length} items, run ${runId}) on task queue ${session.taskQueue}`);
               if (ui) ctx.output.out(`  Temporal UI: ${ui}`);

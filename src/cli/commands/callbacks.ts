@@ -8,7 +8,7 @@ import { resolveTemporalConfig, temporalConnectFailure } from '../temporal.js';
 export function registerCallbacks(program: Command, ctx: CliContext): void {
   program
     .command('callbacks')
-    .description("Run the Kling callback receiver on its own: verifies signatures and wakes the waiting workflows (SIGINT/SIGTERM stop it).")
+    .description('Run the Kling callback receiver on its own: verifies signatures and wakes the waiting workflows (SIGINT/SIGTERM stop it).')
     .option('--listen <host:port>', 'address to listen on (default $KLING_CALLBACK_LISTEN or 0.0.0.0:8788)')
     .addHelpText(
       'after',

@@ -6,7 +6,9 @@ import { connectTemporal } from '../temporal.js';
 export function registerCancel(program: Command, ctx: CliContext): void {
   program
     .command('cancel')
-    .description('Cancel a generation. A running transfer stops within seconds and stores nothing. Kling has no cancel endpoint: a submitted task still finishes and is billed.')
+    .description(
+      'Cancel a generation. A running transfer stops within seconds and stores nothing. Kling has no cancel endpoint: a submitted task still finishes and is billed.',
+    )
     .argument('<workflow-id>', 'the workflow id')
     .option('--json', 'machine-readable output')
     .addHelpText(

@@ -33,7 +33,7 @@ export function registerCosts(program: Command, ctx: CliContext): void {
     .description('Ledger of recent generations (Temporal visibility): estimate, actual, drift and outcome per workflow.')
     .option('--since <duration|date>', 'started after this: 90m, 24h, 7d, 2w, or a date / date-time (UTC unless a zone is given)', '24h')
     .option('-n, --limit <n>', 'at most n generations (default 50, at most 1000)', '50')
-    .option('-q, --query <visibility-query>', "extra visibility filter, AND-ed (e.g. \"TaskQueue='kling-video'\")")
+    .option('-q, --query <visibility-query>', 'extra visibility filter, AND-ed (e.g. "TaskQueue=\'kling-video\'")')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -80,7 +80,9 @@ JSON: {"since","entries":[{"workflowId","runId","status","startTime","closeTime"
             ctx.output.out(`no generations started since ${report.since}`);
             return;
           }
-          ctx.output.out(`${'START'.padEnd(20)} ${'STATUS'.padEnd(10)} ${'OUTCOME'.padEnd(23)} ${'MODEL'.padEnd(16)} ${'EST'.padStart(8)} ${'ACTUAL'.padStart(8)} ${'DRIFT'.padStart(9)}  WORKFLOW`);
+          ctx.output.out(
+            `${'START'.padEnd(20)} ${'STATUS'.padEnd(10)} ${'OUTCOME'.padEnd(23)} ${'MODEL'.padEnd(16)} ${'EST'.padStart(8)} ${'ACTUAL'.padStart(8)} ${'DRIFT'.padStart(9)}  WORKFLOW`,
+          );
           for (const e of entries) {
             const drift = `${signed(e.driftCredits)}${e.drift ? ' !' : ''}`;
             ctx.output.out(

@@ -8,7 +8,10 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .description(
       'The embedded stack of `npm start`: a Temporal dev server with its Web UI (started, or reused if one answers), the Kling simulator when no Kling keys are set, and a worker; generates a sample video, then keeps running until Ctrl-C.',
     )
-    .option('--once', 'this is `npm start`: not interactive, stop after the sample video; in a terminal, keep the stack and its Web UI up until Ctrl-C')
+    .option(
+      '--once',
+      'this is `npm start`: not interactive, stop after the sample video; in a terminal, keep the stack and its Web UI up until Ctrl-C',
+    )
     .option('--no-sample', 'do not generate the sample video')
     .option('--task-queue <name>', 'task queue of the embedded worker (default $KLING_TASK_QUEUE or kling-video)')
     .option('--simulator-port <n>', 'port for the simulator when it is started (default: any free port)')

@@ -61,8 +61,12 @@ An invalid request exits 2 with field-named issues.`,
         const s = resolvedSummary(resolved);
         const out = ctx.output.out;
         out(`${s.model} ${s.kind}, ${s.durationSeconds}s ${s.resolution} (${s.standard} standard)`);
-        out(`  as requested (audio ${s.audio ? 'on' : 'off'}): ${estimate.credits} credits (${estimate.units} units, ${estimate.basis}, ${estimate.confidence})`);
-        out(`  with audio:    ${withAudio.estimate ? `${withAudio.estimate.credits} credits (×${withAudio.estimate.audioMultiplier})` : `n/a: ${withAudio.unavailable ?? ''}`}`);
+        out(
+          `  as requested (audio ${s.audio ? 'on' : 'off'}): ${estimate.credits} credits (${estimate.units} units, ${estimate.basis}, ${estimate.confidence})`,
+        );
+        out(
+          `  with audio:    ${withAudio.estimate ? `${withAudio.estimate.credits} credits (×${withAudio.estimate.audioMultiplier})` : `n/a: ${withAudio.unavailable ?? ''}`}`,
+        );
         out(`  without audio: ${withoutAudio.estimate ? `${withoutAudio.estimate.credits} credits` : `n/a: ${withoutAudio.unavailable ?? ''}`}`);
         // In words: rate × seconds, and for motion control the output duration assumed and why.
         if (estimate.description) out(`  ${estimate.description}`);

@@ -78,9 +78,18 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
   addRequestOptions(cmd)
     .option('--workflow-id <id>', 'workflow id, your idempotency key ([A-Za-z0-9_-], ≤ 120; default kling-<utc time>-<random>)')
     .option('--task-queue <name>', 'task queue of the workers (default $KLING_TASK_QUEUE or kling-video)')
-    .option('--deadline <duration>', 'give up waiting this long after submission: ms or a Temporal duration ("10 minutes", "90s"); default 10 minutes')
-    .option('--queued-deadline <duration>', 'fail with VideoQueuedTooLong (exit 4) when the task is still queued this long after submission (default off)')
-    .option('--processing-deadline <duration>', 'fail with VideoProcessingTooLong (exit 4) when the task is still processing this long after it started (default off)')
+    .option(
+      '--deadline <duration>',
+      'give up waiting this long after submission: ms or a Temporal duration ("10 minutes", "90s"); default 10 minutes',
+    )
+    .option(
+      '--queued-deadline <duration>',
+      'fail with VideoQueuedTooLong (exit 4) when the task is still queued this long after submission (default off)',
+    )
+    .option(
+      '--processing-deadline <duration>',
+      'fail with VideoProcessingTooLong (exit 4) when the task is still processing this long after it started (default off)',
+    )
     .option('--max-credits <n>', 'refuse (BudgetExceeded, exit 2) before submitting when the estimate is higher')
     .option('--resubmit-on-failure <n>', 'resubmit after a failed task up to n times (0–5, default 0)')
     .option('--prefix <prefix>', 'extra object-name prefix: lower-case segments [a-z0-9_-] separated by "/", at most 5')
@@ -132,7 +141,11 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
             if (estimate) ctx.output.out(`  estimate (default prices): ${estimate}`);
             if (ui) ctx.output.out(`  Temporal UI: ${ui}`);
           }
-          await awaitAndReport(ctx, session.videos, workflowId, session.videos.result(workflowId), { json: flags.json, jsonFields: { runId }, lines: resultLines });
+          await awaitAndReport(ctx, session.videos, workflowId, session.videos.result(workflowId), {
+            json: flags.json,
+            jsonFields: { runId },
+            lines: resultLines,
+          });
         } finally {
           await session.close();
         }

@@ -25,7 +25,7 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .description('The prompt lint report: subject, action, setting, camera, style, length, vague words. No server, no credentials.')
     .argument('[prompt...]', 'the prompt (or use --prompt / --request)')
     .option('-p, --prompt <text>', 'the prompt')
-    .option('--request <file>', "lint the prompt of a request file")
+    .option('--request <file>', 'lint the prompt of a request file')
     .option('--strict', 'exit 2 when the score is below --min-score')
     .option('--min-score <n>', 'minimum score for --strict (default 60)')
     .option('--json', 'machine-readable output')
@@ -43,9 +43,11 @@ JSON: {"score","present":[...],"missing":[...],"vagueWords":[...],"words","sugge
       action(ctx, (words: string[], opts: LintFlags) => {
         const fromFile = opts.request ? promptOfFile(buildRequest({ request: opts.request })) : undefined;
         const prompt = opts.prompt ?? (words.length > 0 ? words.join(' ') : undefined) ?? fromFile;
-        if (typeof prompt !== 'string' || prompt.trim() === '') throw CliError.invalid([{ field: 'prompt', message: 'give a prompt (argument, --prompt or --request)' }]);
+        if (typeof prompt !== 'string' || prompt.trim() === '')
+          throw CliError.invalid([{ field: 'prompt', message: 'give a prompt (argument, --prompt or --request)' }]);
         const minScore = opts.minScore === undefined ? 60 : Number(opts.minScore);
-        if (!Number.isInteger(minScore) || minScore < 0 || minScore > 100) throw CliError.invalid([{ field: 'minScore', message: 'must be an integer from 0 to 100' }]);
+        if (!Number.isInteger(minScore) || minScore < 0 || minScore > 100)
+          throw CliError.invalid([{ field: 'minScore', message: 'must be an integer from 0 to 100' }]);
         const report = lintPrompt(prompt);
         const passed = report.score >= minScore;
         if (opts.strict && !passed) ctx.exitCode = ExitCode.InvalidInput;

@@ -11,16 +11,24 @@ export { LIST_STATUSES, listQuery, type ListEntry } from '../../generation-queri
 export function listTable(entries: readonly ListEntry[]): string[] {
   const row = (start: string, status: string, type: string, phase: string, model: string, id: string) =>
     `${start.padEnd(24)}  ${status.padEnd(10)} ${type.padEnd(13)} ${phase.padEnd(17)} ${model.padEnd(16)} ${id}`;
-  return [row('START', 'STATUS', 'TYPE', 'PHASE', 'MODEL', 'WORKFLOW'), ...entries.map((e) => row(e.startTime, e.status, e.type, e.phase ?? '-', e.model ?? '-', e.workflowId))];
+  return [
+    row('START', 'STATUS', 'TYPE', 'PHASE', 'MODEL', 'WORKFLOW'),
+    ...entries.map((e) => row(e.startTime, e.status, e.type, e.phase ?? '-', e.model ?? '-', e.workflowId)),
+  ];
 }
 
 export function registerList(program: Command, ctx: CliContext): void {
   program
     .command('list')
     .description('Recent generations, batches and adoptions (Temporal visibility), most recent first.')
-    .option('-s, --status <status>', `only this status: ${Object.keys(LIST_STATUSES).filter((s) => s !== 'canceled').join(' | ')}`)
+    .option(
+      '-s, --status <status>',
+      `only this status: ${Object.keys(LIST_STATUSES)
+        .filter((s) => s !== 'canceled')
+        .join(' | ')}`,
+    )
     .option('-n, --limit <n>', 'at most n entries (default 20)', '20')
-    .option('-q, --query <visibility-query>', "extra visibility filter, AND-ed (e.g. \"KlingModel='kling-2.6'\")")
+    .option('-q, --query <visibility-query>', 'extra visibility filter, AND-ed (e.g. "KlingModel=\'kling-2.6\'")')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -38,7 +46,8 @@ JSON: [{"workflowId","runId","type","status","startTime","closeTime"?,"taskQueue
     .action(
       action(ctx, async (opts: { status?: string; limit: string; query?: string; json?: boolean }) => {
         const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw CliError.invalid([{ field: 'limit', message: 'must be an integer from 1 to 1000' }]);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw CliError.invalid([{ field: 'limit', message: 'must be an integer from 1 to 1000' }]);
         const query = listQuery(opts.status, opts.query);
         const session = await connectTemporal(ctx);
         try {

@@ -41,17 +41,26 @@ JSON: {"replayed","failed","histories":[{"name","workflowId","error"?}]}`,
           }
         }
         // A history that does not replay makes the SDK log a warning; the result says the same, and stdout stays clean.
-        Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+        Runtime.install({
+          logger: new DefaultLogger('ERROR'),
+          telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+        });
         const results = await replayHistories(inputs);
-        if (results.length === 0) throw CliError.invalid([{ field: 'path', message: 'no history found (give .json files or directories holding them)' }]);
+        if (results.length === 0)
+          throw CliError.invalid([{ field: 'path', message: 'no history found (give .json files or directories holding them)' }]);
         const failed = results.filter((r) => r.error);
         const report = {
           replayed: results.length,
           failed: failed.length,
-          histories: results.map((r) => ({ name: r.name, workflowId: r.workflowId, ...(r.error ? { error: `${r.error.name}: ${r.error.message}` } : {}) })),
+          histories: results.map((r) => ({
+            name: r.name,
+            workflowId: r.workflowId,
+            ...(r.error ? { error: `${r.error.name}: ${r.error.message}` } : {}),
+          })),
         };
         if (!opts.json) {
-          for (const r of results) ctx.output.out(`${r.error ? 'FAIL' : 'ok  '} ${r.name} (${r.workflowId})${r.error ? `: ${r.error.name}: ${r.error.message}` : ''}`);
+          for (const r of results)
+            ctx.output.out(`${r.error ? 'FAIL' : 'ok  '} ${r.name} (${r.workflowId})${r.error ? `: ${r.error.name}: ${r.error.message}` : ''}`);
           ctx.output.out(`${results.length - failed.length} of ${results.length} replayed without a determinism error`);
         }
         // With --json, one document: the report, or the error carrying it.
@@ -75,7 +84,13 @@ async function historyFiles(paths: string[]): Promise<string[]> {
     const info = await stat(given).catch(() => undefined);
     if (!info) throw CliError.invalid([{ field: given, message: 'no such file or directory' }]);
     if (!info.isDirectory()) files.push(given);
-    else files.push(...(await readdir(given)).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(given, f)));
+    else
+      files.push(
+        ...(await readdir(given))
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => path.join(given, f)),
+      );
   }
   return files;
 }

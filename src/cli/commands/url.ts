@@ -15,7 +15,9 @@ import { connectTemporal } from '../temporal.js';
 export function registerUrl(program: Command, ctx: CliContext): void {
   program
     .command('url')
-    .description("A fresh read URL for a completed generation's video: signed now for gs:// objects (results never store one), the file URL for local storage.")
+    .description(
+      "A fresh read URL for a completed generation's video: signed now for gs:// objects (results never store one), the file URL for local storage.",
+    )
     .argument('<workflow-id>', 'the workflow id of a completed generation')
     .option('--expires-in <duration>', 'how long the URL works: 90s, 15m, 1h, 7d at most (default 1h)', '1h')
     .option('--json', 'machine-readable output')
@@ -38,7 +40,8 @@ JSON: {"workflowId","uri","url","expiresAt"?}`,
         } catch {
           ms = Number.NaN;
         }
-        if (!(ms > 0) || ms > 7 * 24 * 3_600_000) throw CliError.invalid([{ field: 'expires-in', message: 'must be a duration from 1s to 7d (e.g. 15m, 1h)' }]);
+        if (!(ms > 0) || ms > 7 * 24 * 3_600_000)
+          throw CliError.invalid([{ field: 'expires-in', message: 'must be a duration from 1s to 7d (e.g. 15m, 1h)' }]);
         const session = await connectTemporal(ctx);
         try {
           const result = await resultOrCliError(session, workflowId);

@@ -30,7 +30,9 @@ JSON: {"valid":true,"request":{model,standard,kind,resolution,durationSeconds,au
           if (opts.json) printJson(ctx.output, { valid: true, request: resolvedSummary(resolved) });
           else {
             const s = resolvedSummary(resolved);
-            ctx.output.out(`valid: ${s.model} ${s.kind} on the ${s.standard} standard, ${s.durationSeconds}s ${s.resolution}, audio ${s.audio ? 'on' : 'off'}`);
+            ctx.output.out(
+              `valid: ${s.model} ${s.kind} on the ${s.standard} standard, ${s.durationSeconds}s ${s.resolution}, audio ${s.audio ? 'on' : 'off'}`,
+            );
           }
         } catch (err) {
           if (!(err instanceof KlingValidationError)) throw err;

