@@ -25,8 +25,9 @@ bash scripts/provision-tools.sh
 bash scripts/provision-chromium.sh
 done_step
 
-step "lint (npm run lint)"
+step "lint and format (npm run lint, npm run format:check)"
 npm run --silent lint
+npm run --silent format:check
 done_step
 
 step "typecheck (npm run typecheck)"
