@@ -36,6 +36,19 @@ export function workflowInterceptorModules(options: { tracing?: boolean } = {}):
 }
 
 /**
+ * Slot defaults for many concurrent generations (issue 16; `npm run bench -- --only scale`). Each generation's
+ * first workflow task runs validation as a local activity (a visibility query and the request check), so a
+ * workflow-task slot is held for that long: the SDK's 40 let thousands of starts queue behind a few slow
+ * validations. The waiting costs no slot between checks (it lives in activity retries), so these only bound
+ * bursts; each is cheap (a slot is a permit, not a thread). Options given to createKlingWorker override them.
+ */
+export const SCALE_DEFAULTS = {
+  maxConcurrentWorkflowTaskExecutions: 200,
+  maxConcurrentActivityTaskExecutions: 400,
+  maxConcurrentLocalActivityExecutions: 200,
+} as const satisfies Partial<WorkerOptions>;
+
+/**
  * Builds a worker for the generateVideo workflow with injected dependencies. The workflow's
  * `klingMetrics.generationFinished` sink feeds `deps.metrics` (when given) and logs one line per generation;
  * activity log lines carry the Kling task id.
@@ -55,6 +68,7 @@ export async function createKlingWorker(
       | 'workflowBundle'
       | 'maxConcurrentActivityTaskExecutions'
       | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
       | 'maxHeartbeatThrottleInterval'
       | 'stickyQueueScheduleToStartTimeout'
       | 'maxCachedWorkflows'
@@ -74,6 +88,7 @@ export async function createKlingWorker(
     // cancelled transfer stops within seconds (the SDK default would wait up to 0.8 × heartbeatTimeout).
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
+    ...SCALE_DEFAULTS,
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(deps),
