@@ -16,7 +16,12 @@ type WithTimeouts = Pick<GenerationPlan, 'activityTimeoutsMs'>;
  * of retries rides out a Kling hiccup instead of failing a generation that has spent nothing.
  */
 export function validateActivity(input: GenerateVideoInput) {
-  return proxyActivities<Activities>({
+  return proxyActivities<Activities>(validateOptions(input)).validateVideoRequest;
+}
+
+/** Validation's options, as a regular or a local activity. */
+function validateOptions(input: GenerateVideoInput) {
+  return {
     summary: 'validate request, estimate credits, lint prompt',
     startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
     retry: {
@@ -26,7 +31,7 @@ export function validateActivity(input: GenerateVideoInput) {
       maximumAttempts: 7,
       nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
     },
-  }).validateVideoRequest;
+  };
 }
 
 /**
@@ -36,17 +41,7 @@ export function validateActivity(input: GenerateVideoInput) {
  * inside the workflow task).
  */
 export function validateLocalActivity(input: GenerateVideoInput) {
-  return proxyLocalActivities<Activities>({
-    summary: 'validate request, estimate credits, lint prompt',
-    startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '20 seconds',
-      maximumAttempts: 7,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
-  }).validateVideoRequest;
+  return proxyLocalActivities<Activities>(validateOptions(input)).validateVideoRequest;
 }
 
 function rawDurationMs(value: unknown): number | undefined {
