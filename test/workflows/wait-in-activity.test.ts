@@ -80,11 +80,7 @@ describe('generateVideo waits on Kling inside activity retries', () => {
     await stack.run(async () => {
       // A schedule far longer than the task: only the wake-up can end this wait in time.
       const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
-      let progress = await handle.query(progressQuery);
-      while (progress.phase !== 'generating') {
-        await new Promise((r) => setTimeout(r, 100));
-        progress = await handle.query(progressQuery);
-      }
+      const progress = await generating(handle);
       // Kling's callback, as the receiver forwards it, once the task really ended.
       while (stack.sim.task(progress.klingTaskId!)?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
       await handle.signal(taskUpdatedSignal, { taskId: progress.klingTaskId, status: 'succeeded' });
@@ -101,11 +97,7 @@ describe('generateVideo waits on Kling inside activity retries', () => {
   it('a callback claiming an end the query does not confirm yet is re-checked after about a second, in one wait', async () => {
     await stack.run(async () => {
       const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
-      let progress = await handle.query(progressQuery);
-      while (progress.phase !== 'generating') {
-        await new Promise((r) => setTimeout(r, 100));
-        progress = await handle.query(progressQuery);
-      }
+      const progress = await generating(handle);
       // Premature: the task is still queued or processing when the claim arrives.
       await handle.signal(taskUpdatedSignal, { taskId: progress.klingTaskId, status: 'succeeded' });
       const result = await handle.result();
