@@ -15,9 +15,8 @@ import { adoptActivity, rehostActivity } from './activity-proxies.js';
 import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
-import { outcomeOf } from './outcome-of.js';
 import { TaskWatch, WAIT_IN_ACTIVITY_PATCH } from './poll-loop.js';
-import { toWorkflowFailure } from './workflow-failure.js';
+import { outcomeOf, toWorkflowFailure } from './workflow-failure.js';
 
 /**
  * Adopts a Kling task that already exists (submitted elsewhere, or whose generateVideo wait timed out) and runs

@@ -19,13 +19,12 @@ import { ApprovalGate } from './approval-gate.js';
 import { BudgetHolds } from './budget-holds.js';
 import { CostLedger } from './cost-ledger.js';
 import { klingMetrics } from './metrics-sink.js';
-import { outcomeOf } from './outcome-of.js';
 import { failureDetails, storedLocation, timedInto } from './phase.js';
 import { TaskWatch } from './poll-loop.js';
 import { SearchAttributeBatch } from './search-attribute-batch.js';
 import { SlotAdmission } from './slot-admission.js';
 import { submitExplicitly } from './submission.js';
-import { toWorkflowFailure, withTaskReference, type TaskReference } from './workflow-failure.js';
+import { outcomeOf, toWorkflowFailure, withTaskReference, type TaskReference } from './workflow-failure.js';
 
 /** Kling's words for a refusal on content grounds: such a failure is never resubmitted. */
 const CONTENT_POLICY = /risk|policy|moderat|sensitive|violat|inappropriate|prohibit/i;
