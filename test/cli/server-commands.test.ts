@@ -133,6 +133,8 @@ describe('generate, status, result, list, cancel', () => {
     const run = await cli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, ...FAST, '--wait']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`started ${id}`);
+    // The estimate in words, from the default prices, before the progress.
+    expect(run.stdout).toMatch(/estimate \(default prices\): kling-2\.6 text-to-video at \S+, .*= \d+(\.\d+)? units = \d+(\.\d+)? credits/);
     expect(run.stdout).toMatch(/phase (validating|submitting|generating|rehosting) · .*polls \d+ · elapsed \d/);
     expect(run.stdout).toMatch(/completed /);
     const file = /file:\s+(\S+)/.exec(run.stdout)?.[1];
