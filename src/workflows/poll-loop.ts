@@ -267,7 +267,7 @@ export class TaskWatch {
     if (last?.status !== undefined && last.status !== 'unknown') this.#record(submitted, { status: last.status });
   }
 
-  /** One status query now (after a wake-up). Kling unreachable until past the deadline reports the timeout, with the cause. */
+  /** One status query now (a timer's check, or after a wake-up). Kling unreachable until past the deadline reports the timeout, with the cause. */
   async #checkNow(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
     try {
       const current = await statusActivity(settings, deadline - Date.now())(submitted);
@@ -292,33 +292,13 @@ export class TaskWatch {
       const remaining = limit.at - Date.now();
       if (remaining <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings);
       await condition(() => this.#wakeUp, Math.min(recheckMs ?? interval, remaining));
-      // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at once.
-      this.#wakeUp = false;
-      // Likewise for end claims: one arriving during the status query below may postdate its answer, so it is
-      // weighed against the next query instead.
-      const endClaimed = this.#endClaims.has(submitted.taskId) || this.#endClaims.has(undefined);
-      this.#endClaims.clear();
+      // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at
+      // once; an end claim arriving during the status query below may postdate its answer, so it is weighed against
+      // the next query instead.
+      const { endClaimed, reported } = this.#takeWakeUp(submitted.taskId);
       interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
-
-      const reported = this.#reported?.taskId === submitted.taskId ? this.#reported.snapshot : undefined;
-      this.#reported = undefined;
-      let current: TaskSnapshot;
-      if (reported !== undefined) current = reported;
-      else {
-        try {
-          current = await statusActivity(settings, deadline - Date.now())(submitted);
-        } catch (err) {
-          // Kling unreachable until past the deadline: report the timeout, with the cause.
-          if (err instanceof ActivityFailure && Date.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
-          throw err;
-        }
-        this.polls++;
-      }
-      if (current.status !== this.snapshot?.status) {
-        upsertSearchAttributes([{ key: KlingStatus, value: current.status }]);
-        setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${this.polls} polls`);
-      }
-      this.observe(current, submitted);
+      const current = reported ?? (await this.#checkNow(submitted, settings, deadline));
+      this.#record(submitted, current);
       if (current.status === 'processing' && processingSince === undefined) processingSince = Date.now();
       if (current.status === 'succeeded' || current.status === 'failed') return current;
       recheckMs = this.#nextRecheck(recheckMs, endClaimed, interval);
