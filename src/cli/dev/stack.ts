@@ -83,8 +83,10 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
   const stopSignals = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => resolve(signal);
     // `on`, not `once`, until everything is stopped: Ctrl-C reaches every process of the terminal's foreground
-    // group (npm, tsx, this one) and they relay it too, so a second SIGINT arrives while stopping; with no listener
-    // left it would kill this process (exit 130) before the worker and the dev server are stopped.
+    // group (npm, this one) and npm relays it too, so a second SIGINT arrives while stopping; with no listener
+    // left it would kill this process (exit 130) before the worker and the dev server are stopped. (`npm start` runs
+    // node with tsx registered in-process, not the tsx wrapper: on a busy machine the wrapper's 30 ms signal relay
+    // gave up on this process and SIGKILLed it mid-cleanup, exit 130.)
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     cleanups.push({
