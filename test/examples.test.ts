@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from './support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from './support/binaries.js';
 import { testServers } from './support/servers.js';
 
 const run = promisify(execFile);
@@ -10,7 +9,7 @@ const run = promisify(execFile);
 // The README's runnable examples stay runnable.
 describe('examples', () => {
   it('examples/client-quickstart.ts drives the simulator through the client end to end', async () => {
-    const { stdout } = await run(path.join(projectRoot, 'node_modules/.bin/tsx'), ['examples/client-quickstart.ts'], {
+    const { stdout } = await run(TS_NODE, tsNodeArgs('examples/client-quickstart.ts'), {
       cwd: projectRoot,
       timeout: 60_000,
     });
@@ -22,7 +21,7 @@ describe('examples', () => {
 
   it('examples/callbacks-batch-adopt.ts: a callback-woken generation, a batch looked up together, an adoption', async () => {
     const { temporalAddress, temporalNamespace } = testServers();
-    const { stdout } = await run(path.join(projectRoot, 'node_modules/.bin/tsx'), ['examples/callbacks-batch-adopt.ts'], {
+    const { stdout } = await run(TS_NODE, tsNodeArgs('examples/callbacks-batch-adopt.ts'), {
       cwd: projectRoot,
       timeout: 90_000,
       env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace },

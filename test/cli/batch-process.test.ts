@@ -14,11 +14,11 @@ import type { GenerateBatchResult } from '../../src/contract/batch.js';
 import { workflowIdFromExternalTaskId } from '../../src/contract/constants.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { ManagedProcess, sleep } from '../support/processes.js';
 import { testServers, uniqueId } from '../support/servers.js';
 import { recordTestLog } from '../security/secret-scan.js';
-import { cleanEnv, CLI_MAIN, json, runCli, TSX, type CliRun } from './cli-process.js';
+import { cleanEnv, CLI_MAIN, json, runCli, type CliRun } from './cli-process.js';
 
 const PROMPT = 'A red fox trots through fresh snow at dawn, low tracking shot, soft golden light, cinematic';
 /** Credits of a kling-2.6 720p silent text-to-video: 0.3 units per second, 10 credits per unit (src/kling/pricing.ts). */
@@ -54,7 +54,7 @@ beforeAll(async () => {
     LOCAL_STORAGE_DIR: storageDir,
   });
   // Its own process group, so afterAll can check that nothing it spawned outlives it.
-  worker = new ManagedProcess({ name: 'kling-video worker', command: TSX, args: [CLI_MAIN, 'worker'], env, cwd: projectRoot });
+  worker = new ManagedProcess({ name: 'kling-video worker', command: TS_NODE, args: tsNodeArgs(CLI_MAIN, 'worker'), env, cwd: projectRoot });
   const ready = `worker on task queue "${taskQueue}"`;
   const deadline = Date.now() + 90_000;
   while (!worker.tail().includes(ready)) {

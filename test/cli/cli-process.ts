@@ -1,9 +1,8 @@
-// Runs the kling-video CLI as a child process (tsx on src/cli/main.ts, as the bin does without a build).
+// Runs the kling-video CLI as a child process (node with tsx on src/cli/main.ts, as the bin does without a build).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 
-export const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 export const CLI_MAIN = path.join(projectRoot, 'src', 'cli', 'main.ts');
 
 export interface CliRun {
@@ -28,7 +27,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
-  return await runCommand(TSX, [CLI_MAIN, ...args], options);
+  return await runCommand(TS_NODE, tsNodeArgs(CLI_MAIN, ...args), options);
 }
 
 /**

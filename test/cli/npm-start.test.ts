@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePorts } from '../../src/cli/dev/processes.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { testServers } from '../support/servers.js';
-import { alive, cleanEnv, CLI_MAIN, json, runCli, runCommand, TSX } from './cli-process.js';
+import { alive, cleanEnv, CLI_MAIN, json, runCli, runCommand } from './cli-process.js';
 
 /** Processes whose command line mentions `needle` (ps, so it also finds orphans re-parented to init). */
 function processesMentioning(needle: string): string[] {
@@ -61,7 +61,7 @@ describe('npm start', () => {
   it('reuses a Temporal server that already answers (starts none)', async () => {
     const { temporalAddress } = testServers();
     const storage = mkdtempSync(path.join(tmpdir(), 'kv-start-'));
-    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--task-queue', `start-reuse-${process.pid}`], {
+    const run = await runCommand(TS_NODE, tsNodeArgs(CLI_MAIN, 'dev', '--once', '--task-queue', `start-reuse-${process.pid}`), {
       env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress, LOCAL_STORAGE_DIR: storage, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
       timeoutMs: 120_000,
     });
@@ -91,8 +91,8 @@ describe('dev with a profile', () => {
     const config = path.join(dir, 'temporal.toml');
     writeFileSync(config, `[profile.shared]\naddress = "${temporalAddress}"\nnamespace = "default"\n`);
     const run = await runCommand(
-      TSX,
-      [CLI_MAIN, 'dev', '--once', '--no-sample', '--profile', 'shared', '--task-queue', `start-profile-${process.pid}`],
+      TS_NODE,
+      tsNodeArgs(CLI_MAIN, 'dev', '--once', '--no-sample', '--profile', 'shared', '--task-queue', `start-profile-${process.pid}`),
       {
         env: cleanEnv({ TEMPORAL_CONFIG_FILE: config, KLING_TEMPORAL_UI_URL: 'http://ui.example:8080' }),
         timeoutMs: 120_000,
@@ -108,7 +108,7 @@ describe('dev with a profile', () => {
 describe('dev against a server without the namespace', () => {
   it('exits 8 naming the namespace and the address, instead of trying to start a second server on that port', async () => {
     const { temporalAddress } = testServers();
-    const run = await runCommand(TSX, [CLI_MAIN, 'dev', '--once', '--no-sample', '--namespace', 'nope-dev'], {
+    const run = await runCommand(TS_NODE, tsNodeArgs(CLI_MAIN, 'dev', '--once', '--no-sample', '--namespace', 'nope-dev'), {
       env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }),
       timeoutMs: 60_000,
     });
@@ -194,7 +194,7 @@ describe('npm start in a terminal', () => {
 describe('kling-video dev', () => {
   it('keeps the stack (with the Web UI) running until SIGINT, then stops everything', async () => {
     const [port, uiPort] = (await freePorts(2)) as [number, number];
-    const child = spawn(TSX, [CLI_MAIN, 'dev', '--no-sample'], {
+    const child = spawn(TS_NODE, tsNodeArgs(CLI_MAIN, 'dev', '--no-sample'), {
       cwd: projectRoot,
       env: cleanEnv({
         TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
@@ -228,7 +228,7 @@ describe('kling-video dev', () => {
 
   it('honours KLING_METRICS_PORT: the embedded worker serves the same metrics endpoint as `kling-video worker`', async () => {
     const [metricsPort] = (await freePorts(1)) as [number];
-    const child = spawn(TSX, [CLI_MAIN, 'dev', '--no-sample', '--task-queue', `dev-metrics-${process.pid}`], {
+    const child = spawn(TS_NODE, tsNodeArgs(CLI_MAIN, 'dev', '--no-sample', '--task-queue', `dev-metrics-${process.pid}`), {
       cwd: projectRoot,
       env: cleanEnv({ TEMPORAL_ADDRESS: testServers().temporalAddress, KLING_METRICS_PORT: String(metricsPort), KLING_METRICS_HOST: '127.0.0.1' }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,15 +7,15 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { testServers, uniqueId } from '../support/servers.js';
-import { cleanEnv, CLI_MAIN, json, runCli, TSX } from './cli-process.js';
+import { cleanEnv, CLI_MAIN, json, runCli } from './cli-process.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable> & { output: () => string; closed: Promise<number | null> };
 const children: Child[] = [];
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(TSX, [CLI_MAIN, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }) as Child;
+  const child = spawn(TS_NODE, tsNodeArgs(CLI_MAIN, ...args), { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }) as Child;
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));

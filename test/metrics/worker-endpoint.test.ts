@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
 
 const API_KEY = 'sim-api-key';
@@ -87,7 +87,7 @@ beforeAll(async () => {
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
   taskQueue = uniqueId('metrics-proc');
-  worker = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+  worker = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH,

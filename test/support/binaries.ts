@@ -4,7 +4,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Repository root (this file lives in <root>/test/support). */
 export const projectRoot: string = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,6 +12,18 @@ export const projectRoot: string = fileURLToPath(new URL('../../', import.meta.u
 /** Where scripts/provision-tools.sh puts its venv and paths.env (override with KT_TOOLS_DIR). */
 export function toolsDir(): string {
   return process.env.KT_TOOLS_DIR ?? path.join(projectRoot, '.tools');
+}
+
+/**
+ * A TypeScript entry point as its own process: node with tsx registered in-process (`node --import tsx`), as
+ * `npm start` runs, not the `tsx` wrapper. The wrapper forwards a signal only if its child acknowledges it within
+ * 30 ms; on a busy CI machine it then SIGKILLs the child and exits 130, so every test of a graceful SIGINT/SIGTERM
+ * stop would flake. Use as `spawn(TS_NODE, tsNodeArgs('src/worker.ts', ...args))`.
+ */
+export const TS_NODE: string = process.execPath;
+const TSX_LOADER = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+export function tsNodeArgs(script: string, ...args: string[]): string[] {
+  return ['--import', TSX_LOADER, script, ...args];
 }
 
 export type BinaryName = 'temporal' | 'temporal-test-server' | 'fake-gcs-server';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startTracing, type KlingTracing } from '../../src/tracing/index.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
 
 let env: TestWorkflowEnvironment;
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 function spawnWorker(extraEnv: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+  const child = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, KLING_BASE_URL: sim.url, KLING_API_KEY: 'sim-api-key', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
 
 let env: TestWorkflowEnvironment;
@@ -30,7 +30,7 @@ describe('src/worker.ts as a process (configuration from the environment, local 
     const taskQueue = uniqueId('proc');
     const dir = await mkdtemp(path.join(tmpdir(), 'kt-videos-'));
     let output = '';
-    worker = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+    worker = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
       cwd: projectRoot,
       env: {
         PATH: process.env.PATH,
@@ -73,7 +73,7 @@ describe('src/worker.ts as a process (configuration from the environment, local 
   });
 
   it('refuses to start with a bad configuration, naming the variable and not the secret', async () => {
-    const child = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+    const child = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
       cwd: projectRoot,
       env: { PATH: process.env.PATH, KLING_ACCESS_KEY: 'ak-secret-value', KLING_BASE_URL: sim.url },
       stdio: ['ignore', 'pipe', 'pipe'],

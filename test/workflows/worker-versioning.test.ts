@@ -21,7 +21,7 @@ import { packageVersion, setCurrentVersionCommand, workerDeploymentFromEnv, type
 import { generateVideo } from '../../src/workflows/index.js';
 import type { VersionTwoResult } from '../fixtures/versioned-workflows/index.js';
 import { recordTestLog } from '../security/secret-scan.js';
-import { projectRoot } from '../support/binaries.js';
+import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
 import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
@@ -235,7 +235,7 @@ describe('src/worker.ts with KLING_WORKER_DEPLOYMENT', () => {
     const taskQueue = uniqueId('tq-versioned-process');
     const deploymentName = uniqueId('kling-video');
     let output = '';
-    worker = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['src/worker.ts'], {
+    worker = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
       cwd: projectRoot,
       env: {
         PATH: process.env.PATH,
