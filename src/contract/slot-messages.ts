@@ -94,6 +94,12 @@ export interface AccountSlotsState {
   granted: number;
   refused: number;
   reclaimed: number;
+  /**
+   * Continue-as-new once the history holds more events than this (default 4,000, also earlier when the server
+   * suggests it). Kept across continue-as-new. Set only by a caller that starts the entity itself (a test that
+   * must see a continue-as-new without thousands of messages); the activity's Update-with-Start leaves it unset.
+   */
+  continueAsNewAfterEvents?: number;
 }
 
 /** A fresh entity's state for `bucket` (the first request sets the limit and the lease check). */

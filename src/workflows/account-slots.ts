@@ -31,7 +31,7 @@ const { checkSlotHolders } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-/** Continue-as-new well before Temporal's history limits (also when the server suggests it). */
+/** Continue-as-new well before Temporal's history limits (also when the server suggests it); the state may set fewer. */
 const MAX_HISTORY_EVENTS = 4_000;
 /** With nothing held or queued, end after this long without a message (the next request starts it again). */
 const IDLE_MS = 10 * 60 * 1000;
@@ -130,7 +130,7 @@ export async function accountSlots(state: AccountSlotsState = emptySlotsState('u
     await Promise.all(table.grant(Date.now()).map(tell));
     report();
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (info.continueAsNewSuggested || info.historyLength > (s.continueAsNewAfterEvents ?? MAX_HISTORY_EVENTS)) {
       await condition(allHandlersFinished);
       await Promise.all([...pending]);
       await continueAsNew<typeof accountSlots>(s);

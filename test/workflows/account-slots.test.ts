@@ -1,16 +1,17 @@
 // Account-wide slot admission (issue 17, docs/slots.md) on real Temporal and the simulator with 5 slots per bucket:
 // standalone generations never provoke a 1303, a slot held by a terminated run comes back after the lease (or stays
-// while its Kling task still runs), and tasks created outside the project cause no failure.
+// while its Kling task still runs), tasks created outside the project cause no failure, and the entity keeps its
+// holders, queue and leases across continue-as-new.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
-import { accountSlotsQuery, accountSlotsWorkflowId, type AccountSlotsView } from '../../src/contract/slot-messages.js';
+import { accountSlotsQuery, accountSlotsWorkflowId, emptySlotsState, type AccountSlotsView } from '../../src/contract/slot-messages.js';
 import { KlingClient } from '../../src/kling/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createGcsStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
-import { generateBatch, generateVideo, progressQuery } from '../../src/workflows/index.js';
+import { accountSlots, generateBatch, generateVideo, progressQuery } from '../../src/workflows/index.js';
 import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
 import { createDevServerEnv, gcsStorage, uniqueBucketName, uniqueId } from '../support/servers.js';
@@ -226,5 +227,74 @@ describe('account-wide slot admission', () => {
     // Refusals come only from the holders granted before the estimate shrank, each retrying its create with the
     // activity's backoff (measured: 4 for 8 videos with 500 ms retries): never a storm of one per waiting generation.
     expect(refused).toBeLessThanOrEqual(8);
+  });
+
+  it('the entity continues as new with its holders, waiters (in queue order) and lease checks; waiters queued before it are admitted after it', async () => {
+    const model = 'kling-3.0-turbo';
+    const entityId = accountSlotsWorkflowId(taskQueue, `video:${model}`);
+    // Started here instead of by the first request, so it continues as new after 60 events instead of 4,000 (the
+    // lease checks every 500 ms alone add about 10 events a second while slots are held).
+    const first = await env.client.workflow.start(accountSlots, {
+      workflowId: entityId,
+      taskQueue,
+      args: [{ ...emptySlotsState(`video:${model}`), continueAsNewAfterEvents: 60 }],
+    });
+    const holders = await Promise.all(
+      Array.from({ length: 5 }, () => start({ request: request(model), options: { poll: SLOW_POLL } }, 'slots-can-hold')),
+    );
+    await eventually(
+      () => slotsOf(model),
+      (s) => s.holders.length === 5,
+    );
+    const waiter = await start({ request: request(model), options: { poll: FAST_POLL } }, 'slots-can-wait');
+    await eventually(
+      () => slotsOf(model),
+      (s) => s.queue.length === 1,
+    );
+    const urgent = await start({ request: request(model), options: { poll: FAST_POLL, slotPriority: 5 } }, 'slots-can-urgent');
+    const queued = await eventually(
+      () => slotsOf(model),
+      (s) => s.queue.length === 2,
+    );
+    const runBefore = (await env.client.workflow.getHandle(entityId).describe()).runId;
+
+    // A continue-as-new after both waiters joined: the new run has the same holders (same grant times), the same
+    // queue in the same order, the counters and the threshold.
+    await eventually(
+      async () => (await env.client.workflow.getHandle(entityId).describe()).runId,
+      (runId) => runId !== runBefore,
+    );
+    expect((await env.client.workflow.getHandle(entityId, runBefore).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(runBefore === first.firstExecutionRunId || (await first.describe()).status.name === 'CONTINUED_AS_NEW').toBe(true);
+    const after = await slotsOf(model);
+    expect(after.holders.map((h) => [h.key, h.workflowId, h.since])).toEqual(queued.holders.map((h) => [h.key, h.workflowId, h.since]));
+    expect(after.queue.map((w) => [w.workflowId, w.priority, w.seq])).toEqual([
+      [urgent.workflowId, 5, queued.queue[0]!.seq],
+      [waiter.workflowId, 0, queued.queue[1]!.seq],
+    ]);
+    expect(after).toMatchObject({ limit: 5, leaseCheckMs: LEASE_CHECK_MS, granted: 5, continueAsNewAfterEvents: 60 });
+    expect(createsOf(urgent.workflowId)).toHaveLength(0);
+    expect(createsOf(waiter.workflowId)).toHaveLength(0);
+
+    // The lease survives: a holder terminated now (its task has ended at Kling) is reclaimed by the new run, and
+    // its slot goes to the first waiter (the higher priority).
+    await eventually(
+      async () => createsOf(holders[0]!.workflowId).filter((r) => r.createdTaskId !== undefined).length,
+      (n) => n === 1,
+    );
+    await new Promise((r) => setTimeout(r, 2_000)); // the task (about 1.6 s) has ended at Kling
+    await holders[0]!.terminate('test: a holder lost after continue-as-new');
+    await eventually(
+      async () => createsOf(urgent.workflowId).length,
+      (n) => n === 1,
+      30_000,
+    );
+    expect(createsOf(waiter.workflowId)).toHaveLength(0);
+    expect((await slotsOf(model)).reclaimed).toBeGreaterThanOrEqual(1);
+    // A holder that ends normally: its slot goes to the other waiter; both waiters complete.
+    await holders[1]!.cancel();
+    const results = await Promise.all([urgent.result(), waiter.result()]);
+    expect(results.map((r) => r.submissions)).toEqual([1, 1]);
+    for (const h of holders.slice(2)) await h.terminate('test over');
   });
 });
