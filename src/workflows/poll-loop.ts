@@ -9,11 +9,12 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { RetryState } from '@temporalio/common';
+import { RetryState, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { FailureType } from '../contract/failure-types.js';
 import type { GenerationPlan, SubmittedTask, TaskSnapshot } from '../contract/generation.js';
 import { KlingStatus } from '../contract/search-attributes.js';
 import { awaitChangeActivity, statusActivity, type WaitSchedule } from './activity-proxies.js';
+import type { AwaitTaskChangeInput, AwaitTaskChangeResult } from '../activities/await-task-change.js';
 import { TASK_UNCHANGED, type TaskUnchangedDetails } from '../contract/wait.js';
 import type { TaskUpdate } from '../contract/messages.js';
 import { nextPollInterval } from './poll-schedule.js';
@@ -53,6 +54,50 @@ export const MIN_RETRY_INTERVAL_MS = 1_000;
 /** First re-check after a callback's end was not confirmed; each further one waits twice as long. */
 export const CALLBACK_RECHECK_INITIAL_MS = 1_000;
 
+/**
+ * What TaskWatch asks of the workflow runtime: time, timers and conditions, the two status activities, a scope a
+ * wake-up can cancel, patches and the status search attribute. The default (WORKFLOW_RUNTIME) is the workflow
+ * APIs themselves; unit tests pass fakes so the waiting logic runs without a server
+ * (test/workflows/unit/task-watch.test.ts).
+ */
+export interface WatchRuntime {
+  /** Workflow time (in the sandbox, `Date.now()` is deterministic). */
+  now(): number;
+  /** `condition(fn, timeout)`: true when `fn` became true, false when the timeout passed first. */
+  condition(fn: () => boolean, timeoutMs: number): Promise<boolean>;
+  patched(patchId: string): boolean;
+  upsertSearchAttributes(pairs: SearchAttributeUpdatePair[]): void;
+  setCurrentDetails(details: string): void;
+  /** One status check (`statusActivity`). */
+  statusActivity(settings: PollSettings, remainingMs: number): (task: SubmittedTask) => Promise<TaskSnapshot>;
+  /** A wait for a status change inside activity retries (`awaitChangeActivity`). */
+  awaitChangeActivity(
+    settings: PollSettings,
+    schedule: WaitSchedule,
+    untilDeadlineMs: number,
+  ): (input: AwaitTaskChangeInput) => Promise<AwaitTaskChangeResult>;
+  /** Runs `fn` in a cancellation scope of its own; `cancel` cancels that scope only. */
+  cancellable<T>(fn: () => Promise<T>): { result: Promise<T>; cancel(): void };
+  /** The workflow itself is being cancelled (the current scope is considered cancelled). */
+  cancelRequested(): boolean;
+}
+
+/** The workflow APIs, as TaskWatch always used them. */
+export const WORKFLOW_RUNTIME: WatchRuntime = {
+  now: () => Date.now(),
+  condition: (fn, timeoutMs) => condition(fn, timeoutMs),
+  patched,
+  upsertSearchAttributes,
+  setCurrentDetails,
+  statusActivity,
+  awaitChangeActivity,
+  cancellable(fn) {
+    const scope = new CancellationScope();
+    return { result: scope.run(fn), cancel: () => scope.cancel() };
+  },
+  cancelRequested: () => CancellationScope.current().consideredCancelled,
+};
+
 const FAILURE_OF: Record<DeadlineKind, FailureType> = {
   overall: FailureType.VideoGenerationTimedOut,
   queued: FailureType.VideoQueuedTooLong,
@@ -72,7 +117,7 @@ export class TaskWatch {
   snapshotOf: string | undefined;
   #wakeUp = false;
   /** The wait in activity retries under way, cancelled by a wake-up (WAIT_IN_ACTIVITY_PATCH). */
-  #waiting: CancellationScope | undefined;
+  #waiting: { cancel(): void } | undefined;
   /**
    * Tasks a callback said had ended (`undefined`: a hint naming no task), since the last wait consumed them.
    * Kling may call back before its own task query says so; a claim the query then contradicts is re-checked soon.
@@ -93,8 +138,14 @@ export class TaskWatch {
       waitInActivity?: boolean;
       /** Where a terminal status goes (merged into the caller's next upsert); without it, upserted at once. */
       attributes?: SearchAttributeBatch;
+      /** The workflow APIs it uses (WORKFLOW_RUNTIME); unit tests pass fakes. */
+      runtime?: WatchRuntime;
     } = {},
-  ) {}
+  ) {
+    this.#rt = options.runtime ?? WORKFLOW_RUNTIME;
+  }
+
+  readonly #rt: WatchRuntime;
 
   /** Early wake-up (a callback): consumed by the next wait, so one arriving mid-check is not lost. */
   wake(): void {
@@ -178,8 +229,8 @@ export class TaskWatch {
       const pair = [{ key: KlingStatus, value: current.status }];
       const terminal = current.status === 'succeeded' || current.status === 'failed';
       if (terminal && this.options.attributes) this.options.attributes.defer(pair);
-      else upsertSearchAttributes(pair);
-      setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${this.polls} polls`);
+      else this.#rt.upsertSearchAttributes(pair);
+      this.#rt.setCurrentDetails(`**generating** — Kling task \`${submitted.taskId}\` is ${current.status} after ${this.polls} polls`);
     }
     this.observe(current, submitted);
   }
@@ -192,13 +243,13 @@ export class TaskWatch {
    */
   async #waitInActivity(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
     let interval = settings.poll.initialMs;
-    const waitStartedAt = Date.now();
+    const waitStartedAt = this.#rt.now();
     let processingSince: number | undefined;
     /** The next re-check's first wait while a callback's end is unconfirmed; undefined: the normal schedule. */
     let recheckMs: number | undefined;
     for (;;) {
       const limit = this.#nearest(submitted, settings, deadline, waitStartedAt, processingSince);
-      const remaining = limit.at - Date.now();
+      const remaining = limit.at - this.#rt.now();
       if (remaining <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings);
       const { woken, endClaimed, reported } = this.#takeWakeUp(submitted.taskId);
       let current: TaskSnapshot;
@@ -206,7 +257,7 @@ export class TaskWatch {
       else if (woken) current = await this.#checkNow(submitted, settings, deadline);
       else if (interval < MIN_RETRY_INTERVAL_MS) {
         // A sub-second check: the server would stretch a retry, so this one waits on a timer.
-        if (await condition(() => this.#wakeUp, Math.min(interval, remaining))) continue;
+        if (await this.#rt.condition(() => this.#wakeUp, Math.min(interval, remaining))) continue;
         interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
         current = await this.#checkNow(submitted, settings, deadline);
       } else {
@@ -216,16 +267,16 @@ export class TaskWatch {
           recheckMs !== undefined
             ? { initialMs: recheckMs, coefficient: 2, maxMs: interval }
             : { initialMs: interval, coefficient: settings.poll.backoffCoefficient, maxMs: settings.poll.maxMs };
-        const scope = new CancellationScope();
-        this.#waiting = scope;
+        const waiting = this.#rt.cancellable(() =>
+          this.#rt.awaitChangeActivity(
+            settings,
+            schedule,
+            remaining,
+          )({ task: submitted, knownStatus: seen === 'processing' ? 'processing' : 'submitted', firstCheckAfterInterval: true }),
+        );
+        this.#waiting = waiting;
         try {
-          const waited = await scope.run(() =>
-            awaitChangeActivity(
-              settings,
-              schedule,
-              remaining,
-            )({ task: submitted, knownStatus: seen === 'processing' ? 'processing' : 'submitted', firstCheckAfterInterval: true }),
-          );
+          const waited = await waiting.result;
           current = waited.snapshot;
           this.polls += waited.checks;
           for (let i = 0; i < waited.checks; i++) {
@@ -234,20 +285,20 @@ export class TaskWatch {
           }
         } catch (err) {
           // Woken: the loop looks at once (a cancellation of the workflow itself cancels the outer scope too).
-          if (isCancellation(err) && this.#wakeUp && !CancellationScope.current().consideredCancelled) continue;
+          if (isCancellation(err) && this.#wakeUp && !this.#rt.cancelRequested()) continue;
           if (!(err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT))) throw err;
           this.#noteLastCheck(submitted, err);
-          const left = limit.at - Date.now();
+          const left = limit.at - this.#rt.now();
           if (left <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings, err);
           // The server gives up when the schedule's next check would come after the deadline: look once more at it.
-          if (await condition(() => this.#wakeUp, left)) continue;
+          if (await this.#rt.condition(() => this.#wakeUp, left)) continue;
           current = await this.#checkNow(submitted, settings, deadline);
         } finally {
           this.#waiting = undefined;
         }
       }
       this.#record(submitted, current);
-      if (current.status === 'processing' && processingSince === undefined) processingSince = Date.now();
+      if (current.status === 'processing' && processingSince === undefined) processingSince = this.#rt.now();
       if (current.status === 'succeeded' || current.status === 'failed') return current;
       // Re-checks help only when they come sooner than the schedule's next check; a new claim does not restart them.
       if (endClaimed && recheckMs === undefined && CALLBACK_RECHECK_INITIAL_MS < interval) recheckMs = CALLBACK_RECHECK_INITIAL_MS;
@@ -270,11 +321,11 @@ export class TaskWatch {
   /** One status query now (a timer's check, or after a wake-up). Kling unreachable until past the deadline reports the timeout, with the cause. */
   async #checkNow(submitted: SubmittedTask, settings: PollSettings, deadline: number): Promise<TaskSnapshot> {
     try {
-      const current = await statusActivity(settings, deadline - Date.now())(submitted);
+      const current = await this.#rt.statusActivity(settings, deadline - this.#rt.now())(submitted);
       this.polls++;
       return current;
     } catch (err) {
-      if (err instanceof ActivityFailure && Date.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
+      if (err instanceof ActivityFailure && this.#rt.now() >= deadline) throw this.#timedOut(submitted, 'overall', deadline, settings, err);
       throw err;
     }
   }
@@ -284,14 +335,14 @@ export class TaskWatch {
     let interval = settings.poll.initialMs;
     /** The next re-check's wait while a callback's end is unconfirmed; undefined: the normal schedule. */
     let recheckMs: number | undefined;
-    const waitStartedAt = Date.now();
+    const waitStartedAt = this.#rt.now();
     let processingSince: number | undefined;
     const nearest = () => this.#nearest(submitted, settings, deadline, waitStartedAt, processingSince);
     for (;;) {
       const limit = nearest();
-      const remaining = limit.at - Date.now();
+      const remaining = limit.at - this.#rt.now();
       if (remaining <= 0) throw this.#timedOut(submitted, limit.kind, limit.at, settings);
-      await condition(() => this.#wakeUp, Math.min(recheckMs ?? interval, remaining));
+      await this.#rt.condition(() => this.#wakeUp, Math.min(recheckMs ?? interval, remaining));
       // Consumed only now: a callback that arrived during the submit or the previous status check wakes this wait at
       // once; an end claim arriving during the status query below may postdate its answer, so it is weighed against
       // the next query instead.
@@ -299,7 +350,7 @@ export class TaskWatch {
       interval = nextPollInterval(interval, settings.poll.backoffCoefficient, settings.poll.maxMs);
       const current = reported ?? (await this.#checkNow(submitted, settings, deadline));
       this.#record(submitted, current);
-      if (current.status === 'processing' && processingSince === undefined) processingSince = Date.now();
+      if (current.status === 'processing' && processingSince === undefined) processingSince = this.#rt.now();
       if (current.status === 'succeeded' || current.status === 'failed') return current;
       recheckMs = this.#nextRecheck(recheckMs, endClaimed, interval);
     }
@@ -313,7 +364,7 @@ export class TaskWatch {
   #nextRecheck(recheckMs: number | undefined, endClaimed: boolean, interval: number): number | undefined {
     let next: number | undefined;
     if (recheckMs !== undefined) next = recheckMs * 2;
-    else if (endClaimed && patched(CALLBACK_RECHECK_PATCH)) next = CALLBACK_RECHECK_INITIAL_MS;
+    else if (endClaimed && this.#rt.patched(CALLBACK_RECHECK_PATCH)) next = CALLBACK_RECHECK_INITIAL_MS;
     return next !== undefined && next < interval ? next : undefined;
   }
 
