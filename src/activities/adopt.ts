@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   KlingCredentialsError,
@@ -11,7 +10,7 @@ import {
   type VideoKind,
 } from '../kling/index.js';
 import { FailureType } from '../contract/failure-types.js';
-import { AdoptVideoInput, AdoptVideoOptions, type AdoptionPlan } from '../contract/generation.js';
+import { AdoptVideoInput, type AdoptionPlan } from '../contract/generation.js';
 import { toActivityFailure } from './failures.js';
 
 export interface AdoptDeps {
@@ -66,21 +65,8 @@ export async function planAdoption(
   const given = (['taskId', 'externalTaskId', 'id'] as const).filter((k) => input[k] !== undefined);
   if (given.length !== 1)
     throw invalid([{ field: given.length ? given.join(', ') : 'taskId', message: 'give exactly one of taskId, externalTaskId or id' }]);
-  const options = AdoptVideoOptions.safeParse(input.options ?? {});
-  if (!options.success) throw invalid(zodIssues(options.error).map((i) => ({ ...i, field: `options.${i.field}` })));
-  const opts = options.data;
-
-  const durations: Record<string, unknown> = {
-    deadline: opts.deadline,
-    'poll.initialInterval': opts.poll.initialInterval,
-    'poll.maxInterval': opts.poll.maxInterval,
-  };
-  if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
-  if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
-  for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
-  const ms: Record<string, number> = {};
-  // Each is a positive duration already (DurationInput checked it).
-  for (const [field, value] of Object.entries(durations)) ms[field] = msToNumber(value as never);
+  // Parsed once: the options come back complete, every duration in milliseconds.
+  const opts = input.options;
 
   const field = given[0]!;
   const id = input[field]!;
@@ -131,6 +117,7 @@ export async function planAdoption(
   }
 
   const hash = createHash('sha256').update(`${workflow.workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
+  const { statusStartToClose, rehostHeartbeat, rehostRetryInitialInterval } = opts.activityTimeouts;
   const timeouts = Object.keys(opts.activityTimeouts).length > 0;
   return {
     task: {
@@ -143,19 +130,12 @@ export async function planAdoption(
     },
     snapshot: { status: found.status, statusMessage: found.statusMessage, unitsDeducted: found.unitsDeducted },
     creditsPerUnit: deps.creditsPerUnit,
-    deadlineMs: ms.deadline!,
-    ...(ms.queuedDeadline !== undefined ? { queuedDeadlineMs: ms.queuedDeadline } : {}),
-    ...(ms.processingDeadline !== undefined ? { processingDeadlineMs: ms.processingDeadline } : {}),
-    poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
+    deadlineMs: opts.deadline,
+    ...(opts.queuedDeadline !== undefined ? { queuedDeadlineMs: opts.queuedDeadline } : {}),
+    ...(opts.processingDeadline !== undefined ? { processingDeadlineMs: opts.processingDeadline } : {}),
+    poll: { initialMs: opts.poll.initialInterval, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: opts.poll.maxInterval },
     objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),
-    ...(timeouts
-      ? {
-          activityTimeoutsMs: {
-            statusStartToClose: ms['activityTimeouts.statusStartToClose'],
-            rehostHeartbeat: ms['activityTimeouts.rehostHeartbeat'],
-            rehostRetryInitialInterval: ms['activityTimeouts.rehostRetryInitialInterval'],
-          },
-        }
-      : {}),
+    // adoptVideo neither validates nor submits: only the timeouts it uses.
+    ...(timeouts ? { activityTimeoutsMs: { statusStartToClose, rehostHeartbeat, rehostRetryInitialInterval } } : {}),
   };
 }

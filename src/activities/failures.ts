@@ -36,7 +36,7 @@ export function toActivityFailure(err: unknown, delays: LimitRetryDelays = DEFAU
       type: FailureType.BudgetExceeded,
       message: err.message,
       nonRetryable: true,
-      details: [{ issues: [err.issue], estimatedCredits: err.estimatedCredits, maxCredits: err.maxCredits }],
+      details: [{ ...err.details, issues: [err.issue] }],
     });
   if (err instanceof PriceNotFoundError)
     return ApplicationFailure.create({

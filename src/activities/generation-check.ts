@@ -1,13 +1,11 @@
 // Pure checks (no activity context, no I/O): the validate activity runs them, and so does the client before it
 // starts a workflow (src/client.ts validateGenerationLocally).
-import { msToNumber } from '@temporalio/common/lib/time.js';
-import type { z } from 'zod';
 import { KlingValidationError, type ValidationIssue } from '../kling/errors.js';
 import { assertWithinBudget, estimateCredits, PriceNotFoundError, type CreditEstimate, type PricingTable } from '../kling/pricing.js';
 import { lintPrompt, type PromptLintReport } from '../kling/prompt-lint.js';
 import { effectivePrompt } from '../kling/request.js';
 import { zodIssues, type ResolvedRequest } from '../kling/resolve-request.js';
-import { GenerateVideoInput, GenerateVideoOptions } from '../contract/generation.js';
+import { GenerateVideoInput, type GenerateVideoOptions } from '../contract/generation.js';
 
 export interface GenerationCheckDeps {
   /**
@@ -22,10 +20,8 @@ export interface GenerationCheckDeps {
 /** A generation input that passed every check that needs no workflow id. */
 export interface CheckedGeneration {
   resolved: ResolvedRequest;
-  /** The options with every default filled in. */
+  /** The options as the schema parsed them: every default filled in, every duration in milliseconds. */
   options: GenerateVideoOptions;
-  /** Each duration option in milliseconds, by field: `deadline`, `poll.initialInterval`, `activityTimeouts.<name>`, `approval.timeout`, … */
-  durationsMs: Record<string, number>;
   estimate: CreditEstimate;
   lint: PromptLintReport | undefined;
 }
@@ -42,12 +38,10 @@ export const fieldUnder = (prefix: string, field: string) => (field.startsWith('
  * KlingCredentialsError, KlingBudgetExceededError or PromptLintError; sends nothing.
  */
 export function checkGenerationInput(input: unknown, deps: GenerationCheckDeps): CheckedGeneration {
+  // One parse: issues name fields from the input's root (`options.deadline`), the options come back complete.
   const parsed = GenerateVideoInput.safeParse(input);
   if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
-  const options = GenerateVideoOptions.safeParse(parsed.data.options ?? {});
-  if (!options.success) throw new KlingValidationError(prefixed('options', options.error));
-  const opts = options.data;
-  const durationsMs = durationOptionsMs(opts);
+  const opts = parsed.data.options;
 
   const issues: ValidationIssue[] = [];
   // `!== undefined`, not `in`: the input crosses JSON on its way to the worker, which drops undefined values.
@@ -68,7 +62,7 @@ export function checkGenerationInput(input: unknown, deps: GenerationCheckDeps):
   // With shots, the prompt Kling receives (`shot n, m, words;`): their words are linted too.
   const prompt = effectivePrompt(resolved.request);
   const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
-  return { resolved, options: opts, durationsMs, estimate, lint };
+  return { resolved, options: opts, estimate, lint };
 }
 
 /** A model the price table lacks cannot be budgeted: refused under `request.model`, saying which row to add. */
@@ -79,24 +73,4 @@ function estimateFor(resolved: ResolvedRequest, pricing: PricingTable | undefine
     if (err instanceof PriceNotFoundError) throw new KlingValidationError([{ field: 'request.model', message: err.message }]);
     throw err;
   }
-}
-
-function prefixed(prefix: string, error: z.ZodError): ValidationIssue[] {
-  return zodIssues(error).map((i) => ({ ...i, field: fieldUnder(prefix, i.field) }));
-}
-
-function durationOptionsMs(opts: GenerateVideoOptions): Record<string, number> {
-  const durations: Record<string, unknown> = {
-    deadline: opts.deadline,
-    'poll.initialInterval': opts.poll.initialInterval,
-    'poll.maxInterval': opts.poll.maxInterval,
-  };
-  if (opts.queuedDeadline !== undefined) durations.queuedDeadline = opts.queuedDeadline;
-  if (opts.processingDeadline !== undefined) durations.processingDeadline = opts.processingDeadline;
-  for (const [key, value] of Object.entries(opts.activityTimeouts)) if (value !== undefined) durations[`activityTimeouts.${key}`] = value;
-  if (opts.approval) durations['approval.timeout'] = opts.approval.timeout;
-  const ms: Record<string, number> = {};
-  // Each is a positive duration already (DurationInput checked it).
-  for (const [field, value] of Object.entries(durations)) ms[field] = msToNumber(value as never);
-  return ms;
 }

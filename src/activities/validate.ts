@@ -42,7 +42,6 @@ export function validateGeneration(
     const {
       resolved,
       options: opts,
-      durationsMs: ms,
       estimate,
       lint,
     } = checkGenerationInput(input, {
@@ -53,49 +52,30 @@ export function validateGeneration(
     // With shots, the prompt Kling receives (`shot n, m, words;`).
     const prompt = effectivePrompt(resolved.request);
     const hash = createHash('sha256').update(`${workflowId}/${workflow.firstExecutionRunId}`).digest('hex').slice(0, 32);
+    // The schema parsed every duration to milliseconds: the plan takes them as they are.
     return {
       ...resolvedSummary(resolved),
       estimate,
       lint,
       promptSha256: prompt ? createHash('sha256').update(prompt).digest('hex') : undefined,
       requestSha256: requestFingerprint(resolved.request),
-      deadlineMs: ms.deadline!,
-      ...(ms.queuedDeadline !== undefined ? { queuedDeadlineMs: ms.queuedDeadline } : {}),
-      ...(ms.processingDeadline !== undefined ? { processingDeadlineMs: ms.processingDeadline } : {}),
-      poll: { initialMs: ms['poll.initialInterval']!, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: ms['poll.maxInterval']! },
+      deadlineMs: opts.deadline,
+      ...(opts.queuedDeadline !== undefined ? { queuedDeadlineMs: opts.queuedDeadline } : {}),
+      ...(opts.processingDeadline !== undefined ? { processingDeadlineMs: opts.processingDeadline } : {}),
+      poll: { initialMs: opts.poll.initialInterval, backoffCoefficient: opts.poll.backoffCoefficient, maxMs: opts.poll.maxInterval },
       resubmitOnFailure: opts.resubmitOnFailure,
       objectName: [deps.objectPrefix, opts.destination.prefix, `${hash}.mp4`].filter(Boolean).join('/'),
-      ...(Object.keys(opts.activityTimeouts).length > 0
-        ? {
-            activityTimeoutsMs: {
-              validateStartToClose: ms['activityTimeouts.validateStartToClose'],
-              submitStartToClose: ms['activityTimeouts.submitStartToClose'],
-              statusStartToClose: ms['activityTimeouts.statusStartToClose'],
-              rehostHeartbeat: ms['activityTimeouts.rehostHeartbeat'],
-              rehostRetryInitialInterval: ms['activityTimeouts.rehostRetryInitialInterval'],
-            },
-          }
-        : {}),
+      ...(Object.keys(opts.activityTimeouts).length > 0 ? { activityTimeoutsMs: opts.activityTimeouts } : {}),
       driftTolerance: opts.creditDriftTolerance,
       ...(opts.dailyCreditBudget !== undefined ? { dailyCreditBudget: opts.dailyCreditBudget } : {}),
-      ...(opts.approval ? { approval: { aboveCredits: opts.approval.aboveCredits, timeoutMs: ms['approval.timeout']! } } : {}),
+      ...(opts.approval ? { approval: { aboveCredits: opts.approval.aboveCredits, timeoutMs: opts.approval.timeout } } : {}),
       collectAfterCancel: opts.collectAfterCancel,
     };
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err; // the workflow-id refusal above
     if (err instanceof KlingValidationError) throw invalid([...workflowIdIssues, ...err.issues]);
     if (workflowIdIssues.length) throw invalid(workflowIdIssues);
-    const failure = toActivityFailure(err);
-    if (failure.type === FailureType.BudgetExceeded) {
-      // Name the budget in the details too, like the daily budget and the balance guard do.
-      const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
-      throw ApplicationFailure.create({
-        type: failure.type,
-        message: failure.message,
-        nonRetryable: true,
-        details: [{ budget: 'maxCredits', ...details }],
-      });
-    }
-    throw failure;
+    // KlingBudgetExceededError (maxCredits) becomes BudgetExceeded naming the budget, like the daily budget and the balance guard.
+    throw toActivityFailure(err);
   }
 }

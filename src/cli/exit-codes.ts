@@ -147,11 +147,7 @@ export function toCliError(err: unknown, target?: TemporalTarget): CliError {
   // The client's local validation refuses an estimate over `maxCredits` before starting anything: the same type,
   // exit code, issue and details as the workflow's BudgetExceeded failure.
   if (err instanceof KlingBudgetExceededError)
-    return new CliError(FAILURE_EXIT_CODES[FailureType.BudgetExceeded], FailureType.BudgetExceeded, err.message, [err.issue], {
-      budget: 'maxCredits',
-      estimatedCredits: err.estimatedCredits,
-      maxCredits: err.maxCredits,
-    });
+    return new CliError(FAILURE_EXIT_CODES[FailureType.BudgetExceeded], FailureType.BudgetExceeded, err.message, [err.issue], err.details);
   // Strict lint refuses the prompt locally too (the client runs the worker's validation): the workflow's PromptRejected.
   if (err instanceof PromptLintError)
     return new CliError(

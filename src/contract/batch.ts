@@ -1,14 +1,8 @@
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
-import { DurationInput, GenerateVideoInput } from './generation.js';
+import { durationMs, GenerateVideoInput } from './generation.js';
 
 /** Most items one batch accepts: its history stays bounded without continue-as-new (docs/batches.md). */
 export const MAX_BATCH_ITEMS = 1000;
-
-/** A positive duration (`"10s"`, `"2 minutes"` or milliseconds; DurationInput checks it) with a default, as milliseconds. */
-function durationMs(fallback: string) {
-  return DurationInput.default(fallback).transform((value) => msToNumber(value as never));
-}
 
 /**
  * Batched status queries (new-standard items only; NEW §3.6 `GET /tasks` takes up to 20 ids): one watcher

@@ -4,6 +4,8 @@
  * unset: a caller's own `callbackUrl` (their relay) or `options.poll` wins.
  */
 
+import { DEFAULT_POLL } from './constants.js';
+
 /** The request with `callbackUrl` set to `url` unless the caller chose one (or callbacks are off). */
 export function withCallbackUrl(request: Record<string, unknown>, url: string | undefined): Record<string, unknown> {
   if (url === undefined || request.callbackUrl !== undefined) return request;
@@ -29,7 +31,7 @@ export function withFallbackPoll<T>(input: T, poll: FallbackPoll | undefined): T
     ...input,
     options: {
       ...(options as object | undefined),
-      poll: { initialInterval: poll.initialInterval, backoffCoefficient: 1.5, maxInterval: poll.maxInterval },
+      poll: { initialInterval: poll.initialInterval, backoffCoefficient: DEFAULT_POLL.backoffCoefficient, maxInterval: poll.maxInterval },
     },
   };
 }

@@ -1,5 +1,8 @@
 // Values workflow code needs, kept free of zod so the workflow bundle stays small.
 
+/** The poll schedule a generation uses unless its input sets `options.poll`: first check after 5 s, each wait × 1.5, at most 30 s. */
+export const DEFAULT_POLL = { initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '30s' } as const;
+
 /** Default task queue for workers and clients. */
 export const DEFAULT_TASK_QUEUE = 'kling-video';
 

@@ -4,33 +4,39 @@ import { CreditEstimate } from '../kling/pricing.js';
 import { PromptLintReport } from '../kling/prompt-lint.js';
 import { ApiStandard, Resolution, VideoKind } from '../kling/catalog.js';
 import { TaskStatus } from '../kling/task.js';
+import { DEFAULT_POLL } from './constants.js';
 import { CostRecord } from './costs.js';
+import { positiveDurationMs } from './duration.js';
 import { GenerationOutcome } from './outcome.js';
 
 /** A duration in milliseconds, or a string Temporal understands (`'10 minutes'`, `'30s'`); checked where it is written. */
 export const DurationInput = z.union([
   z.number().int().positive(),
-  z.string().refine(isPositiveDuration, {
+  z.string().refine((value) => positiveDurationMs(value) !== undefined, {
     error: (issue) => `"${String(issue.input)}" is not a positive duration (e.g. "30s", "10 minutes" or milliseconds)`,
   }),
 ]);
 
-function isPositiveDuration(value: string): boolean {
-  try {
-    return msToNumber(value as never) > 0;
-  } catch {
-    return false;
-  }
+/**
+ * A duration option as parsed: written as DurationInput (the input type keeps accepting strings and numbers), read as
+ * milliseconds. `fallback` (written as a caller would) applies when the option is absent. Every parsed option and
+ * every plan carries milliseconds, so nothing downstream converts a duration again.
+ */
+export function durationMs(): z.ZodPipe<typeof DurationInput, z.ZodTransform<number, number | string>>;
+export function durationMs(fallback: string): z.ZodPrefault<z.ZodPipe<typeof DurationInput, z.ZodTransform<number, number | string>>>;
+export function durationMs(fallback?: string) {
+  const ms = DurationInput.transform((value) => msToNumber(value as never));
+  return fallback === undefined ? ms : ms.prefault(fallback);
 }
 
 export const PollSchedule = z
   .object({
     /** First status check after submission. Default 5 s. */
-    initialInterval: DurationInput.default('5s'),
+    initialInterval: durationMs(DEFAULT_POLL.initialInterval),
     /** Each wait is the previous one times this. Default 1.5. */
-    backoffCoefficient: z.number().min(1).max(10).default(1.5),
+    backoffCoefficient: z.number().min(1).max(10).default(DEFAULT_POLL.backoffCoefficient),
     /** Cap on the wait between polls. Default 30 s. */
-    maxInterval: DurationInput.default('30s'),
+    maxInterval: durationMs(DEFAULT_POLL.maxInterval),
   })
   .strict();
 
@@ -43,11 +49,11 @@ export const PollSchedule = z
 export const ActivityTimeoutOptions = z
   .object({
     /** Validation runs before the plan exists: this one is read from the raw options (a malformed value is ignored there and named by validation). */
-    validateStartToClose: DurationInput.optional(),
-    submitStartToClose: DurationInput.optional(),
-    statusStartToClose: DurationInput.optional(),
-    rehostHeartbeat: DurationInput.optional(),
-    rehostRetryInitialInterval: DurationInput.optional(),
+    validateStartToClose: durationMs().optional(),
+    submitStartToClose: durationMs().optional(),
+    statusStartToClose: durationMs().optional(),
+    rehostHeartbeat: durationMs().optional(),
+    rehostRetryInitialInterval: durationMs().optional(),
   })
   .strict();
 
@@ -56,7 +62,7 @@ export const ApprovalOptions = z
     /** Estimates strictly above this many credits need an approval (0 = every generation). */
     aboveCredits: z.number().min(0),
     /** How long to wait for a decision; then the generation is rejected with nothing spent. Default 24 hours. */
-    timeout: DurationInput.default('24 hours'),
+    timeout: durationMs('24 hours'),
   })
   .strict();
 
@@ -68,15 +74,15 @@ const SafePrefix = z
 export const GenerateVideoOptions = z
   .object({
     /** Give up waiting this long after submission. Default 10 minutes (seed pitfall 4). */
-    deadline: DurationInput.default('10 minutes'),
+    deadline: durationMs('10 minutes'),
     /**
      * Fail with VideoQueuedTooLong when the task is still `submitted` (queued at Kling) this long after the wait
      * began. Unset: only `deadline` applies. A value above `deadline` never fires.
      */
-    queuedDeadline: DurationInput.optional(),
+    queuedDeadline: durationMs().optional(),
     /** Fail with VideoProcessingTooLong when the task is still `processing` this long after it was first seen processing. Unset: only `deadline` applies. */
-    processingDeadline: DurationInput.optional(),
-    poll: PollSchedule.default({ initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '30s' }),
+    processingDeadline: durationMs().optional(),
+    poll: PollSchedule.prefault({}),
     /** Refuse to submit when the credit estimate exceeds this. */
     maxCredits: z.number().positive().optional(),
     /** How many times to resubmit after a `failed` task that is not a content-policy refusal. Default 0. */
@@ -87,7 +93,7 @@ export const GenerateVideoOptions = z
     strictPromptLint: z.boolean().default(false),
     minLintScore: z.number().int().min(0).max(100).default(60),
     /** Activity timeouts; see ActivityTimeoutOptions. */
-    activityTimeouts: ActivityTimeoutOptions.default({}),
+    activityTimeouts: ActivityTimeoutOptions.prefault({}),
     /**
      * How far (a fraction of the estimate) Kling's reported deduction may differ before it counts as drift:
      * logged, flagged in the result and memo, counted in metrics. Default 0.05 (5 %).
@@ -109,17 +115,23 @@ export const GenerateVideoOptions = z
     slotPriority: z.number().int().min(-100).max(100).optional(),
   })
   .strict();
+/** The options as parsed: every default filled in, every duration in milliseconds. Callers write `GenerateVideoInput['options']`. */
 export type GenerateVideoOptions = z.infer<typeof GenerateVideoOptions>;
 
-/** Workflow input. Credentials are never part of it: the worker holds them. */
+/**
+ * Workflow input. Credentials are never part of it: the worker holds them. Parsed once (checkGenerationInput): the
+ * output carries the complete options (defaults, durations in ms); the input type is what callers write.
+ */
 export const GenerateVideoInput = z
   .object({
     /** The Kling request (see the client's VideoRequest); `externalTaskId` is derived by the workflow. */
     request: z.record(z.string(), z.unknown()),
-    options: GenerateVideoOptions.partial().optional(),
+    options: GenerateVideoOptions.prefault({}),
   })
   .strict();
 export type GenerateVideoInput = z.input<typeof GenerateVideoInput>;
+/** GenerateVideoInput as parsed: the options complete, durations in milliseconds. */
+export type ParsedGenerateVideoInput = z.output<typeof GenerateVideoInput>;
 
 export const SubmittedTask = z.object({
   taskId: z.string(),
@@ -323,7 +335,7 @@ export const AdoptVideoInput = z
     id: z.string().min(1).max(200).optional(),
     standard: ApiStandard.optional(),
     kind: VideoKind.optional(),
-    options: AdoptVideoOptions.partial().optional(),
+    options: AdoptVideoOptions.prefault({}),
   })
   .strict();
 export type AdoptVideoInput = z.input<typeof AdoptVideoInput>;

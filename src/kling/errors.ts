@@ -35,6 +35,14 @@ export class KlingBudgetExceededError extends KlingError {
   get issue(): ValidationIssue {
     return { field: 'maxCredits', message: budgetExceededReason(this.estimatedCredits, this.maxCredits) };
   }
+
+  /**
+   * What every report of this refusal carries (the workflow's BudgetExceeded failure, the CLI's error): which budget
+   * (`maxCredits`, beside the daily budget's and the balance guard's) and the numbers.
+   */
+  get details(): { budget: 'maxCredits'; estimatedCredits: number; maxCredits: number } {
+    return { budget: 'maxCredits', estimatedCredits: this.estimatedCredits, maxCredits: this.maxCredits };
+  }
 }
 
 function budgetExceededReason(estimatedCredits: number, maxCredits: number): string {

@@ -1,8 +1,8 @@
 // Activity options of the generateVideo workflow, one proxy per activity (retry policies are part of the design:
 // README "Failure types" describes them).
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { positiveDurationMs } from '../contract/duration.js';
 import { NON_RETRYABLE_FAILURES } from '../contract/failure-types.js';
 import type { AdoptVideoInput, GenerateVideoInput, GenerationPlan } from '../contract/generation.js';
 
@@ -23,7 +23,7 @@ export function validateActivity(input: GenerateVideoInput) {
 function validateOptions(input: GenerateVideoInput) {
   return {
     summary: 'validate request, estimate credits, lint prompt',
-    startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
+    startToCloseTimeout: positiveDurationMs(input.options?.activityTimeouts?.validateStartToClose) ?? '30 seconds',
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
@@ -42,16 +42,6 @@ function validateOptions(input: GenerateVideoInput) {
  */
 export function validateLocalActivity(input: GenerateVideoInput) {
   return proxyLocalActivities<Activities>(validateOptions(input)).validateVideoRequest;
-}
-
-function rawDurationMs(value: unknown): number | undefined {
-  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
-  try {
-    const ms = msToNumber(value as never);
-    return ms > 0 ? ms : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 // Creating is idempotent (looked up by external id on retries), so transient errors and 1302/1303
@@ -104,7 +94,7 @@ export function rehostActivity(plan: WithTimeouts) {
 export function adoptActivity(input: AdoptVideoInput) {
   return proxyActivities<Activities>({
     summary: 'look the Kling task up for adoption',
-    startToCloseTimeout: rawDurationMs(input.options?.activityTimeouts?.statusStartToClose) ?? '30 seconds',
+    startToCloseTimeout: positiveDurationMs(input.options?.activityTimeouts?.statusStartToClose) ?? '30 seconds',
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

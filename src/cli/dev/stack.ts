@@ -248,9 +248,7 @@ export async function runDevStack(options: DevStackOptions): Promise<DevStackRep
         `generate: starting workflow ${workflowId}: ${SAMPLE_REQUEST.model} ${SAMPLE_REQUEST.kind}, ${SAMPLE_REQUEST.duration}s ${SAMPLE_REQUEST.resolution}, estimated ${estimate.credits} credits`,
       );
       say(`generate: watch it in the Temporal UI: ${uiLink}`);
-      const workflowOptions: GenerateVideoInput['options'] = simulator
-        ? { poll: { initialInterval: '1s', backoffCoefficient: 1.5, maxInterval: '3s' } }
-        : undefined;
+      const workflowOptions: GenerateVideoInput['options'] = simulator ? { poll: { initialInterval: '1s', maxInterval: '3s' } } : undefined;
       await videos.startVideoGeneration({ ...SAMPLE_REQUEST }, { workflowId, options: workflowOptions });
       const result = videos.result(workflowId);
       result.catch(() => undefined);
