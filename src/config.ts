@@ -6,7 +6,9 @@ import {
   createPricingTable,
   credentialsFromEnv,
   DEFAULT_KLING_BASE_URL,
+  LEGACY_PRODUCTS,
   ModelCapabilities,
+  type LegacyProduct,
   PriceRow,
   type KlingCredentialsConfig,
   type MediaUrlPolicy,
@@ -78,6 +80,23 @@ export const WorkerEnv = z.object({
   ...CallbackEnv.shape,
   KLING_BASE_URL: z.preprocess(blank, z.url().default(DEFAULT_KLING_BASE_URL)),
   KLING_PREFERRED_STANDARD: z.preprocess(blank, ApiStandard.default('new')),
+  /**
+   * Opt-in: kinds also sent on the legacy standard, whose legacy bodies rest on assumptions (docs/products.md "Which
+   * standard"): `omni-video`, `motion-control`, comma-separated. Default none (new standard only).
+   */
+  KLING_LEGACY_PRODUCTS: z.preprocess(
+    blank,
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(LEGACY_PRODUCTS, { error: `each entry must be one of ${LEGACY_PRODUCTS.join(', ')}` }))),
+  ),
   KLING_REQUEST_TIMEOUT_MS: optionalNumber,
   KLING_TASK_QUEUE: z.preprocess(blank, z.string().min(1).default(DEFAULT_TASK_QUEUE)),
   KLING_OBJECT_PREFIX: z.preprocess(
@@ -202,6 +221,8 @@ export interface WorkerConfig {
   credentials: KlingCredentialsConfig;
   klingBaseUrl: string;
   preferredStandard: ApiStandard;
+  /** Kinds also sent on the legacy standard (KLING_LEGACY_PRODUCTS); empty by default. */
+  legacyProducts: readonly LegacyProduct[];
   requestTimeoutMs?: number;
   taskQueue: string;
   objectPrefix: string;
@@ -248,6 +269,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     credentials: credentialsFromEnv(env),
     klingBaseUrl: e.KLING_BASE_URL,
     preferredStandard: e.KLING_PREFERRED_STANDARD,
+    legacyProducts: [...new Set(e.KLING_LEGACY_PRODUCTS)],
     requestTimeoutMs: e.KLING_REQUEST_TIMEOUT_MS,
     taskQueue: e.KLING_TASK_QUEUE,
     objectPrefix: e.KLING_OBJECT_PREFIX,

@@ -26,13 +26,29 @@ export function workflowsPath(): string {
 
 /**
  * Workflow interceptor modules (log attributes; with `tracing`, OpenTelemetry's too). The worker registers them when it
- * bundles the workflows itself; a prebuilt bundle must include them: `bundleWorkflowCode({ workflowsPath,
- * workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) })` for a worker given `tracing`.
+ * bundles the workflows itself; a prebuilt bundle must include them: `bundleWorkflowCode(workflowBundleOptions({ tracing:
+ * true }))` for a worker given `tracing`.
  */
 export function workflowInterceptorModules(options: { tracing?: boolean } = {}): string[] {
   const ts = fileURLToPath(new URL('./workflows/log-attributes.ts', import.meta.url));
   const logAttributes = existsSync(ts) ? ts : fileURLToPath(new URL('./workflows/log-attributes.js', import.meta.url));
   return options.tracing ? [logAttributes, otelWorkflowInterceptorModule()] : [logAttributes];
+}
+
+/**
+ * What a bundle of this package's workflows needs, for `bundleWorkflowCode(workflowBundleOptions())` (a prebuilt
+ * bundle; with `tracing` for a worker given `tracing`). createKlingWorker bundling from `workflowsPath()` uses the
+ * same: the interceptor modules, and the workflows entry preloaded once per V8 context (the SDK's `preloadModules`):
+ * without it every workflow in the cache evaluates its own copy of the ~30 workflow modules, about 130 KB of heap
+ * and their CPU per cached workflow (issue 16; docs/benchmark.md). That is safe because workflow modules hold no
+ * state at module level (ESLint forbids module-level `let`, `var`, Maps and mutable statics in src/workflows/).
+ */
+export function workflowBundleOptions(options: { tracing?: boolean } = {}): {
+  workflowsPath: string;
+  workflowInterceptorModules: string[];
+  preloadModules: string[];
+} {
+  return { workflowsPath: workflowsPath(), workflowInterceptorModules: workflowInterceptorModules(options), preloadModules: [workflowsPath()] };
 }
 
 /**
@@ -90,7 +106,9 @@ export async function createKlingWorker(
     defaultHeartbeatThrottleInterval: '2 seconds',
     ...SCALE_DEFAULTS,
     ...rest,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: workflowBundleOptions().preloadModules } }),
     activities: createActivities(deps),
     interceptors: {
       activity: [klingActivityLogAttributes, ...traced.activity],
@@ -112,6 +130,7 @@ export function workerDepsFromConfig(config: WorkerConfig, metrics?: KlingMetric
     credentials: config.credentials,
     baseUrl: config.klingBaseUrl,
     preferredStandard: config.preferredStandard,
+    legacyProducts: config.legacyProducts,
     requestTimeoutMs: config.requestTimeoutMs,
     catalog: config.catalog,
     mediaUrlPolicy: config.mediaUrlPolicy,

@@ -142,17 +142,18 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     multiShot: true,
     voiceControl: { legacy: BOTH, new: [] },
     maxElements: 3,
-    // Motion control on the new standard only: REF's legacy /v1/videos/motion-control body names no model_name.
+    // Motion control goes on the legacy standard only when KLING_LEGACY_PRODUCTS opts in: REF's legacy
+    // /v1/videos/motion-control body names no model_name (docs/products.md).
     motionControl: { resolutions: ['720p', '1080p'], maxElements: 1 },
     promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072 },
     source: 'NEW §1.3 (OFFICIAL T30/I30); legacy kling-v3 OBSERVED live, its durations 3P',
   },
   {
-    // The legacy `kling-v3-omni` on `/v1/videos/omni-video` exists (REF §1.2, OBSERVED create), but no reference documents
-    // its body: the legacy name is an alias and requests go to the new standard, whose contract OVG documents.
+    // The legacy `kling-v3-omni` on `/v1/videos/omni-video` exists (REF §1.2, OBSERVED create), but only third-party code
+    // shows its body: requests go to the new standard, whose contract OVG documents, unless KLING_LEGACY_PRODUCTS opts in.
     id: 'kling-3.0-omni',
     aliases: ['kling-v3-omni'],
-    standards: { new: { pathId: 'kling-3.0-omni' } },
+    standards: { new: { pathId: 'kling-3.0-omni' }, legacy: { modelName: 'kling-v3-omni' } },
     kinds: OMNI,
     resolutions: ['720p', '1080p', '4k'],
     durations: THREE_TO_FIFTEEN,
@@ -161,12 +162,12 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
     multiShot: true,
     omni: { maxReferences: { withoutVideo: 7, withVideo: 4 }, videoCharacterElements: true, originalAudio: true },
     promptMaxChars: { 'text-to-video': 3072, 'image-to-video': 3072, 'omni-video': 3072 },
-    source: 'NEW §1.2/§1.3/§3.3 (OFFICIAL OVG); legacy kling-v3-omni body undocumented (REF §1.2), so new standard only',
+    source: 'NEW §1.2/§1.3/§3.3 (OFFICIAL OVG); legacy kling-v3-omni body from 3P code only (REF §1.2): legacy only with KLING_LEGACY_PRODUCTS',
   },
   {
     id: 'kling-o1',
     aliases: ['kling-video-o1'],
-    standards: { new: { pathId: 'kling-o1' } },
+    standards: { new: { pathId: 'kling-o1' }, legacy: { modelName: 'kling-video-o1' } },
     kinds: OMNI,
     resolutions: ['720p', '1080p'],
     durations: [3, 4, 5, 6, 7, 8, 9, 10],
@@ -180,7 +181,8 @@ export const DEFAULT_MODELS: ModelCapabilitiesInput[] = [
       bothFramesExclusive: true,
     },
     promptMaxChars: { 'text-to-video': 2500, 'image-to-video': 2500, 'omni-video': 2500 },
-    source: 'NEW §1.2/§1.3/§3.3 (OFFICIAL O1; missing from UPD 07/15, §9 item 3); legacy kling-video-o1 body undocumented, so new standard only',
+    source:
+      'NEW §1.2/§1.3/§3.3 (OFFICIAL O1; missing from UPD 07/15, §9 item 3); legacy kling-video-o1 body from 3P code only: legacy only with KLING_LEGACY_PRODUCTS',
   },
   {
     id: 'kling-2.6',

@@ -7,9 +7,10 @@ import { KlingApiError, KlingValidationError } from './errors.js';
 import type { MediaUrlPolicy } from './media-url.js';
 import { callKling, type HttpEvent, type HttpOptions } from './http.js';
 import type { Clock } from './jwt-provider.js';
-import { resolveRequest, type ResolvedRequest } from './resolve-request.js';
+import { resolveRequest, zodIssues, type LegacyProduct, type ResolvedRequest } from './resolve-request.js';
 import type { KlingTask, TaskRef } from './task.js';
-import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, legacyTaskRoute, LEGACY_FAMILY, toLegacyBody } from './wire-legacy.js';
+import { WireRequest } from './wire-request.js';
+import { fromLegacyTask, LegacyTaskData, legacyCreatePath, legacyTaskPath, legacyTaskRoute, LEGACY_FAMILY, legacyWireBody } from './wire-legacy.js';
 import { fromNewTask, NEW_TASKS_QUERY_MAX_IDS, NewCreateData, newCreatePath, NewTaskData, toNewBody } from './wire-new.js';
 
 /** Global endpoint (docs/reference/kling-api.md §1.1); China-mainland users set `https://api-beijing.klingai.com`. */
@@ -22,6 +23,11 @@ export interface KlingClientOptions {
   catalog?: ModelCatalog;
   /** Standard used for models both standards serve. Default `new`. */
   preferredStandard?: ApiStandard;
+  /**
+   * Kinds sent on the legacy standard too, whose legacy bodies rest on assumptions (`KLING_LEGACY_PRODUCTS`,
+   * docs/products.md). Default none: omni-video and motion-control go on the new standard only.
+   */
+  legacyProducts?: readonly LegacyProduct[];
   /** Authentication on legacy routes when both credentials are configured. Default: the API key. */
   legacyAuth?: 'apiKey' | 'jwt';
   /** Per-request timeout. Default 30 s. */
@@ -65,6 +71,7 @@ export class KlingClient {
   readonly #externalIdLookup: 'path' | 'query';
   readonly #account: KlingAccountApi;
   readonly #mediaUrlPolicy: MediaUrlPolicy | undefined;
+  readonly #legacyProducts: readonly LegacyProduct[];
 
   constructor(options: KlingClientOptions) {
     this.catalog = options.catalog ?? createModelCatalog();
@@ -72,6 +79,7 @@ export class KlingClient {
     this.#preferred = options.preferredStandard ?? 'new';
     this.#externalIdLookup = options.legacyExternalIdLookup ?? 'path';
     this.#mediaUrlPolicy = options.mediaUrlPolicy;
+    this.#legacyProducts = options.legacyProducts ?? [];
     this.#http = {
       baseUrl: options.baseUrl ?? DEFAULT_KLING_BASE_URL,
       auth: this.#auth,
@@ -106,15 +114,23 @@ export class KlingClient {
       availableStandards: this.#auth.availableStandards,
       preferredStandard: this.#preferred,
       mediaUrlPolicy: this.#mediaUrlPolicy,
+      legacyProducts: this.#legacyProducts,
     });
   }
 
-  /** The exact body that would be sent for a request, and where. */
-  wireRequest(request: unknown): { standard: ApiStandard; kind: VideoKind; path: string; body: unknown } {
-    const resolved = this.resolve(request);
+  /** The exact body that would be sent for a request, and where (resolves it; see wireOf). */
+  wireRequest(request: unknown): WireRequest {
+    return this.wireOf(this.resolve(request));
+  }
+
+  /**
+   * The create of a request resolved already (`resolve`): where it goes and its body, without resolving again. What a
+   * validated generation carries in its plan and sends with createResolvedTask.
+   */
+  wireOf(resolved: ResolvedRequest): WireRequest {
     const kind = resolved.request.kind;
     return resolved.standard === 'legacy'
-      ? { standard: 'legacy', kind, path: legacyCreatePath(kind), body: toLegacyBody(resolved) }
+      ? { standard: 'legacy', kind, path: legacyCreatePath(kind), body: legacyWireBody(resolved) }
       : { standard: 'new', kind, path: newCreatePath(kind, resolved.model.standards.new!.pathId), body: toNewBody(resolved) };
   }
 
@@ -123,7 +139,19 @@ export class KlingClient {
    * means the task may exist: look it up by external id before creating again.
    */
   async createTask(request: unknown, options: { signal?: AbortSignal } = {}): Promise<KlingTask> {
-    const wire = this.wireRequest(request);
+    return this.createResolvedTask(this.wireRequest(request), options);
+  }
+
+  /**
+   * Creates a task from a create resolved earlier (wireRequest / wireOf, e.g. a validated plan's `wire`, with the
+   * per-submission fields of withCreateFields): sent as is, the request is not resolved again. Its shape is checked
+   * (the path stays on the configured host); the request's rules were checked when it was resolved. Like createTask,
+   * a KlingNetworkError with `mayHaveReachedServer` means the task may exist.
+   */
+  async createResolvedTask(resolvedWire: WireRequest, options: { signal?: AbortSignal } = {}): Promise<KlingTask> {
+    const parsed = WireRequest.safeParse(resolvedWire);
+    if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
+    const wire = parsed.data;
     const kind = wire.kind;
     if (wire.standard === 'legacy') {
       const data = await callKling(

@@ -11,6 +11,7 @@ export * from './credentials.js';
 export * from './pricing.js';
 export * from './prompt-lint.js';
 export * from './client.js';
+export * from './wire-request.js';
 export * from './media-url.js';
 export { isPrivateAddress, isLocalHostName } from './private-address.js';
 export {
@@ -23,6 +24,6 @@ export {
   type TaskDeductionQuery,
 } from './account.js';
 export type { HttpEvent } from './http.js';
-export { toLegacyBody, LegacyCreateBody } from './wire-legacy.js';
+export { toLegacyBody, legacyWireBody, LegacyCreateBody, LegacyOmniBody, LegacyMotionBody } from './wire-legacy.js';
 export { toNewBody, NewCreateBody, NEW_TASKS_QUERY_MAX_IDS } from './wire-new.js';
 export { requestFingerprint, canonicalJson } from './request-fingerprint.js';

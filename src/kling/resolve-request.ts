@@ -25,6 +25,12 @@ export interface ResolveOptions {
   preferredStandard: ApiStandard;
   /** Which image URLs may be sent to Kling. Default: public https URLs only. */
   mediaUrlPolicy?: MediaUrlPolicy;
+  /**
+   * Kinds the legacy standard may carry although the references do not document its body fully (the opt-in switch
+   * `KLING_LEGACY_PRODUCTS`, docs/products.md "Which standard"). Default none: omni-video and motion-control go on the
+   * new standard only.
+   */
+  legacyProducts?: readonly LegacyProduct[];
 }
 
 /**
@@ -35,13 +41,16 @@ export interface ResolveOptions {
 export function resolveWithoutCredentials(
   request: unknown,
   catalog: ModelCatalog = createModelCatalog(),
-  options: { mediaUrlPolicy?: MediaUrlPolicy } = {},
+  options: { mediaUrlPolicy?: MediaUrlPolicy; legacyProducts?: readonly LegacyProduct[] } = {},
 ): ResolvedRequest {
   return resolveRequest(request, {
     catalog,
     availableStandards: ['new', 'legacy'],
     preferredStandard: 'new',
     mediaUrlPolicy: options.mediaUrlPolicy,
+    // Like the credentials, the worker's switch is not known here: assumed on, so `standard: 'legacy'` on these
+    // kinds passes here and the worker (which knows KLING_LEGACY_PRODUCTS) decides.
+    legacyProducts: options.legacyProducts ?? LEGACY_PRODUCTS,
   });
 }
 
@@ -137,6 +146,7 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
       if (e.type !== undefined) refuse(`elements.${i}.type`, 'element types are only given for omni-video');
     });
   }
+  if (standard === 'legacy' && (request.kind === 'omni-video' || motion)) checkLegacyBody(request, refuse);
   if (request.aspectRatio !== undefined && (request.kind === 'image-to-video' || motion))
     refuse('aspectRatio', `${request.kind} takes its aspect ratio from the image`);
   checkVoicesAndElements(request, model, standard, audio, refuse);
@@ -149,17 +159,27 @@ export function resolveRequest(input: unknown, options: ResolveOptions): Resolve
   return { request, model, standard, resolution, duration, audio, ...(request.kind === 'omni-video' || motion ? { audioMode } : {}) };
 }
 
+/** The kinds whose legacy body the references do not fully document: sent on the legacy standard only when opted in. */
+export const LEGACY_PRODUCTS = ['omni-video', 'motion-control'] as const;
+export type LegacyProduct = (typeof LEGACY_PRODUCTS)[number];
+/** The opt-in switch's variable (src/config.ts): `KLING_LEGACY_PRODUCTS=omni-video,motion-control`. */
+export const LEGACY_PRODUCTS_VARIABLE = 'KLING_LEGACY_PRODUCTS';
+
 /**
- * Kinds sent on the new standard only, and why. Kling has legacy paths for both (REF §1.2), but no reference documents
- * a legacy body that could be sent: the omni body is undocumented (REF names `kling-v3-omni` and `kling-video-o1` on
- * `/v1/videos/omni-video`, from one observed create, and nothing more), and the legacy motion-control body (REF §3.4)
- * names no model, so neither kling-3.0 nor kling-2.6 (priced apart, NEW §7.1) could be chosen. Tasks created there
- * elsewhere can still be looked up and adopted (`/v1/videos/omni-video/{id}`, `/v1/videos/motion-control/{id}`).
+ * Kinds sent on the new standard only unless `legacyProducts` (KLING_LEGACY_PRODUCTS) names them, and why. Kling has
+ * legacy paths for both (REF §1.2), but the references do not document a body that could be sent with confidence:
+ * the omni body is known from third-party code only (REF §1.2 names `kling-v3-omni` and `kling-video-o1` on
+ * `/v1/videos/omni-video`, from one observed create), and the legacy motion-control body (REF §3.4) names no model, so
+ * kling-3.0 and kling-2.6 (priced apart, NEW §7.1) are told apart by a `model_name` that only third-party code sends.
+ * Opted in, the client sends the bodies docs/products.md describes, each assumption with its source. Tasks created
+ * there elsewhere can be looked up and adopted either way (`/v1/videos/omni-video/{id}`, `/v1/videos/motion-control/{id}`).
  */
 export const NEW_STANDARD_ONLY_KINDS: Readonly<Partial<Record<VideoKind, string>>> = {
-  'omni-video': 'no reference documents the legacy /v1/videos/omni-video body',
-  'motion-control': 'the legacy /v1/videos/motion-control body names no model (REF §3.4), so kling-3.0 and kling-2.6 could not be told apart',
+  'omni-video': 'the legacy /v1/videos/omni-video body is known from third-party code only',
+  'motion-control': 'the legacy /v1/videos/motion-control body names no model (REF §3.4), so kling-3.0 and kling-2.6 cannot be told apart for sure',
 };
+
+const isLegacyProduct = (kind: VideoKind): kind is LegacyProduct => (LEGACY_PRODUCTS as readonly string[]).includes(kind);
 
 function chooseStandard(
   request: VideoRequest,
@@ -168,13 +188,19 @@ function chooseStandard(
   refuse: (f: string, m: string) => void,
 ): ApiStandard {
   const modelServed: ApiStandard[] = (['new', 'legacy'] as const).filter((s) => model.standards[s]);
-  // The standards that serve this model for this kind: omni-video and motion-control go on the new standard only.
-  const newOnly = NEW_STANDARD_ONLY_KINDS[request.kind];
+  // The standards that serve this model for this kind: omni-video and motion-control go on the new standard only,
+  // unless the switch opts their legacy bodies in.
+  const optedIn = isLegacyProduct(request.kind) && (options.legacyProducts ?? []).includes(request.kind);
+  const newOnly = optedIn ? undefined : NEW_STANDARD_ONLY_KINDS[request.kind];
+  const optIn = `${LEGACY_PRODUCTS_VARIABLE}=${request.kind}`;
   const served = newOnly ? modelServed.filter((s) => s === 'new') : modelServed;
   if (request.standard) {
     if (!modelServed.includes(request.standard)) refuse('standard', `${model.id} is not served by the ${request.standard} standard`);
     else if (!served.includes(request.standard))
-      refuse('standard', `${request.kind} is sent on the new standard only (${newOnly}): drop \`standard\` or set it to "new"`);
+      refuse(
+        'standard',
+        `${request.kind} is sent on the new standard only (${newOnly}): drop \`standard\` or set it to "new", or opt in to the legacy body with ${optIn} (docs/products.md)`,
+      );
     else if (!options.availableStandards.includes(request.standard)) throw credentialsError(model, request.standard, served, options, true);
     return request.standard;
   }
@@ -183,7 +209,7 @@ function chooseStandard(
   if (!usable) {
     if (newOnly && served.includes('new'))
       throw new KlingCredentialsError(
-        `standard: ${request.kind} is sent on Kling's new API standard only (${newOnly}), which needs an API key (KLING_API_KEY); the configured access/secret keys work only on the legacy standard: configure KLING_API_KEY`,
+        `standard: ${request.kind} is sent on Kling's new API standard only (${newOnly}; ${optIn} opts in to the legacy body), which needs an API key (KLING_API_KEY); the configured access/secret keys work only on the legacy standard: configure KLING_API_KEY`,
       );
     throw credentialsError(model, ordered[0] ?? 'new', served, options, false);
   }
@@ -516,6 +542,28 @@ function checkMotionControl(
 }
 
 /**
+ * What the legacy omni-video and motion-control bodies cannot carry (KLING_LEGACY_PRODUCTS; docs/products.md). The
+ * legacy omni lists (`image_list`, `video_list`, `element_list`, third-party code) hold no content ids: the prompt
+ * refers to them by position (`@image_1` is the first reference image), so a chosen `id` is refused. The legacy
+ * motion-control body (REF §3.4) has no element field.
+ */
+function checkLegacyBody(request: VideoRequest, refuse: (f: string, m: string) => void): void {
+  const noIds = 'the legacy body carries no content ids (the prompt refers to contents by position, @image_1 for the first)';
+  if (request.kind === 'omni-video') {
+    request.referImages?.forEach((img, i) => {
+      if (img.id !== undefined) refuse(`referImages.${i}.id`, `${noIds}: drop it or send on the new standard`);
+    });
+    if (request.featureVideo?.id !== undefined) refuse('featureVideo.id', `${noIds}: drop it or send on the new standard`);
+    if (request.baseVideo?.id !== undefined) refuse('baseVideo.id', `${noIds}: drop it or send on the new standard`);
+    request.elements?.forEach((e, i) => {
+      if (e.id !== undefined) refuse(`elements.${i}.id`, `${noIds}: drop it or send on the new standard`);
+    });
+    return;
+  }
+  if (request.elements) refuse('elements', 'the legacy motion-control body has no element field (REF §3.4): send on the new standard for elements');
+}
+
+/**
  * Multi-shot (NEW §1.3 [OFFICIAL T30, OVG]: kling-3.0 text/image-to-video and kling-3.0-omni; REF §3.1 [3P]: the
  * legacy kling-v3 `multi_prompt`): `multiPrompt` where the model and standard have it, its shots adding up to the
  * duration, each naming its own field (`multiPrompt.2.duration`); and, when `multiShot` is true, a `prompt` written in
@@ -531,8 +579,8 @@ function checkMultiShot(
   const shots = request.multiPrompt;
   const kindHasShots = request.kind === 'text-to-video' || request.kind === 'image-to-video' || request.kind === 'omni-video';
   if (shots) {
-    // Legacy multi_prompt is kling-v3 text/image-to-video only (omni-video is sent on the new standard only).
-    if (!model.multiShot || !kindHasShots || (standard === 'legacy' && request.kind === 'omni-video'))
+    // Legacy multi_prompt: kling-v3 text/image-to-video, and kling-v3-omni when opted in (REF §3.1 [3P], live-confirmed on omni).
+    if (!model.multiShot || !kindHasShots)
       refuse(
         'multiPrompt',
         `multi-shot is not available for ${model.id} ${request.kind} on the ${standard} standard (kling-3.0 text/image-to-video, kling-3.0-omni)`,

@@ -2,6 +2,7 @@
 import { invalidParameter, KlingApiError } from './errors.js';
 import { successResponse, type SimResponse } from './http-response.js';
 import { legacyCreateData, legacyTaskData } from './legacy-presenter.js';
+import { validateLegacyMotionCreate, validateLegacyOmniCreate } from './legacy-product-validation.js';
 import { validateLegacyCreate } from './legacy-validation.js';
 import type { RouteContext } from './route-context.js';
 import { familyOfProduct, type LegacyFamily } from './task-spec.js';
@@ -9,14 +10,30 @@ import type { SimTask } from './tasks.js';
 import { parseJsonObject } from './validation-errors.js';
 
 export function asLegacyFamily(value: string | undefined): LegacyFamily {
-  if (value === 'text2video' || value === 'image2video') return value;
+  if (value === 'text2video' || value === 'image2video' || value === 'omni-video' || value === 'motion-control') return value;
   throw new Error(`not a simulated legacy family: ${String(value)}`);
 }
 
-/** `POST /v1/videos/{family}` — REF §3.1/§3.2 validation, then REF §4.2 create data. */
+/**
+ * `POST /v1/videos/{family}` — REF §3.1/§3.2 validation (omni-video and motion-control: legacy-product-validation.ts,
+ * the new validators' limits through a mapping), then REF §4.2 create data.
+ */
 export function legacyCreate(context: RouteContext): SimResponse {
   const family = asLegacyFamily(context.params.family);
-  const spec = validateLegacyCreate(family, parseJsonObject(context.rawBody), context.core.options);
+  const body = parseJsonObject(context.rawBody);
+  const { options } = context.core;
+  const settings = {
+    strictCapabilities: options.strictCapabilities,
+    rejectUnknownFields: options.rejectUnknownFields,
+    acceptStringDuration: false,
+    acceptDataUriImages: false,
+  };
+  const spec =
+    family === 'omni-video'
+      ? validateLegacyOmniCreate(body, settings)
+      : family === 'motion-control'
+        ? validateLegacyMotionCreate(body, settings)
+        : validateLegacyCreate(family, body, options);
   const task = context.core.createTask(spec, context.caller);
   context.log.createdTaskId = task.id;
   return successResponse(legacyCreateData(task));

@@ -64,6 +64,9 @@ const KLING_O1: PerSecondRates = {
 const PER_SECOND: Readonly<Record<string, PerSecondRates>> = {
   'kling-3.0-omni': KLING_3_0_OMNI,
   'kling-o1': KLING_O1,
+  // Legacy names of the same models (NEW §1.2); NEW §7.1: "legacy std/pro = 720p/1080p at these rates".
+  'kling-v3-omni': KLING_3_0_OMNI,
+  'kling-video-o1': KLING_O1,
   // NEW §7.1: Turbo only has the "With Native Audio" row — it is always billed at the audio rate.
   'kling-3.0-turbo': { silent: { '720p': 0.8, '1080p': 1.0 }, audio: { '720p': 0.8, '1080p': 1.0 }, audioWithVoice: { '720p': 0.8, '1080p': 1.0 } },
   'kling-3.0': KLING_3_0,
@@ -80,6 +83,9 @@ const V2_6_PRO_SOUND_VOICE: Readonly<Record<string, number>> = { '5': 6, '10': 1
 const MOTION_CONTROL: Readonly<Record<string, PerSecond>> = {
   'kling-3.0': { '720p': 0.9, '1080p': 1.2 },
   'kling-2.6': { '720p': 0.5, '1080p': 0.8 },
+  // The legacy motion-control body's model_name (assumed: REF §3.4 names no model field), same rows.
+  'kling-v3': { '720p': 0.9, '1080p': 1.2 },
+  'kling-v2-6': { '720p': 0.5, '1080p': 0.8 },
 };
 
 /** Units a task costs when it succeeds. Throws if the table has no entry (a validator bug). */

@@ -34,7 +34,7 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
   return [
     {
       methods: ['POST'],
-      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/,
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video|omni-video|motion-control)$/,
       kind: 'create',
       standard: 'legacy',
       auth: 'legacy',
@@ -42,7 +42,7 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
     },
     {
       methods: ['GET'],
-      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)$/,
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video|omni-video|motion-control)$/,
       kind: 'query',
       standard: 'legacy',
       auth: 'legacy',
@@ -50,7 +50,7 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
     },
     {
       methods: ['GET'],
-      pattern: /^\/v1\/videos\/(?<family>text2video|image2video)\/(?<id>[^/]+)$/,
+      pattern: /^\/v1\/videos\/(?<family>text2video|image2video|omni-video|motion-control)\/(?<id>[^/]+)$/,
       kind: 'query',
       standard: 'legacy',
       auth: 'legacy',
@@ -59,7 +59,7 @@ export function buildRoutes(startedAt: number): RouteDefinition[] {
     // Other legacy families (multi-image2video, video-extend, effects, …) exist on Kling but are not simulated.
     {
       methods: ['GET', 'POST'],
-      pattern: /^\/v1\/(?!videos\/(?:text2video|image2video)(?:\/|$)).+$/,
+      pattern: /^\/v1\/(?!videos\/(?:text2video|image2video|omni-video|motion-control)(?:\/|$)).+$/,
       kind: 'other',
       standard: 'legacy',
       auth: 'legacy',

@@ -12,9 +12,9 @@ export type Resolution = '720p' | '1080p' | '4k';
 export const familyOfProduct: Record<Product, LegacyFamily> = {
   'text-to-video': 'text2video',
   'image-to-video': 'image2video',
-  // REF §1.2: `/v1/videos/omni-video` (legacy omni creates are not simulated: no reference documents the body).
+  // REF §1.2: `/v1/videos/omni-video` (body: legacy-product-validation.ts).
   'omni-video': 'omni-video',
-  // REF §1.2: `/v1/videos/motion-control` (legacy motion creates are not simulated).
+  // REF §1.2, §3.4: `/v1/videos/motion-control`.
   'motion-control': 'motion-control',
 };
 

@@ -9,9 +9,10 @@ import {
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 
-// Issue 20 item 1: omni-video and motion-control go on the new standard only (no reference documents a legacy body
-// that could be sent: REF §1.2, §3.4). The standard is chosen per kind, so a worker preferring the legacy standard
-// still sends them on the new one; with only access/secret keys they are refused naming `standard`, nothing sent.
+// Issue 20 item 1: omni-video and motion-control go on the new standard only unless KLING_LEGACY_PRODUCTS opts in (the
+// references do not document a legacy body with confidence: REF §1.2, §3.4; with the switch: legacy-products.test.ts).
+// The standard is chosen per kind, so a worker preferring the legacy standard still sends them on the new one; with
+// only access/secret keys they are refused naming `standard`, nothing sent.
 const catalog = createModelCatalog();
 const resolve = (request: unknown, availableStandards: ApiStandard[], preferredStandard: ApiStandard = 'new') =>
   resolveRequest(request, { catalog, availableStandards, preferredStandard });
@@ -63,12 +64,17 @@ describe('the standard per kind', () => {
       {
         field: 'standard',
         message: expect.stringMatching(
-          /^motion-control is sent on the new standard only \(the legacy \/v1\/videos\/motion-control body names no model.*drop `standard` or set it to "new"$/,
+          /^motion-control is sent on the new standard only \(the legacy \/v1\/videos\/motion-control body names no model.*drop `standard` or set it to "new", or opt in to the legacy body with KLING_LEGACY_PRODUCTS=motion-control \(docs\/products\.md\)$/,
         ),
       },
     ]);
-    // kling-3.0-omni has no legacy standard at all (the legacy name is an alias).
-    expect(issues({ ...omni, standard: 'legacy' })).toEqual([{ field: 'standard', message: 'kling-3.0-omni is not served by the legacy standard' }]);
+    // kling-3.0-omni is served by the legacy standard (kling-v3-omni), but its legacy body only with the switch.
+    expect(issues({ ...omni, standard: 'legacy' })).toEqual([
+      {
+        field: 'standard',
+        message: expect.stringMatching(/^omni-video is sent on the new standard only \(.*KLING_LEGACY_PRODUCTS=omni-video \(docs\/products\.md\)$/),
+      },
+    ]);
   });
 });
 

@@ -281,12 +281,13 @@ describe('omni-video: the simulator refuses on its own (written from the referen
     });
   });
 
-  it('an unknown omni model is refused (404/1203 or 400/1201 per the unknownNewModel switch); legacy omni is not simulated', async () => {
+  it('an unknown omni model is refused (404/1203 or 400/1201 per the unknownNewModel switch); legacy omni needs model_name', async () => {
     expect(await rawOmni('kling-9-omni', { contents: [{ type: 'prompt', text: 'x' }] })).toMatchObject({
       message: expect.stringMatching(/kling-9-omni/),
     });
     const res = await fetch(`${sim.url}/v1/videos/omni-video`, { method: 'POST', headers: { authorization: 'Bearer sim-api-key' }, body: '{}' });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^model_name is required for omni-video/);
   });
 });
 

@@ -172,8 +172,9 @@ describe('routing', () => {
     expect(errorOf(await api(env.sim).get('/nope'))).toMatchObject({ status: 404, code: 1203 });
     expect(errorOf(await api(env.sim).post('/v1/videos/text2video/123', {}))).toMatchObject({ status: 404, code: 1202 });
     expect(errorOf(await api(env.sim).post('/v1/videos/video-extend', {}))).toMatchObject({ status: 404, code: 1203 });
-    expect(errorOf(await api(env.sim).post('/v1/videos/omni-video', {}))).toMatchObject({ status: 404, code: 1203 });
-    // Omni-video and motion control are simulated on the new standard (issue 20): an empty body is a 400/1201.
+    // Omni-video and motion control are simulated on both standards (issue 20): an empty body is a 400/1201.
+    expect(errorOf(await api(env.sim).post('/v1/videos/omni-video', {}))).toMatchObject({ status: 400, code: 1201 });
+    expect(errorOf(await api(env.sim).post('/v1/videos/motion-control', {}))).toMatchObject({ status: 400, code: 1201 });
     expect(errorOf(await api(env.sim).post('/omni-video/kling-3.0-omni', {}))).toMatchObject({ status: 400, code: 1201 });
     expect(errorOf(await api(env.sim).post('/motion-control/kling-3.0', {}))).toMatchObject({ status: 400, code: 1201 });
   });
