@@ -21,6 +21,8 @@ export const StartWorkerCommand = AgentEndpoints.extend({
   /** Worker tuning; unset = the SDK defaults createKlingWorker uses in production. */
   maxConcurrentWorkflowTaskExecutions: z.number().int().positive().optional(),
   maxConcurrentActivityTaskExecutions: z.number().int().positive().optional(),
+  /** Account-wide slot admission (KLING_SLOTS=<n>, docs/slots.md) for every model; unset = off. */
+  accountSlots: z.number().int().positive().optional(),
 });
 export type StartWorkerCommand = z.infer<typeof StartWorkerCommand>;
 

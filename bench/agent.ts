@@ -62,6 +62,7 @@ async function startWorker(command: StartWorkerCommand): Promise<void> {
       storage: createGcsStorage({ bucket: command.bucket, prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: command.gcsUrl }),
       // The simulator's CDN: plain http on a loopback IP literal, allowed explicitly.
       videoHosts: { allow: [new URL(command.simulatorUrl).host], allowHttp: true },
+      ...(command.accountSlots ? { accountSlots: { default: command.accountSlots, perModel: {} } } : {}),
     },
   });
   const running = created.run();
