@@ -5,9 +5,8 @@
 //   attribute, log line (Temporal Runtime logger, activity logs, stdout/stderr) or error message.
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +15,8 @@ import { JwtProvider, KlingClient } from '../../src/kling/index.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';
 import { generateVideo } from '../../src/workflows/index.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
-import { createDevServerEnv, gcsStorage, uniqueId } from '../support/servers.js';
+import { gcsStorage, uniqueId } from '../support/servers.js';
+import { FAST_POLL, failureOf as suiteFailureOf, useGenerationStack } from '../support/suite.js';
 import { CANARY, historyTexts, recordTestLog, scanForSecrets, type Credentials } from './secret-scan.js';
 
 // Distinctive credentials: any occurrence anywhere is a leak.
@@ -25,7 +24,6 @@ const { apiKey: API_KEY, accessKey: ACCESS_KEY, secretKey: SECRET_KEY } = CANARY
 const CANARY_CREDENTIALS: Credentials = { apiKeys: [API_KEY], keyPairs: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }] };
 
 const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens';
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 
 /** Every Authorization header the Kling client sends: the minted JWTs (and the API key). */
 class RecordingAgent extends Agent {
@@ -49,10 +47,11 @@ const handles: WorkflowHandle[] = [];
 const recorder = new RecordingAgent();
 const policy: VideoHostPolicy = { allow: [], allowHttp: true };
 let restoreOutput: (() => void) | undefined;
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
 
-beforeAll(async () => {
+// Hooks: the recording starts before the stack (its beforeAll comes first) and stops after it is torn down
+// (after-hooks run in reverse order: output restored first, the recording agent closed last).
+afterAll(() => recorder.close());
+beforeAll(() => {
   // Record every Temporal log line (SDK, worker, activity and workflow loggers; core logs forwarded) at DEBUG.
   Runtime.install({
     logger: new DefaultLogger('DEBUG', (entry: LogEntry) => {
@@ -73,23 +72,17 @@ beforeAll(async () => {
     process.stdout.write = out;
     process.stderr.write = err;
   };
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, {
-    simulator: { apiKeys: [API_KEY], accessKeys: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }] },
-    // JWTs on legacy routes, the API key on new ones: both kinds of credential are exercised.
-    kling: { credentials: { apiKey: API_KEY, accessKey: ACCESS_KEY, secretKey: SECRET_KEY }, legacyAuth: 'jwt', dispatcher: recorder },
-    videoHosts: (sim) => {
-      policy.allow = [new URL(sim.url).host];
-      return policy;
-    },
-  });
 });
-afterAll(async () => {
-  restoreOutput?.();
-  await stack?.close();
-  await env?.teardown();
-  await recorder.close();
+const suite = useGenerationStack({
+  simulator: { apiKeys: [API_KEY], accessKeys: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }] },
+  // JWTs on legacy routes, the API key on new ones: both kinds of credential are exercised.
+  kling: { credentials: { apiKey: API_KEY, accessKey: ACCESS_KEY, secretKey: SECRET_KEY }, legacyAuth: 'jwt', dispatcher: recorder },
+  videoHosts: (sim) => {
+    policy.allow = [new URL(sim.url).host];
+    return policy;
+  },
 });
+afterAll(() => restoreOutput?.());
 
 function safeJson(v: unknown): string {
   try {
@@ -100,33 +93,30 @@ function safeJson(v: unknown): string {
 }
 
 async function start(input: GenerateVideoInput, workflowId = uniqueId('sec')) {
-  const handle = await env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: stack.taskQueue });
+  const handle = await suite.env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
   handles.push(handle);
   return handle;
 }
 
-/** The failure of a workflow; its messages, details and causes are kept for the secret scan. */
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
+/** The suite's failureOf, keeping the failure's messages, details and causes for the secret scan. */
+function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  return suiteFailureOf(
+    promise.catch((err: unknown) => {
+      for (let e: unknown = err; e instanceof Error; e = e.cause)
+        errorTexts.push(e.message, String(e.stack), safeJson((e as ApplicationFailure).details));
+      errorTexts.push(inspect(err, { depth: 10 }));
+      throw err;
+    }),
   );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  for (let e: unknown = err; e instanceof Error; e = e.cause)
-    errorTexts.push(e.message, String(e.stack), safeJson((e as ApplicationFailure).details));
-  errorTexts.push(inspect(err, { depth: 10 }));
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
 }
 
 const objectNameFor = (workflowId: string, firstRunId: string) =>
   `kling-videos/${createHash('sha256').update(`${workflowId}/${firstRunId}`).digest('hex').slice(0, 32)}.mp4`;
-const bucketObjects = async () => (await gcsStorage().bucket(stack.bucket).getFiles())[0].map((f) => f.name);
+const bucketObjects = async () => (await gcsStorage().bucket(suite.stack.bucket).getFiles())[0].map((f) => f.name);
 
 describe('video URL allow-list in a whole generation', () => {
   it('a CDN host outside the allow-list fails with non-retryable VideoSourceRefused after one attempt, storing nothing', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const saved = policy.allow;
       policy.allow = ['*.kwimgs.com', '*.klingai.com']; // the production default: the simulator's 127.0.0.1 is not on it
       try {
@@ -149,10 +139,10 @@ describe('video URL allow-list in a whole generation', () => {
           .filter((e) => e.activityTaskStartedEventAttributes?.attempt !== undefined)
           .map((e) => e.activityTaskStartedEventAttributes!.attempt);
         expect(Math.max(...rehostAttempts.map(Number))).toBe(1);
-        expect(await stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
+        expect(await suite.stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
         expect(await bucketObjects()).toEqual(objectsBefore);
         // No download was attempted from the simulator's CDN.
-        expect(stack.sim.requests.filter((r) => r.routeKind === 'download')).toHaveLength(0);
+        expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'download')).toHaveLength(0);
       } finally {
         policy.allow = saved;
       }
@@ -160,7 +150,7 @@ describe('video URL allow-list in a whole generation', () => {
   });
 
   it('https-only: the simulator’s http URL is refused even when its host is listed', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       policy.allowHttp = false;
       try {
         const failure = await failureOf(
@@ -177,9 +167,9 @@ describe('video URL allow-list in a whole generation', () => {
 
 describe('the bytes must be an MP4, whatever the Content-Type says', () => {
   it('a CDN answer served as video/mp4 that is an HTML page fails VideoDownloadInvalid after one attempt, storing nothing', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const objectsBefore = await bucketObjects();
-      stack.sim.faults.script([{ kind: 'not-video', route: 'download' }]);
+      suite.stack.sim.faults.script([{ kind: 'not-video', route: 'download' }]);
       const workflowId = uniqueId('notvideo');
       const handle = await start(
         { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } },
@@ -192,10 +182,10 @@ describe('the bytes must be an MP4, whatever the Content-Type says', () => {
       expect(failure.message).toContain('<!DOCTYPE html>');
       expect(failure.details?.[0]).toMatchObject({ reason: 'not-mp4', contentType: 'video/mp4' });
       // The simulator did serve it as a video (200, video/mp4, full length): only the bytes gave it away.
-      const downloads = stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'not-video');
+      const downloads = suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'not-video');
       expect(downloads.map((r) => r.status)).toEqual([200]);
-      expect(stack.sim.faults.pending()).toBe(0);
-      expect(await stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
+      expect(suite.stack.sim.faults.pending()).toBe(0);
+      expect(await suite.stack.storage.stat(objectNameFor(workflowId, handle.firstExecutionRunId))).toBeUndefined();
       expect(await bucketObjects()).toEqual(objectsBefore);
     });
   });
@@ -203,7 +193,7 @@ describe('the bytes must be an MP4, whatever the Content-Type says', () => {
 
 describe('object names cannot be steered', () => {
   it('re-running a completed workflow id is a new generation with its own object; the first stays intact', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const workflowId = uniqueId('owner');
       const input = { request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } };
       const firstHandle = await start(input, workflowId);
@@ -219,14 +209,14 @@ describe('object names cannot be steered', () => {
       expect(second.externalTaskId).not.toBe(first.externalTaskId);
       expect(second.objectName).toBe(objectNameFor(workflowId, rerunHandle.firstExecutionRunId));
       expect(second.objectName).not.toBe(first.objectName);
-      const after = await stack.storage.stat(first.objectName);
+      const after = await suite.stack.storage.stat(first.objectName);
       expect(after?.md5Base64).toBe(first.md5Base64);
       expect(after?.metadata.klingTaskId).toBe(first.klingTaskId);
     });
   });
 
   it('another generation (any other workflow id) gets another object', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const a = uniqueId('a');
       const input = {
         request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT },
@@ -235,14 +225,14 @@ describe('object names cannot be steered', () => {
       const [ra, rb] = await Promise.all([(await start(input, a)).result(), (await start(input, `${a}-b`)).result()]);
       expect(ra.objectName).not.toBe(rb.objectName);
       expect(ra.objectName).toMatch(/^kling-videos\/shared\/team\/[0-9a-f]{32}\.mp4$/);
-      expect((await stack.storage.stat(ra.objectName))?.metadata.klingTaskId).toBe(ra.klingTaskId);
-      expect((await stack.storage.stat(rb.objectName))?.metadata.klingTaskId).toBe(rb.klingTaskId);
+      expect((await suite.stack.storage.stat(ra.objectName))?.metadata.klingTaskId).toBe(ra.klingTaskId);
+      expect((await suite.stack.storage.stat(rb.objectName))?.metadata.klingTaskId).toBe(rb.klingTaskId);
     });
   });
 
   it('hostile destination prefixes and workflow ids are refused before anything is submitted', async () => {
-    await stack.run(async () => {
-      const before = stack.sim.requests.length;
+    await suite.stack.run(async () => {
+      const before = suite.stack.sim.requests.length;
       const request = { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT };
       for (const prefix of [
         '../other',
@@ -273,14 +263,14 @@ describe('object names cannot be steered', () => {
         expect(failure.type).toBe(FailureType.InvalidVideoRequest);
         expect((failure.details?.[0] as { issues: Array<{ field: string }> }).issues.map((i) => i.field)).toContain('workflowId');
       }
-      expect(stack.sim.requests.length).toBe(before);
+      expect(suite.stack.sim.requests.length).toBe(before);
     });
   });
 });
 
 describe('no secret anywhere it does not belong', () => {
   it('runs generations on both credentials (success, Kling failure, invalid input, refused URL, conflict) and finds no secret', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       // Success on the legacy standard (JWT) and on the new one (API key).
       await (
         await start({ request: { model: 'kling-v1-6', kind: 'text-to-video', prompt: PROMPT, standard: 'legacy' }, options: { poll: FAST_POLL } })
@@ -305,7 +295,7 @@ describe('no secret anywhere it does not belong', () => {
 
     // Credentials the simulator refuses: the client's error must not echo them either.
     const wrong = new KlingClient({
-      baseUrl: stack.sim.url,
+      baseUrl: suite.stack.sim.url,
       credentials: { apiKey: `${API_KEY}-wrong`, accessKey: ACCESS_KEY, secretKey: `${SECRET_KEY}-wrong` },
       legacyAuth: 'jwt',
       dispatcher: recorder,
@@ -321,7 +311,11 @@ describe('no secret anywhere it does not belong', () => {
       expect(err).toBeInstanceOf(Error);
       errorTexts.push((err as Error).message, String((err as Error).stack), safeJson(err), inspect(err, { depth: 10 }));
     }
-    errorTexts.push(inspect(stack.kling, { depth: 10, showHidden: true }), safeJson(stack.kling), inspect(wrong, { depth: 10, showHidden: true }));
+    errorTexts.push(
+      inspect(suite.stack.kling, { depth: 10, showHidden: true }),
+      safeJson(suite.stack.kling),
+      inspect(wrong, { depth: 10, showHidden: true }),
+    );
 
     // The JWTs actually minted and sent (captured from the client's dispatcher), plus their signatures alone.
     const tokens = [...recorder.authorizations].map((a) => a.replace(/^Bearer /, '')).filter((t) => t.split('.').length === 3);
@@ -353,7 +347,7 @@ describe('no secret anywhere it does not belong', () => {
       ['Temporal log lines', logLines],
       ['stdout/stderr', output],
       ['error messages', errorTexts],
-      ['simulator request log (bodies)', stack.sim.requests.map((r) => safeJson({ ...r }))],
+      ['simulator request log (bodies)', suite.stack.sim.requests.map((r) => safeJson({ ...r }))],
     ];
     expect(haystacks.flatMap(([where, texts]) => scanForSecrets(where, texts, CANARY_CREDENTIALS, capturedTokens))).toEqual([]);
     // Positive control: the same scan does find the credentials where they belong (the Authorization headers).

@@ -9,7 +9,8 @@ import { KlingClient, type KlingClientOptions } from '../../src/kling/index.js';
 import type { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createGcsStorage, type VideoStorage } from '../../src/storage/index.js';
-import { createKlingWorker } from '../../src/worker.js';
+import type { KlingTracing } from '../../src/tracing/index.js';
+import { createKlingWorker, workflowInterceptorModules } from '../../src/worker.js';
 import { gcsStorage, uniqueBucketName, uniqueId } from './servers.js';
 import { bundleWorkflows } from './workflow-bundle.js';
 
@@ -46,6 +47,8 @@ export interface GenerationStackOptions {
   callbacks?: Pick<ActivityDeps, 'callbackUrl' | 'callbackFallbackPoll'>;
   /** Object URLs: public (default) or signed with `gcs`'s credentials (a Storage client holding a key). */
   urls?: { mode: 'public' | 'signed'; gcs?: Storage };
+  /** A traced worker (test/tracing): its activities and workflows report spans, the bundle carries the tracing module. */
+  tracing?: KlingTracing;
 }
 
 export async function createGenerationStack(env: TestWorkflowEnvironment, options: GenerationStackOptions = {}): Promise<GenerationStack> {
@@ -74,7 +77,12 @@ export async function createGenerationStack(env: TestWorkflowEnvironment, option
       metrics: options.metrics,
       ...options.callbacks,
     },
-    workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
+    // A prebuilt bundle carries the OpenTelemetry workflow module only when asked to (workflowInterceptorModules).
+    workflowBundle: await bundleWorkflows(
+      'src/workflows/index.ts',
+      options.tracing ? { workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) } : undefined,
+    ),
+    tracing: options.tracing,
   });
   // One worker for the whole file: runUntil would shut it down after the first test.
   const running = worker.run();

@@ -1,62 +1,19 @@
-// One trace per video: a generation on the dev server, the Kling simulator and local storage, traced into an
+// One trace per video: a generation on the dev server, the Kling simulator and fake-gcs-server, traced into an
 // in-memory exporter, makes one span tree from the caller's startVideoGeneration through the workflow run and each
 // activity down to the Kling HTTP calls and the upload, and no span carries a credential.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
-import { KlingClient } from '../../src/kling/index.js';
-import { startSimulator } from '../../src/simulator/index.js';
-import { createLocalStorage } from '../../src/storage/index.js';
-import { startTracing, type KlingTracing } from '../../src/tracing/index.js';
-import { createKlingWorker, workflowInterceptorModules } from '../../src/worker.js';
-import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
-import { bundleWorkflows } from '../support/workflow-bundle.js';
-
-/** Status checks for the simulator's short tasks: first after 200 ms, then ×1.5 up to 1 s. */
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 } as const;
+import { startTracing } from '../../src/tracing/index.js';
+import { SIM_CREDENTIALS } from '../support/generation-stack.js';
+import { uniqueId } from '../support/servers.js';
+import { FAST_POLL, useGenerationStack } from '../support/suite.js';
 
 const exporter = new InMemorySpanExporter();
-let tracing: KlingTracing;
-let env: TestWorkflowEnvironment;
-let sim: Simulator;
-let worker: Worker;
-let running: Promise<void>;
-let taskQueue: string;
-
-beforeAll(async () => {
-  tracing = startTracing({ spanProcessor: new SimpleSpanProcessor(exporter) })!;
-  env = await createDevServerEnv();
-  sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 400 } });
-  taskQueue = uniqueId('trace');
-  worker = await createKlingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    taskQueue,
-    deps: {
-      kling: new KlingClient({ baseUrl: sim.url, credentials: SIM_CREDENTIALS, requestTimeoutMs: 5_000 }),
-      storage: createLocalStorage({ root: await mkdtemp(path.join(tmpdir(), 'kt-trace-')) }),
-      videoHosts: simulatorVideoHosts(sim),
-    },
-    // A prebuilt bundle carries the OpenTelemetry workflow module only when asked to (workflowInterceptorModules).
-    workflowBundle: await bundleWorkflows('src/workflows/index.ts', { workflowInterceptorModules: workflowInterceptorModules({ tracing: true }) }),
-    tracing,
-  });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running?.catch(() => undefined);
-  await sim?.close();
-  await env?.teardown();
-  await tracing?.shutdown();
-});
+const tracing = startTracing({ spanProcessor: new SimpleSpanProcessor(exporter) })!;
+// Registered before the stack's hooks, so it runs after the worker has stopped (after-hooks run in reverse order).
+afterAll(() => tracing.shutdown());
+const suite = useGenerationStack({ tracing });
 
 const named = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name);
 const one = (spans: ReadableSpan[], name: string): ReadableSpan => {
@@ -83,16 +40,13 @@ function exportedStrings(span: ReadableSpan): string[] {
 describe('one trace per video', () => {
   it('startVideoGeneration → workflow run → activities → Kling HTTP calls and the upload, without a credential', async () => {
     const workflowId = uniqueId('traced');
-    const client = new VideoGenerationClient(env.client, { taskQueue, tracing });
-    const result = await Promise.race([
+    const client = new VideoGenerationClient(suite.env.client, { taskQueue: suite.stack.taskQueue, tracing });
+    const result = await suite.stack.run(() =>
       client.generate(
         { model: 'kling-2.6', kind: 'text-to-video', prompt: 'A red kite over a green hill, wide shot', duration: 5 },
         { workflowId, options: { poll: FAST_POLL } },
       ),
-      running.then(() => {
-        throw new Error('worker stopped');
-      }),
-    ]);
+    );
     // The workflow's spans leave the sandbox through the sink after its last workflow task: wait for the run's span.
     while (!exporter.getFinishedSpans().some((s) => s.name === 'RunWorkflow:generateVideo')) await new Promise((r) => setTimeout(r, 50));
     await tracing.spanProcessor.forceFlush();
@@ -169,7 +123,14 @@ describe('one trace per video', () => {
     });
 
     // No credential, token or CDN URL in anything exported.
-    const forbidden = [SIM_CREDENTIALS.apiKey, SIM_CREDENTIALS.accessKey, SIM_CREDENTIALS.secretKey, 'Bearer', 'eyJ', new URL(sim.url).host];
+    const forbidden = [
+      SIM_CREDENTIALS.apiKey,
+      SIM_CREDENTIALS.accessKey,
+      SIM_CREDENTIALS.secretKey,
+      'Bearer',
+      'eyJ',
+      new URL(suite.stack.sim.url).host,
+    ];
     for (const span of spans)
       for (const text of exportedStrings(span)) for (const secret of forbidden) expect(text, `${span.name}: ${text}`).not.toContain(secret);
   });

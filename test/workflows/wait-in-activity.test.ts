@@ -1,29 +1,17 @@
 // The wait on Kling since 'kling-wait-in-activity-v1' (issue 16): checks of a second or more live in the retries of
 // one awaitVideoTaskChange activity per status change, so the history records no timer and no activity per check.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../bench/history.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import { progressQuery, taskUpdatedSignal } from '../../src/contract/messages.js';
 import { generateVideo } from '../../src/workflows/index.js';
-import { createGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 import { captureHistory } from '../support/histories.js';
-import { createDevServerEnv, uniqueId } from '../support/servers.js';
-
-let env: TestWorkflowEnvironment;
-let stack: GenerationStack;
+import { uniqueId } from '../support/servers.js';
+import { failureOf, useGenerationStack } from '../support/suite.js';
 
 /** Tasks stay queued 1.2 s, then process 1.5 s: with 1 s checks, one wait sees `processing` and the next `succeeded`. */
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  stack = await createGenerationStack(env, { simulator: { schedule: { submittedMs: 1_200, processingMs: 1_500 } } });
-});
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = useGenerationStack({ simulator: { schedule: { submittedMs: 1_200, processingMs: 1_500 } } });
 
 const REQUEST = {
   model: 'kling-2.6',
@@ -34,7 +22,11 @@ const REQUEST = {
 const ONE_SECOND = { initialInterval: 1_000, backoffCoefficient: 1, maxInterval: 1_000 };
 
 function start(options: Record<string, unknown>, request: Record<string, unknown> = REQUEST) {
-  return env.client.workflow.start(generateVideo, { args: [{ request, options }], workflowId: uniqueId('wait'), taskQueue: stack.taskQueue });
+  return suite.env.client.workflow.start(generateVideo, {
+    args: [{ request, options }],
+    workflowId: uniqueId('wait'),
+    taskQueue: suite.stack.taskQueue,
+  });
 }
 
 async function generating(handle: WorkflowHandle) {
@@ -52,11 +44,11 @@ const scheduled = (events: HistoryEvent[], type: string) =>
   events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 /** Status queries for the task, less the rehost's own (it asks Kling for a fresh download URL). */
 const statusQueries = (taskId: string) =>
-  -1 + stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
+  -1 + suite.stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
 
 describe('generateVideo waits on Kling inside activity retries', () => {
   it('records one wait activity per status change and no timer, however many checks it takes', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ poll: ONE_SECOND });
       const result = await handle.result();
       const events = await eventsOf(handle);
@@ -77,12 +69,12 @@ describe('generateVideo waits on Kling inside activity retries', () => {
   });
 
   it('a callback wakes the wait: the waiting activity is cancelled and the task is checked at once', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       // A schedule far longer than the task: only the wake-up can end this wait in time.
       const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
       const progress = await generating(handle);
       // Kling's callback, as the receiver forwards it, once the task really ended.
-      while (stack.sim.task(progress.klingTaskId!)?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
+      while (suite.stack.sim.task(progress.klingTaskId!)?.status !== 'succeeded') await new Promise((r) => setTimeout(r, 100));
       await handle.signal(taskUpdatedSignal, { taskId: progress.klingTaskId, status: 'succeeded' });
       const result = await handle.result();
       const events = await eventsOf(handle);
@@ -95,7 +87,7 @@ describe('generateVideo waits on Kling inside activity retries', () => {
   });
 
   it('a callback claiming an end the query does not confirm yet is re-checked after about a second, in one wait', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ poll: { initialInterval: 600_000, backoffCoefficient: 1, maxInterval: 600_000 }, deadline: 1_200_000 });
       const progress = await generating(handle);
       // Premature: the task is still queued or processing when the claim arrives.
@@ -111,12 +103,10 @@ describe('generateVideo waits on Kling inside activity retries', () => {
   });
 
   it('a processing deadline ends the wait the server gave up on: VideoProcessingTooLong with the last status and every check counted', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       // [sim:never]: the task processes forever. The deadline falls between two checks of the schedule.
       const handle = await start({ poll: ONE_SECOND, processingDeadline: 2_500 }, { ...REQUEST, prompt: `${REQUEST.prompt} [sim:never]` });
-      const err = await handle.result().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowFailedError);
-      const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
+      const failure = await failureOf(handle.result());
       expect(failure.type).toBe(FailureType.VideoProcessingTooLong);
       const details = failure.details?.[0] as { taskId: string; lastStatus: string; polls: number; deadline: string };
       expect(details).toMatchObject({ deadline: 'processing', lastStatus: 'processing' });
@@ -125,12 +115,12 @@ describe('generateVideo waits on Kling inside activity retries', () => {
       expect(details.polls).toBeGreaterThanOrEqual(3);
       const events = await eventsOf(handle);
       expect(scheduled(events, 'awaitVideoTaskChange')).toBeGreaterThanOrEqual(2);
-      expect(stack.sim.task(details.taskId)?.status).toBe('processing');
+      expect(suite.stack.sim.task(details.taskId)?.status).toBe('processing');
     });
   });
 
   it('cancelled while waiting in activity retries: the wait is cancelled, the run ends abandoned_billed and checks stop', async () => {
-    await stack.run(async () => {
+    await suite.stack.run(async () => {
       const handle = await start({ poll: ONE_SECOND });
       const progress = await generating(handle);
       await handle.cancel();
