@@ -11,8 +11,9 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ManagedProcess, freePort, sleep, startOrphanReaper } from '../src/cli/dev/processes.js';
 import { startTemporalDevServer, temporalCli } from '../src/cli/dev/temporal-server.js';
-import { workflowsPath } from '../src/worker.js';
+import { workflowBundleOptions } from '../src/worker.js';
 import { locateBinary } from '../test/support/binaries.js';
+import { fakeGcsArgs } from '../test/support/fake-gcs.js';
 
 const HOST = '127.0.0.1';
 
@@ -65,22 +66,7 @@ export async function startBenchStack(log: (line: string) => void, options: { fl
     const gcsProc = new ManagedProcess({
       name: 'fake-gcs-server',
       command: locateBinary('fake-gcs-server'),
-      args: [
-        '-scheme',
-        'http',
-        '-host',
-        HOST,
-        '-port',
-        String(gcsPort),
-        '-backend',
-        'memory',
-        '-external-url',
-        gcsUrl,
-        '-public-host',
-        `${HOST}:${gcsPort}`,
-        '-log-level',
-        'warn',
-      ],
+      args: fakeGcsArgs(HOST, gcsPort),
     });
     procs.push(gcsProc);
     const temporal = await startTemporalDevServer({ cli: temporalCli(log), host: HOST, namespace, log });
@@ -95,7 +81,8 @@ export async function startBenchStack(log: (line: string) => void, options: { fl
     cleanups.push(() => connection.close());
     const dir = await mkdtemp(path.join(tmpdir(), 'kt-bench-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundleLogger });
+    // As createKlingWorker bundles from workflowsPath(): the log-attribute interceptors and the workflows entry preloaded.
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietBundleLogger });
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, bundle.code);
     let floorBundlePath: string | undefined;

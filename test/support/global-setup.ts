@@ -16,6 +16,7 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import type { TestProject } from 'vitest/node';
 import { locateBinaries } from './binaries.js';
+import { fakeGcsArgs } from './fake-gcs.js';
 import { ManagedProcess, freePorts, sleep, startOrphanReaper } from './processes.js';
 
 declare module 'vitest' {
@@ -186,23 +187,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       fakeGcsUrl = externalGcs.replace(/\/+$/, '');
     } else {
       fakeGcsUrl = `http://${HOST}:${gcsPort}`;
-      const args = [
-        '-scheme',
-        'http',
-        '-host',
-        HOST,
-        '-port',
-        String(gcsPort),
-        '-backend',
-        'memory',
-        '-external-url',
-        fakeGcsUrl,
-        '-public-host',
-        `${HOST}:${gcsPort}`,
-        '-log-level',
-        'warn',
-      ];
-      gcs = new ManagedProcess({ name: 'fake-gcs-server', command: binaries.fakeGcsServer, args, echo });
+      gcs = new ManagedProcess({ name: 'fake-gcs-server', command: binaries.fakeGcsServer, args: fakeGcsArgs(HOST, gcsPort), echo });
       procs.push(gcs);
     }
 
