@@ -215,7 +215,12 @@ function describeEstimate(resolved: ResolvedRequest, row: PriceRow, units: numbe
       r.duration !== undefined
         ? 'the duration you gave'
         : `the longest motion video characterOrientation "${r.characterOrientation ?? 'video'}" allows; give duration to estimate closer`;
-    return `${what}: ${row.units} units/s × ${duration} s of output assumed (${why}) ${total}. Kling bills the output's seconds, rounded; the ledger records its actual deduction`;
+    // The legacy body names no model (REF §3.4): the model_name sent is assumed to choose it (kling-3.0 and kling-2.6 differ in price).
+    const legacy =
+      resolved.standard === 'legacy'
+        ? `; on the legacy standard, model_name "${model.standards.legacy?.modelName ?? model.id}" is assumed to choose the model (the documented body names none)`
+        : '';
+    return `${what}: ${row.units} units/s × ${duration} s of output assumed (${why}) ${total}. Kling bills the output's seconds, rounded; the ledger records its actual deduction${legacy}`;
   }
   if (row.basis === 'per-task') return `${what}: ${units} units for a ${duration} s task (${row.confidence} price) ${total}`;
   return `${what}: ${row.units} units/s × ${duration} s ${total}`;

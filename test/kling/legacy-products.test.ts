@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { workerConfigFromEnv } from '../../src/config.js';
 import {
+  estimateCredits,
   KlingClient,
   KlingCredentialsError,
   KlingValidationError,
@@ -229,6 +230,17 @@ describe('motion control on the legacy standard (switch on)', () => {
     // NEW §7.1 motion-control row × the output's rounded seconds (the simulator renders 5 s).
     expect(done.unitsDeducted).toBeCloseTo(rate * 5);
     expect(sim.task(task.taskId)).toMatchObject({ chargedUnits: expect.closeTo(rate * 5, 5) });
+  });
+
+  it('the estimate says what it assumes: the output duration and, on the legacy standard, that model_name chose the model', () => {
+    const motion = { model: 'kling-2.6', kind: 'motion-control', image: IMG, motionVideo: VID, characterOrientation: 'image', duration: 5 } as const;
+    expect(estimateCredits(client().resolve(motion)).description).toBe(
+      'kling-2.6 motion-control at 720p, audio original: 0.5 units/s × 5 s of output assumed (the duration you gave) = 2.5 units = 25 credits. ' +
+        'Kling bills the output\'s seconds, rounded; the ledger records its actual deduction; on the legacy standard, model_name "kling-v2-6" ' +
+        'is assumed to choose the model (the documented body names none)',
+    );
+    // On the new standard the model is in the path: nothing more is assumed.
+    expect(estimateCredits(client({ legacyProducts: [] }).resolve(motion)).description).toMatch(/the ledger records its actual deduction$/);
   });
 
   it('keep_original_sound defaults to "yes"; elements are refused naming `elements` (the legacy body has none)', () => {
