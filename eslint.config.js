@@ -32,7 +32,15 @@ export default tseslint.config(
           ],
         },
       ],
+      // The worker preloads the workflow modules once per V8 context (workflowBundleOptions in src/worker.ts): what a
+      // module keeps at module level is shared by every workflow in the cache, so it must hold no state.
+      'no-restricted-syntax': ['error', ...moduleStateRules('workflow modules are preloaded once and shared by every workflow')],
     },
+  },
+  {
+    // The contract modules the workflows import are preloaded with them.
+    files: ['src/contract/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...moduleStateRules('contract modules are preloaded with the workflows')] },
   },
   // The rooms of docs/architecture.md: who may import whom. src/contract is what every room shares and imports
   // no room but the Kling request model; activities never import workflow code; the Kling wire format and the
@@ -67,4 +75,23 @@ function rooms(forbidden) {
     files: [files],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message: 'Crosses a room boundary (docs/architecture.md, "Rooms").' }] }] },
   }));
+}
+
+/**
+ * Module-level state in workflow code: `let`/`var` at module level, Maps and WeakMaps/WeakSets created there, and
+ * static class fields that are not readonly. Keep such state in the workflow function or in an instance.
+ */
+function moduleStateRules(why) {
+  const message = `No module-level state here: ${why} (docs/architecture.md, "Preloaded workflow modules").`;
+  return [
+    { selector: "Program > VariableDeclaration[kind!='const']", message },
+    { selector: "Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']", message },
+    { selector: 'Program > VariableDeclaration > VariableDeclarator > NewExpression.init[callee.name=/^(Map|WeakMap|WeakSet)$/]', message },
+    {
+      selector:
+        'Program > ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > NewExpression.init[callee.name=/^(Map|WeakMap|WeakSet)$/]',
+      message,
+    },
+    { selector: 'PropertyDefinition[static=true][readonly!=true]', message },
+  ];
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Worker, type ReplayWorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { klingMetricsSinks } from './metrics/sink.js';
 import { workflowIdFromExternalTaskId } from './contract/constants.js';
-import { workflowInterceptorModules, workflowsPath } from './worker.js';
+import { workflowBundleOptions, workflowInterceptorModules, workflowsPath } from './worker.js';
 
 export * from './simulator/index.js';
 
@@ -30,8 +30,8 @@ export interface ReplayedHistory {
 
 export interface ReplayHistoriesOptions {
   /**
-   * A prebuilt bundle of this package's workflows (bundleWorkflowCode({ workflowsPath: workflowsPath(),
-   * workflowInterceptorModules: workflowInterceptorModules() })). Default: bundled now from workflowsPath().
+   * A prebuilt bundle of this package's workflows (`bundleWorkflowCode(workflowBundleOptions())`). Default: bundled
+   * now from workflowsPath(), as createKlingWorker bundles it.
    */
   workflowBundle?: WorkflowBundle;
   /** Further replay worker options (a logger, a data converter…). */
@@ -68,6 +68,7 @@ export async function replayHistories(
     : {
         ...base,
         workflowsPath: workflowsPath(),
+        bundlerOptions: { ...options.replayWorkerOptions?.bundlerOptions, preloadModules: workflowBundleOptions().preloadModules },
         interceptors: {
           ...options.replayWorkerOptions?.interceptors,
           workflowModules: [...workflowInterceptorModules(), ...(options.replayWorkerOptions?.interceptors?.workflowModules ?? [])],

@@ -1,9 +1,17 @@
 // `kling-temporal/worker`: run this package's workflows and activities in your own worker.
 //   const worker = await createKlingWorker({ connection, taskQueue, deps: { kling, storage } });
 // or, with the configuration from the environment (README "Configuration"): `await runWorker()`.
-// A worker that bundles itself: Worker.create({ workflowsPath: workflowsPath(), interceptors: { workflowModules:
-// workflowInterceptorModules() }, activities: createActivities(deps) }) (createKlingWorker also registers the sinks).
-export { createKlingWorker, runWorker, workerDepsFromConfig, workerMetrics, workflowInterceptorModules, workflowsPath } from './worker.js';
+// A worker that bundles itself: Worker.create({ workflowBundle: await bundleWorkflowCode(workflowBundleOptions()),
+// activities: createActivities(deps) }) (createKlingWorker also registers the sinks).
+export {
+  createKlingWorker,
+  runWorker,
+  workerDepsFromConfig,
+  workerMetrics,
+  workflowBundleOptions,
+  workflowInterceptorModules,
+  workflowsPath,
+} from './worker.js';
 export { createActivities, type ActivityDeps } from './activities/index.js';
 export type { VideoHostPolicy } from './activities/video-source.js';
 export { workerConfigFromEnv, type WorkerConfig } from './config.js';

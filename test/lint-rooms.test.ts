@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // Only the rules the rooms are written in, and no type information: building the TypeScript program for the
 // type-aware rules took ~10 s and none of them is asked about here.
-const ROOM_RULES = new Set(['no-restricted-imports', '@typescript-eslint/no-restricted-imports']);
+const ROOM_RULES = new Set(['no-restricted-imports', '@typescript-eslint/no-restricted-imports', 'no-restricted-syntax']);
 const eslint = new ESLint({
   cwd: process.cwd(),
   ruleFilter: ({ ruleId }) => ROOM_RULES.has(ruleId),
@@ -57,5 +57,26 @@ describe('room boundaries (eslint.config.js)', () => {
       "import { createActivities } from '../activities/index.js';\nexport const a = createActivities;\n",
     );
     expect(value.some((v) => v.includes('no-restricted-imports'))).toBe(true);
+  });
+
+  it('workflow and contract modules keep no module-level state (the worker preloads them, shared by every workflow)', async () => {
+    const stateful = [
+      'let calls = 0;\nexport function f(): number {\n  return ++calls;\n}\n',
+      'export let last: string | undefined;\n',
+      'const seen = new Map<string, number>();\nexport const f = (k: string) => seen.set(k, 1);\n',
+      'export class Counter {\n  static count = 0;\n}\n',
+    ];
+    for (const file of ['src/workflows/generation-run.ts', 'src/contract/constants.ts'])
+      for (const code of stateful) {
+        const found = await violations(file, code);
+        expect(
+          found.some((v) => v.startsWith('no-restricted-syntax') && v.includes('No module-level state')),
+          `${file}: ${code}`,
+        ).toBe(true);
+      }
+    // Constants, a per-instance field and a readonly static are fine.
+    const stateless =
+      "const LIMIT = 3;\nexport const NAMES: readonly string[] = ['a'];\nexport class Run {\n  static readonly max = LIMIT;\n  count = 0;\n}\n";
+    expect((await violations('src/workflows/generation-run.ts', stateless)).filter((v) => v.startsWith('no-restricted-syntax'))).toEqual([]);
   });
 });

@@ -71,7 +71,7 @@ import {
   type GenerationRequest, type BatchRequest, type GenerateVideoOptionsInput, type GenerateVideoResult, type GenerationProgress, type KlingFailure, type StartOptions, type VideoRequestInput,
 } from 'kling-temporal';
 import {
-  createActivities, createKlingWorker, createLocalStorage, runWorker, workerDepsFromConfig, workflowInterceptorModules, workflowsPath,
+  createActivities, createKlingWorker, createLocalStorage, runWorker, workerDepsFromConfig, workflowBundleOptions, workflowInterceptorModules, workflowsPath,
   type ActivityDeps,
 } from 'kling-temporal/worker';
 import { adoptVideo, approveUpdate, generateBatch, generateVideo, progressQuery } from 'kling-temporal/workflows';
@@ -115,6 +115,7 @@ console.log(JSON.stringify({
   worker: [typeof createKlingWorker, typeof createActivities, typeof runWorker, typeof workerDepsFromConfig, typeof deps.storage],
   workflowsPath: workflowsPath(),
   interceptors: workflowInterceptorModules(),
+  bundleOptions: workflowBundleOptions(),
   workflows: [typeof generateVideo, typeof adoptVideo, typeof generateBatch, progressQuery.name, approveUpdate.name],
   replayed: replayed.length,
   bundled: bundle.code.includes('generateVideo') && bundle.code.includes('twoVideos'),
@@ -338,6 +339,12 @@ describe('the packed package, installed in a fresh project', () => {
       worker: ['function', 'function', 'function', 'function', 'object'],
       workflowsPath: path.join(consumer, 'node_modules', 'kling-temporal', 'lib', 'workflows', 'index.js'),
       interceptors: [path.join(consumer, 'node_modules', 'kling-temporal', 'lib', 'workflows', 'log-attributes.js')],
+      // What a prebuilt bundle of the package's workflows takes: the entry, its interceptors, the entry preloaded.
+      bundleOptions: {
+        workflowsPath: path.join(consumer, 'node_modules', 'kling-temporal', 'lib', 'workflows', 'index.js'),
+        workflowInterceptorModules: [path.join(consumer, 'node_modules', 'kling-temporal', 'lib', 'workflows', 'log-attributes.js')],
+        preloadModules: [path.join(consumer, 'node_modules', 'kling-temporal', 'lib', 'workflows', 'index.js')],
+      },
       workflows: ['function', 'function', 'function', 'progress', 'approve'],
       replayed: 0,
       bundled: true,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type BundleOptions, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { workflowInterceptorModules } from '../../src/worker.js';
+import { workflowBundleOptions } from '../../src/worker.js';
 import { projectRoot } from './binaries.js';
 
 export type WorkflowBundleOptions = Omit<BundleOptions, 'workflowsPath' | 'logger'>;
@@ -65,9 +65,12 @@ async function fromRunCache(
  */
 export async function bundleWorkflows(entry: string | URL, options: WorkflowBundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
   const workflowsPath = resolveWorkflowsPath(entry);
-  // The project's workflows get the interceptors a worker built from workflowsPath would add (log attributes).
-  if (workflowsPath === path.join(projectRoot, 'src', 'workflows', 'index.ts') && !options.workflowInterceptorModules)
-    options = { ...options, workflowInterceptorModules: workflowInterceptorModules() };
+  // The project's workflows are bundled as a worker built from workflowsPath bundles them: the log-attribute
+  // interceptors and the workflows entry preloaded (workflowBundleOptions).
+  if (workflowsPath === path.join(projectRoot, 'src', 'workflows', 'index.ts')) {
+    const { workflowInterceptorModules, preloadModules } = workflowBundleOptions();
+    options = { workflowInterceptorModules, preloadModules, ...options };
+  }
   const key = JSON.stringify([workflowsPath, options]);
   const cacheable = !Object.values(options).some((v) => typeof v === 'function');
   let bundle = cache.get(key);
