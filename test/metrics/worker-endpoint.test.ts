@@ -12,9 +12,11 @@ import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
-import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
+import { SIM_CREDENTIALS } from '../support/generation-stack.js';
+import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { simulatorWorkerEnv } from '../support/worker-process.js';
 
-const API_KEY = 'sim-api-key';
+const API_KEY = SIM_CREDENTIALS.apiKey;
 
 let env: TestWorkflowEnvironment;
 let sim: Simulator;
@@ -92,14 +94,7 @@ beforeAll(async () => {
     env: {
       PATH: process.env.PATH,
       KLING_DOTENV: 'off',
-      TEMPORAL_ADDRESS: testServers().temporalAddress,
-      TEMPORAL_NAMESPACE: testServers().temporalNamespace,
-      KLING_BASE_URL: sim.url,
-      KLING_VIDEO_HOSTS: new URL(sim.url).host,
-      KLING_VIDEO_ALLOW_HTTP: 'true',
-      KLING_API_KEY: API_KEY,
-      KLING_TASK_QUEUE: taskQueue,
-      LOCAL_STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'kt-metrics-')),
+      ...simulatorWorkerEnv(sim.url, taskQueue, await mkdtemp(path.join(tmpdir(), 'kt-metrics-'))),
       KLING_METRICS_PORT: String(port),
       KLING_METRICS_HOST: '127.0.0.1',
       KLING_LOG_FORMAT: 'json',

@@ -1,7 +1,7 @@
 // The worker as a process, tracing from the standard variables: OTEL_EXPORTER_OTLP_ENDPOINT sends its spans over
 // OTLP http/protobuf to a collector (here a capturing HTTP server), in the trace the caller's start began, flushed
 // when the worker stops; an exporter it cannot build stops it at start, naming the variable.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VideoGenerationClient } from '../../src/client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startTracing, type KlingTracing } from '../../src/tracing/index.js';
-import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
-import { createDevServerEnv, testServers, uniqueId } from '../support/servers.js';
+import { createDevServerEnv, uniqueId } from '../support/servers.js';
+import { simulatorWorkerEnv, spawnWorker } from '../support/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let sim: Simulator;
@@ -48,29 +48,11 @@ afterAll(async () => {
   await tracing?.shutdown();
 });
 
-function spawnWorker(extraEnv: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH, KLING_BASE_URL: sim.url, KLING_API_KEY: 'sim-api-key', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 describe('the worker process with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   it('exports the workflow, activity, Kling HTTP and upload spans over OTLP http/protobuf, in the caller’s trace', async () => {
     const taskQueue = uniqueId('otlp');
     const started = spawnWorker({
-      TEMPORAL_ADDRESS: testServers().temporalAddress,
-      TEMPORAL_NAMESPACE: testServers().temporalNamespace,
-      KLING_VIDEO_HOSTS: new URL(sim.url).host,
-      KLING_VIDEO_ALLOW_HTTP: 'true',
-      KLING_TASK_QUEUE: taskQueue,
-      LOCAL_STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'kt-otlp-')),
+      ...simulatorWorkerEnv(sim.url, taskQueue, await mkdtemp(path.join(tmpdir(), 'kt-otlp-'))),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as { port: number }).port}`,
       OTEL_SERVICE_NAME: 'kling-worker-under-test',
     });
@@ -108,7 +90,7 @@ describe('the worker process with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   });
 
   it('refuses an exporter it cannot build, naming the variable', async () => {
-    const { output, exited } = spawnWorker({ OTEL_TRACES_EXPORTER: 'zipkin' });
+    const { output, exited } = spawnWorker({ KLING_BASE_URL: sim.url, KLING_API_KEY: 'sim-api-key', OTEL_TRACES_EXPORTER: 'zipkin' });
     expect(await exited).toBe(1);
     expect(output()).toContain('OTEL_TRACES_EXPORTER: "zipkin" is not built in');
   });

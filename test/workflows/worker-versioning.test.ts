@@ -2,7 +2,7 @@
 // finishes on version 1's worker after version 2, whose `generateVideo` issues different commands, became current;
 // a generation started afterwards runs on version 2. Shares the suite's dev server (a deployment of its own, unique
 // per run); Temporal's Worker Deployment APIs are on by default in the dev server of .tools (CLI 1.9.1, server 1.32).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,13 +21,13 @@ import { packageVersion, setCurrentVersionCommand, workerDeploymentFromEnv, type
 import { generateVideo } from '../../src/workflows/index.js';
 import type { VersionTwoResult } from '../fixtures/versioned-workflows/index.js';
 import { recordTestLog } from '../security/secret-scan.js';
-import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { SIM_CREDENTIALS, simulatorVideoHosts, type Simulator } from '../support/generation-stack.js';
 import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';
+import { FAST_POLL } from '../support/suite.js';
+import { simulatorWorkerEnv, spawnWorker, useWorkerProcessSuite } from '../support/worker-process.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
 
 const run = promisify(execFile);
-const FAST_POLL = { initialInterval: 200, backoffCoefficient: 1.5, maxInterval: 1_000 };
 const REQUEST = {
   model: 'kling-2.6',
   kind: 'text-to-video',
@@ -217,56 +217,29 @@ describe('a rollout on the dev server', () => {
 });
 
 describe('src/worker.ts with KLING_WORKER_DEPLOYMENT', () => {
-  let env: TestWorkflowEnvironment;
-  let sim: Simulator;
-  let worker: ChildProcess | undefined;
-
-  beforeAll(async () => {
-    env = await createDevServerEnv();
-    sim = await startSimulator({ schedule: { submittedMs: 100, processingMs: 300 } });
-  });
-  afterAll(async () => {
-    worker?.kill('SIGKILL');
-    await sim?.close();
-    await env?.teardown();
-  });
+  const suite = useWorkerProcessSuite();
 
   it('logs the command that makes its version current; once run, generations start pinned to that version', async () => {
     const taskQueue = uniqueId('tq-versioned-process');
     const deploymentName = uniqueId('kling-video');
-    let output = '';
-    worker = spawn(TS_NODE, tsNodeArgs('src/worker.ts'), {
-      cwd: projectRoot,
-      env: {
-        PATH: process.env.PATH,
-        KLING_DOTENV: 'off',
-        TEMPORAL_ADDRESS: testServers().temporalAddress,
-        TEMPORAL_NAMESPACE: testServers().temporalNamespace,
-        KLING_BASE_URL: sim.url,
-        KLING_VIDEO_HOSTS: new URL(sim.url).host,
-        KLING_VIDEO_ALLOW_HTTP: 'true',
-        KLING_API_KEY: SIM_CREDENTIALS.apiKey,
-        KLING_TASK_QUEUE: taskQueue,
-        LOCAL_STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'kt-versioned-')),
-        KLING_WORKER_DEPLOYMENT: deploymentName,
-        KLING_WORKER_BUILD_ID: 'build-7',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const started = spawnWorker({
+      ...simulatorWorkerEnv(suite.sim.url, taskQueue, await mkdtemp(path.join(tmpdir(), 'kt-versioned-'))),
+      KLING_WORKER_DEPLOYMENT: deploymentName,
+      KLING_WORKER_BUILD_ID: 'build-7',
     });
-    worker.stdout!.on('data', (d) => (output += String(d)));
-    worker.stderr!.on('data', (d) => (output += String(d)));
-    const exited = new Promise<number | null>((resolve) => worker!.once('exit', (code) => resolve(code)));
+    const { output, exited } = started;
+    suite.worker = started.child;
     try {
-      while (!/once you run: (temporal .*)$/m.test(output)) {
-        if (worker.exitCode !== null) throw new Error(`worker exited: ${output}`);
+      while (!/once you run: (temporal .*)$/m.test(output())) {
+        if (started.child.exitCode !== null) throw new Error(`worker exited: ${output()}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const command = /once you run: (temporal .*)$/m.exec(output)![1]!;
+      const command = /once you run: (temporal .*)$/m.exec(output())![1]!;
       expect(command).toBe(`temporal worker deployment set-current-version --deployment-name ${deploymentName} --build-id build-7`);
-      expect(output).toContain(`worker deployment version ${deploymentName}.build-7 is not current`);
+      expect(output()).toContain(`worker deployment version ${deploymentName}.build-7 is not current`);
       await runOperatorCommand(command);
 
-      const handle = await env.client.workflow.start(generateVideo, {
+      const handle = await suite.env.client.workflow.start(generateVideo, {
         args: [{ request: REQUEST, options: { poll: FAST_POLL } }],
         taskQueue,
         workflowId: uniqueId('gen-versioned'),
@@ -275,13 +248,13 @@ describe('src/worker.ts with KLING_WORKER_DEPLOYMENT', () => {
       const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
       expect(info?.behavior).toBe(temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);
       expect(info?.deploymentVersion).toEqual({ deploymentName, buildId: 'build-7' });
-      expect(output).not.toContain(SIM_CREDENTIALS.apiKey);
+      expect(output()).not.toContain(SIM_CREDENTIALS.apiKey);
 
-      worker.kill('SIGTERM');
+      started.child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      worker = undefined;
+      suite.worker = undefined;
     } finally {
-      await recordTestLog('worker-versioning-process', output);
+      await recordTestLog('worker-versioning-process', output());
     }
   });
 });
