@@ -12,6 +12,23 @@ import { ManagedProcess, sleep } from '../support/processes.js';
 import { testServers } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
 
+/** A crash run's generation: a 5 s kling-2.6 text-to-video whose prompt passes the lint. */
+export const CRASH_REQUEST = {
+  model: 'kling-2.6',
+  kind: 'text-to-video',
+  prompt: 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K',
+  duration: 5,
+} as const;
+
+/**
+ * A crash run's generation options: quick polls for the simulator's short tasks, and short activity timeouts so that
+ * a dead worker's attempt is retried within seconds (defaults: 30 s, 2 min, 30 s, 30 s).
+ */
+export const CRASH_OPTIONS = {
+  poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
+  activityTimeouts: { validateStartToClose: '4s', submitStartToClose: '4s', statusStartToClose: '4s', rehostHeartbeat: '3s' },
+} as const;
+
 /** Polls `check` every `intervalMs` until it returns a truthy value; throws `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

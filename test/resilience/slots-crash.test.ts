@@ -11,16 +11,9 @@ import { startSimulator } from '../../src/simulator/index.js';
 import { generateVideo } from '../../src/workflows/index.js';
 import type { ManagedProcess } from '../support/processes.js';
 import { createDevServerEnv, gcsStorage, uniqueBucketName, uniqueId } from '../support/servers.js';
-import { sigkill, startWorkerProcess, waitFor, writeWorkflowBundle } from './helpers.js';
+import { CRASH_OPTIONS, CRASH_REQUEST, sigkill, startWorkerProcess, waitFor, writeWorkflowBundle } from './helpers.js';
 
-const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
-const INPUT = {
-  request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
-  options: {
-    poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
-    activityTimeouts: { validateStartToClose: '4s', submitStartToClose: '4s', statusStartToClose: '4s', rehostHeartbeat: '3s' },
-  },
-};
+const INPUT = { request: CRASH_REQUEST, options: CRASH_OPTIONS };
 
 let env: TestWorkflowEnvironment;
 let dir: string;

@@ -15,20 +15,23 @@ import type { ManagedProcess } from '../support/processes.js';
 import { createDevServerEnv, gcsStorage, testServers, uniqueBucketName, uniqueId } from '../support/servers.js';
 import { recordTestLog } from '../security/secret-scan.js';
 import { startHoldingGcsProxy, type HoldingGcsProxy } from './holding-gcs-proxy.js';
-import { expectExactlyOnce, objectsFor, sigkill, startWorkerProcess, tasksFor, waitFor, writeWorkflowBundle } from './helpers.js';
+import {
+  CRASH_OPTIONS,
+  CRASH_REQUEST,
+  expectExactlyOnce,
+  objectsFor,
+  sigkill,
+  startWorkerProcess,
+  tasksFor,
+  waitFor,
+  writeWorkflowBundle,
+} from './helpers.js';
 
-const PROMPT = 'Close-up of a monarch butterfly landing on a lavender flower, soft bokeh background, golden hour lighting, macro lens, 4K';
 const RUNS_PER_PHASE = 2;
 const VIDEO_BYTES = 256 * 1024;
 
-/** Short timeouts so a dead worker's attempt is retried within seconds (defaults: 2 min, 30 s, 30 s). */
-const INPUT = (): GenerateVideoInput & { request: GenerationRequest } => ({
-  request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT, duration: 5 },
-  options: {
-    poll: { initialInterval: 300, backoffCoefficient: 1.5, maxInterval: 1_000 },
-    activityTimeouts: { validateStartToClose: '4s', submitStartToClose: '4s', statusStartToClose: '4s', rehostHeartbeat: '3s' },
-  },
-});
+/** Short timeouts so a dead worker's attempt is retried within seconds (CRASH_OPTIONS). */
+const INPUT = (): GenerateVideoInput & { request: GenerationRequest } => ({ request: { ...CRASH_REQUEST }, options: { ...CRASH_OPTIONS } });
 
 let env: TestWorkflowEnvironment;
 let gcs: Storage;
