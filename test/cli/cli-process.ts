@@ -51,16 +51,23 @@ export async function runCliInProcess(args: string[], options: { env?: NodeJS.Pr
   }
 }
 
+/**
+ * Runs `command` to its end, SIGKILLed after `timeoutMs` (default 60 s) or, for a command that never ends by itself,
+ * as soon as its output (stdout and stderr) satisfies `stopWhen`.
+ */
 export async function runCommand(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; stopWhen?: (output: string) => boolean } = {},
 ): Promise<CliRun> {
   const child = spawn(command, args, { cwd: options.cwd ?? projectRoot, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const check = () => {
+    if (options.stopWhen?.(stdout + stderr)) child.kill('SIGKILL');
+  };
+  child.stdout.on('data', (c: Buffer) => ((stdout += c.toString('utf8')), check()));
+  child.stderr.on('data', (c: Buffer) => ((stderr += c.toString('utf8')), check()));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);

@@ -199,13 +199,16 @@ describe('generate, status, result, list, cancel', () => {
     const typo = `${taskQueue}-typo`;
     const id = uniqueId('cli-noworker');
     const started = Date.now();
-    // Never ends by itself (nothing runs the workflow): node itself runs the CLI (tsx as a loader), so the kill reaches it.
+    // Never ends by itself (nothing runs the workflow): stopped once it has said so (or after 15 s); node itself runs
+    // the CLI (tsx as a loader), so the kill reaches it.
+    const said = (output: string) => output.includes(`no worker is polling task queue "${typo}"`) && output.includes('kling-video worker');
     const run = await runCommand(
       process.execPath,
       ['--import', 'tsx', CLI_MAIN, 'generate', '-m', 'kling-2.6', '-p', PROMPT, '--workflow-id', id, '--wait'],
       {
         env: { ...env, KLING_TASK_QUEUE: typo },
         timeoutMs: 15_000,
+        stopWhen: said,
       },
     );
     expect(Date.now() - started).toBeLessThan(20_000);
