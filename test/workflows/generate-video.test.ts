@@ -144,7 +144,9 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
         { route: 'query', kind: 'http-5001' },
         { route: 'download', kind: 'http-5002' },
       ]);
-      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } });
+      // The download's 5xx is retried after 500 ms instead of the default 5 s.
+      const options = { poll: FAST_POLL, activityTimeouts: { rehostRetryInitialInterval: 500 } };
+      const handle = await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options });
       const result = await handle.result();
       await captureHistory(handle, 'transient-faults');
       await expectStored(result);
