@@ -94,10 +94,11 @@ describe('generateBatch: batched status queries', () => {
   });
 
   it('legacy items and items of a batch with batchPolling off poll their own tasks; a new-standard item of the same batch is looked up by the batch', async () => {
-    const mixed = await runBatch(
-      { items: [item(0, { standard: 'legacy' }), item(1, { standard: 'new' })], options: { batchPolling: { interval: '1s' } } },
-      'bmixed',
-    );
+    // The two batches run side by side (each checked by its own workflow id).
+    const [mixed, off] = await Promise.all([
+      runBatch({ items: [item(0, { standard: 'legacy' }), item(1, { standard: 'new' })], options: { batchPolling: { interval: '1s' } } }, 'bmixed'),
+      runBatch({ items: [item(0, { standard: 'new' }), item(1, { standard: 'new' })], options: { batchPolling: { enabled: false } } }, 'boff'),
+    ]);
     await captureHistory(mixed.handle, 'batch-polled');
     expect(mixed.result.progress.succeeded).toBe(2);
     const [legacy, batched] = await Promise.all([itemResult(mixed.workflowId, 0), itemResult(mixed.workflowId, 1)]);
@@ -106,10 +107,6 @@ describe('generateBatch: batched status queries', () => {
     expect(batched.polls).toBe(0);
     for (const call of watcherCalls(mixed.workflowId)) expect(call.query.external_task_ids).not.toContain(`${mixed.workflowId}-0-`);
 
-    const off = await runBatch(
-      { items: [item(0, { standard: 'new' }), item(1, { standard: 'new' })], options: { batchPolling: { enabled: false } } },
-      'boff',
-    );
     expect(off.result.progress).toMatchObject({ succeeded: 2 });
     expect(watcherCalls(off.workflowId)).toHaveLength(0);
     for (const r of await Promise.all([itemResult(off.workflowId, 0), itemResult(off.workflowId, 1)])) expect(r.polls).toBeGreaterThanOrEqual(1);
