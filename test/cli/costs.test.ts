@@ -1,5 +1,5 @@
-// `kling-video costs` against the shared Temporal dev server (in this process through runCliInProcess; the
-// refusals of a bad --since and an unreachable server as child processes). The ledger rows are generateVideo
+// `kling-video costs` against the shared Temporal dev server, in this process through runCliInProcess (the exit codes
+// are the program's: the bin only exits with them, as test/cli/server-commands.test.ts checks). The ledger rows are generateVideo
 // executions started with a `klingCosts` memo (what the workflow writes), on a task queue no worker polls, so the
 // test depends only on the memo contract (src/contract/costs.ts), not on the workflow's progress.
 import { Client, Connection } from '@temporalio/client';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSince, type CostsReport } from '../../src/cli/commands/costs.js';
 import { COST_MEMO_KEY, type CostRecord } from '../../src/contract/costs.js';
 import { testServers, uniqueId } from '../support/servers.js';
-import { cleanEnv, json, runCli, runCliInProcess, type CliRun } from './cli-process.js';
+import { cleanEnv, json, runCliInProcess, type CliRun } from './cli-process.js';
 
 const RECORDS: Record<string, CostRecord | undefined> = {
   ok: {
@@ -159,14 +159,16 @@ describe('kling-video costs', () => {
   });
 
   it('bad --since / --limit exit 2 naming both fields, before contacting Temporal; no Temporal exits 8 (configuration)', async () => {
-    const bad = await runCli(['costs', '--since', 'last tuesday', '--limit', '0', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
+    const bad = await runCliInProcess(['costs', '--since', 'last tuesday', '--limit', '0', '--json'], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    });
     expect(bad.code).toBe(2);
     expect(
       json<{ error: { issues: { field: string }[] } }>(bad)
         .error.issues.map((i) => i.field)
         .sort(),
     ).toEqual(['limit', 'since']);
-    const down = await runCli(['costs', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
+    const down = await runCliInProcess(['costs', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
     expect(down.code).toBe(8);
   });
 });
