@@ -1,7 +1,7 @@
 // generate / status / result / list / cancel against the shared Temporal dev server, with an in-process worker (unique
 // task queue), the Kling simulator and local storage in a temp directory. `cli` runs the program in this process
-// (runCliInProcess: a tsx process costs ~3 s of CPU a call); the checks of the environment, flags and exit codes at
-// the end run the bin as child processes.
+// (runCliInProcess: a tsx process costs ~3 s of CPU a call), as do the checks of flags and refused input (the exit
+// codes are the program's); a few checks of the bin's exit codes and of a never-ending --wait run it as a process.
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -219,14 +219,17 @@ describe('generate, status, result, list, cancel', () => {
   });
 
   it('invalid input exits 2 naming the fields, before contacting Temporal', async () => {
-    const run = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--prefix', 'Bad Prefix', '--json'], {
+    const run = await runCliInProcess(['generate', '-m', 'kling-2.6', '-p', PROMPT, '-d', '7', '--prefix', 'Bad Prefix', '--json'], {
       env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
     });
     expect(run.code).toBe(2);
     expect(json<{ error: { issues: { field: string }[] } }>(run).error.issues.map((i) => i.field)).toEqual(['duration']);
-    const options = await runCli(['generate', '-m', 'kling-2.6', '-p', PROMPT, '--prefix', 'Bad Prefix', '--max-credits', 'lots', '--json'], {
-      env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
-    });
+    const options = await runCliInProcess(
+      ['generate', '-m', 'kling-2.6', '-p', PROMPT, '--prefix', 'Bad Prefix', '--max-credits', 'lots', '--json'],
+      {
+        env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+      },
+    );
     expect(options.code).toBe(2);
     expect(
       json<{ error: { issues: { field: string }[] } }>(options)
@@ -272,12 +275,14 @@ describe('generate, status, result, list, cancel', () => {
   it('--address and --namespace (before or after the command) override the environment, as in the temporal CLI', async () => {
     const { temporalAddress, temporalNamespace } = testServers();
     const wrong = cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'nope', KLING_TASK_QUEUE: taskQueue });
-    const after = await runCli(['status', okId, '--address', temporalAddress, '--namespace', temporalNamespace, '--json'], { env: wrong });
+    const after = await runCliInProcess(['status', okId, '--address', temporalAddress, '--namespace', temporalNamespace, '--json'], { env: wrong });
     expect(after.code, after.stderr).toBe(0);
     expect(json(after)).toMatchObject({ workflowId: okId, status: 'COMPLETED' });
-    const before = await runCli(['--address', temporalAddress, '--namespace', temporalNamespace, 'status', okId, '--json'], { env: wrong });
+    const before = await runCliInProcess(['--address', temporalAddress, '--namespace', temporalNamespace, 'status', okId, '--json'], { env: wrong });
     expect(before.code, before.stderr).toBe(0);
-    const flagNamespace = await runCli(['list', '--namespace', 'nope-flag', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }) });
+    const flagNamespace = await runCliInProcess(['list', '--namespace', 'nope-flag', '--json'], {
+      env: cleanEnv({ TEMPORAL_ADDRESS: temporalAddress }),
+    });
     expect(flagNamespace.code).toBe(8);
     expect(json<{ error: { type: string; details: unknown } }>(flagNamespace).error).toMatchObject({
       type: 'NamespaceNotFound',
