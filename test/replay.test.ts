@@ -86,22 +86,26 @@ function recordedWorkflowId(history: HistoryJson): string | undefined {
   return undefined;
 }
 
+/** Replays the committed histories `files` (names in HISTORIES_DIR) on `workflowBundle`: every one, none failing. */
+async function expectAllReplay(workflowBundle: Awaited<ReturnType<typeof bundleWorkflows>>, files: string[]): Promise<void> {
+  const histories = await Promise.all(
+    files.map(async (f) => {
+      const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
+      return { workflowId: recordedWorkflowId(history) ?? f, history };
+    }),
+  );
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
+  expect(results).toHaveLength(files.length);
+  for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+}
+
 describe('replay of captured generateVideo histories', () => {
   it('replays every committed history without a determinism error', async () => {
     installQuietTemporalRuntime();
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
     expect(files.map((f) => f.replace(/\.json$/, ''))).toEqual(expect.arrayContaining(REQUIRED));
-    const workflowBundle = await bundleWorkflows('src/workflows/index.ts');
-    const histories = await Promise.all(
-      files.map(async (f) => {
-        const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
-        return { workflowId: recordedWorkflowId(history) ?? f, history };
-      }),
-    );
-    const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
-    expect(results).toHaveLength(files.length);
-    for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+    await expectAllReplay(await bundleWorkflows('src/workflows/index.ts'), files);
   });
 
   it('replays every committed history with the OpenTelemetry workflow interceptors too (tracing switched on mid-run)', async () => {
@@ -110,17 +114,7 @@ describe('replay of captured generateVideo histories', () => {
     const workflowBundle = await bundleWorkflows('src/workflows/index.ts', {
       workflowInterceptorModules: workflowInterceptorModules({ tracing: true }),
     });
-    const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
-    const histories = await Promise.all(
-      files.map(async (f) => {
-        const history = JSON.parse(await readFile(path.join(HISTORIES_DIR, f), 'utf8'));
-        return { workflowId: recordedWorkflowId(history) ?? f, history };
-      }),
-    );
-    const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
-    expect(results).toHaveLength(files.length);
-    for (const r of results) expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+    await expectAllReplay(workflowBundle, (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort());
   });
 
   it('holds no credential: every payload decoded, no key, secret or bearer token', async () => {
