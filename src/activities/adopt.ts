@@ -32,11 +32,13 @@ function invalid(issues: Issue[]): ApplicationFailure {
   });
 }
 
-const KINDS: VideoKind[] = ['text-to-video', 'image-to-video'];
+/** Every legacy family a task may have been created in (REF §1.2): each answers for its own tasks only. */
+const KINDS: VideoKind[] = ['text-to-video', 'image-to-video', 'omni-video', 'motion-control'];
 
 /**
- * Where a task may be: the new standard's task query needs no family; a legacy query is scoped to its family
- * (text2video / image2video). Narrowed by the caller's `standard` and `kind`.
+ * Where a task may be: the new standard's task query needs no family (its `kind` is only a label there); a legacy
+ * query is scoped to its family (text2video, image2video, omni-video, motion-control). Narrowed by the caller's
+ * `standard` and `kind`.
  */
 function places(standard: ApiStandard | undefined, kind: VideoKind | undefined): Array<{ standard: ApiStandard; kind: VideoKind }> {
   const out: Array<{ standard: ApiStandard; kind: VideoKind }> = [];
@@ -100,7 +102,9 @@ export async function planAdoption(
       details: [{ issues: [{ field, message: `Kling knows no task "${id}"` }], lookedIn, ...(skipped.length ? { skipped } : {}) }],
     });
   // `GET /tasks` lists legacy-created tasks too and names neither standard nor kind: unless the caller said `new`,
-  // ask the legacy families, whose answer does tell. Only a task none of them knows is a new-standard one.
+  // ask the legacy families, whose answer does tell. Only a task none of them knows is a new-standard one, and its
+  // kind is then unknown unless the caller gave it (recorded absent, not guessed).
+  let kindKnown = input.kind !== undefined || found.standard === 'legacy';
   if (found.standard === 'new' && !input.standard) {
     for (const place of places('legacy', input.kind)) {
       let legacy: KlingTask | undefined;
@@ -111,6 +115,7 @@ export async function planAdoption(
       }
       if (legacy) {
         found = legacy;
+        kindKnown = true;
         break;
       }
     }
@@ -125,7 +130,7 @@ export async function planAdoption(
       // Empty when the task was created without one (the result then omits it).
       externalTaskId: found.externalTaskId ?? '',
       standard: found.standard,
-      kind: found.kind,
+      ...(kindKnown ? { kind: found.kind } : {}),
       adopted: true,
     },
     snapshot: { status: found.status, statusMessage: found.statusMessage, unitsDeducted: found.unitsDeducted },

@@ -326,7 +326,7 @@ export type AdoptVideoOptions = z.infer<typeof AdoptVideoOptions>;
 /**
  * adoptVideo input: exactly one of `taskId`, `externalTaskId` or `id` (either kind: looked up as a task id first,
  * then as an external id). `standard` and `kind` narrow where it is looked up: the new standard's task query needs
- * neither, a legacy query needs the family (`kind`). Unset, the new standard is tried first, then both legacy families.
+ * neither, a legacy query needs the family (`kind`). Unset, the new standard is tried first, then the four legacy families.
  */
 export const AdoptVideoInput = z
   .object({
@@ -342,7 +342,11 @@ export type AdoptVideoInput = z.input<typeof AdoptVideoInput>;
 
 /** What the adoption activity found and resolved: the task, durations in ms and the object name. */
 export const AdoptionPlan = z.object({
-  task: SubmittedTask,
+  /**
+   * The task as found. `kind` is absent when nothing says it: found through the new standard's `GET /tasks` (which
+   * names no kind), known to no legacy family, and no `kind` given (plans recorded before this said `text-to-video`).
+   */
+  task: SubmittedTask.extend({ kind: VideoKind.optional() }),
   /** The status at lookup. */
   snapshot: TaskSnapshot,
   /** The worker's pricing: credits per Kling unit, to report the actual cost. */

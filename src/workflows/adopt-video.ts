@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../contract/failure-types.js';
-import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo } from '../contract/generation.js';
+import type { AdoptionPlan, AdoptVideoInput, AdoptVideoResult, GenerationPhase, StoredVideo, SubmittedTask } from '../contract/generation.js';
 import type { GenerationOutcome } from '../contract/outcome.js';
 import { KlingPhase, KlingTaskId } from '../contract/search-attributes.js';
 import { adoptActivity, rehostActivity } from './activity-proxies.js';
@@ -79,7 +79,9 @@ export async function adoptVideo(input: AdoptVideoInput): Promise<AdoptVideoResu
   try {
     enter('validating', 'looking the Kling task up (adoption: nothing is submitted)');
     const p = (plan = await timed('validating', () => adoptActivity(input)(input, { firstExecutionRunId: info.firstExecutionRunId })));
-    const task = p.task;
+    // A task of unknown kind was found through the new standard's `GET /tasks`, where the kind is only a label: the
+    // lookups below go there too. No new command: histories replay unchanged.
+    const task: SubmittedTask = { ...p.task, kind: p.task.kind ?? 'text-to-video' };
     unitsDeducted = p.snapshot.unitsDeducted;
     upsertSearchAttributes([{ key: KlingTaskId, value: task.taskId }]);
 

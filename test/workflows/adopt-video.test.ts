@@ -135,8 +135,14 @@ describe('adoptVideo on the dev server, the Kling simulator and fake-gcs-server'
       const byExternal = await failureOf((await adopt({ externalTaskId: 'no-such-external-id' })).result());
       expect(byExternal.type).toBe(FailureType.KlingTaskNotFound);
       expect(byExternal.details?.[0]).toMatchObject({ issues: [{ field: 'externalTaskId' }] });
-      // Every place was searched: the new standard and both legacy families.
-      expect((byExternal.details?.[0] as { lookedIn: string[] }).lookedIn).toHaveLength(3);
+      // Every place was searched: the new standard and the four legacy families.
+      expect((byExternal.details?.[0] as { lookedIn: string[] }).lookedIn).toEqual([
+        'new by externalTaskId',
+        'legacy text-to-video by externalTaskId',
+        'legacy image-to-video by externalTaskId',
+        'legacy omni-video by externalTaskId',
+        'legacy motion-control by externalTaskId',
+      ]);
 
       const neither = await failureOf((await adopt({})).result());
       expect(neither.type).toBe(FailureType.InvalidVideoRequest);
@@ -250,7 +256,12 @@ describe('adoptVideo on a worker with only access/secret keys (no API key)', () 
       );
       expect(failure.type).toBe(FailureType.KlingTaskNotFound);
       expect(failure.details?.[0]).toMatchObject({
-        lookedIn: ['legacy text-to-video by taskId', 'legacy image-to-video by taskId'],
+        lookedIn: [
+          'legacy text-to-video by taskId',
+          'legacy image-to-video by taskId',
+          'legacy omni-video by taskId',
+          'legacy motion-control by taskId',
+        ],
         skipped: ['new (no credentials for it)'],
       });
     });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BatchRequest, GenerationRequest } from '../../src/client.js';
 import type { AdoptVideoInput } from '../../src/contract/generation.js';
+import { KlingClient } from '../../src/kling/index.js';
 import { adoptVideo, generateBatch } from '../../src/workflows/index.js';
 import { SIM_CREDENTIALS } from '../support/generation-stack.js';
 import { uniqueId } from '../support/servers.js';
@@ -10,7 +11,8 @@ import { creates, useGenerationStack } from '../support/suite.js';
 // Issue 20 item 5: generateBatch and adoptVideo take omni-video and motion-control unchanged (dev server, the Kling
 // simulator, fake-gcs-server): a mixed batch is estimated per item from NEW §7.1, looked up by the batch's watcher
 // (`GET /tasks?external_task_ids=…`, 20 per call) and stored; an omni or motion-control task created outside
-// Temporal is adopted with its kind, and its cost is what Kling deducted.
+// Temporal is adopted with its kind, and its cost is what Kling deducted; adopted without `kind`, a task's recorded kind
+// is the one its legacy family names, or none (GET /tasks names no kind).
 const IMG = 'https://cdn.example.com/fox.png';
 const VID = 'https://cdn.example.com/moves.mp4';
 
@@ -105,13 +107,13 @@ describe('generateBatch with omni-video, motion-control and multi-shot items', (
 
 describe('adoptVideo with omni-video and motion-control tasks created outside Temporal', () => {
   /** The adoption plan the workflow recorded (planAdoption's result in its history). */
-  async function adoptionPlan(workflowId: string): Promise<{ task: { kind: string; standard: string; taskId: string } }> {
+  async function adoptionPlan(workflowId: string): Promise<{ task: { kind?: string; standard: string; taskId: string } }> {
     const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
     for (const event of history.events ?? []) {
       const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
       if (!payload) continue;
-      const value = JSON.parse(Buffer.from(payload).toString('utf8')) as { task?: { kind: string; standard: string; taskId: string } };
-      if (value.task?.kind) return value as { task: { kind: string; standard: string; taskId: string } };
+      const value = JSON.parse(Buffer.from(payload).toString('utf8')) as { task?: { kind?: string; standard: string; taskId: string } };
+      if (value.task?.taskId) return value as { task: { kind?: string; standard: string; taskId: string } };
     }
     throw new Error('no adoption plan in the history');
   }
@@ -172,4 +174,48 @@ describe('adoptVideo with omni-video and motion-control tasks created outside Te
       expect((await adoptionPlan(handle.workflowId)).task).toMatchObject({ taskId, standard: 'new', kind: 'motion-control' });
     });
   });
+
+  it('without `kind`, a new-standard omni task records no kind: GET /tasks names none and no legacy family knows it (not text-to-video)', async () => {
+    await suite.stack.run(async () => {
+      const created = await suite.stack.kling.createTask({ model: 'kling-o1', kind: 'omni-video', prompt: 'A paper boat', aspectRatio: '1:1' });
+      expect(created.standard).toBe('new');
+      const handle = await adopt({ taskId: created.taskId, options: { poll: { initialInterval: 200, maxInterval: 500 } } });
+      const result = await handle.result();
+      expect(result).toMatchObject({ klingTaskId: created.taskId, standard: 'new', adopted: true });
+      expect(await storedSha256(result.objectName)).toBe(suite.stack.sim.videoSha256(created.taskId));
+      const { task } = await adoptionPlan(handle.workflowId);
+      expect(task).toMatchObject({ taskId: created.taskId, standard: 'new' });
+      expect(task).not.toHaveProperty('kind');
+    });
+  });
+
+  it.each([
+    ['omni-video', { model: 'kling-v3-omni', kind: 'omni-video', standard: 'legacy', prompt: 'A fox at dusk', aspectRatio: '16:9' }],
+    [
+      'motion-control',
+      { model: 'kling-3.0', kind: 'motion-control', standard: 'legacy', image: IMG, motionVideo: VID, characterOrientation: 'video' },
+    ],
+  ] as const)(
+    'without `kind`, a legacy %s task (found through GET /tasks) is recorded with the kind and standard its family names',
+    async (kind, request) => {
+      await suite.stack.run(async () => {
+        // Created on the legacy standard elsewhere (a client with KLING_LEGACY_PRODUCTS on).
+        const elsewhere = new KlingClient({
+          baseUrl: suite.stack.sim.url,
+          credentials: SIM_CREDENTIALS,
+          legacyProducts: ['omni-video', 'motion-control'],
+        });
+        const created = await elsewhere.createTask(request);
+        expect(created.standard).toBe('legacy');
+        const handle = await adopt({ taskId: created.taskId, options: { poll: { initialInterval: 200, maxInterval: 500 } } });
+        const result = await handle.result();
+        expect(result).toMatchObject({ klingTaskId: created.taskId, standard: 'legacy', adopted: true });
+        expect(await storedSha256(result.objectName)).toBe(suite.stack.sim.videoSha256(created.taskId));
+        expect((await adoptionPlan(handle.workflowId)).task).toMatchObject({ taskId: created.taskId, standard: 'legacy', kind });
+        // Polled and fetched again on its own family, not text2video.
+        const lookups = suite.stack.sim.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${created.taskId}`));
+        expect(lookups.at(-1)?.path).toBe(`/v1/videos/${kind}/${created.taskId}`);
+      });
+    },
+  );
 });
