@@ -26,7 +26,7 @@ import {
   type Table,
 } from './report.js';
 import { runScale, type ScaleRow } from './scale.js';
-import { runSlots, SLOT_MODES, slotsTable, slotsTargets, type SlotsRow } from './slots.js';
+import { runSlots, SLOT_MODES, slotsTable, slotsTargets, type SlotMode, type SlotsRow } from './slots.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { runTransfer, type TransferRow } from './transfer.js';
 import type { PollPlan } from './workload.js';
@@ -50,6 +50,12 @@ function outsideList(value: string): number[] {
   if (list.length === 0 || list.some((v) => !Number.isInteger(v) || v < 0 || v > 4))
     throw new InvalidArgumentError('expected a comma-separated list of whole numbers from 0 to 4 (slots of the 5 taken outside)');
   return list;
+}
+function slotModes(value: string): SlotMode[] {
+  const list = value.split(';').map((v) => v.trim());
+  const bad = list.filter((v) => !(SLOT_MODES as readonly string[]).includes(v));
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown slots mode ${bad.join(', ')} (use ${SLOT_MODES.join('; ')})`);
+  return list as SlotMode[];
 }
 function sections(value: string): Section[] {
   const list = value.split(',').map((v) => v.trim());
@@ -84,6 +90,7 @@ interface Flags {
   slotsWorkers: number;
   slotsBatchIntervalSeconds?: number;
   slotsBatchConcurrency: number;
+  slotsModes: SlotMode[];
   only: Section[];
   markdownOut?: string;
 }
@@ -117,6 +124,7 @@ const program = new Command('bench')
   )
   .option('--slots-workers <n>', 'slots: worker processes on the task queue (default 2)', (v) => Math.max(1, Math.floor(positive(v))), 2)
   .option('--slots-batch-interval-seconds <s>', "slots: the batch's lookup interval (default: the batch's 10 s)", positive)
+  .option('--slots-modes <list>', `slots: a subset of the modes (${SLOT_MODES.join('; ')}), separated by ;`, slotModes, [...SLOT_MODES])
   .option(
     '--slots-batch-concurrency <n>',
     "slots: the batch's own concurrency, a cap inside it (default 10: twice the slots, so started items wait in the account's queue)",
@@ -248,7 +256,7 @@ async function main(): Promise<void> {
       const batchIntervalMs = flags.slotsBatchIntervalSeconds === undefined ? undefined : flags.slotsBatchIntervalSeconds * 1000;
       for (const n of flags.slotsN ?? (quick ? [12] : [60]))
         for (const [pass, outside] of flags.slotsOutside.entries())
-          for (const mode of SLOT_MODES.filter((m) => pass === 0 || m !== 'standalone, no admission'))
+          for (const mode of flags.slotsModes.filter((m) => pass === 0 || m !== 'standalone, no admission'))
             push(
               slotsRows,
               await attempt(`slots ${mode} N=${n} outside ${outside}`, () =>
