@@ -1,5 +1,5 @@
 // Runs the kling-video CLI as a child process (node with tsx on src/cli/main.ts, as the bin does without a build).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 
@@ -72,6 +72,30 @@ export async function runCommand(
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);
   return { code, signal, stdout, stderr };
+}
+
+/** A long-running child's output as it comes: stdout and stderr interleaved, and its exit code once its streams closed. */
+export interface CollectedOutput {
+  output(): string;
+  readonly exited: Promise<number | null>;
+  /** Resolves once the output contains `marker`, the child has exited, or `timeoutMs` has passed (the caller asserts which). */
+  waitFor(marker: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Collects `child`'s stdout and stderr (spawned with both piped). */
+export function collectOutput(child: ChildProcess): CollectedOutput {
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    output: () => output,
+    exited,
+    async waitFor(marker, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(marker) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    },
+  };
 }
 
 /** Parses stdout as one JSON document, with the whole run in the message when it is not JSON. */

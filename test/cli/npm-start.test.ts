@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { freePorts } from '../../src/cli/dev/processes.js';
 import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { testServers } from '../support/servers.js';
-import { alive, cleanEnv, CLI_MAIN, json, runCli, runCommand } from './cli-process.js';
+import { alive, cleanEnv, CLI_MAIN, collectOutput, json, runCli, runCommand } from './cli-process.js';
 
 /** Processes whose command line mentions `needle` (ps, so it also finds orphans re-parented to init). */
 function processesMentioning(needle: string): string[] {
@@ -139,17 +139,12 @@ describe('npm start in a terminal', () => {
         env,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-      child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      const { output, exited, waitFor } = collectOutput(child);
       try {
-        const deadline = Date.now() + 90_000;
-        while (!output.includes('press Ctrl-C to stop') && Date.now() < deadline && child.exitCode === null)
-          await new Promise((r) => setTimeout(r, 200));
+        await waitFor('press Ctrl-C to stop');
         // The sample ran, and the UI link it printed is said to stay up.
-        expect(output, output).toMatch(/generate: done in/);
-        expect(output).toMatch(
+        expect(output(), output()).toMatch(/generate: done in/);
+        expect(output()).toMatch(
           /Web UI at http:\/\/ui\.example:8080\/namespaces\/default\/workflows\/kling-start-[a-z0-9-]+ stays up; press Ctrl-C to stop/,
         );
         expect(child.exitCode).toBeNull();
@@ -180,12 +175,12 @@ describe('npm start in a terminal', () => {
 
         // Ctrl-C as a terminal sends it: to the whole foreground process group.
         child.stdin.write('\x03');
-        expect(await exited, output).toBe(0);
+        expect(await exited, output()).toBe(0);
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      expect(output).toMatch(/received SIGINT: stopping/);
-      expect(output).toMatch(/stopped everything it started/);
+      expect(output()).toMatch(/received SIGINT: stopping/);
+      expect(output()).toMatch(/stopped everything it started/);
       expect(processesMentioning(taskQueue)).toEqual([]);
     },
   );
@@ -203,15 +198,11 @@ describe('kling-video dev', () => {
       }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const { output, exited, waitFor } = collectOutput(child);
     try {
-      const deadline = Date.now() + 90_000;
-      while (!output.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-      expect(output, output).toContain('Press Ctrl-C');
-      expect(output).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
+      await waitFor('Press Ctrl-C');
+      expect(output(), output()).toContain('Press Ctrl-C');
+      expect(output()).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
       const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toMatch(/<html/i);
@@ -220,8 +211,8 @@ describe('kling-video dev', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    expect(output).toMatch(/received SIGINT: stopping/);
-    const pid = Number(/dev server ready at .* \(pid (\d+)\)/.exec(output)?.[1]);
+    expect(output()).toMatch(/received SIGINT: stopping/);
+    const pid = Number(/dev server ready at .* \(pid (\d+)\)/.exec(output())?.[1]);
     expect(alive(pid)).toBe(false);
     expect(processesMentioning(`--port ${port} `)).toEqual([]);
   });
@@ -233,14 +224,10 @@ describe('kling-video dev', () => {
       env: cleanEnv({ TEMPORAL_ADDRESS: testServers().temporalAddress, KLING_METRICS_PORT: String(metricsPort), KLING_METRICS_HOST: '127.0.0.1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const { output, exited, waitFor } = collectOutput(child);
     try {
-      const deadline = Date.now() + 90_000;
-      while (!output.includes('Press Ctrl-C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-      expect(output, output).toContain(`metrics: http://127.0.0.1:${metricsPort}/metrics`);
+      await waitFor('Press Ctrl-C');
+      expect(output(), output()).toContain(`metrics: http://127.0.0.1:${metricsPort}/metrics`);
       const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(scrape.status).toBe(200);
       const text = await scrape.text();
