@@ -57,18 +57,21 @@ export function submitActivity(plan: GenerationPlan) {
   }).submitVideoTask;
 }
 
+/** A lookup of a Kling task (by external id, or for adoption): five attempts within about 15 s ride out a hiccup. */
+const LOOKUP_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '20 seconds',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+};
+
 /** A lookup by external id after an unknown submission outcome. */
 export function findTaskActivity(plan: GenerationPlan) {
   return proxyActivities<Activities>({
     summary: 'look the submission up by external id',
     startToCloseTimeout: plan.activityTimeoutsMs?.statusStartToClose ?? '30 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '20 seconds',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
+    retry: LOOKUP_RETRY,
   }).findVideoTask;
 }
 
@@ -95,13 +98,7 @@ export function adoptActivity(input: AdoptVideoInput) {
   return proxyActivities<Activities>({
     summary: 'look the Kling task up for adoption',
     startToCloseTimeout: positiveDurationMs(input.options?.activityTimeouts?.statusStartToClose) ?? '30 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '20 seconds',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
-    },
+    retry: LOOKUP_RETRY,
   }).planAdoption;
 }
 
