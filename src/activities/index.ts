@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
-import { withCallbackUrl, withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
+import { withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
 import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
 import type { KlingMetrics } from '../metrics/kling-metrics.js';
 import type {
@@ -9,6 +9,7 @@ import type {
   GenerateVideoInput,
   GenerationPlan,
   StoredVideo,
+  SubmissionTarget,
   SubmittedTask,
   TaskSnapshot,
 } from '../contract/generation.js';
@@ -20,7 +21,7 @@ import { checkAccountBalance, type BalanceCheckResult, type BalanceGuardConfig, 
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
 import { reserveCredits } from './credit-budget.js';
-import { findTask, submitTask } from './submit.js';
+import { createFor, findTask, lookupPlaceOf, submitTask } from './submit.js';
 import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js';
 import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
@@ -97,18 +98,21 @@ export function createActivities(deps: ActivityDeps) {
       return earlierTask ? { ...plan, earlierTask } : plan;
     },
 
-    /** Idempotent create (see submitTask); `lookupFirst` after an unknown outcome. */
-    async submitVideoTask(args: {
-      request: Record<string, unknown>;
-      externalTaskId: string;
-      lookupFirst?: boolean;
-      /** The account slot this create holds: a 1303 is reported to its entity (see reportSlotRefused). */
-      slot?: { entityWorkflowId: string; key: string };
-    }): Promise<SubmittedTask> {
+    /**
+     * Idempotent create (see submitTask) of the plan's resolved create (`wire`; older runs: `request`, see createFor);
+     * `lookupFirst` after an unknown outcome.
+     */
+    async submitVideoTask(
+      args: SubmissionTarget & {
+        externalTaskId: string;
+        lookupFirst?: boolean;
+        /** The account slot this create holds: a 1303 is reported to its entity (see reportSlotRefused). */
+        slot?: { entityWorkflowId: string; key: string };
+      },
+    ): Promise<SubmittedTask> {
       try {
-        return await submitTask(deps.kling, withCallbackUrl(args.request, deps.callbackUrl), args.externalTaskId, delays, {
-          lookupFirst: args.lookupFirst,
-        });
+        const create = createFor(deps.kling, args, { externalTaskId: args.externalTaskId, callbackUrl: deps.callbackUrl });
+        return await submitTask(deps.kling, create, args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
       } catch (err) {
         await reportSlotRefused(Context.current().client, args.slot, err);
         throw err;
@@ -116,8 +120,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Looks a task up by external id (after an unknown submission); null when Kling shows none. */
-    async findVideoTask(args: { request: Record<string, unknown>; externalTaskId: string }): Promise<SubmittedTask | null> {
-      return findTask(deps.kling, args.request, args.externalTaskId);
+    async findVideoTask(args: SubmissionTarget & { externalTaskId: string }): Promise<SubmittedTask | null> {
+      return findTask(deps.kling, lookupPlaceOf(deps.kling, args, args.externalTaskId), args.externalTaskId);
     },
 
     /** adoptVideo: validates the input and finds the existing task (see planAdoption). Never creates anything. */

@@ -1,12 +1,39 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { KlingApiError, KlingNetworkError, type KlingClient, type KlingTask, type TaskRef } from '../kling/index.js';
+import {
+  KlingApiError,
+  KlingNetworkError,
+  withCreateFields,
+  type ApiStandard,
+  type KlingClient,
+  type KlingTask,
+  type TaskRef,
+  type VideoKind,
+  type WireRequest,
+} from '../kling/index.js';
+import { withCallbackUrl } from '../contract/callback-input-policy.js';
 import { SUBMISSION_UNKNOWN } from '../contract/failure-types.js';
-import type { SubmittedTask } from '../contract/generation.js';
+import type { SubmissionTarget, SubmittedTask } from '../contract/generation.js';
 import { toActivityFailure, type LimitRetryDelays } from './failures.js';
 
 /**
- * Creates the Kling task at most once per external id. A retried attempt (timeout, crash) or a resubmission
+ * The create one submission sends: the plan's resolved create with this submission's external id and the worker's
+ * callback URL (unless the request names its own). A run validated before plans carried the create gives its raw
+ * request instead, resolved here once, as that code did at every submission.
+ */
+export function createFor(kling: KlingClient, target: SubmissionTarget, fields: { externalTaskId: string; callbackUrl?: string }): WireRequest {
+  if (target.wire) return withCreateFields(target.wire, fields);
+  return kling.wireRequest({ ...withCallbackUrl(target.request, fields.callbackUrl), externalTaskId: fields.externalTaskId });
+}
+
+/** Where a submission's task is looked up: the standard and kind of the plan's create (or of the raw request, resolved). */
+export function lookupPlaceOf(kling: KlingClient, target: SubmissionTarget, externalTaskId: string): { standard: ApiStandard; kind: VideoKind } {
+  const { standard, kind } = target.wire ?? kling.wireRequest({ ...target.request, externalTaskId });
+  return { standard, kind };
+}
+
+/**
+ * Sends `create` (see createFor: resolved already, never resolved again) at most once per external id. A retried attempt (timeout, crash) or a resubmission
  * after an unknown outcome (`lookupFirst`) first looks the task up by external id; a create refused as "already
  * exists" is resolved the same way. A create whose outcome is unknown (timed out, connection lost, 5xx after
  * sending) is looked up at once; if Kling shows no task yet, the activity fails with SUBMISSION_UNKNOWN (not
@@ -14,12 +41,12 @@ import { toActivityFailure, type LimitRetryDelays } from './failures.js';
  */
 export async function submitTask(
   kling: KlingClient,
-  request: Record<string, unknown>,
+  create: WireRequest,
   externalTaskId: string,
   delays?: LimitRetryDelays,
   options: { lookupFirst?: boolean } = {},
 ): Promise<SubmittedTask> {
-  const { kind, standard } = kling.wireRequest({ ...request, externalTaskId });
+  const { kind, standard } = create;
   const ref: TaskRef = { standard, kind, externalTaskId };
   const log = Context.current().log;
   try {
@@ -27,7 +54,7 @@ export async function submitTask(
       const existing = await kling.getTask(ref);
       if (existing) return adopted(existing, externalTaskId, log);
     }
-    const task = await kling.createTask({ ...request, externalTaskId });
+    const task = await kling.createResolvedTask(create);
     log.info('Kling task created', { taskId: task.taskId, externalTaskId, standard });
     return { taskId: task.taskId, externalTaskId, standard, kind, adopted: false };
   } catch (err) {
@@ -51,8 +78,11 @@ export async function submitTask(
 }
 
 /** The task as Kling shows it by external id, or null when it shows none (yet). */
-export async function findTask(kling: KlingClient, request: Record<string, unknown>, externalTaskId: string): Promise<SubmittedTask | null> {
-  const { kind, standard } = kling.wireRequest({ ...request, externalTaskId });
+export async function findTask(
+  kling: KlingClient,
+  { standard, kind }: { standard: ApiStandard; kind: VideoKind },
+  externalTaskId: string,
+): Promise<SubmittedTask | null> {
   try {
     const existing = await kling.getTask({ standard, kind, externalTaskId });
     return existing ? { taskId: existing.taskId, externalTaskId, standard: existing.standard, kind: existing.kind, adopted: true } : null;

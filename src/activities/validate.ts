@@ -27,6 +27,8 @@ function invalid(issues: Array<{ field: string; message: string }>): Application
  * Everything decided before submission: schema, catalog, exclusivity, budget and lint, with the same rules
  * as the client; the object name is derived from the workflow id and its first run id (a hash, no user text):
  * retries of one run converge on one object, and a re-run of a closed id (a new paid task) never collides with it.
+ * The plan carries the resolved create (`wire`: standard, kind, path, body; no credentials), so nothing after this
+ * resolves the request again.
  */
 export function validateGeneration(
   deps: ValidateDeps,
@@ -70,6 +72,8 @@ export function validateGeneration(
       ...(opts.dailyCreditBudget !== undefined ? { dailyCreditBudget: opts.dailyCreditBudget } : {}),
       ...(opts.approval ? { approval: { aboveCredits: opts.approval.aboveCredits, timeoutMs: opts.approval.timeout } } : {}),
       collectAfterCancel: opts.collectAfterCancel,
+      // The create as resolved here: submit and the lookups send and read it as is (no second resolve).
+      wire: deps.kling.wireOf(resolved),
     };
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err; // the workflow-id refusal above

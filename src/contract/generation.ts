@@ -4,6 +4,7 @@ import { CreditEstimate } from '../kling/pricing.js';
 import { PromptLintReport } from '../kling/prompt-lint.js';
 import { ApiStandard, Resolution, VideoKind } from '../kling/catalog.js';
 import { TaskStatus } from '../kling/task.js';
+import { WireRequest } from '../kling/wire-request.js';
 import { DEFAULT_POLL } from './constants.js';
 import { CostRecord } from './costs.js';
 import { positiveDurationMs } from './duration.js';
@@ -143,6 +144,12 @@ export const SubmittedTask = z.object({
 });
 export type SubmittedTask = z.infer<typeof SubmittedTask>;
 
+/**
+ * What the submit and lookup activities are given: the plan's resolved create (`wire`), or, for a run whose plan was
+ * recorded before plans carried it, the raw request (resolved at submission, as that code always did).
+ */
+export type SubmissionTarget = { wire: WireRequest; request?: undefined } | { request: Record<string, unknown>; wire?: undefined };
+
 /** What validation decides before anything is submitted; durations resolved to milliseconds. */
 export const GenerationPlan = z.object({
   model: z.string(),
@@ -193,6 +200,13 @@ export const GenerationPlan = z.object({
    * count and the entity's lease check. Absent when the worker does not configure it for this bucket.
    */
   slots: z.object({ bucket: z.string(), limit: z.number(), leaseCheckMs: z.number(), priority: z.number().optional() }).optional(),
+  /**
+   * The request as validation resolved it: standard, kind, path and body of the create (no credentials: they are
+   * headers). Submit and the lookups use it as is, adding only the external id (per submission) and the worker's
+   * callback URL; nothing resolves the request again. Absent in plans recorded before it existed: those submit the
+   * raw `input.request`, resolved at submission as they always were.
+   */
+  wire: WireRequest.optional(),
 });
 export type GenerationPlan = z.infer<typeof GenerationPlan>;
 

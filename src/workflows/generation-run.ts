@@ -8,6 +8,7 @@ import type {
   GenerationPlan,
   GenerationProgress,
   StoredVideo,
+  SubmissionTarget,
   SubmittedTask,
   TaskSnapshot,
 } from '../contract/generation.js';
@@ -190,7 +191,7 @@ export class GenerationRun {
     this.pendingCreate = { externalTaskId, standard: p.standard, kind: p.kind };
     const slot = slots.refusalTarget(holdKey);
     const submitted = await this.timed('submitting', () =>
-      submitExplicitly(p, { request: this.input.request, externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
+      submitExplicitly(p, { ...this.#target(p), externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
         holds.submitted(holdKey);
         ledger.submission = 'unknown';
         setCurrentDetails(
@@ -367,6 +368,14 @@ export class GenerationRun {
 
   #lookUp(p: GenerationPlan): Promise<SubmittedTask | null> {
     const externalTaskId = externalTaskIdFor(this.info.workflowId, this.info.firstExecutionRunId, this.submissions);
-    return findTaskActivity(p)({ request: this.input.request, externalTaskId });
+    return findTaskActivity(p)({ ...this.#target(p), externalTaskId });
+  }
+
+  /**
+   * What submit and the lookups are given: the create validation resolved (`plan.wire`), sent as is. Plans recorded
+   * before it existed give the raw request (resolved at submission, as then): the same activities, only their input differs.
+   */
+  #target(p: GenerationPlan): SubmissionTarget {
+    return p.wire ? { wire: p.wire } : { request: this.input.request };
   }
 }

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, log, patched, sleep } from '@temporalio/workflow';
 import { FailureType, SUBMISSION_UNKNOWN } from '../contract/failure-types.js';
-import type { GenerationPlan, SubmittedTask } from '../contract/generation.js';
+import type { GenerationPlan, SubmissionTarget, SubmittedTask } from '../contract/generation.js';
 import { findTaskActivity, submitActivity } from './activity-proxies.js';
 
 /** How long an unknown submission is looked up (and resubmitted under the same external id) before giving up. */
@@ -20,7 +20,7 @@ export const UNKNOWN_LOOKUP_PATCH = 'kling-unknown-lookup-retry-v1';
 export async function submitExplicitly(
   plan: GenerationPlan,
   /** `slot`: the account slot the create holds (docs/slots.md), so the activity can report a 1303 to its entity. */
-  args: { request: Record<string, unknown>; externalTaskId: string; slot?: { entityWorkflowId: string; key: string } },
+  args: SubmissionTarget & { externalTaskId: string; slot?: { entityWorkflowId: string; key: string } },
   onUnknown: (round: number, message: string) => void,
 ): Promise<SubmittedTask> {
   let lookupFirst = false;
