@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { workerConfigFromEnv } from '../../src/config.js';
 import {
@@ -13,6 +11,7 @@ import {
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { creates } from '../support/creates.js';
+import { startCallbackCollector, type CallbackCollector } from '../support/callback-collector.js';
 
 // The KLING_LEGACY_PRODUCTS switch: omni-video and motion-control on the legacy standard (`/v1/videos/omni-video`,
 // `/v1/videos/motion-control`), whose bodies rest on assumptions (docs/products.md "Which standard"). Through the
@@ -23,9 +22,7 @@ const IMG2 = 'https://cdn.example.com/hen.png';
 const VID = 'https://cdn.example.com/moves.mp4';
 const clock = new ManualClock();
 let sim: Simulator;
-let receiver: Server;
-let receiverUrl: string;
-const received: Array<Record<string, unknown>> = [];
+let callbacks: CallbackCollector;
 
 const client = (options: Partial<KlingClientOptions> = {}) =>
   new KlingClient({
@@ -39,24 +36,15 @@ const client = (options: Partial<KlingClientOptions> = {}) =>
 
 beforeAll(async () => {
   sim = await startSimulator({ now: clock.now, schedule: { submittedMs: 1_000, processingMs: 3_000 } });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/kling`;
+  callbacks = await startCallbackCollector();
 });
 afterAll(async () => {
   await sim?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await callbacks?.close();
 });
 beforeEach(() => {
   sim.reset();
-  received.length = 0;
+  callbacks.received.length = 0;
 });
 
 /** A raw legacy create (API key), bypassing the client's validation: what the simulator answers on its own. */
@@ -266,7 +254,13 @@ describe('motion control on the legacy standard (switch on)', () => {
 describe("the simulator's legacy omni-video and motion-control routes (raw HTTP)", () => {
   it('callbacks carry the legacy body (task_id, task_status "succeed") for both products', async () => {
     const c = client();
-    const omni = await c.createTask({ model: 'kling-o1', kind: 'omni-video', prompt: 'A paper boat', aspectRatio: '1:1', callbackUrl: receiverUrl });
+    const omni = await c.createTask({
+      model: 'kling-o1',
+      kind: 'omni-video',
+      prompt: 'A paper boat',
+      aspectRatio: '1:1',
+      callbackUrl: callbacks.url,
+    });
     const motion = await c.createTask({
       model: 'kling-3.0',
       kind: 'motion-control',
@@ -274,13 +268,13 @@ describe("the simulator's legacy omni-video and motion-control routes (raw HTTP)
       motionVideo: VID,
       characterOrientation: 'video',
       externalTaskId: 'legacy-motion-cb',
-      callbackUrl: receiverUrl,
+      callbackUrl: callbacks.url,
     });
     await finish(c, { standard: 'legacy', kind: 'omni-video', taskId: omni.taskId });
     await finish(c, { standard: 'legacy', kind: 'motion-control', taskId: motion.taskId });
     await sim.callbacks.idle();
-    expect(received.find((b) => b.task_id === omni.taskId && b.task_status === 'succeed')).toBeDefined();
-    expect(received.find((b) => b.task_id === motion.taskId && b.task_status === 'succeed')).toMatchObject({
+    expect(callbacks.received.find((b) => b.task_id === omni.taskId && b.task_status === 'succeed')).toBeDefined();
+    expect(callbacks.received.find((b) => b.task_id === motion.taskId && b.task_status === 'succeed')).toMatchObject({
       task_info: { external_task_id: 'legacy-motion-cb' },
       final_unit_deduction: '4.5', // §7.1 Kling 3.0 motion control 720p, 0.9 × 5 s of output
     });

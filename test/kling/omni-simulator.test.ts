@@ -1,18 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateCredits, KlingClient, KlingValidationError, type KlingTask, type TaskRef } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { OMNI_REFUSED } from './omni-cases.js';
 import { creates } from '../support/creates.js';
+import { startCallbackCollector, type CallbackCollector } from '../support/callback-collector.js';
 
 // Issue 20: omni-video through the client against the simulator over HTTP. The simulator's omni validator is written
 // from the references (NEW §1.3, §3.3), not from the client: a body the client got wrong would be refused there.
 const clock = new ManualClock();
 let sim: Simulator;
-let receiver: Server;
-let receiverUrl: string;
-const received: Array<Record<string, unknown>> = [];
+let callbacks: CallbackCollector;
 
 const client = () => new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now });
 const IMG = 'https://cdn.example.com/a.png';
@@ -28,24 +25,15 @@ const o1 = { model: 'kling-o1', kind: 'omni-video', prompt: 'A paper boat drifts
 
 beforeAll(async () => {
   sim = await startSimulator({ now: clock.now, schedule: { submittedMs: 1_000, processingMs: 5_000 } });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/kling`;
+  callbacks = await startCallbackCollector();
 });
 afterAll(async () => {
   await sim?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await callbacks?.close();
 });
 beforeEach(() => {
   sim.reset();
-  received.length = 0;
+  callbacks.received.length = 0;
 });
 
 async function finish(c: KlingClient, ref: TaskRef): Promise<KlingTask> {
@@ -80,7 +68,7 @@ describe('omni-video: client against the simulator', () => {
       duration: 4,
       audio: 'native',
       externalTaskId: 'omni-1',
-      callbackUrl: receiverUrl,
+      callbackUrl: callbacks.url,
     };
     const task = await c.createTask(request);
     expect(task).toMatchObject({ standard: 'new', kind: 'omni-video', status: 'submitted' });
@@ -94,7 +82,7 @@ describe('omni-video: client against the simulator', () => {
           { type: 'element', element_id: '8675309', id: 'element_1' },
         ],
         settings: { resolution: '4k', duration: 4, audio: 'native', multi_shot: false },
-        options: { external_task_id: 'omni-1', callback_url: receiverUrl },
+        options: { external_task_id: 'omni-1', callback_url: callbacks.url },
       },
     });
     const done = await finish(c, refOf(task));
@@ -106,8 +94,8 @@ describe('omni-video: client against the simulator', () => {
     // The batch lookup by external id finds it, and the callbacks carried the new-standard task object.
     expect((await c.getTask({ standard: 'new', kind: 'omni-video', externalTaskId: 'omni-1' }))?.taskId).toBe(task.taskId);
     await sim.callbacks.idle();
-    expect(received.map((b) => b.status)).toContain('succeeded');
-    expect(received.find((b) => b.status === 'succeeded')).toMatchObject({ id: task.taskId, external_id: 'omni-1' });
+    expect(callbacks.received.map((b) => b.status)).toContain('succeeded');
+    expect(callbacks.received.find((b) => b.status === 'succeeded')).toMatchObject({ id: task.taskId, external_id: 'omni-1' });
   });
 
   it('the ledger records the video input and the audio mode (kling-o1, base video, original audio: 1.2 units/s at 1080p)', async () => {
