@@ -70,14 +70,16 @@ describe.each([
     expect(resolves).not.toHaveBeenCalled();
   });
 
-  it('a plan recorded before it carried the create: submit resolves the raw request once and sends the same body', async () => {
+  it('a plan recorded before it carried the create: submit resolves the raw request once and sends the same body; the lookup finds it', async () => {
     const { kling, acts, resolves } = setUp({ callbackUrl: CALLBACK });
     const wire = planOf(kling, request, `old-${standard}`).wire!;
     resolves.mockClear();
     const externalTaskId = `old-${standard}-rabc-1`;
-    await run(acts.submitVideoTask, { request, externalTaskId });
+    const submitted = await run(acts.submitVideoTask, { request, externalTaskId });
     expect(resolves).toHaveBeenCalledTimes(1);
     expect(creates(sim)[0]?.body).toEqual(JSON.parse(JSON.stringify(withCreateFields(wire, { externalTaskId, callbackUrl: CALLBACK }).body)));
+    // An activity task scheduled by the older workflow code (its input names the request) still finds the task.
+    expect(await run(acts.findVideoTask, { request, externalTaskId })).toMatchObject({ taskId: submitted.taskId, standard, adopted: true });
   });
 });
 
