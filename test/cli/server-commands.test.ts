@@ -14,6 +14,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { createLocalStorage } from '../../src/storage/index.js';
 import { createKlingWorker } from '../../src/worker.js';
+import { creates } from '../support/creates.js';
 import { installQuietTemporalRuntime, testServers, uniqueId } from '../support/servers.js';
 import { bundleWorkflows } from '../support/workflow-bundle.js';
 import { CLI_MAIN, cleanEnv, json, runCli, runCliInProcess, runCommand, type CliRun } from './cli-process.js';
@@ -104,7 +105,7 @@ describe('generate, status, result, list, cancel', () => {
   });
 
   it('generate with the workflow id of the completed generation but another request exits 7 naming the fields; nothing is submitted', async () => {
-    const creates = sim.requests.filter((r) => r.routeKind === 'create').length;
+    const before = creates(sim).length;
     const run = await cli([
       'generate',
       '-m',
@@ -125,7 +126,7 @@ describe('generate, status, result, list, cancel', () => {
     }>(run);
     expect(out.error).toMatchObject({ type: 'IdempotencyConflict', details: { workflowId: okId, existingStatus: 'COMPLETED' } });
     expect(out.error.details.differingFields).toEqual(expect.arrayContaining(['model', 'prompt']));
-    expect(sim.requests.filter((r) => r.routeKind === 'create').length).toBe(creates);
+    expect(creates(sim)).toHaveLength(before);
   });
 
   it('generate --wait without --json shows progress lines (not a TTY: one line per change) and the result', async () => {

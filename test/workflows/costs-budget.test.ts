@@ -130,7 +130,7 @@ describe('budgets refuse before any create call', () => {
       });
       expect(failure.type).toBe(FailureType.BudgetExceeded);
       expect(failure.details?.[0]).toMatchObject({ budget: 'balance', requiredUnits: 1.5, remainingUnits: 1 });
-      expect(sim.requests.filter((r) => r.routeKind === 'create')).toHaveLength(0);
+      expect(creates(sim)).toHaveLength(0);
     } finally {
       await sim.close();
     }
