@@ -1,6 +1,7 @@
-// `kling-video batch` end to end as child processes: a `kling-video worker` process (its own task queue, local
-// storage in a temp directory) serves the batches on the shared Temporal dev server; the Kling simulator runs in
-// this process so the test can count the creates it received and compare the stored bytes with what it served.
+// `kling-video batch` end to end as child processes (the refusals of a bad line run in this process): a `kling-video
+// worker` process (its own task queue, local storage in a temp directory) serves the batches on the shared Temporal
+// dev server; the Kling simulator runs in this process so the test can count the creates it received and compare the
+// stored bytes with what it served.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { ManagedProcess, sleep } from '../support/processes.js';
 import { testServers, uniqueId } from '../support/servers.js';
 import { recordTestLog } from '../security/secret-scan.js';
-import { cleanEnv, CLI_MAIN, json, runCli, type CliRun } from './cli-process.js';
+import { cleanEnv, CLI_MAIN, json, runCli, runCliInProcess, type CliRun } from './cli-process.js';
 
 const PROMPT = 'A red fox trots through fresh snow at dawn, low tracking shot, soft golden light, cinematic';
 /** Credits of a kling-2.6 720p silent text-to-video: 0.3 units per second, 10 credits per unit (src/kling/pricing.ts). */
@@ -230,7 +231,8 @@ describe('kling-video batch against a kling-video worker process', () => {
   ])('a line the CLI can refuse itself (%s) exits 2 naming its item, and nothing starts', async (_, line, field) => {
     const batchId = uniqueId('cli-batch-bad');
     const file = requestsFile('bad-line', [text2video(20), line]);
-    const run = await batch([file, ...FAST, '--workflow-id', batchId, '--wait', '--json']);
+    // Refused by the program before anything starts: in this process (the exit code is the program's).
+    const run = await runCliInProcess(['batch', file, ...FAST, '--workflow-id', batchId, '--wait', '--json'], { env });
     expect(run.code, runOutput(run)).toBe(ExitCode.InvalidInput);
     const { error } = json<{ error: CliErrorJson }>(run);
     expect(error.type).toBe('InvalidInput');
