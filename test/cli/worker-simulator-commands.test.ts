@@ -1,5 +1,6 @@
 // `kling-video simulator` and `kling-video worker` as long-running child processes: a generation started by
-// `kling-video generate --wait` is served by them, and SIGTERM stops both cleanly.
+// `kling-video generate --wait` is served by them, and SIGTERM stops both cleanly. Their refusals of a bad
+// configuration or option run in this process (nothing starts; the exit code is the program's).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot, tsNodeArgs, TS_NODE } from '../support/binaries.js';
 import { testServers, uniqueId } from '../support/servers.js';
-import { cleanEnv, CLI_MAIN, json, runCli } from './cli-process.js';
+import { cleanEnv, CLI_MAIN, json, runCli, runCliInProcess } from './cli-process.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable> & { output: () => string; closed: Promise<number | null> };
 const children: Child[] = [];
@@ -93,17 +94,18 @@ describe('simulator and worker commands', () => {
   });
 
   it('worker refuses a bad configuration variable with exit 2, naming it', async () => {
-    const run = await runCli(['worker'], { env: cleanEnv({ KLING_API_KEY: 'x', KLING_PREFERRED_STANDARD: 'sideways' }) });
+    // Refused by the program before anything starts: in this process (the exit code is the program's).
+    const run = await runCliInProcess(['worker'], { env: cleanEnv({ KLING_API_KEY: 'x', KLING_PREFERRED_STANDARD: 'sideways' }) });
     expect(run.code).toBe(2);
     expect(run.stderr + run.stdout).toContain('KLING_PREFERRED_STANDARD');
     expect(run.stderr + run.stdout).not.toContain('sideways');
   });
 
   it('simulator refuses an unknown or malformed option with exit 2', async () => {
-    const unknown = await runCli(['simulator', '--port', '0', '--no-such-option']);
+    const unknown = await runCliInProcess(['simulator', '--port', '0', '--no-such-option']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no-such-option/);
-    const malformed = await runCli(['simulator', '--port', 'abc']);
+    const malformed = await runCliInProcess(['simulator', '--port', 'abc']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/--port needs an integer/);
   });
