@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowNotFoundError } f
 import type { KlingClient } from '../kling/index.js';
 import {
   ACCOUNT_SLOTS_WORKFLOW_TYPE,
+  accountSlotsQuery,
   accountSlotsWorkflowId,
   emptySlotsState,
   requestSlotUpdate,
@@ -163,7 +164,49 @@ export async function reportSlotRefused(client: Client, slot: { entityWorkflowId
   }
 }
 
-function isConcurrencyRefusal(err: unknown): boolean {
+/** How often a refused holder asks its entity whether one of the other holders gave its slot back. */
+export const SLOT_RELEASE_PROBE_MS = 250;
+
+/**
+ * After Kling refused a granted create with 1303: waits until one of the bucket's other holders gives its slot back
+ * (a task of ours ended, so a Kling slot is free now) or `maxMs` passed, asking the entity's `slots` query every
+ * `probeMs`. The refused holder keeps its slot meanwhile and the entity grants no one else (its capacity shrank), so
+ * the retry goes to the slot that just freed instead of waiting out a fixed backoff while it stays unused; without a
+ * release it retries no sooner than before, so a real account (whose other app's tasks run for minutes) sees no more
+ * refused creates. `released: false` also when the entity cannot be asked (the caller keeps its fixed backoff).
+ */
+export async function awaitSlotRelease(
+  client: Client,
+  slot: { entityWorkflowId: string; key: string },
+  options: { maxMs: number; probeMs?: number; sleep?: (ms: number) => Promise<void> },
+): Promise<{ released: boolean; waitedMs: number }> {
+  const startedAt = Date.now();
+  const waited = () => Date.now() - startedAt;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const handle = client.workflow.getHandle(slot.entityWorkflowId);
+  const holdersNow = async () => new Set((await handle.query(accountSlotsQuery)).holders.map((h) => h.key));
+  let others: Set<string>;
+  try {
+    others = await holdersNow();
+  } catch {
+    return { released: false, waitedMs: waited() };
+  }
+  others.delete(slot.key);
+  while (waited() < options.maxMs) {
+    await sleep(Math.min(options.probeMs ?? SLOT_RELEASE_PROBE_MS, Math.max(options.maxMs - waited(), 1)));
+    let holders: Set<string>;
+    try {
+      holders = await holdersNow();
+    } catch {
+      continue; // The entity is busy or restarting: ask again until the cap.
+    }
+    for (const key of others) if (!holders.has(key)) return { released: true, waitedMs: waited() };
+  }
+  return { released: false, waitedMs: waited() };
+}
+
+/** A create Kling refused with 1303 (the account's concurrency limit), as the submit activity's failure carries it. */
+export function isConcurrencyRefusal(err: unknown): boolean {
   if (!(err instanceof ApplicationFailure)) return false;
   const details = err.details?.[0] as { code?: unknown } | undefined;
   return details?.code === 1303;

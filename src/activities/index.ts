@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
 import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
@@ -26,8 +27,22 @@ import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js
 import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
 import { watchBatchTasks, type BatchWatchStats, type WatchBatchInput } from './batch-watch.js';
-import { checkSlotHolders, reportSlotRefused, requestAccountSlot, slotsFor, type AccountSlotsConfig, type SlotHolderCheck } from './account-slots.js';
+import {
+  awaitSlotRelease,
+  checkSlotHolders,
+  isConcurrencyRefusal,
+  reportSlotRefused,
+  requestAccountSlot,
+  slotsFor,
+  type AccountSlotsConfig,
+  type SlotHolderCheck,
+} from './account-slots.js';
 import { awaitTaskChange, type AwaitTaskChangeInput, type AwaitTaskChangeResult } from './await-task-change.js';
+
+/** Time kept free of a refused submit's wait for a slot release, so the attempt ends before its startToClose timeout. */
+const SUBMIT_TIMEOUT_MARGIN_MS = 5_000;
+/** Temporal needs a positive retry delay: the least one, when a refused submit already waited out its backoff. */
+const MIN_RETRY_DELAY_MS = 50;
 
 /** What the activities need; injected so tests and deployments choose the Kling endpoint, storage and prices. */
 export interface ActivityDeps {
@@ -110,12 +125,36 @@ export function createActivities(deps: ActivityDeps) {
         slot?: { entityWorkflowId: string; key: string };
       },
     ): Promise<SubmittedTask> {
-      try {
-        const create = createFor(deps.kling, args, { externalTaskId: args.externalTaskId, callbackUrl: deps.callbackUrl });
-        return await submitTask(deps.kling, create, args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
-      } catch (err) {
-        await reportSlotRefused(Context.current().client, args.slot, err);
-        throw err;
+      const context = Context.current();
+      const startedAt = Date.now();
+      const create = createFor(deps.kling, args, { externalTaskId: args.externalTaskId, callbackUrl: deps.callbackUrl });
+      for (;;) {
+        try {
+          return await submitTask(deps.kling, create, args.externalTaskId, delays, { lookupFirst: args.lookupFirst });
+        } catch (err) {
+          await reportSlotRefused(context.client, args.slot, err);
+          if (!args.slot || !isConcurrencyRefusal(err)) throw err;
+          // A 1303 while holding an account slot (tasks created outside hold the others): wait for one of ours to give
+          // its slot back and create again at once (a 1303 created nothing: no lookup first), instead of the fixed
+          // backoff while that slot stays unused. Capped at the backoff, and within this attempt's timeout.
+          const budgetMs = context.info.startToCloseTimeoutMs - (Date.now() - startedAt) - SUBMIT_TIMEOUT_MARGIN_MS;
+          const wait = await awaitSlotRelease(context.client, args.slot, {
+            maxMs: Math.min(delays.concurrencyLimitMs, budgetMs),
+            sleep: async (ms) => {
+              context.heartbeat();
+              await context.sleep(ms);
+            },
+          });
+          if (wait.released) continue;
+          // No release within the cap: the rest of the backoff, as before.
+          const failure = err as ApplicationFailure;
+          throw ApplicationFailure.create({
+            type: failure.type ?? undefined,
+            message: failure.message,
+            details: failure.details ? [...failure.details] : undefined,
+            nextRetryDelay: Math.max(delays.concurrencyLimitMs - wait.waitedMs, MIN_RETRY_DELAY_MS),
+          });
+        }
       }
     },
 

@@ -30,6 +30,8 @@ let kling: KlingClient;
 let worker: Worker;
 let running: Promise<void>;
 let taskQueue: string;
+let workerDeps: Parameters<typeof createKlingWorker>[0]['deps'];
+let workflowBundle: Awaited<ReturnType<typeof bundleWorkflows>>;
 
 beforeAll(async () => {
   env = await createDevServerEnv();
@@ -40,20 +42,16 @@ beforeAll(async () => {
   const bucket = uniqueBucketName('kt');
   await gcs.createBucket(bucket);
   taskQueue = uniqueId('tq-slots');
-  worker = await createKlingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace,
-    taskQueue,
-    deps: {
-      kling,
-      storage: createGcsStorage({ bucket, prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcs.apiEndpoint }),
-      limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
-      videoHosts: simulatorVideoHosts(sim),
-      // KLING_SLOTS=5, with a short lease check so a reclaim shows within a second.
-      accountSlots: { default: 5, perModel: {}, leaseCheckMs: LEASE_CHECK_MS },
-    },
-    workflowBundle: await bundleWorkflows('src/workflows/index.ts'),
-  });
+  workerDeps = {
+    kling,
+    storage: createGcsStorage({ bucket, prefix: 'videos', urlMode: 'public', storage: gcs, apiEndpoint: gcs.apiEndpoint }),
+    limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 500 },
+    videoHosts: simulatorVideoHosts(sim),
+    // KLING_SLOTS=5, with a short lease check so a reclaim shows within a second.
+    accountSlots: { default: 5, perModel: {}, leaseCheckMs: LEASE_CHECK_MS },
+  };
+  workflowBundle = await bundleWorkflows('src/workflows/index.ts');
+  worker = await createKlingWorker({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, deps: workerDeps, workflowBundle });
   running = worker.run();
 });
 
@@ -224,9 +222,74 @@ describe('account-wide slot admission', () => {
     const slots: AccountSlotsView = await slotsOf(model);
     expect(slots.refused).toBeGreaterThan(0);
     expect(slots.outside.count).toBeGreaterThanOrEqual(1);
-    // Refusals come only from the holders granted before the estimate shrank, each retrying its create with the
-    // activity's backoff (measured: 4 for 8 videos with 500 ms retries): never a storm of one per waiting generation.
+    // Refusals come only from the holders granted before the estimate shrank, each retrying its create after a
+    // release of another holder or the activity's backoff (measured with the fixed backoff alone: 4 for 8 videos with
+    // 500 ms retries): never a storm of one per waiting generation.
     expect(refused).toBeLessThanOrEqual(8);
+  });
+
+  it('a holder refused with 1303 (a slot taken outside) creates again as soon as one of ours gives its slot back, not after the fixed backoff', async () => {
+    const model = 'kling-v2-master';
+    // A worker of its own task queue (its own entity) whose 1303 backoff is 10 minutes: within this test, only a
+    // release of another holder can bring the refused holder's next create.
+    const queue = uniqueId('tq-slots-release');
+    const slowRetries = await createKlingWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: queue,
+      deps: { ...workerDeps, limitRetryDelays: { rateLimitMs: 200, concurrencyLimitMs: 10 * 60_000 } },
+      workflowBundle,
+    });
+    const slowRunning = slowRetries.run();
+    try {
+      await kling.createTask({ ...request(model, `${PROMPT} [sim:never]`), externalTaskId: uniqueId('outside-release') });
+      const before = refusedCreates();
+      // Five runs are granted the five slots (their polls do not come back, so none releases by itself): four
+      // creates are accepted, Kling refuses the fifth (the slot outside).
+      const holders = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          env.client.workflow.start(generateVideo, {
+            args: [{ request: request(model), options: { poll: SLOW_POLL } }],
+            workflowId: uniqueId('slots-release'),
+            taskQueue: queue,
+          }),
+        ),
+      );
+      const entity = () => env.client.workflow.getHandle(accountSlotsWorkflowId(queue, `video:${model}`)).query(accountSlotsQuery);
+      await eventually(
+        async () => holders.map((h) => createsOf(h.workflowId).length),
+        (n) => n.every((c) => c >= 1),
+      );
+      const refusedHolder = await eventually(
+        async () => holders.find((h) => createsOf(h.workflowId).some((r) => r.code === 1303)),
+        (h) => h !== undefined,
+      );
+      await eventually(entity, (s) => s.refused === 1 && s.outside.count === 1);
+      expect(refusedCreates() - before).toBe(1);
+      const created = holders.filter((h) => h !== refusedHolder);
+      for (const h of created)
+        await eventually(
+          async () => createsOf(h.workflowId).filter((r) => r.createdTaskId !== undefined).length,
+          (n) => n === 1,
+        );
+      // Still waiting: no other create of the refused holder while every slot stays taken.
+      expect(createsOf(refusedHolder!.workflowId)).toHaveLength(1);
+
+      // One of ours ends (its Kling task has ended, about 1.6 s; the cancelled run gives its slot back): the refused
+      // holder creates again right after, and Kling accepts it (the freed slot), long before its 10-minute backoff.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await created[0]!.cancel();
+      const retried = await eventually(
+        async () => createsOf(refusedHolder!.workflowId),
+        (creates) => creates.length === 2,
+      );
+      expect(retried[1]!.createdTaskId).toBeDefined();
+      expect(refusedCreates() - before).toBe(1);
+      for (const h of holders) if (h !== created[0]) await h.terminate('test over');
+    } finally {
+      slowRetries.shutdown();
+      await slowRunning.catch(() => undefined);
+    }
   });
 
   it('the entity continues as new with its holders, waiters (in queue order) and lease checks; waiters queued before it are admitted after it', async () => {
