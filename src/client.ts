@@ -99,6 +99,30 @@ export function validateGenerationLocally(
   }
 }
 
+/**
+ * A generation checked once and ready to start: `VideoGenerationClient.startPreparedGeneration` starts it without
+ * checking it again. What a caller that validates before it connects (the CLI) holds between the two steps.
+ */
+export interface PreparedGeneration {
+  /** The workflow input, as the caller wrote it (the worker parses it again: the input crosses JSON). */
+  readonly input: { request: GenerationRequest; options?: GenerateVideoInput['options'] };
+  /** What validateGenerationLocally found: the resolved request, the parsed options, the estimate, the lint. */
+  readonly checked: CheckedGeneration;
+}
+
+/**
+ * Checks a generation once (validateGenerationLocally, with the same errors) and keeps the result for
+ * `startPreparedGeneration`. Give it the catalog, prices and image-URL policy the client was given.
+ */
+export function prepareVideoGeneration(
+  request: GenerationRequest,
+  options: GenerateVideoInput['options'],
+  config: LocalValidationOptions = {},
+): PreparedGeneration {
+  const checked = validateGenerationLocally(request, options, config);
+  return { input: options === undefined ? { request } : { request, options }, checked };
+}
+
 /** `request.duration` → `duration`, `request["odd key"]` → `["odd key"]`, `request` → `(request)`; `options.…` unchanged. */
 function relativeToRequest(field: string): string {
   if (field === 'request') return '(request)';
@@ -139,17 +163,27 @@ export class VideoGenerationClient {
    */
   async startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
     // With tracing, the root of the video's trace: local validation, then the start (whose span the interceptor adds).
-    if (this.#tracer)
-      return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, () => this.#startVideoGeneration(request, start));
-    return this.#startVideoGeneration(request, start);
+    const run = () => this.#startPrepared(prepareVideoGeneration(request, start.options, this.#validation), start);
+    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, run);
+    return run();
   }
 
-  async #startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
+  /**
+   * Starts (or joins) a generation that prepareVideoGeneration checked already (with this client's catalog, prices and
+   * image-URL policy), without checking it again; otherwise as startVideoGeneration.
+   */
+  async startPreparedGeneration(prepared: PreparedGeneration, start: Omit<StartOptions, 'options'>): Promise<WorkflowHandle<typeof generateVideo>> {
+    const run = () => this.#startPrepared(prepared, start);
+    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, run);
+    return run();
+  }
+
+  async #startPrepared(prepared: PreparedGeneration, start: Omit<StartOptions, 'options'>): Promise<WorkflowHandle<typeof generateVideo>> {
     if (!WORKFLOW_ID_PATTERN.test(start.workflowId))
       throw new KlingValidationError([{ field: 'workflowId', message: `must match ${WORKFLOW_ID_PATTERN}` }]);
-    // Local validation is the worker's (estimate, maxCredits and lint included): see validateGenerationLocally.
-    const { resolved } = validateGenerationLocally(request, start.options, this.#validation);
-    const input: GenerateVideoInput = { request, options: start.options };
+    // Checked once, by the worker's own validation (estimate, maxCredits and lint included): see validateGenerationLocally.
+    const { resolved } = prepared.checked;
+    const input: GenerateVideoInput = prepared.input;
     const prompt = resolved.request.prompt ?? '';
     const identity = requestIdentity(resolved.request as Record<string, unknown>);
     return this.#startOrJoin(start.workflowId, identity, () =>

@@ -3,10 +3,12 @@
 // Other entry points: `kling-temporal/worker`, `kling-temporal/workflows`, `kling-temporal/kling`, `kling-temporal/testing`.
 export {
   VideoGenerationClient,
+  prepareVideoGeneration,
   validateGenerationLocally,
   type BatchRequest,
   type GenerationRequest,
   type LocalValidationOptions,
+  type PreparedGeneration,
   type StartOptions,
 } from './client.js';
 export { IdempotencyConflictError, isIdempotencyConflict, REQUEST_MEMO_KEY, type RequestIdentity } from './idempotency.js';

@@ -40,7 +40,12 @@ export const fieldUnder = (prefix: string, field: string) => (field.startsWith('
 export function checkGenerationInput(input: unknown, deps: GenerationCheckDeps): CheckedGeneration {
   // One parse: issues name fields from the input's root (`options.deadline`), the options come back complete.
   const parsed = GenerateVideoInput.safeParse(input);
-  if (!parsed.success) throw new KlingValidationError(zodIssues(parsed.error));
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error);
+    // A bad option does not hide a bad request: when the request itself parsed, its catalog issues come too.
+    if (!issues.some((i) => isUnder('request', i.field))) issues.push(...catalogIssues((input as { request?: unknown }).request, deps));
+    throw new KlingValidationError(issues);
+  }
   const opts = parsed.data.options;
 
   const issues: ValidationIssue[] = [];
@@ -63,6 +68,19 @@ export function checkGenerationInput(input: unknown, deps: GenerationCheckDeps):
   const prompt = effectivePrompt(resolved.request);
   const lint = prompt ? lintPrompt(prompt, { strict: opts.strictPromptLint, minScore: opts.minLintScore }) : undefined;
   return { resolved, options: opts, estimate, lint };
+}
+
+/** `field` is `prefix` or lies under it (`request.duration`, `request["odd key"]`). */
+const isUnder = (prefix: string, field: string) => field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`);
+
+/** The request's issues against the catalog (`request.…`), none when it resolves or fails otherwise (credentials: reported later). */
+function catalogIssues(request: unknown, deps: GenerationCheckDeps): ValidationIssue[] {
+  try {
+    deps.resolve(request);
+    return [];
+  } catch (err) {
+    return err instanceof KlingValidationError ? err.issues.map((i) => ({ ...i, field: fieldUnder('request', i.field) })) : [];
+  }
 }
 
 /** A model the price table lacks cannot be budgeted: refused under `request.model`, saying which row to add. */

@@ -224,7 +224,12 @@ describe('generate, status, result, list, cancel', () => {
       env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }),
     });
     expect(run.code).toBe(2);
-    expect(json<{ error: { issues: { field: string }[] } }>(run).error.issues.map((i) => i.field)).toEqual(['duration']);
+    // One check of request and options: the bad prefix does not hide the bad duration (nor the other way round).
+    expect(
+      json<{ error: { issues: { field: string }[] } }>(run)
+        .error.issues.map((i) => i.field)
+        .sort(),
+    ).toEqual(['destination.prefix', 'duration']);
     const options = await runCliInProcess(
       ['generate', '-m', 'kling-2.6', '-p', PROMPT, '--prefix', 'Bad Prefix', '--max-credits', 'lots', '--json'],
       {

@@ -176,7 +176,8 @@ describe('the client validates locally exactly as the worker does', () => {
       }
       return [];
     };
-    expect(fields(() => validateGenerationLocally({ ...t2v, duration: 7 }, { deadline: 'soon' }))).toEqual(['options.deadline']);
+    // A bad option does not hide a bad request: both are named in one answer.
+    expect(fields(() => validateGenerationLocally({ ...t2v, duration: 7 }, { deadline: 'soon' }))).toEqual(['options.deadline', 'duration']);
     expect(fields(() => validateGenerationLocally({ ...t2v, duration: 7, 'odd key': 1 }, undefined))).toEqual(['["odd key"]']);
     expect(fields(() => validateGenerationLocally({ ...t2v, duration: 7 }, { maxCredits: 100 }))).toEqual(['duration']);
     expect(() => validateGenerationLocally(t2v, { maxCredits: 1 })).toThrow(KlingBudgetExceededError);

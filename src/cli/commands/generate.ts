@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import type { GenerationRequest } from '../../client.js';
-import { GenerateVideoOptions, type GenerateVideoInput } from '../../contract/generation.js';
-import { estimateCredits, zodIssues } from '../../kling/index.js';
+import { prepareVideoGeneration, type GenerationRequest, type PreparedGeneration } from '../../client.js';
+import type { GenerateVideoInput } from '../../contract/generation.js';
+import { KlingValidationError } from '../../kling/index.js';
 import { action, type CliContext } from '../context.js';
 import { CliError } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { awaitAndReport } from '../progress.js';
-import { addRequestOptions, buildRequest, resolveLocally, type RequestFlags } from '../request-options.js';
+import { addRequestOptions, buildRequest, type RequestFlags } from '../request-options.js';
 import { resultLines, workflowUiUrl } from '../result-format.js';
 import { connectTemporal } from '../temporal.js';
 
@@ -37,19 +37,7 @@ export function generatedWorkflowId(prefix = 'kling'): string {
 const msOrText = (value: string): number | string => (/^\d+$/.test(value) ? Number(value) : value);
 const numberOrText = (value: string): number | string => (value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value);
 
-/**
- * The estimate in words from the default price table (the worker's, which may be configured otherwise, decides the
- * budget): says, for motion control, which output duration it assumed. Undefined when the table has no price.
- */
-function localEstimate(resolved: ReturnType<typeof resolveLocally>): string | undefined {
-  try {
-    return estimateCredits(resolved).description;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Workflow options from flags, validated with the workflow's own schema (issues name the option). */
+/** Workflow options from flags, as written (prepareFromFlags checks them with the rest of the input). */
 export function workflowOptions(flags: GenerateFlags): GenerateVideoInput['options'] {
   const options: Record<string, unknown> = {};
   if (flags.deadline !== undefined) options.deadline = msOrText(flags.deadline);
@@ -66,9 +54,22 @@ export function workflowOptions(flags: GenerateFlags): GenerateVideoInput['optio
       ...(flags.pollMaxInterval !== undefined ? { maxInterval: msOrText(flags.pollMaxInterval) } : {}),
     };
   }
-  const parsed = GenerateVideoOptions.partial().safeParse(options);
-  if (!parsed.success) throw CliError.invalid(zodIssues(parsed.error));
   return options as GenerateVideoInput['options'];
+}
+
+/**
+ * The generation the flags describe, checked once, by the client's and the worker's own check
+ * (prepareVideoGeneration): request, options, estimate, maxCredits and lint, before connecting anywhere (exit 2).
+ * An option's issue names it as the flags set it (`processingDeadline`, not `options.processingDeadline`).
+ */
+export function prepareFromFlags(flags: GenerateFlags): PreparedGeneration {
+  try {
+    // buildRequest turns flags into a request; the check below is what makes it a GenerationRequest.
+    return prepareVideoGeneration(buildRequest(flags) as GenerationRequest, workflowOptions(flags));
+  } catch (err) {
+    if (err instanceof KlingValidationError) throw CliError.invalid(err.issues.map((i) => ({ ...i, field: i.field.replace(/^options\./, '') })));
+    throw err;
+  }
 }
 
 export function registerGenerate(program: Command, ctx: CliContext): void {
@@ -115,15 +116,15 @@ JSON: {"workflowId","runId","status":"started","taskQueue"} or, with --wait, {"w
     )
     .action(
       action(ctx, async (flags: GenerateFlags) => {
-        const request = buildRequest(flags);
-        const resolved = resolveLocally(request); // field-named issues, exit 2, before connecting anywhere
-        const estimate = localEstimate(resolved);
-        const options = workflowOptions(flags);
+        // Checked once (field-named issues, budget, lint: exit 2 before connecting anywhere), then started as checked.
+        const prepared = prepareFromFlags(flags);
+        // In words, from the default price table (the worker's, which may be configured otherwise, decides the budget);
+        // for motion control it says which output duration it assumed.
+        const estimate = prepared.checked.estimate.description;
         const workflowId = flags.workflowId ?? generatedWorkflowId();
         const session = await connectTemporal(ctx, flags.taskQueue);
         try {
-          // resolveLocally above parsed it: it is a GenerationRequest (the client validates it again, as the worker will).
-          const handle = await session.videos.startVideoGeneration(request as GenerationRequest, { workflowId, options });
+          const handle = await session.videos.startPreparedGeneration(prepared, { workflowId });
           const runId = 'firstExecutionRunId' in handle ? String(handle.firstExecutionRunId) : (await handle.describe()).runId;
           const ui = workflowUiUrl(process.env.KLING_TEMPORAL_UI_URL, session.namespace, workflowId);
           if (!flags.wait) {
