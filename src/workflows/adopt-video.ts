@@ -15,7 +15,7 @@ import { adoptActivity, rehostActivity } from './activity-proxies.js';
 import { announcePhase, failureDetails, storedLocation, timedInto } from './phase.js';
 import { progressQuery, taskUpdatedSignal } from '../contract/messages.js';
 import { klingMetrics } from './metrics-sink.js';
-import { TaskWatch, WAIT_IN_ACTIVITY_PATCH } from './poll-loop.js';
+import { TaskWatch, WAIT_IN_ACTIVITY_PATCH } from './task-watch.js';
 import { outcomeOf, toWorkflowFailure } from './workflow-failure.js';
 
 /**

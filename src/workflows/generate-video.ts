@@ -6,7 +6,7 @@ import { validateActivity, validateLocalActivity } from './activity-proxies.js';
 import { tellBatchTaskEnded } from './batch-item.js';
 import { DEFAULT_DRIFT_TOLERANCE } from './cost-ledger.js';
 import { GenerationRun } from './generation-run.js';
-import { WAIT_IN_ACTIVITY_PATCH } from './poll-loop.js';
+import { WAIT_IN_ACTIVITY_PATCH } from './task-watch.js';
 
 /**
  * Histories recorded before cost accounting (memo upserts, balance guard, the `cancelled` phase) replay on the
@@ -27,7 +27,7 @@ const END_HINTS_PATCH = 'kling-end-hints-v1';
 export async function generateVideo(input: GenerateVideoInput): Promise<GenerateVideoResult> {
   // A run that records WAIT_IN_ACTIVITY_PATCH took every earlier patch's new path too: one marker instead of three.
   const lean = patched(WAIT_IN_ACTIVITY_PATCH);
-  const run = new GenerationRun(input, { lean, costsV1: lean || patched(COSTS_PATCH), endHintsOnly: lean || patched(END_HINTS_PATCH) });
+  const run = new GenerationRun(input, { lean, recordsCosts: lean || patched(COSTS_PATCH), wakesOnEndHintsOnly: lean || patched(END_HINTS_PATCH) });
   const { info, ledger, watch, holds, slots } = run;
   setHandler(progressQuery, () => run.progress());
   setHandler(taskUpdatedSignal, (update) => watch.onUpdate(update));

@@ -21,10 +21,10 @@ import { BudgetHolds } from './budget-holds.js';
 import { CostLedger } from './cost-ledger.js';
 import { klingMetrics } from './metrics-sink.js';
 import { failureDetails, storedLocation, timedInto } from './phase.js';
-import { TaskWatch } from './poll-loop.js';
+import { TaskWatch } from './task-watch.js';
 import { SearchAttributeBatch } from './search-attribute-batch.js';
 import { SlotAdmission } from './slot-admission.js';
-import { submitExplicitly } from './submission.js';
+import { submitUntilKnown } from './submission.js';
 import { outcomeOf, toWorkflowFailure, withTaskReference, type TaskReference } from './workflow-failure.js';
 
 /** Kling's words for a refusal on content grounds: such a failure is never resubmitted. */
@@ -35,9 +35,9 @@ export interface RunPaths {
   /** 'kling-wait-in-activity-v1': the lean history. */
   lean: boolean;
   /** 'kling-costs-v1': cost memo, balance guard and budgets, the `cancelled` phase. */
-  costsV1: boolean;
+  recordsCosts: boolean;
   /** 'kling-end-hints-v1': only callbacks announcing an end wake the wait. */
-  endHintsOnly: boolean;
+  wakesOnEndHintsOnly: boolean;
 }
 
 /**
@@ -74,7 +74,7 @@ export class GenerationRun {
   ) {
     this.attributes = new SearchAttributeBatch(paths.lean);
     this.watch = new TaskWatch((current, of) => this.ledger.observed(of.taskId, current.status, current.unitsDeducted), {
-      wakeOnEndHintsOnly: paths.endHintsOnly,
+      wakeOnEndHintsOnly: paths.wakesOnEndHintsOnly,
       waitInActivity: paths.lean,
       attributes: this.attributes,
     });
@@ -120,7 +120,7 @@ export class GenerationRun {
   }
 
   saveMemo(): void {
-    if (this.paths.costsV1) upsertMemo({ [COST_MEMO_KEY]: this.ledger.record() });
+    if (this.paths.recordsCosts) upsertMemo({ [COST_MEMO_KEY]: this.ledger.record() });
   }
 
   creditsOf(units: number | undefined): number | undefined {
@@ -165,7 +165,7 @@ export class GenerationRun {
     const submissions = this.submissions;
     const externalTaskId = externalTaskIdFor(info.workflowId, info.firstExecutionRunId, submissions);
     this.enter('submitting', `submission ${submissions} as \`${externalTaskId}\` (${p.model}, ${p.estimate.credits} credits est.)`);
-    if (this.paths.costsV1) {
+    if (this.paths.recordsCosts) {
       await this.timed('submitting', async () => {
         // Both refuse with BudgetExceeded. The balance guard is asked only when the worker has it on (older runs
         // always asked; it answered at once when off).
@@ -191,7 +191,7 @@ export class GenerationRun {
     this.pendingCreate = { externalTaskId, standard: p.standard, kind: p.kind };
     const slot = slots.refusalTarget(holdKey);
     const submitted = await this.timed('submitting', () =>
-      submitExplicitly(p, { ...this.#target(p), externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
+      submitUntilKnown(p, { ...this.#target(p), externalTaskId, ...(slot ? { slot } : {}) }, (round, message) => {
         holds.submitted(holdKey);
         ledger.submission = 'unknown';
         setCurrentDetails(
@@ -296,7 +296,7 @@ export class GenerationRun {
   async cancelled(cancellation: unknown): Promise<GenerateVideoResult> {
     return CancellationScope.nonCancellable(async () => {
       const { ledger, holds, slots, watch } = this;
-      if (!this.paths.costsV1) {
+      if (!this.paths.recordsCosts) {
         this.finish(this.task ? 'abandoned_billed' : 'cancelled_before_submit');
         setCurrentDetails(
           this.task

@@ -17,7 +17,7 @@ export const UNKNOWN_LOOKUP_PATCH = 'kling-unknown-lookup-retry-v1';
  * first. It never resubmits blindly. The create itself runs in a non-cancellable scope: a cancellation arriving
  * mid-create waits for its answer, so the workflow always knows whether a paid task exists.
  */
-export async function submitExplicitly(
+export async function submitUntilKnown(
   plan: GenerationPlan,
   /** `slot`: the account slot the create holds (docs/slots.md), so the activity can report a 1303 to its entity. */
   args: SubmissionTarget & { externalTaskId: string; slot?: { entityWorkflowId: string; key: string } },

@@ -1,4 +1,4 @@
-// Server-free unit test of the poll loop's backoff step (src/workflows/poll-loop.ts uses it between status checks).
+// Server-free unit test of the poll loop's backoff step (src/workflows/task-watch.ts uses it between status checks).
 import { describe, expect, it } from 'vitest';
 import { nextPollInterval } from '../../../src/workflows/poll-schedule.js';
 

@@ -1,4 +1,4 @@
-// Server-free unit tests of TaskWatch, the workflow's wait for a Kling task to end (src/workflows/poll-loop.ts), on
+// Server-free unit tests of TaskWatch, the workflow's wait for a Kling task to end (src/workflows/task-watch.ts), on
 // both of its paths: workflow timers (histories before kling-wait-in-activity-v1, and sub-second schedules) and
 // one awaitVideoTaskChange activity per status change. A fake WatchRuntime stands in for the workflow APIs: a
 // virtual clock whose timers jump, scripted status answers and waits, and a log of what the watch asked for (the
@@ -10,7 +10,7 @@ import { FailureType } from '../../../src/contract/failure-types.js';
 import type { SubmittedTask, TaskSnapshot } from '../../../src/contract/generation.js';
 import { TASK_UNCHANGED, type TaskUnchangedDetails } from '../../../src/contract/wait.js';
 import type { WaitSchedule } from '../../../src/workflows/activity-proxies.js';
-import { CALLBACK_RECHECK_PATCH, TaskWatch, type PollSettings, type WatchRuntime } from '../../../src/workflows/poll-loop.js';
+import { CALLBACK_RECHECK_PATCH, TaskWatch, type PollSettings, type WatchRuntime } from '../../../src/workflows/task-watch.js';
 
 const TASK: SubmittedTask = { taskId: 'task-1', externalTaskId: 'wf-r1-1', standard: 'new', kind: 'text-to-video', adopted: false };
 const snap = (status: TaskSnapshot['status']): TaskSnapshot => ({ status });
