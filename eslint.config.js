@@ -62,6 +62,8 @@ export default tseslint.config(
     'src/activities/**/*.ts': ['../workflows/*', '../cli/*', '../client.js', '../worker.js'],
     'src/callbacks/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*'],
     'src/storage/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*', '../callbacks/*', '../contract/*'],
+    // Download safety takes only the private-address rule from the Kling room.
+    'src/download/**/*.ts': ['../workflows/*', '../activities/*', '../cli/*', '../callbacks/*', '../contract/*', '../storage/*'],
     'src/kling/**/*.ts': ['../*'],
     'src/tracing/**/*.ts': ['../*'],
     'src/simulator/**/*.ts': ['../*'],

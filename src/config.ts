@@ -17,7 +17,7 @@ import {
 } from './kling/index.js';
 import { parseSlotsSetting, type AccountSlotsConfig } from './activities/account-slots.js';
 import type { BalanceGuardConfig } from './activities/balance.js';
-import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './activities/video-source.js';
+import { DEFAULT_VIDEO_HOSTS, parseHostPattern, type VideoHostPolicy } from './download/video-source.js';
 import { CallbackEnv, callbackConfigFromEnv, type CallbackConfig } from './callbacks/config.js';
 import { DEFAULT_TASK_QUEUE } from './contract/constants.js';
 import { storageConfigSchema, type StorageConfig } from './storage/index.js';

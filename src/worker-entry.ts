@@ -13,7 +13,7 @@ export {
   workflowsPath,
 } from './worker.js';
 export { createActivities, type ActivityDeps } from './activities/index.js';
-export type { VideoHostPolicy } from './activities/video-source.js';
+export type { VideoHostPolicy } from './download/video-source.js';
 export { workerConfigFromEnv, type WorkerConfig } from './config.js';
 export { KlingMetrics, type KlingMetricsOptions } from './metrics/kling-metrics.js';
 export { klingMetricsSinks } from './metrics/sink.js';

@@ -79,4 +79,19 @@ describe('room boundaries (eslint.config.js)', () => {
       "const LIMIT = 3;\nexport const NAMES: readonly string[] = ['a'];\nexport class Run {\n  static readonly max = LIMIT;\n  count = 0;\n}\n";
     expect((await violations('src/workflows/generation-run.ts', stateless)).filter((v) => v.startsWith('no-restricted-syntax'))).toEqual([]);
   });
+
+  it('download safety stands beside storage: importing storage, the contract or activities fails; the private-address rule does not', async () => {
+    for (const spec of ['../storage/index.js', '../contract/constants.js', '../activities/index.js']) {
+      const found = await violations('src/download/video-source.ts', `import * as m from '${spec}';\nexport const x = m;\n`);
+      expect(
+        found.some((v) => v.startsWith('no-restricted-imports')),
+        spec,
+      ).toBe(true);
+    }
+    const ok = await violations(
+      'src/download/video-source.ts',
+      "import { isPrivateAddress } from '../kling/private-address.js';\nexport const x = isPrivateAddress;\n",
+    );
+    expect(ok.filter((v) => v.startsWith('no-restricted-imports'))).toEqual([]);
+  });
 });

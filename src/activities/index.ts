@@ -23,7 +23,7 @@ import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } 
 import { rehost, type RehostInput } from './rehost.js';
 import { reserveCredits } from './credit-budget.js';
 import { createFor, findTask, lookupPlaceOf, submitTask } from './submit.js';
-import { validateVideoHostPolicy, type VideoHostPolicy } from './video-source.js';
+import { validateVideoHostPolicy, type VideoHostPolicy } from '../download/video-source.js';
 import { taskSnapshot } from './task-snapshot.js';
 import { validateGeneration } from './validate.js';
 import { watchBatchTasks, type BatchWatchStats, type WatchBatchInput } from './batch-watch.js';

@@ -1,6 +1,6 @@
 /**
  * Address classification shared by everything that must not reach internal networks: the rehost download
- * allow-list (activities/video-source.ts) and the image URLs sent to Kling (media-url.ts). Pure functions, no
+ * allow-list (download/video-source.ts) and the image URLs sent to Kling (media-url.ts). Pure functions, no
  * I/O, so both the client library and the activities can import them.
  */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isLocalHostName, mediaUrlProblem, resolveWithoutCredentials } from '../../src/kling/index.js';
-import { isPrivateAddress as videoSourceIsPrivate } from '../../src/activities/video-source.js';
+import { isPrivateAddress as videoSourceIsPrivate } from '../../src/download/video-source.js';
 import { isPrivateAddress } from '../../src/kling/private-address.js';
 
 describe('image URL policy (mediaUrlProblem)', () => {

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VideoHostPolicy } from '../../src/activities/video-source.js';
+import type { VideoHostPolicy } from '../../src/download/video-source.js';
 import { JwtProvider, KlingClient } from '../../src/kling/index.js';
 import { FailureType } from '../../src/contract/failure-types.js';
 import type { GenerateVideoInput } from '../../src/contract/generation.js';

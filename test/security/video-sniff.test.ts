@@ -1,4 +1,4 @@
-// The MP4 signature check of the rehost (src/activities/video-sniff.ts): which first bytes pass, which are
+// The MP4 signature check of the rehost (src/download/video-sniff.ts): which first bytes pass, which are
 // refused, and that peeking at a stream leaves its bytes intact for the upload.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peekStream, previewBytes, sniffMp4, VIDEO_SNIFF_BYTES } from '../../src/activities/video-sniff.js';
+import { peekStream, previewBytes, sniffMp4, VIDEO_SNIFF_BYTES } from '../../src/download/video-sniff.js';
 import { buildMp4 } from '../../src/simulator/mp4.js';
 
 /** A box header: 32-bit big-endian size, four-character type, then `rest`. */

@@ -1,4 +1,4 @@
-// The video URL policy (src/activities/video-source.ts) and the rehost activity enforcing it, run in a mock
+// The video URL policy (src/download/video-source.ts) and the rehost activity enforcing it, run in a mock
 // activity context against local HTTP servers: allow-list, scheme, private addresses, redirects, size and type.
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import {
   parseHostPattern,
   VideoSourceRefusedError,
   type VideoHostPolicy,
-} from '../../src/activities/video-source.js';
+} from '../../src/download/video-source.js';
 import { workerConfigFromEnv } from '../../src/config.js';
 import type { KlingClient } from '../../src/kling/index.js';
 import { FailureType } from '../../src/contract/failure-types.js';

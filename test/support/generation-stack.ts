@@ -4,7 +4,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities/index.js';
-import type { VideoHostPolicy } from '../../src/activities/video-source.js';
+import type { VideoHostPolicy } from '../../src/download/video-source.js';
 import { KlingClient, type KlingClientOptions } from '../../src/kling/index.js';
 import type { KlingMetrics } from '../../src/metrics/kling-metrics.js';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
