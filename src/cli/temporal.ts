@@ -4,6 +4,7 @@ import { VideoGenerationClient } from '../client.js';
 import { DEFAULT_TASK_QUEUE } from '../contract/constants.js';
 import type { CliContext } from './context.js';
 import { CliError, ExitCode, namespaceNotFound } from './exit-codes.js';
+import { probeTemporalAddress } from './refused-probe.js';
 
 export interface TemporalSession {
   client: Client;
@@ -89,13 +90,31 @@ export function temporalConnectFailure(config: Pick<TemporalConfig, 'address' | 
   return temporalUnreachable(config, cause);
 }
 
+/** How long a command waits for Temporal to answer. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Fails at once (exit 8, TemporalUnreachable) when the OS already says the connection cannot succeed: nothing
+ * listens at a plain host:port, or no such host (probeTemporalAddress). Otherwise returns, and the caller connects
+ * with its full timeout (a slow server, TLS, an API key, a proxy). `timeoutMs`: the caller's connect timeout (no TCP
+ * connection within it: unreachable too).
+ */
+export async function failFastWhenRefused(
+  config: Pick<TemporalConfig, 'address' | 'namespace' | 'connectionOptions'>,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<void> {
+  const probe = await probeTemporalAddress(config.connectionOptions, timeoutMs);
+  if (probe.kind !== 'go-on') throw temporalUnreachable(config, probe.error);
+}
+
 /** Connects with the global flags over Temporal's environment configuration (see resolveTemporalConfig). */
 export async function connectTemporal(ctx: Pick<CliContext, 'temporal' | 'target'>, taskQueue?: string): Promise<TemporalSession> {
   const config = resolveTemporalConfig(ctx.temporal);
   ctx.target = { address: config.address, namespace: config.namespace };
+  await failFastWhenRefused(config);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...config.connectionOptions, connectTimeout: 5_000 });
+    connection = await Connection.connect({ ...config.connectionOptions, connectTimeout: CONNECT_TIMEOUT_MS });
   } catch (err) {
     throw temporalUnreachable(config, err);
   }

@@ -170,6 +170,7 @@ describe('kling-video costs', () => {
     ).toEqual(['limit', 'since']);
     const down = await runCliInProcess(['costs', '--json'], { env: cleanEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) });
     expect(down.code).toBe(8);
+    expect(json<{ error: { message: string } }>(down).error.message).toContain('connection refused (ECONNREFUSED)');
   });
 });
 

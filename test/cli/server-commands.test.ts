@@ -268,6 +268,8 @@ describe('generate, status, result, list, cancel', () => {
     const { error } = json<{ error: { type: string; message: string } }>(run);
     expect(error.type).toBe('TemporalUnreachable');
     expect(error.message).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1 .*--address \/ TEMPORAL_ADDRESS/);
+    // Refused by the OS, reported at once (the TCP probe), not after the 5 s gRPC connect timeout.
+    expect(error.message).toContain('connection refused (ECONNREFUSED): nothing listens on 127.0.0.1:1');
   });
 
   it('a namespace that does not exist: exit 8 naming the namespace and the address (was exit 1, Internal)', async () => {

@@ -3,7 +3,7 @@ import { callbackConfigFromEnv } from '../../callbacks/config.js';
 import { runCallbackReceiver } from '../../callbacks/run.js';
 import { action, type CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { resolveTemporalConfig, temporalConnectFailure } from '../temporal.js';
+import { failFastWhenRefused, resolveTemporalConfig, temporalConnectFailure } from '../temporal.js';
 
 export function registerCallbacks(program: Command, ctx: CliContext): void {
   program
@@ -31,6 +31,7 @@ Examples:
         }
         const temporal = resolveTemporalConfig(ctx.temporal);
         ctx.target = { address: temporal.address, namespace: temporal.namespace };
+        await failFastWhenRefused(temporal, 10_000); // nothing listens there: exit 8 now, not after the SDK's 10 s connect timeout
         try {
           await runCallbackReceiver({
             listen: opts.listen,

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { probeTemporalAddress } from '../refused-probe.js';
 import type { TemporalConfig } from '../temporal.js';
 import { SEARCH_ATTRIBUTES } from '../../contract/search-attributes.js';
 import { ManagedProcess, freePorts, sleep } from './processes.js';
@@ -65,6 +66,8 @@ const connectOptions = (target: TemporalTarget): ConnectionOptions => (typeof ta
  * frontend without it: starting another server there would fail on the port), or `nothing`.
  */
 export async function probeTemporal(target: TemporalTarget, namespace: string, timeoutMs = 2_000): Promise<'ready' | 'no-namespace' | 'nothing'> {
+  // Refused at once (nothing listens, the usual case before the first start): no need to wait out the timeout.
+  if ((await probeTemporalAddress(connectOptions(target), timeoutMs)).kind !== 'go-on') return 'nothing';
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...connectOptions(target), connectTimeout: timeoutMs });
