@@ -13,7 +13,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+COPY scripts/build-workflow-bundle.ts ./scripts/
+# The workflow bundle, built once here instead of by webpack at every worker start (KLING_WORKFLOW_BUNDLE below;
+# docs/deploy.md): one for workers without tracing, one for workers with OTEL_* tracing on.
+RUN npm run build \
+  && npm run build:workflow-bundle -- lib/workflow-bundle.js \
+  && npm run build:workflow-bundle -- lib/workflow-bundle.tracing.js --tracing
 
 # ---- runtime: production dependencies + lib/ + bin/ ----
 # glibc (bookworm), not alpine: the Temporal core bridge ships glibc binaries.
@@ -23,7 +28,8 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     KLING_METRICS_PORT=9464 \
-    KLING_METRICS_HOST=0.0.0.0
+    KLING_METRICS_HOST=0.0.0.0 \
+    KLING_WORKFLOW_BUNDLE=/app/lib/workflow-bundle.js
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force

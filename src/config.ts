@@ -147,6 +147,8 @@ export const WorkerEnv = z.object({
     (v) => (typeof v === 'string' && v !== '' ? v.toUpperCase() : undefined),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   ),
+  /** A prebuilt workflow bundle (scripts/build-workflow-bundle.ts): the worker skips webpack at start. Unset: it bundles. */
+  KLING_WORKFLOW_BUNDLE: z.preprocess(blank, z.string().optional()),
   /** Worker Deployment Versioning (KLING_WORKER_DEPLOYMENT, KLING_WORKER_BUILD_ID): see src/worker-deployment.ts. */
   ...WorkerDeploymentEnv.shape,
 });
@@ -244,6 +246,8 @@ export interface WorkerConfig {
   log: { format: z.output<typeof WorkerEnv>['KLING_LOG_FORMAT']; level: z.output<typeof WorkerEnv>['KLING_LOG_LEVEL'] };
   /** The Worker Deployment Version (KLING_WORKER_DEPLOYMENT, KLING_WORKER_BUILD_ID); absent: an unversioned worker. */
   deployment?: KlingWorkerDeployment;
+  /** A prebuilt workflow bundle file (KLING_WORKFLOW_BUNDLE); absent: the worker bundles the workflows at start. */
+  workflowBundle?: string;
 }
 
 /** Reads and validates the configuration; a bad value fails with the variable's name (never its value). */
@@ -287,5 +291,6 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     callbacks: callbackConfigFromEnv(env),
     log: { format: e.KLING_LOG_FORMAT, level: e.KLING_LOG_LEVEL },
     ...(deployment ? { deployment } : {}),
+    ...(e.KLING_WORKFLOW_BUNDLE ? { workflowBundle: e.KLING_WORKFLOW_BUNDLE } : {}),
   };
 }

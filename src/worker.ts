@@ -17,6 +17,7 @@ import { installWorkerRuntime } from './metrics/worker-runtime.js';
 import { createStorageFromConfig } from './storage/index.js';
 import { otelWorkflowInterceptorModule, startTracing, tracingWorkerParts, type KlingTracing } from './tracing/index.js';
 import { describeDeploymentRouting, workerDeploymentOptions, type KlingWorkerDeployment } from './worker-deployment.js';
+import { prebuiltWorkflowBundle } from './workflow-bundle-file.js';
 
 /** The workflows entry, as source (tsx, tests) or compiled (lib/). */
 export function workflowsPath(): string {
@@ -177,6 +178,8 @@ export async function runWorker(
   const metrics = config.metrics ? workerMetrics(config) : undefined;
   // OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_ENDPOINT: one trace per generation (docs/observability.md).
   const tracing = startTracing();
+  // KLING_WORKFLOW_BUNDLE: no webpack at start (a bad file fails here, before connecting).
+  const prebuilt = prebuiltWorkflowBundle(config.workflowBundle, tracing !== undefined);
   let endpoint: MetricsEndpoint | undefined;
   let callbacks: CallbackReceiver | undefined;
   const { connectionOptions, namespace } = options.temporal ?? loadClientConnectConfig();
@@ -203,7 +206,16 @@ export async function runWorker(
     // Refuse to start on a storage that cannot hold anything (e.g. a missing bucket): otherwise every generation
     // would be paid at Kling and then fail at the upload.
     await deps.storage.checkReady?.();
-    const worker = await createKlingWorker({ connection, namespace, taskQueue, deps, tracing, deployment: config.deployment });
+    if (prebuilt.note) say(prebuilt.note);
+    const worker = await createKlingWorker({
+      connection,
+      namespace,
+      taskQueue,
+      deps,
+      tracing,
+      deployment: config.deployment,
+      ...(prebuilt.workflowBundle ? { workflowBundle: prebuilt.workflowBundle } : {}),
+    });
     say(`kling-temporal worker on task queue "${taskQueue}" (namespace ${namespace ?? 'default'})`);
     // A versioned worker gets new generations only once its version is current: say so, with the command.
     if (config.deployment) void describeDeploymentRouting(connection, namespace ?? 'default', config.deployment).then(say);

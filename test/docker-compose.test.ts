@@ -3,14 +3,17 @@
 // (test/support/compose-stack.ts), generating a video end to end and checking the stored object. Each fault of
 // issue 18 fails here: a simulator announcing 0.0.0.0, no bucket, sh -c as PID 1, Temporal in memory,
 // npm ci in bind mounts, inline credentials, URLs the host cannot reach.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerEnv, workerConfigFromEnv } from '../src/config.js';
+import { workflowBundleFileContent } from '../src/workflow-bundle-file.js';
 import { projectRoot } from './support/binaries.js';
 import { argv, ComposeStack, readCompose, readDockerfile, readEnvFile, type ComposeFile, type DockerImage } from './support/compose-stack.js';
 import { cleanEnv, json, runCommand, type CliRun } from './cli/cli-process.js';
 import { uniqueId } from './support/servers.js';
+import { bundleWorkflows } from './support/workflow-bundle.js';
 
 const TEMPORAL_ENV = new Set(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'TEMPORAL_PROFILE']);
 const CREDENTIALS = new Set(['KLING_API_KEY', 'KLING_ACCESS_KEY', 'KLING_SECRET_KEY', 'KLING_WEBHOOK_SECRETS', 'GOOGLE_APPLICATION_CREDENTIALS']);
@@ -54,6 +57,9 @@ describe('docker-compose.yml and the Dockerfile', () => {
     expect(image.entrypoint).toEqual(expect.arrayContaining(['node', 'bin/kling-video.js']));
     expect(image.cmd).toEqual(['worker']);
     expect(image.healthcheck).toBeDefined();
+    // The workflow bundle is built with the image (the worker skips webpack at start) and the worker is told where.
+    expect(dockerfile).toMatch(/npm run build:workflow-bundle -- lib\/workflow-bundle\.js/);
+    expect(image.env.KLING_WORKFLOW_BUNDLE).toBe('/app/lib/workflow-bundle.js');
     const ignore = readFileSync(path.join(projectRoot, '.dockerignore'), 'utf8').split('\n');
     expect(ignore).toContain('**'); // everything out but what the Dockerfile copies (node_modules, lib, .tools, data, .git)
     expect(ignore).toContain('**/.env');
@@ -106,9 +112,14 @@ describe('docker compose up, run as local processes', () => {
   const bucketUrl = (): string => `${stack.rewrite('', 'http://localhost:4443')}/storage/v1/b/${workerEnv.GCS_BUCKET}`;
 
   beforeAll(async () => {
+    // The image's prebuilt workflow bundle (KLING_WORKFLOW_BUNDLE), as its build stage writes it, from the sources
+    // the stand-in worker runs.
+    const bundleFile = path.join(mkdtempSync(path.join(tmpdir(), 'kt-compose-bundle-')), 'workflow-bundle.js');
+    writeFileSync(bundleFile, workflowBundleFileContent((await bundleWorkflows('src/workflows/index.ts')).code, { tracing: false }));
     stack = await ComposeStack.create({
       compose,
       image,
+      imageFiles: { [image.env.KLING_WORKFLOW_BUNDLE!]: bundleFile },
       envFileContents: readEnvFile(path.join(projectRoot, '.env.example')),
       echo: process.env.KT_COMPOSE_ECHO === '1',
     });
@@ -136,6 +147,8 @@ describe('docker compose up, run as local processes', () => {
   it('up: the bucket is created and the worker becomes healthy (polling, metrics endpoint up)', { timeout: 120_000 }, async () => {
     await stack.up(['worker']);
     await stack.waitHealthy('worker', 90_000);
+    expect(stack.processes.get('worker')!.tail(16_000)).toContain('workflows from the prebuilt bundle');
+    expect(stack.processes.get('worker')!.tail(16_000)).not.toContain('Workflow bundle created');
     expect((await stack.processes.get('gcs-init')?.exited)?.code).toBe(0);
     const bucket = await fetch(bucketUrl());
     expect(bucket.status).toBe(200);

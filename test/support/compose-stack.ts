@@ -151,6 +151,11 @@ export interface StackOptions {
   envFileContents: Record<string, string>;
   /** Copy every service's output to stderr. */
   echo?: boolean;
+  /**
+   * Files the image builds, by their path in it, and their stand-ins on this machine (e.g. the Dockerfile's
+   * KLING_WORKFLOW_BUNDLE): an environment value naming one is given the stand-in's path.
+   */
+  imageFiles?: Record<string, string>;
 }
 
 /** The stack: processes by service name, the address map, and helpers to run commands "on the host". */
@@ -259,7 +264,7 @@ export class ComposeStack {
       KLING_DOTENV: 'off',
       TEMPORAL_CONFIG_FILE: path.join(this.workdir, 'no-temporal.toml'),
     };
-    for (const [key, value] of Object.entries(env)) out[key] = this.rewrite(name, String(value));
+    for (const [key, value] of Object.entries(env)) out[key] = this.options.imageFiles?.[value] ?? this.rewrite(name, String(value));
     return out;
   }
 
