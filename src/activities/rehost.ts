@@ -15,7 +15,13 @@ import {
 import { toActivityFailure } from './failures.js';
 import { inUploadSpan } from './upload-span.js';
 import { peekStream, sniffMp4, VIDEO_SNIFF_BYTES } from '../download/video-sniff.js';
-import { DEFAULT_VIDEO_HOST_POLICY, openVideoSource, VideoSourceRefusedError, type LookupAll, type VideoHostPolicy } from '../download/video-source.js';
+import {
+  DEFAULT_VIDEO_HOST_POLICY,
+  openVideoSource,
+  VideoSourceRefusedError,
+  type LookupAll,
+  type VideoHostPolicy,
+} from '../download/video-source.js';
 
 export interface RehostDeps {
   kling: KlingClient;
