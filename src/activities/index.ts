@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import { withFallbackPoll, type FallbackPoll } from '../contract/callback-input-policy.js';
-import { createPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
+import { defaultPricingTable, type KlingClient, type PricingTable } from '../kling/index.js';
 import type { KlingMetrics } from '../metrics/kling-metrics.js';
 import type {
   AdoptionPlan,
@@ -166,7 +166,7 @@ export function createActivities(deps: ActivityDeps) {
     /** adoptVideo: validates the input and finds the existing task (see planAdoption). Never creates anything. */
     async planAdoption(input: AdoptVideoInput, run?: { firstExecutionRunId: string }): Promise<AdoptionPlan> {
       const { info, cancellationSignal } = Context.current();
-      const creditsPerUnit = (deps.pricing ?? createPricingTable()).creditsPerUnit;
+      const creditsPerUnit = (deps.pricing ?? defaultPricingTable()).creditsPerUnit;
       return planAdoption(
         { kling: deps.kling, creditsPerUnit, objectPrefix },
         input,

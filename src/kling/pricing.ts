@@ -135,6 +135,25 @@ export function createPricingTable(
   return PricingTable.parse({ ...overrides, rows });
 }
 
+/**
+ * The default table (no overrides), built once and shared: estimates without a configured table (a worker or client given
+ * no `pricing`) used to parse every default row again per estimate, about 58 KB of garbage and its CPU per generation
+ * (issue 16; docs/benchmark.md). Nothing modifies a table, so sharing it changes no estimate; it is frozen so that no
+ * caller can change it for the others.
+ */
+export const defaultPricingTable: () => PricingTable = (() => {
+  let table: PricingTable | undefined;
+  return () => {
+    if (!table) {
+      const built = createPricingTable();
+      for (const row of built.rows) Object.freeze(row);
+      Object.freeze(built.rows);
+      table = Object.freeze(built);
+    }
+    return table;
+  };
+})();
+
 /** A cost estimate. `credits` is what budgets compare against. */
 export const CreditEstimate = z.object({
   credits: z.number(),
@@ -172,7 +191,7 @@ export class PriceNotFoundError extends Error {
 }
 
 /** Estimates what a validated request will cost, audio included (seed pitfall 9). */
-export function estimateCredits(resolved: ResolvedRequest, table: PricingTable = createPricingTable()): CreditEstimate {
+export function estimateCredits(resolved: ResolvedRequest, table: PricingTable = defaultPricingTable()): CreditEstimate {
   const { model, resolution, duration, audio } = resolved;
   const voice = (resolved.request.voices?.length ?? 0) > 0;
   const videoInput = resolved.request.kind === 'omni-video' && (resolved.request.featureVideo ?? resolved.request.baseVideo) !== undefined;

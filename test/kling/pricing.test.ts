@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   assertWithinBudget,
   createModelCatalog,
@@ -6,6 +6,7 @@ import {
   estimateCredits,
   KlingBudgetExceededError,
   PriceNotFoundError,
+  PricingTable,
   resolveRequest,
 } from '../../src/kling/index.js';
 
@@ -17,6 +18,20 @@ const resolve = (r: object) =>
   );
 
 describe('estimateCredits', () => {
+  it('without a table, builds the default table once and shares it (issue 16: no per-estimate parse of every row)', () => {
+    const request = resolve({ model: 'kling-2.6', resolution: '1080p' });
+    estimateCredits(request); // the default table exists from here on
+    const parse = vi.spyOn(PricingTable, 'parse');
+    try {
+      const estimates = Array.from({ length: 3 }, () => estimateCredits(request));
+      expect(parse).not.toHaveBeenCalled();
+      // Same estimate as with a freshly built default table.
+      for (const estimate of estimates) expect(estimate).toEqual(estimateCredits(request, createPricingTable()));
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('includes the audio multiplier (seed pitfall 9): kling-2.6 5 s at 1080p, 25 credits silent, 50 with audio', () => {
     const silent = estimateCredits(resolve({ model: 'kling-2.6', resolution: '1080p' }));
     const loud = estimateCredits(resolve({ model: 'kling-2.6', audio: true }));
