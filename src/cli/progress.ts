@@ -85,11 +85,14 @@ export async function watchProgress(
   let lastKey = '';
   let lastLineLength = 0;
   const started = Date.now();
-  while (!finished) {
+  // The first reading is always shown, even when the run ends while it is read (a query answers on a closed run too):
+  // a short run would otherwise print no progress at all, only its summary.
+  let first = true;
+  while (!finished || first) {
     let line: string | undefined;
     let key = '';
     try {
-      const progress = await Promise.race([read(), settled.then(() => undefined)]);
+      const progress = first ? await read() : await Promise.race([read(), settled.then(() => undefined)]);
       if (progress) ({ line, key } = progress);
     } catch (err) {
       line =
@@ -98,7 +101,7 @@ export async function watchProgress(
           : `waiting for a worker… (${formatMs(Date.now() - started)}; ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
       key = 'waiting';
     }
-    if (line !== undefined && !finished) {
+    if (line !== undefined && (!finished || first)) {
       if (output.isTty) {
         const text = `${prefix}${line}`;
         process.stdout.write(`\r${text}${' '.repeat(Math.max(0, lastLineLength - text.length))}`);
@@ -108,6 +111,8 @@ export async function watchProgress(
       }
       lastKey = key;
     }
+    first = false;
+    if (finished) break;
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500))]);
   }
   if (output.isTty && lastLineLength > 0) process.stdout.write('\n');
