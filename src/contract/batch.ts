@@ -6,16 +6,17 @@ export const MAX_BATCH_ITEMS = 1000;
 
 /**
  * Batched status queries (new-standard items only; NEW §3.6 `GET /tasks` takes up to 20 ids): one watcher
- * activity of the batch looks up every in-flight item 20 external ids per call each `interval` and signals an
- * item's workflow (`klingTaskUpdated`, with the status it read) when its status changes, so a batch of 1,000 makes
- * about 50 status calls per tick instead of 1,000. Each batched item keeps its own poll as a slow fallback
+ * activity of the batch looks up every in-flight item 20 external ids per call when one of their tasks is due (the
+ * generation time it learned from the batch's ended tasks; at least each `interval`) and signals an item's workflow
+ * (`klingTaskUpdated`, with the status it read) when its status changes, so a batch of 1,000 makes about 50 status
+ * calls per lookup instead of 1,000. Each batched item keeps its own poll as a slow fallback
  * (`childPollInterval`, unless the item sets `options.poll`), so a watcher outage costs latency, never a video.
  */
 export const BatchPolling = z
   .object({
     /** Default true. False: every item polls its own task on its own schedule. */
     enabled: z.boolean().default(true),
-    /** Time between two lookups of all in-flight items. Default 10 s. */
+    /** Longest time between two lookups of the in-flight items (they come earlier when a task is due). Default 10 s. */
     interval: durationMs('10s'),
     /** Each batched item's own poll interval (its fallback). Default 2 minutes. */
     childPollInterval: durationMs('2 minutes'),

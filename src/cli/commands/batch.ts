@@ -150,7 +150,10 @@ export function registerBatch(program: Command, ctx: CliContext): void {
     .option('--concurrency <n>', 'unfinished items per concurrency bucket (model version × pack type), 1–200; default 5')
     .option('--max-credits <x>', 'total credit budget: items whose estimate exceeds what is left are skipped before anything is spent')
     .option('--bucket-scope <scope>', '"model" (one bucket per model version, default) or "packType" (one for every video task)')
-    .option('--batch-poll-interval <duration>', 'how often the batch looks up its in-flight new-standard tasks, 20 per query (e.g. 10s; default 10s)')
+    .option(
+      '--batch-poll-interval <duration>',
+      'longest wait between lookups of in-flight new-standard tasks (earlier when due), 20 per query; default 10s',
+    )
     .option('--no-batch-polling', 'every item polls its own task instead of the batch looking them up together')
     .option('--workflow-id <id>', 'batch workflow id (items are <id>-<index>; [A-Za-z0-9_-], ≤ 110; default batch-<utc time>-<random>)')
     .option('--task-queue <name>', 'task queue of the workers (default $KLING_TASK_QUEUE or kling-video)')
