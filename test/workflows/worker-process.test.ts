@@ -12,6 +12,26 @@ import { simulatorWorkerEnv, spawnWorker, useWorkerProcessSuite } from '../suppo
 
 const suite = useWorkerProcessSuite();
 
+/** One generation through the worker process on `taskQueue`: its result, after checking the stored bytes are Kling's. */
+async function generateThrough(taskQueue: string) {
+  const videos = new VideoGenerationClient(suite.env.client, { taskQueue });
+  const workflowId = uniqueId(taskQueue);
+  await videos.startVideoGeneration(
+    {
+      model: 'kling-v1-6',
+      kind: 'text-to-video',
+      prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
+      standard: 'legacy',
+    },
+    { workflowId, options: { poll: { initialInterval: 200, maxInterval: 500 } } },
+  );
+  const result = await videos.result(workflowId);
+  expect(result.uri.startsWith('file://')).toBe(true);
+  const bytes = await readFile(fileURLToPath(result.uri));
+  expect(createHash('sha256').update(bytes).digest('hex')).toBe(suite.sim.videoSha256(result.klingTaskId));
+  return result;
+}
+
 describe('src/worker.ts as a process (configuration from the environment, local storage)', () => {
   it('generates a video into the local directory, then shuts down gracefully on SIGTERM', async () => {
     const taskQueue = uniqueId('proc');
@@ -19,21 +39,7 @@ describe('src/worker.ts as a process (configuration from the environment, local 
     const { child, output, exited } = spawnWorker(simulatorWorkerEnv(suite.sim.url, taskQueue, dir));
     suite.worker = child;
 
-    const videos = new VideoGenerationClient(suite.env.client, { taskQueue });
-    const workflowId = uniqueId('proc');
-    await videos.startVideoGeneration(
-      {
-        model: 'kling-v1-6',
-        kind: 'text-to-video',
-        prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
-        standard: 'legacy',
-      },
-      { workflowId, options: { poll: { initialInterval: 200, maxInterval: 500 } } },
-    );
-    const result = await videos.result(workflowId);
-    expect(result.uri.startsWith('file://')).toBe(true);
-    const bytes = await readFile(fileURLToPath(result.uri));
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(suite.sim.videoSha256(result.klingTaskId));
+    await generateThrough(taskQueue);
     expect(output()).toContain(`task queue "${taskQueue}"`);
     expect(output()).not.toContain('sim-api-key');
     expect(output()).toContain('Workflow bundle created'); // bundled at start: no KLING_WORKFLOW_BUNDLE
@@ -52,23 +58,7 @@ describe('src/worker.ts as a process (configuration from the environment, local 
     const { child, output, exited } = spawnWorker({ ...simulatorWorkerEnv(suite.sim.url, taskQueue, dir), KLING_WORKFLOW_BUNDLE: bundleFile });
     suite.worker = child;
 
-    const videos = new VideoGenerationClient(suite.env.client, { taskQueue });
-    const workflowId = uniqueId('proc-bundle');
-    await videos.startVideoGeneration(
-      {
-        model: 'kling-v1-6',
-        kind: 'text-to-video',
-        prompt: 'A red fox trots through fresh snow at dawn, tracking shot, cinematic',
-        standard: 'legacy',
-      },
-      { workflowId, options: { poll: { initialInterval: 200, maxInterval: 500 } } },
-    );
-    const result = await videos.result(workflowId);
-    expect(
-      createHash('sha256')
-        .update(await readFile(fileURLToPath(result.uri)))
-        .digest('hex'),
-    ).toBe(suite.sim.videoSha256(result.klingTaskId));
+    await generateThrough(taskQueue);
     expect(output()).toContain(`workflows from the prebuilt bundle ${bundleFile} (KLING_WORKFLOW_BUNDLE)`);
     expect(output()).not.toContain('Workflow bundle created');
     expect(output()).not.toContain('unknown environment variable KLING_WORKFLOW_BUNDLE');
