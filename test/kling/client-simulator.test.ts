@@ -12,6 +12,7 @@ import {
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { creates } from '../support/creates.js';
+import { finishOnClock } from '../support/finish-task.js';
 
 // Each seed pitfall is exercised through the client against the simulator over HTTP: if one came back,
 // the simulator (written from the references, not from the client) would refuse or the assertion would fail.
@@ -28,15 +29,7 @@ beforeAll(async () => {
 afterAll(async () => sim?.close());
 beforeEach(() => sim.reset());
 
-/** Walks the manual clock until the task is terminal. */
-async function finish(client: KlingClient, ref: TaskRef): Promise<KlingTask> {
-  for (let i = 0; i < 20; i++) {
-    const task = await client.getTask(ref);
-    if (task && (task.status === 'succeeded' || task.status === 'failed')) return task;
-    clock.advance(1_000);
-  }
-  throw new Error('task never finished');
-}
+const finish = (c: KlingClient, ref: TaskRef) => finishOnClock(c, ref, clock);
 const refOf = (t: KlingTask): TaskRef => ({ standard: t.standard, kind: t.kind, taskId: t.taskId });
 
 describe('Kling client against the simulator', () => {

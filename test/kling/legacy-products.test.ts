@@ -6,12 +6,12 @@ import {
   KlingCredentialsError,
   KlingValidationError,
   type KlingClientOptions,
-  type KlingTask,
   type TaskRef,
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { creates } from '../support/creates.js';
 import { startCallbackCollector, type CallbackCollector } from '../support/callback-collector.js';
+import { finishOnClock } from '../support/finish-task.js';
 
 // The KLING_LEGACY_PRODUCTS switch: omni-video and motion-control on the legacy standard (`/v1/videos/omni-video`,
 // `/v1/videos/motion-control`), whose bodies rest on assumptions (docs/products.md "Which standard"). Through the
@@ -58,14 +58,7 @@ async function rawLegacy(family: string, body: unknown): Promise<{ status: numbe
   return { status: res.status, code: json.code, message: json.message };
 }
 
-async function finish(c: KlingClient, ref: TaskRef): Promise<KlingTask> {
-  for (let i = 0; i < 20; i++) {
-    const task = await c.getTask(ref);
-    if (task && (task.status === 'succeeded' || task.status === 'failed')) return task;
-    clock.advance(1_000);
-  }
-  throw new Error('task never finished');
-}
+const finish = (c: KlingClient, ref: TaskRef) => finishOnClock(c, ref, clock);
 
 function issuesOf(fn: () => unknown): Array<{ field: string; message: string }> {
   try {

@@ -6,10 +6,10 @@ import {
   KlingValidationError,
   resolveRequest,
   toNewBody,
-  type KlingTask,
   type TaskRef,
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { finishOnClock } from '../support/finish-task.js';
 
 // Issue 20: motion control (kling-3.0, kling-2.6) — request model, wire body, §7.1 prices on the output duration, and
 // the client against the simulator (whose motion validator is written from NEW §1.3/§3.3, not from the client).
@@ -100,14 +100,7 @@ describe('motion-control: client against the simulator', () => {
   afterAll(async () => sim?.close());
   beforeEach(() => sim.reset());
   const client = () => new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now });
-  async function finish(c: KlingClient, ref: TaskRef): Promise<KlingTask> {
-    for (let i = 0; i < 20; i++) {
-      const task = await c.getTask(ref);
-      if (task && (task.status === 'succeeded' || task.status === 'failed')) return task;
-      clock.advance(1_000);
-    }
-    throw new Error('task never finished');
-  }
+  const finish = (c: KlingClient, ref: TaskRef) => finishOnClock(c, ref, clock);
   const raw = async (model: string, body: unknown) => {
     const res = await fetch(`${sim.url}/motion-control/${model}`, {
       method: 'POST',

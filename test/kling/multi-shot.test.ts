@@ -12,10 +12,10 @@ import {
   toLegacyBody,
   toNewBody,
   type ApiStandard,
-  type KlingTask,
   type TaskRef,
 } from '../../src/kling/index.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { finishOnClock } from '../support/finish-task.js';
 
 // Issue 20 item 2: multi-shot (NEW §1.3: 1–6 shots, each ≥ 1 s, summing to the duration, ≤ 512 characters each) for
 // kling-3.0 text/image-to-video as well as kling-3.0-omni, given as `multiPrompt` (each shot names its own field) or
@@ -207,14 +207,7 @@ describe('multi-shot: client against the simulator over HTTP', () => {
   beforeEach(() => sim.reset());
   const client = () => new KlingClient({ baseUrl: sim.url, credentials: { apiKey: 'sim-api-key' }, now: clock.now });
   const lastCreate = () => sim.requests.filter((r) => r.routeKind === 'create').at(-1);
-  async function finish(c: KlingClient, ref: TaskRef): Promise<KlingTask> {
-    for (let i = 0; i < 20; i++) {
-      const task = await c.getTask(ref);
-      if (task && (task.status === 'succeeded' || task.status === 'failed')) return task;
-      clock.advance(1_000);
-    }
-    throw new Error('task never finished');
-  }
+  const finish = (c: KlingClient, ref: TaskRef) => finishOnClock(c, ref, clock);
 
   it.each([
     ['kling-3.0 text-to-video, new standard', t2v, 'new', '/text-to-video/kling-3.0'],
