@@ -132,9 +132,13 @@ describe('npm start in a terminal', () => {
         TEMPORAL_ADDRESS: temporalAddress,
         LOCAL_STORAGE_DIR: storage,
         KLING_TEMPORAL_UI_URL: 'http://ui.example:8080',
+        SHELL: '/bin/sh',
         PATH: `${path.join(projectRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
       });
-      const child = spawn('script', ['-qfec', `${start} --task-queue ${taskQueue}`, '/dev/null'], {
+      // `exec`: the command is the pty's only process, as it is under npm. Without it `script` reports the shell's
+      // status, and dash (/bin/sh, which `script` runs when SHELL is unset, as in CI) dies of the same Ctrl-C: 130.
+      // SHELL is pinned so this runs the same on every machine.
+      const child = spawn('script', ['-qfec', `exec ${start} --task-queue ${taskQueue}`, '/dev/null'], {
         cwd: projectRoot,
         env,
         stdio: ['pipe', 'pipe', 'pipe'],
