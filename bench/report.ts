@@ -75,7 +75,7 @@ export function scaleTable(rows: ScaleRow[]): Table {
           `Worker: ${first.worker?.maxConcurrentWorkflowTaskExecutions || first.worker?.maxConcurrentActivityTaskExecutions ? `maxConcurrentWorkflowTaskExecutions ${first.worker.maxConcurrentWorkflowTaskExecutions ?? 'default'}, maxConcurrentActivityTaskExecutions ${first.worker.maxConcurrentActivityTaskExecutions ?? 'default'}` : "createKlingWorker with its defaults (SCALE_DEFAULTS: 200 workflow-task slots, 400 activity and 200 local-activity slots; the SDK's cache and one workflow thread)"}, run with tsx in a child process.`,
           `Ideal = generation time + the poll interval in effect when the task finishes (${s(first.idealMs - first.generationMs)} s). The schedule's own floor, the first status check at or after the generation time, is ${s(first.scheduleFloorMs)} s after submission.`,
           "Wall = first workflow start (client clock) to the last workflow's close time (server clock, same machine); p50 / p95 likewise. Worker CPU = user + system seconds of the worker process (all threads) over the run / N. Peak RSS = the worker process' VmHWM over the run.",
-          "Kling calls = API requests the simulator logged (create, status, the rehost's fresh-URL query), downloads excluded.",
+          "Kling calls = API requests the simulator logged (create, status; the rehost's fresh-URL query when its worker read no URL for the task moments before), downloads excluded.",
           '',
           "Where the time goes (means; phases from the workflow result, the rest from the sampled histories' server timestamps, summed per workflow):",
           '',
@@ -126,7 +126,7 @@ export function transferTable(rows: TransferRow[]): Table {
         : `${r.rehostGcsCpuSeconds.toFixed(1)} / ${r.rawGcsCpuSeconds.toFixed(1)}`,
     ]),
     notes: [
-      "Rehost = the rehostVideo activity from its ActivityTaskStarted to its ActivityTaskCompleted event (server timestamps): storage stat, a fresh-URL query to Kling, host policy checks, streamed download → md5/size meter → resumable upload with the library's md5 validation, heartbeats, the stored-md5 check, the object URL.",
+      "Rehost = the rehostVideo activity from its ActivityTaskStarted to its ActivityTaskCompleted event (server timestamps): storage stat, a fresh-URL query to Kling when the worker read no URL for the task moments before, host policy checks, streamed download → md5/size meter → resumable upload with the library's md5 validation, heartbeats, the stored-md5 check, the object URL.",
       "Raw copy = undici `request(url)` piped into `file.createWriteStream({ resumable })` with the library's defaults (crc32c validation), in the same worker process. Resumable from 8 MiB in both.",
       `Each figure is the median of ${rows[0]?.repeats ?? 1} run(s); a fresh worker process per size. Peak RSS = VmHWM of that process, reset right before each transfer.`,
     ],
@@ -217,7 +217,7 @@ export function evaluateTargets(scale: ScaleRow[], transfer: TransferRow[]): Tar
       why:
         ratio >= 0.8
           ? undefined
-          : `at ${sizeLabel(worst.sizeBytes)} the rehost took ${(worst.rehostMs - worst.rawMs).toFixed(0)} ms more than the raw copy (${worst.rehostMs.toFixed(0)} vs ${worst.rawMs.toFixed(0)} ms) and ${worst.rehostCpuSeconds.toFixed(1)} vs ${worst.rawCpuSeconds.toFixed(1)} worker CPU s: ${worst.sizeBytes < 100 * 1024 * 1024 ? 'on a small video the fixed per-video work (storage stat, a Kling status query for a fresh URL, the stored-md5 check, the URL) dominates' : "on a large video the per-byte work dominates (md5 by the byte meter and by the library's validation, heartbeats), where the raw copy computes only crc32c"}`,
+          : `at ${sizeLabel(worst.sizeBytes)} the rehost took ${(worst.rehostMs - worst.rawMs).toFixed(0)} ms more than the raw copy (${worst.rehostMs.toFixed(0)} vs ${worst.rawMs.toFixed(0)} ms) and ${worst.rehostCpuSeconds.toFixed(1)} vs ${worst.rawCpuSeconds.toFixed(1)} worker CPU s: ${worst.sizeBytes < 100 * 1024 * 1024 ? 'on a small video the fixed per-video work (storage stat, a Kling status query for a fresh URL unless the worker read one moments before, the stored-md5 check, the URL) dominates' : "on a large video the per-byte work dominates (md5 by the byte meter and by the library's validation, heartbeats), where the raw copy computes only crc32c"}`,
     });
   }
 
@@ -291,7 +291,7 @@ export function callsTable(rows: CallsRow[]): Table {
           `Generation time ${s(first.generationMs, 0)} s per task (simulator), video ${sizeLabel(first.videoBytes)}; one worker in the bench process per mode, a fresh simulator each.`,
           "per-video polling: N generateVideo workflows on the workflow's default schedule (5 s × 1.5 up to 30 s). callbacks: the same with the simulator POSTing signed callbacks to the receiver (KLING_CALLBACK_URL) and the worker's fallback poll (30 s up to 2 minutes). batched polling: one generateBatch of N new-standard items, concurrency min(N, 200), `batchPolling.interval` " +
             `${s(first.batchIntervalMs, 0)} s, items on their 2-minute fallback.`,
-          "Kling calls = API requests the simulator logged, downloads excluded: create, status (task queries: the workflow's, the batch's lookups and the rehost's fresh-URL query), other (the account's billing ledger for a deduction the query did not carry).",
+          "Kling calls = API requests the simulator logged, downloads excluded: create, status (task queries: the workflow's, the batch's lookups and, on a worker that read no URL for the task moments before, the rehost's fresh-URL query), other (the account's billing ledger for a deduction the query did not carry).",
           "Latency = the task's `succeeded` time at the simulator to the workflow's close time (after the rehost); transfer = the workflow's rehosting phase; their difference is how long the workflow took to notice and start the download.",
         ]
       : [],

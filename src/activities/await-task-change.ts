@@ -4,6 +4,7 @@ import type { SubmittedTask, TaskSnapshot } from '../contract/generation.js';
 import { TASK_UNCHANGED, type TaskUnchangedDetails } from '../contract/wait.js';
 import type { KlingClient } from '../kling/index.js';
 import { toActivityFailure, type LimitRetryDelays } from './failures.js';
+import type { RecentVideoUrls } from './recent-video-urls.js';
 import { taskSnapshot } from './task-snapshot.js';
 
 export interface AwaitTaskChangeInput {
@@ -32,7 +33,7 @@ export interface AwaitTaskChangeResult {
  * non-retryable one (credentials, a rejected request) ends the wait as it would a single status query.
  */
 export async function awaitTaskChange(
-  deps: { kling: KlingClient; delays: LimitRetryDelays },
+  deps: { kling: KlingClient; delays: LimitRetryDelays; recentUrls?: RecentVideoUrls },
   input: AwaitTaskChangeInput,
 ): Promise<AwaitTaskChangeResult> {
   const { info, cancellationSignal: signal, log } = Context.current();
@@ -46,6 +47,7 @@ export async function awaitTaskChange(
   }
   // Not visible yet (Kling's query can lag its create): the same as unchanged.
   if (!current) throw unchanged(input, 'unknown', checks);
+  deps.recentUrls?.remember(current);
   const snapshot = await taskSnapshot(deps.kling, { ...current, standard: input.task.standard }, { signal, warn: (m, a) => log.warn(m, a) });
   if (snapshot.status === input.knownStatus && snapshot.status !== 'succeeded' && snapshot.status !== 'failed')
     throw unchanged(input, snapshot.status, checks);

@@ -4,6 +4,7 @@ import { NEW_TASKS_QUERY_MAX_IDS, type KlingClient, type KlingTask } from '../kl
 import { batchTrackedTasksQuery, type TrackedBatchTask } from '../contract/batch-messages.js';
 import { taskUpdatedSignal } from '../contract/messages.js';
 import { LookupSchedule } from './batch-lookup-schedule.js';
+import type { RecentVideoUrls } from './recent-video-urls.js';
 import { taskSnapshot } from './task-snapshot.js';
 
 export interface WatchBatchInput {
@@ -38,7 +39,7 @@ const TRACKED_EVERY_MS = 1_000;
  * acts on a reading only when it is about the task it waits on (see TaskWatch.onUpdate). A failed lookup is
  * logged and counted, never thrown: the items' own slow polls are the fallback. Runs until the batch cancels it.
  */
-export async function watchBatchTasks(deps: { kling: KlingClient }, input: WatchBatchInput): Promise<BatchWatchStats> {
+export async function watchBatchTasks(deps: { kling: KlingClient; recentUrls?: RecentVideoUrls }, input: WatchBatchInput): Promise<BatchWatchStats> {
   const context = Context.current();
   const { client, log } = context;
   const stats: BatchWatchStats = {
@@ -98,6 +99,7 @@ export async function watchBatchTasks(deps: { kling: KlingClient }, input: Watch
   }
 
   async function wake(item: TrackedBatchTask, task: KlingTask): Promise<void> {
+    deps.recentUrls?.remember(task);
     const snapshot = await taskSnapshot(deps.kling, task, { signal: context.cancellationSignal, warn: (m, a) => log.warn(m, a) });
     try {
       await client.workflow.getHandle(item.workflowId).signal(taskUpdatedSignal, { status: task.status, taskId: task.taskId, snapshot });

@@ -21,6 +21,7 @@ import { findEarlierRunTask } from './earlier-runs.js';
 import { checkAccountBalance, type BalanceCheckResult, type BalanceGuardConfig, type CheckAccountBalanceInput } from './balance.js';
 import { DEFAULT_LIMIT_RETRY_DELAYS, toActivityFailure, type LimitRetryDelays } from './failures.js';
 import { rehost, type RehostInput } from './rehost.js';
+import { RecentVideoUrls } from './recent-video-urls.js';
 import { reserveCredits } from './credit-budget.js';
 import { createFor, findTask, lookupPlaceOf, submitTask } from './submit.js';
 import { validateVideoHostPolicy, type VideoHostPolicy } from '../download/video-source.js';
@@ -75,6 +76,11 @@ export interface ActivityDeps {
   callbackFallbackPoll?: FallbackPoll;
   /** Account-wide slot admission (`KLING_SLOTS`, docs/slots.md); off when absent. */
   accountSlots?: AccountSlotsConfig;
+  /**
+   * Video URLs the status checks and batch lookups of this worker read, reused by its rehosts instead of asking Kling
+   * again (see RecentVideoUrls). Default: one per createActivities call.
+   */
+  recentVideoUrls?: RecentVideoUrls;
 }
 
 /** Activities of the generateVideo workflow, bound to their dependencies. */
@@ -82,6 +88,7 @@ export function createActivities(deps: ActivityDeps) {
   const objectPrefix = deps.objectPrefix ?? 'kling-videos';
   const delays = { ...DEFAULT_LIMIT_RETRY_DELAYS, ...deps.limitRetryDelays };
   if (deps.videoHosts) validateVideoHostPolicy(deps.videoHosts);
+  const recentUrls = deps.recentVideoUrls ?? new RecentVideoUrls();
   return {
     /**
      * Schema, catalog, exclusivity, budget and lint; returns the plan. Nothing is submitted. On a re-run of a
@@ -200,6 +207,7 @@ export function createActivities(deps: ActivityDeps) {
         throw toActivityFailure(err, delays);
       }
       if (!current) return { status: 'unknown' };
+      recentUrls.remember(current);
       return taskSnapshot(deps.kling, { ...current, standard: task.standard }, { signal, warn: (m, a) => log.warn(m, a) });
     },
 
@@ -208,12 +216,12 @@ export function createActivities(deps: ActivityDeps) {
      * workflow's history records one activity per status change, not one per check.
      */
     async awaitVideoTaskChange(input: AwaitTaskChangeInput): Promise<AwaitTaskChangeResult> {
-      return awaitTaskChange({ kling: deps.kling, delays }, input);
+      return awaitTaskChange({ kling: deps.kling, delays, recentUrls }, input);
     },
 
     /** A batch's status watcher: its in-flight new-standard items, 20 per query, each woken on a change (see watchBatchTasks). */
     async watchBatchTasks(input: WatchBatchInput): Promise<BatchWatchStats> {
-      return watchBatchTasks({ kling: deps.kling }, input);
+      return watchBatchTasks({ kling: deps.kling, recentUrls }, input);
     },
 
     /**
@@ -243,6 +251,7 @@ export function createActivities(deps: ActivityDeps) {
           maxVideoBytes: deps.maxVideoBytes,
           dispatcher: deps.downloadDispatcher,
           videoHosts: deps.videoHosts,
+          recentUrls,
           onStored: deps.metrics?.addRehostedBytes,
         },
         input,

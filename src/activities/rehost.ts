@@ -14,12 +14,14 @@ import {
 } from '../storage/index.js';
 import { toActivityFailure } from './failures.js';
 import { inUploadSpan } from './upload-span.js';
+import type { RecentVideoUrls } from './recent-video-urls.js';
 import { peekStream, sniffMp4, VIDEO_SNIFF_BYTES } from '../download/video-sniff.js';
 import {
   DEFAULT_VIDEO_HOST_POLICY,
   openVideoSource,
   VideoSourceRefusedError,
   type LookupAll,
+  type OpenVideoOptions,
   type VideoHostPolicy,
 } from '../download/video-source.js';
 
@@ -33,6 +35,8 @@ export interface RehostDeps {
   videoHosts?: VideoHostPolicy;
   /** For tests: the resolver behind the private-address check. */
   lookup?: LookupAll;
+  /** Video URLs this worker read moments ago (see RecentVideoUrls); without it every rehost asks Kling for the URL. */
+  recentUrls?: RecentVideoUrls;
   /** Told the size of each video this activity stored (metrics); not called when an earlier attempt had stored it. */
   onStored?: (bytes: number) => void;
 }
@@ -71,37 +75,26 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
     return { ...existing, ...(await permanentUrl(storage, input.objectName)), created: false };
   }
 
-  // Fetch a fresh URL: CDN links are temporary and hotlink-protected, and never kept in workflow history.
-  const task = await kling.getTask(input.task).catch((err: unknown) => {
-    throw toActivityFailure(err);
-  });
-  const video = task?.videos[0];
-  if (!task || task.status !== 'succeeded' || !video)
-    throw ApplicationFailure.create({
-      type: FailureType.VideoDownloadInvalid,
-      message: `Kling task ${input.task.taskId} has no video to download`,
-      nonRetryable: true,
-    });
-
   const maxBytes = deps.maxVideoBytes ?? DEFAULT_MAX_BYTES;
   const signal = ctx.cancellationSignal;
   const policy = deps.videoHosts ?? DEFAULT_VIDEO_HOST_POLICY;
-  // The URL itself never appears in messages (it is a temporary, hotlink-protected link): only its host.
-  const { response: res } = await openVideoSource(video.url, { policy, dispatcher: deps.dispatcher, signal, lookup: deps.lookup }).catch(
-    (err: unknown) => {
-      if (err instanceof VideoSourceRefusedError)
-        throw ApplicationFailure.create({
-          type: FailureType.VideoSourceRefused,
-          message: `refused to download the video of Kling task ${input.task.taskId}: ${err.message}`,
-          nonRetryable: true,
-          details: [{ taskId: input.task.taskId, reason: err.reason, host: err.host }],
-        });
-      if (signal.aborted) throw err;
-      throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
-    },
-  );
+  const open = (url: string) => openVideo(url, input.task.taskId, { policy, dispatcher: deps.dispatcher, signal, lookup: deps.lookup });
+  // A URL this worker read from Kling moments ago saves asking Kling again (RecentVideoUrls); one whose link no longer
+  // serves is asked for afresh, as is every URL on another worker. CDN links are temporary and hotlink-protected, and
+  // never kept in workflow history.
+  const recentUrl = deps.recentUrls?.take(input.task.taskId);
+  let res = recentUrl === undefined ? undefined : await open(recentUrl);
+  if (res && isExpiredLink(res.statusCode)) {
+    ctx.log.info('the video URL read moments ago no longer serves; asking Kling for a fresh one', {
+      taskId: input.task.taskId,
+      httpStatus: res.statusCode,
+    });
+    res.body.on('error', () => undefined).destroy();
+    res = undefined;
+  }
+  res ??= await open(await freshVideoUrl(kling, input.task));
   try {
-    if (res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410)
+    if (isExpiredLink(res.statusCode))
       throw ApplicationFailure.create({
         type: FailureType.VideoUrlExpired,
         message: `Kling's video URL for task ${input.task.taskId} answered HTTP ${res.statusCode}: the temporary link has expired`,
@@ -179,6 +172,44 @@ export async function rehost(deps: RehostDeps, input: RehostInput): Promise<Stor
     if (signal.aborted) throw err;
     throw storageFailure(err);
   }
+}
+
+/** A finished task's video URL, asked of Kling now. */
+async function freshVideoUrl(kling: KlingClient, ref: SubmittedTask): Promise<string> {
+  const task = await kling.getTask(ref).catch((err: unknown) => {
+    throw toActivityFailure(err);
+  });
+  const video = task?.videos[0];
+  if (!task || task.status !== 'succeeded' || !video)
+    throw ApplicationFailure.create({
+      type: FailureType.VideoDownloadInvalid,
+      message: `Kling task ${ref.taskId} has no video to download`,
+      nonRetryable: true,
+    });
+  return video.url;
+}
+
+/** Opens the download (openVideoSource), its refusals and network errors as activity failures. */
+async function openVideo(url: string, taskId: string, options: OpenVideoOptions & { signal: AbortSignal }): Promise<Dispatcher.ResponseData> {
+  try {
+    return (await openVideoSource(url, options)).response;
+  } catch (err) {
+    // The URL itself never appears in messages (it is a temporary, hotlink-protected link): only its host.
+    if (err instanceof VideoSourceRefusedError)
+      throw ApplicationFailure.create({
+        type: FailureType.VideoSourceRefused,
+        message: `refused to download the video of Kling task ${taskId}: ${err.message}`,
+        nonRetryable: true,
+        details: [{ taskId, reason: err.reason, host: err.host }],
+      });
+    if (options.signal.aborted) throw err;
+    throw ApplicationFailure.create({ type: FailureType.KlingUnavailable, message: `video download failed: ${(err as Error).message}` });
+  }
+}
+
+/** How a CDN answers for a link that has expired or was cleared. */
+function isExpiredLink(statusCode: number): boolean {
+  return statusCode === 403 || statusCode === 404 || statusCode === 410;
 }
 
 function storageFailure(err: unknown): ApplicationFailure {

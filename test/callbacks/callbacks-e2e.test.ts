@@ -88,10 +88,11 @@ describe('Kling callbacks wake generateVideo', () => {
       expect((await planOf(workflowId)).poll).toMatchObject({ initialMs: SLOW_FALLBACK.initialInterval, maxMs: SLOW_FALLBACK.maxInterval });
       const task = suite.stack.sim.task(result.klingTaskId)!;
       expect(task.body).toMatchObject({ options: { callback_url: `${receiver.url}/kling/callback` } });
-      // One create; one status query confirming the `succeeded` callback (the `processing` one wakes nothing), plus
-      // the rehost activity's query for a fresh CDN URL: 3 Kling calls. Polling at 5 s → 30 s would not be done yet.
+      // One create and one status query confirming the `succeeded` callback (the `processing` one wakes nothing),
+      // whose video URL the rehost downloads from (RecentVideoUrls): 2 Kling calls. Polling at 5 s → 30 s would not be
+      // done yet.
       expect(result.polls).toBe(1);
-      expect(statusQueries(result.klingTaskId, result.externalTaskId)).toBe(2);
+      expect(statusQueries(result.klingTaskId, result.externalTaskId)).toBe(1);
       expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'create' && r.createdTaskId === result.klingTaskId)).toHaveLength(1);
       expect(receiver.counters().signalled - before.signalled).toBeGreaterThanOrEqual(1);
       expect(await signalCount(workflowId)).toBeGreaterThanOrEqual(1);

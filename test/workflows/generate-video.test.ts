@@ -15,6 +15,12 @@ function start(input: GenerateVideoInput, workflowId = uniqueId('gen')) {
   return suite.env.client.workflow.start(generateVideo, { args: [input], workflowId, taskQueue: suite.stack.taskQueue });
 }
 
+/** Task queries the simulator answered for one Kling task (status checks and the rehost's lookups). */
+function taskQueries(taskId: string): number {
+  return suite.stack.sim.requests.filter((r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId)))
+    .length;
+}
+
 async function readObject(objectName: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of suite.stack.storage.read(objectName) as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
@@ -164,15 +170,44 @@ describe('generateVideo on the dev server, the Kling simulator and fake-gcs-serv
     });
   });
 
-  it('an expired CDN link fails with VideoUrlExpired and stores nothing', async () => {
+  it('the rehost downloads from the URL the status check read: no Kling query of its own', async () => {
     await suite.stack.run(async () => {
+      const result = await (
+        await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })
+      ).result();
+      await expectStored(result);
+      expect(taskQueries(result.klingTaskId)).toBe(result.polls);
+    });
+  });
+
+  it('a link read moments ago that no longer serves: the rehost asks Kling for a fresh one and stores the video', async () => {
+    await suite.stack.run(async () => {
+      const before = suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired').length;
       suite.stack.sim.faults.script([{ route: 'download', kind: 'expired' }]);
+      const result = await (
+        await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } })
+      ).result();
+      await expectStored(result);
+      expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired').length - before).toBe(1);
+      expect(taskQueries(result.klingTaskId)).toBe(result.polls + 1);
+    });
+  });
+
+  it('an expired CDN link, fresh from Kling too, fails with VideoUrlExpired and stores nothing', async () => {
+    await suite.stack.run(async () => {
+      const expiredDownloads = () => suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired').length;
+      const before = expiredDownloads();
+      // The link the status check read, then the one the rehost asked Kling for.
+      suite.stack.sim.faults.script([
+        { route: 'download', kind: 'expired' },
+        { route: 'download', kind: 'expired' },
+      ]);
       const workflowId = uniqueId('expired');
       const failure = await failureOf(
         (await start({ request: { model: 'kling-2.6', kind: 'text-to-video', prompt: PROMPT }, options: { poll: FAST_POLL } }, workflowId)).result(),
       );
       expect(failure.type).toBe(FailureType.VideoUrlExpired);
-      expect(suite.stack.sim.requests.filter((r) => r.routeKind === 'download' && r.fault === 'expired')).toHaveLength(1);
+      expect(expiredDownloads() - before).toBe(2);
       // Nothing stored: not under the workflow's object name, nor anywhere in the bucket with its id.
       const objectName = `kling-videos/${createHash('sha256').update(workflowId).digest('hex').slice(0, 32)}.mp4`;
       expect(await suite.stack.storage.stat(objectName)).toBeUndefined();
