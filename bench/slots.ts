@@ -231,7 +231,7 @@ export function slotsTable(rows: SlotsRow[]): Table {
       ? [
           `${SLOTS} slots per bucket at the simulator, generation time ${s(first.generationMs)} s, ${first.workers} worker processes (bench/agent.ts, each its own connection) on one task queue; ideal = ⌈N / (${SLOTS} − outside)⌉ × generation time.`,
           `standalone: N generateVideo workflows started together; batch: one generateBatch of N (concurrency ${first.batchConcurrency}, batched lookups every ${first.batchIntervalMs ? s(first.batchIntervalMs) : '10.0 (default)'} s); both: N/2 of each at once. Every row but "no admission" with KLING_SLOTS=${SLOTS} on both workers; poll schedule ${s(first.poll.initialMs)} s × ${first.poll.backoffCoefficient} up to ${s(first.poll.maxMs)} s.`,
-          'outside: slots taken for the whole run by tasks created directly at the simulator (another app on the account). Kling calls: API requests at the simulator ÷ N (creates, status queries and lookups, the rehost’s fresh-URL query; downloads excluded).',
+          'outside: slots taken for the whole run by tasks created directly at the simulator (another app on the account). Kling calls: API requests at the simulator ÷ N (creates, status queries and lookups, the rehost’s fresh-URL query when its worker read no URL for the task moments before; downloads excluded).',
         ]
       : [],
   };
