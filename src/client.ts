@@ -162,10 +162,7 @@ export class VideoGenerationClient {
    * validateGenerationLocally), and IdempotencyConflictError when the workflow id is already used by a different request.
    */
   async startVideoGeneration(request: GenerationRequest, start: StartOptions): Promise<WorkflowHandle<typeof generateVideo>> {
-    // With tracing, the root of the video's trace: local validation, then the start (whose span the interceptor adds).
-    const run = () => this.#startPrepared(prepareVideoGeneration(request, start.options, this.#validation), start);
-    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, run);
-    return run();
+    return this.#traced(start.workflowId, () => this.#startPrepared(prepareVideoGeneration(request, start.options, this.#validation), start));
   }
 
   /**
@@ -173,9 +170,12 @@ export class VideoGenerationClient {
    * image-URL policy), without checking it again; otherwise as startVideoGeneration.
    */
   async startPreparedGeneration(prepared: PreparedGeneration, start: Omit<StartOptions, 'options'>): Promise<WorkflowHandle<typeof generateVideo>> {
-    const run = () => this.#startPrepared(prepared, start);
-    if (this.#tracer) return inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: start.workflowId }, run);
-    return run();
+    return this.#traced(start.workflowId, () => this.#startPrepared(prepared, start));
+  }
+
+  /** With tracing, the root span of the video's trace: local validation, then the start (whose span the interceptor adds). */
+  #traced<T>(workflowId: string, run: () => Promise<T>): Promise<T> {
+    return this.#tracer ? inSpan(this.#tracer, 'startVideoGeneration', { temporalWorkflowId: workflowId }, run) : run();
   }
 
   async #startPrepared(prepared: PreparedGeneration, start: Omit<StartOptions, 'options'>): Promise<WorkflowHandle<typeof generateVideo>> {
