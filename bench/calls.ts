@@ -114,7 +114,7 @@ export async function runCalls(stack: BenchStack, params: CallsParams, log: (lin
         });
         await handle.result();
       } else {
-        // The workflow's default poll schedule (5 s × 1.5 up to 30 s), or the callback fallback.
+        // The workflow's default poll schedule (5 s × 1.5 up to 10 s), or the callback fallback.
         await Promise.all(
           ids.map((workflowId) => stack.client.workflow.start(generateVideo, { taskQueue, workflowId, args: [{ request: BENCH_REQUEST }] })),
         );

@@ -289,7 +289,7 @@ export function callsTable(rows: CallsRow[]): Table {
     notes: first
       ? [
           `Generation time ${s(first.generationMs, 0)} s per task (simulator), video ${sizeLabel(first.videoBytes)}; one worker in the bench process per mode, a fresh simulator each.`,
-          "per-video polling: N generateVideo workflows on the workflow's default schedule (5 s × 1.5 up to 30 s). callbacks: the same with the simulator POSTing signed callbacks to the receiver (KLING_CALLBACK_URL) and the worker's fallback poll (30 s up to 2 minutes). batched polling: one generateBatch of N new-standard items, concurrency min(N, 200), `batchPolling.interval` " +
+          "per-video polling: N generateVideo workflows on the workflow's default schedule (5 s × 1.5 up to 10 s). callbacks: the same with the simulator POSTing signed callbacks to the receiver (KLING_CALLBACK_URL) and the worker's fallback poll (30 s up to 2 minutes). batched polling: one generateBatch of N new-standard items, concurrency min(N, 200), `batchPolling.interval` " +
             `${s(first.batchIntervalMs, 0)} s, items on their 2-minute fallback.`,
           "Kling calls = API requests the simulator logged, downloads excluded: create, status (task queries: the workflow's, the batch's lookups and, on a worker that read no URL for the task moments before, the rehost's fresh-URL query), other (the account's billing ledger for a deduction the query did not carry).",
           "Latency = the task's `succeeded` time at the simulator to the workflow's close time (after the rehost); transfer = the workflow's rehosting phase; their difference is how long the workflow took to notice and start the download.",

@@ -1,7 +1,11 @@
 // Values workflow code needs, kept free of zod so the workflow bundle stays small.
 
-/** The poll schedule a generation uses unless its input sets `options.poll`: first check after 5 s, each wait × 1.5, at most 30 s. */
-export const DEFAULT_POLL = { initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '30s' } as const;
+/**
+ * The poll schedule a generation uses unless its input sets `options.poll`: first check after 5 s, each wait × 1.5,
+ * at most 10 s, so a finished video is noticed within 10 s of its end (Kling's guidance: poll every 5–10 s; it limits
+ * concurrent tasks, not queries). With the waiting inside activity retries a check adds no history events.
+ */
+export const DEFAULT_POLL = { initialInterval: '5s', backoffCoefficient: 1.5, maxInterval: '10s' } as const;
 
 /** Default task queue for workers and clients. */
 export const DEFAULT_TASK_QUEUE = 'kling-video';

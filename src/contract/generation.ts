@@ -36,7 +36,7 @@ export const PollSchedule = z
     initialInterval: durationMs(DEFAULT_POLL.initialInterval),
     /** Each wait is the previous one times this. Default 1.5. */
     backoffCoefficient: z.number().min(1).max(10).default(DEFAULT_POLL.backoffCoefficient),
-    /** Cap on the wait between polls. Default 30 s. */
+    /** Cap on the wait between polls. Default 10 s. */
     maxInterval: durationMs(DEFAULT_POLL.maxInterval),
   })
   .strict();

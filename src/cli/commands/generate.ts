@@ -97,7 +97,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .option('--strict-lint', 'fail (PromptRejected, exit 2) when the prompt lint score is below --min-lint-score')
     .option('--min-lint-score <n>', 'minimum lint score for --strict-lint (default 60)')
     .option('--poll-interval <duration>', 'first status check after submission (default 5s)')
-    .option('--poll-max-interval <duration>', 'cap on the wait between status checks (default 30s)')
+    .option('--poll-max-interval <duration>', 'cap on the wait between status checks (default 10s)')
     .option('-w, --wait', 'wait for the result, showing progress (phase, polls, elapsed, bytes)')
     .option('--json', 'machine-readable output (no progress display)')
     .addHelpText(
