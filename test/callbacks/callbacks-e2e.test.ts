@@ -7,7 +7,7 @@ import { VideoGenerationClient } from '../../src/client.js';
 import type { GenerateVideoResult } from '../../src/contract/generation.js';
 import { captureHistory } from '../support/histories.js';
 import { uniqueId } from '../support/servers.js';
-import { useGenerationStack } from '../support/suite.js';
+import { taskQueries, useGenerationStack } from '../support/suite.js';
 
 const SECRET = 'whsec_ZTJlLWNhbGxiYWNrLXNlY3JldC1lMmUtY2FsbGJhY2s=';
 const PROMPT = 'A red kite drifts over a chalk ridge at sunrise, long lens, slow tracking shot, soft haze';
@@ -51,9 +51,7 @@ async function resultWithin(workflowId: string, ms = 30_000): Promise<GenerateVi
 
 /** Status queries the simulator answered for one task (by Kling id or external id). */
 function statusQueries(taskId: string, externalTaskId: string): number {
-  return suite.stack.sim.requests.filter(
-    (r) => r.routeKind === 'query' && [r.path, ...Object.values(r.query)].some((v) => v.includes(taskId) || v.includes(externalTaskId)),
-  ).length;
+  return taskQueries(suite.stack.sim, taskId, externalTaskId).length;
 }
 
 /**

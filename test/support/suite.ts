@@ -1,6 +1,6 @@
 // What most workflow test files need, in one place: the generation stack for the whole file (`useGenerationStack`),
 // poll settings that suit the simulator's short tasks (`FAST_POLL`), the failure a workflow ended with
-// (`failureOf`) and the creates the simulator received (`creates`). A new test file starts from these:
+// (`failureOf`) and the creates and task queries the simulator received (`creates`, `taskQueries`). A new test file starts from these:
 //
 //   const suite = useGenerationStack();
 //   it('...', async () => {
@@ -17,6 +17,7 @@ import { createGenerationStack, type GenerationStack, type GenerationStackOption
 import { createDevServerEnv, createTimeSkippingEnv } from './servers.js';
 
 export { creates } from './creates.js';
+export { taskQueries } from './task-queries.js';
 
 /**
  * Poll settings for workflows against the simulator (tasks end within about a second): first check after 200 ms,

@@ -8,7 +8,7 @@ import { progressQuery, taskUpdatedSignal } from '../../src/contract/messages.js
 import { generateVideo } from '../../src/workflows/index.js';
 import { captureHistory } from '../support/histories.js';
 import { uniqueId } from '../support/servers.js';
-import { failureOf, useGenerationStack } from '../support/suite.js';
+import { failureOf, taskQueries, useGenerationStack } from '../support/suite.js';
 
 /** Tasks stay queued 1.2 s, then process 1.5 s: with 1 s checks, one wait sees `processing` and the next `succeeded`. */
 const suite = useGenerationStack({ simulator: { schedule: { submittedMs: 1_200, processingMs: 1_500 } } });
@@ -43,8 +43,7 @@ async function eventsOf(handle: WorkflowHandle): Promise<HistoryEvent[]> {
 const scheduled = (events: HistoryEvent[], type: string) =>
   events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 /** Queries for the task: all status checks (the rehost downloads from the URL the last one read, asking nothing). */
-const statusQueries = (taskId: string) =>
-  suite.stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/tasks' && JSON.stringify(r).includes(taskId)).length;
+const statusQueries = (taskId: string) => taskQueries(suite.stack.sim, taskId).length;
 
 describe('generateVideo waits on Kling inside activity retries', () => {
   it('records one wait activity per status change and no timer, however many checks it takes', async () => {
