@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-// The first line of a bundle file written by scripts/build-workflow-bundle.mjs: how it was built, as JSON. A comment,
+// The first line of a bundle file written by scripts/build-workflow-bundle.ts: how it was built, as JSON. A comment,
 // so the file stays plain JavaScript for the SDK's `workflowBundle: { codePath }`.
 const HEADER = '// kling-temporal workflow bundle ';
 
@@ -38,7 +38,7 @@ export function readWorkflowBundleBuild(file: string): WorkflowBundleBuild {
   } catch {
     // not our header: reported below
   }
-  throw new Error(`KLING_WORKFLOW_BUNDLE: ${file} is not a workflow bundle written by scripts/build-workflow-bundle.mjs: ${build}`);
+  throw new Error(`KLING_WORKFLOW_BUNDLE: ${file} is not a workflow bundle written by scripts/build-workflow-bundle.ts: ${build}`);
 }
 
 /**

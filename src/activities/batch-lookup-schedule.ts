@@ -65,9 +65,8 @@ export class LookupSchedule {
     for (const id of this.#timings.keys()) if (!current.has(id)) this.#timings.delete(id);
     // Created after the previous look at the list at the earliest (it was not tracked then). At the first look
     // (a new watcher, or one retried after its worker was lost) nothing is known: looked up at once.
-    const notBefore = this.#lastTrackedAt ?? -Infinity;
-    for (const id of ids)
-      if (!this.#timings.has(id)) this.#timings.set(id, { dueAt: notBefore + (this.expectedMs ?? this.#intervalMs), ended: false });
+    const dueAt = (this.#lastTrackedAt ?? -Infinity) + (this.expectedMs ?? this.#intervalMs);
+    for (const id of ids) if (!this.#timings.has(id)) this.#timings.set(id, { dueAt, ended: false });
     this.#lastTrackedAt = now;
   }
 
